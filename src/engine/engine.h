@@ -1,0 +1,113 @@
+/* engine.h: the analysis engine: log line -> decoders -> rules -> alert.
+ *
+ * The public face of the engine for the rest of yagura (logtest, replay, the
+ * manager). It does no I/O beyond loading its ruleset.
+ *
+ *   yg_ruleset_config  which decoder/rule/list files to load (a <ruleset>)
+ *   yg_ruleset         the loaded, immutable ruleset; share it between threads
+ *   yg_session         correlation state (frequency, if_matched_*, same_*);
+ *                      one per thread or per logtest session
+ *
+ * Semantics follow Wazuh 4.x analysisd exactly; docs/engine.md says where
+ * and why the implementation differs in form. */
+#ifndef YAGURA_ENGINE_H
+#define YAGURA_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "common/ybuf.h"
+#include "common/ydiag.h"
+#include "common/yerr.h"
+
+/* ---- which files make a ruleset ---- */
+
+typedef struct yg_ruleset_config yg_ruleset_config;
+
+typedef enum yg_rs_kind {
+	YG_RS_DECODER_DIR,
+	YG_RS_RULE_DIR,
+	YG_RS_DECODER_INCLUDE,
+	YG_RS_RULE_INCLUDE,
+	YG_RS_DECODER_EXCLUDE,
+	YG_RS_RULE_EXCLUDE,
+	YG_RS_LIST,
+} yg_rs_kind;
+
+/* `home` is the directory relative paths resolve against (Wazuh's
+ * /var/ossec); NULL means the current directory. */
+yg_ruleset_config *yg_ruleset_config_create(const char *home);
+void yg_ruleset_config_destroy(yg_ruleset_config *cfg);
+
+/* Adds one entry, in order. For directories, `pattern` is the optional
+ * pattern attribute (Wazuh's default is files ending in ".xml"). */
+yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind,
+			     const char *value, const char *pattern);
+
+/* Reads the <ruleset> block(s) of an ossec.conf-format file and adds its
+ * entries. Problems are reported into diag with file and line. */
+yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path,
+			      yg_diag *diag);
+
+const char *yg_ruleset_config_home(const yg_ruleset_config *cfg);
+
+/* ---- the loaded ruleset ---- */
+
+typedef struct yg_ruleset yg_ruleset;
+
+/* Loads everything the config names, in Wazuh's order. Every problem goes
+ * into diag with file, line and element. Returns YG_OK with a usable ruleset
+ * when there were only warnings; with errors, *out is still set to the part
+ * that loaded (so `-t` can list all errors) and YG_EPARSE is returned. */
+yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag,
+		       yg_ruleset **out);
+void yg_ruleset_destroy(yg_ruleset *rs);
+
+size_t yg_ruleset_ndecoders(const yg_ruleset *rs);
+size_t yg_ruleset_nrules(const yg_ruleset *rs);
+size_t yg_ruleset_nlists(const yg_ruleset *rs);
+
+/* ---- sessions: processing events ---- */
+
+typedef enum yg_clock {
+	YG_CLOCK_WALL,  /* correlation windows use the wall clock (Wazuh) */
+	YG_CLOCK_EVENT, /* they use the event's own timestamp (replay) */
+} yg_clock;
+
+typedef struct yg_session yg_session;
+
+yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock);
+void yg_session_destroy(yg_session *s);
+
+typedef struct yg_input {
+	const char *log;        /* one event, NUL-terminated */
+	const char *location;   /* e.g. "stdin", "/var/log/auth.log" */
+	const char *agent_id;   /* NULL: the manager itself, "000" */
+	const char *agent_name; /* NULL: the manager's host name */
+	const char *agent_ip;   /* may be NULL */
+	const char *manager_name; /* NULL: this host's name */
+	bool no_predecode;      /* skip the syslog header (e.g. JSON input) */
+	time_t now;             /* 0: take it from the session's clock */
+} yg_input;
+
+/* What happened to one event. Strings point into the session and stay
+ * valid until the next yg_session_process call on that session. */
+typedef struct yg_verdict {
+	const char *decoder_name; /* as wazuh-logtest reports it; NULL if none */
+	unsigned rule_id;         /* 0 when no rule matched */
+	int level;
+	bool alert;               /* would be written as an alert */
+} yg_verdict;
+
+/* Runs one event through decoders and rules. */
+yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out);
+
+/* Appends the last processed event as Wazuh alert JSON (one line, no
+ * newline). Without a matched rule there is no "rule" key. */
+yg_err yg_session_alert_json(yg_session *s, yg_buf *out);
+
+/* Appends the Wazuh-logtest style phase 1/2/3 text for the last event. */
+yg_err yg_session_explain(yg_session *s, yg_buf *out);
+
+#endif

@@ -1,0 +1,46 @@
+/* osregex.h: Wazuh's OS_Regex pattern language.
+ *
+ * OS_Regex is the small regex dialect of OSSEC/Wazuh decoders and rules:
+ * `\w \d \s \S \W \D \p \t \. \$ \( \) \\ \|`, the `+` and `*` modifiers,
+ * `^` and `$` anchors, `|` alternatives and `(...)` captures. No library speaks
+ * it, so it is written here with Wazuh's exact matching semantics (including
+ * where those differ from POSIX regexes), but with no backtracking blow-up.
+ *
+ * A compiled yg_osregex is immutable: yg_osregex_exec is reentrant and may be
+ * called from many threads at once. */
+#ifndef YAGURA_OSREGEX_H
+#define YAGURA_OSREGEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/yerr.h"
+
+/* Wazuh accepts at most this many capture groups per pattern. */
+#define YG_OSREGEX_MAX_CAPTURES 14
+
+typedef struct yg_span {
+	const char *ptr;
+	size_t len;
+} yg_span;
+
+typedef struct yg_osregex yg_osregex;
+
+/* Compiles `pattern`. On failure returns YG_EPARSE and writes a short reason
+ * (e.g. "unbalanced parenthesis at offset 7") into err. */
+yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err,
+			  size_t errlen);
+
+/* Matches `str` (NUL-terminated). On a match returns true, stores up to
+ * `maxcaps` captures into caps (spans into str), their number into *ncaps,
+ * and a pointer just past the end of the matched text into *match_end
+ * (Wazuh's "after_regex" offset). caps/ncaps/match_end may be NULL. */
+bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps,
+		     int maxcaps, int *ncaps, const char **match_end);
+
+/* Number of capture groups in the pattern. */
+int yg_osregex_ncaptures(const yg_osregex *re);
+
+void yg_osregex_destroy(yg_osregex *re);
+
+#endif
