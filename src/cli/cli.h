@@ -1,0 +1,20 @@
+/* cli.h: the yagura command line: one binary, one function per subcommand. */
+#ifndef YAGURA_CLI_H
+#define YAGURA_CLI_H
+
+#include "engine/engine.h"
+
+int cmd_logtest(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+/* Loads the ruleset named by an ossec.conf-format file (conf may be NULL:
+ * Wazuh's default directories) relative to `home`. Prints problems to
+ * stderr; with check_only every problem is printed and a non-zero result
+ * means errors were found. On success *out is the ruleset. */
+int cli_load_ruleset(const char *conf, const char *home, bool check_only, bool quiet,
+		     yg_ruleset **out, double *load_seconds);
+
+/* The host name Wazuh puts in alerts (up to the first dot). */
+const char *cli_hostname(void);
+
+#endif

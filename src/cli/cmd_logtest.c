@@ -1,0 +1,134 @@
+/* cmd_logtest.c: `yagura logtest`, wazuh-logtest for yagura.
+ *
+ * Reads lines on standard input as one analysis session. For a person at a
+ * terminal it prints Wazuh's phase 1/2/3 text; with --json exactly one JSON
+ * object per input line; with -U RULE:LEVEL:DECODER it exits as
+ * `wazuh-logtest -U` does (0 or the number of empty expected fields when the
+ * last line's result matches, 1 otherwise); with -t it only checks the
+ * ruleset. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define YG_LOGTEST_MAX_LINE (1 << 20)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: yagura logtest [-c FILE] [-D DIR] [--json] [-U RULE:LEVEL:DECODER] [-t] [-q]\n"
+		"  -c FILE    ossec.conf-format file with a <ruleset> block\n"
+		"  -D DIR     home directory that relative ruleset paths resolve against\n"
+		"  --json     one JSON object per input line (Wazuh alert format)\n"
+		"  -U R:L:D   unit test: exit status as wazuh-logtest -U\n"
+		"  -t         check the configuration and ruleset, print every problem, exit\n"
+		"  -q         quiet: no banner or load summary\n");
+}
+
+int cmd_logtest(int argc, char **argv)
+{
+	const char *conf = NULL, *home = ".", *ut = NULL;
+	bool json = false, check = false, quiet = false;
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "c:D:U:tqjh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'D': home = optarg; break;
+		case 'U': ut = optarg; break;
+		case 't': check = true; break;
+		case 'q': quiet = true; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	char ut_rule[64] = "", ut_level[16] = "", ut_dec[256] = "";
+	if (ut) {
+		const char *a = strchr(ut, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!a || !b || strchr(b + 1, ':') || (size_t)(a - ut) >= sizeof(ut_rule) ||
+		    (size_t)(b - a - 1) >= sizeof(ut_level) || strlen(b + 1) >= sizeof(ut_dec)) {
+			fprintf(stderr, "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
+			return 1;
+		}
+		memcpy(ut_rule, ut, (size_t)(a - ut));
+		memcpy(ut_level, a + 1, (size_t)(b - a - 1));
+		strcpy(ut_dec, b + 1);
+	}
+
+	yg_ruleset *rs = NULL;
+	bool interactive = isatty(STDIN_FILENO) && !json && !ut;
+	int lrc = cli_load_ruleset(conf, home, check, quiet || json || ut, &rs, NULL);
+	if (check) {
+		yg_ruleset_destroy(rs);
+		return lrc ? 1 : 0;
+	}
+	if (!rs)
+		return 1;
+	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
+	if (!s) {
+		yg_ruleset_destroy(rs);
+		fprintf(stderr, "yagura logtest: out of memory\n");
+		return 1;
+	}
+	if (interactive && !quiet)
+		fprintf(stderr, "Type one log per line\n\n");
+
+	char *line = malloc(YG_LOGTEST_MAX_LINE);
+	yg_buf out;
+	yg_buf_init(&out, 64u << 20);
+	yg_verdict v = {0};
+	bool any = false;
+	char last_rule[16] = "", last_level[16] = "", last_dec[256] = "";
+	while (line && fgets(line, YG_LOGTEST_MAX_LINE, stdin)) {
+		size_t len = strlen(line);
+		bool truncated = len == YG_LOGTEST_MAX_LINE - 1 && line[len - 1] != '\n';
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (truncated) { /* drop the rest of an over-long line */
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+		}
+		if (len == 0 && !json)
+			continue;
+		yg_input in = {.log = line, .location = "stdin", .manager_name = cli_hostname()};
+		if (yg_session_process(s, &in, &v))
+			continue;
+		any = true;
+		snprintf(last_rule, sizeof(last_rule), "%s", "");
+		snprintf(last_level, sizeof(last_level), "%s", "");
+		if (v.rule_id) {
+			snprintf(last_rule, sizeof(last_rule), "%u", v.rule_id);
+			snprintf(last_level, sizeof(last_level), "%d", v.level);
+		}
+		snprintf(last_dec, sizeof(last_dec), "%s", v.decoder_name ? v.decoder_name : "");
+		yg_buf_reset(&out);
+		if (json) {
+			yg_session_alert_json(s, &out);
+			yg_buf_putc(&out, '\n');
+		} else if (!ut) {
+			yg_session_explain(s, &out);
+		}
+		if (out.len)
+			fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	free(line);
+	yg_buf_free(&out);
+	yg_session_destroy(s);
+	yg_ruleset_destroy(rs);
+	if (!ut)
+		return 0;
+	if (any && !strcmp(ut_rule, last_rule) && !strcmp(ut_level, last_level) &&
+	    !strcmp(ut_dec, last_dec))
+		return (!*ut_rule) + (!*ut_level) + (!*ut_dec);
+	return 1;
+}

@@ -1,0 +1,318 @@
+/* alert.c: the last event as Wazuh alert JSON.
+ *
+ * Key order and content follow Wazuh's Eventinfo_to_jsonstr: timestamp,
+ * rule{level, description, id, mitre, cve, info, frequency, firedtimes,
+ * mail, groups, pci_dss...}, agent, manager, id, full_log, predecoder,
+ * decoder, data, location. Dynamic field names with dots become nested
+ * objects, as Wazuh's W_JSON_AddField does. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/session_int.h"
+
+static void kv_str(yg_buf *b, bool *first, const char *k, const char *v)
+{
+	if (!*first)
+		yg_buf_putc(b, ',');
+	*first = false;
+	yg_buf_json_str(b, k);
+	yg_buf_putc(b, ':');
+	yg_buf_json_str(b, v);
+}
+
+static void key(yg_buf *b, bool *first, const char *k)
+{
+	if (!*first)
+		yg_buf_putc(b, ',');
+	*first = false;
+	yg_buf_json_str(b, k);
+	yg_buf_putc(b, ':');
+}
+
+static void str_array(yg_buf *b, char *const *v, size_t n)
+{
+	yg_buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			yg_buf_putc(b, ',');
+		yg_buf_json_str(b, v[i]);
+	}
+	yg_buf_putc(b, ']');
+}
+
+/* Groups split by ',' into "groups" and the compliance arrays Wazuh derives
+ * from prefixes. */
+static void groups_json(yg_buf *b, bool *first, const char *group)
+{
+	static const struct {
+		const char *prefix;
+		const char *key;
+	} comp[] = {{"pci_dss_", "pci_dss"}, {"cis_", "cis"},     {"gdpr_", "gdpr"},
+		    {"gpg13_", "gpg13"},     {"hipaa_", "hipaa"}, {"nist_800_53_", "nist_800_53"},
+		    {"tsc_", "tsc"}};
+	enum { NC = sizeof(comp) / sizeof(comp[0]) };
+	for (int pass = -1; pass < NC; pass++) {
+		bool any = false;
+		const char *p = group;
+		while (p && *p) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			const char *w = p;
+			while (len && *w == ' ')
+				w++, len--;
+			int which = -1;
+			for (int c = 0; c < NC; c++) {
+				size_t pl = strlen(comp[c].prefix);
+				if (len > pl && !strncmp(w, comp[c].prefix, pl)) {
+					which = c;
+					break;
+				}
+			}
+			if (len && which == pass) {
+				if (!any) {
+					key(b, first, pass < 0 ? "groups" : comp[pass].key);
+					yg_buf_putc(b, '[');
+				} else {
+					yg_buf_putc(b, ',');
+				}
+				any = true;
+				size_t skip = pass < 0 ? 0 : strlen(comp[pass].prefix);
+				yg_buf_putc(b, '"');
+				yg_buf_json_escape(b, w + skip, len - skip);
+				yg_buf_putc(b, '"');
+			}
+			p = comma ? comma + 1 : NULL;
+		}
+		if (any)
+			yg_buf_putc(b, ']');
+	}
+}
+
+/* Writes the dynamic fields as nested objects. Fields are emitted in their
+ * order, grouped under shared dotted prefixes (a simple tree merge). */
+typedef struct jnode {
+	const char *name;
+	size_t nlen;
+	const char *value; /* leaf when non-NULL */
+	int first_child, next;
+} jnode;
+
+#define YG_ALERT_MAX_NODES 1024
+
+static int child_named(jnode *nodes, int parent, const char *name, size_t nlen)
+{
+	for (int c = nodes[parent].first_child; c >= 0; c = nodes[c].next)
+		if (nodes[c].nlen == nlen && !strncmp(nodes[c].name, name, nlen))
+			return c;
+	return -1;
+}
+
+static void emit(yg_buf *b, jnode *nodes, int n)
+{
+	bool first = true;
+	yg_buf_putc(b, '{');
+	for (int c = nodes[n].first_child; c >= 0; c = nodes[c].next) {
+		if (!first)
+			yg_buf_putc(b, ',');
+		first = false;
+		yg_buf_putc(b, '"');
+		yg_buf_json_escape(b, nodes[c].name, nodes[c].nlen);
+		yg_buf_puts(b, "\":");
+		if (nodes[c].value)
+			yg_buf_json_str(b, nodes[c].value);
+		else
+			emit(b, nodes, c);
+	}
+	yg_buf_putc(b, '}');
+}
+
+static int add_node(jnode *nodes, int *count, int parent, const char *name, size_t nlen,
+		    const char *value)
+{
+	if (*count >= YG_ALERT_MAX_NODES)
+		return -1;
+	int id = (*count)++;
+	nodes[id] = (jnode){name, nlen, value, -1, -1};
+	int *pp = &nodes[parent].first_child;
+	while (*pp >= 0)
+		pp = &nodes[*pp].next;
+	*pp = id;
+	return id;
+}
+
+static void data_json(yg_buf *b, bool *first, const yg_event *ev)
+{
+	static jnode nodes_static[1]; /* silence unused warnings on some compilers */
+	(void)nodes_static;
+	jnode nodes[YG_ALERT_MAX_NODES];
+	int count = 1;
+	nodes[0] = (jnode){"", 0, NULL, -1, -1};
+	static const int order[] = {YG_SF_PROTOCOL, YG_SF_ACTION, YG_SF_SRCIP, YG_SF_SRCPORT,
+				    YG_SF_SRCUSER, YG_SF_DSTIP, YG_SF_DSTPORT, YG_SF_DSTUSER,
+				    YG_SF_ID, YG_SF_STATUS, YG_SF_URL, YG_SF_DATA,
+				    YG_SF_EXTRA_DATA, YG_SF_SYSTEMNAME};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const char *v = ev->sfields[order[i]];
+		if (v) {
+			const char *nm = yg_sfield_name(order[i]);
+			add_node(nodes, &count, 0, nm, strlen(nm), v);
+		}
+	}
+	bool syscheck = ev->decoder && ev->decoder->report_name &&
+			!strncmp(ev->decoder->report_name, "syscheck_", 9);
+	for (int i = 0; !syscheck && i < ev->nfields; i++) {
+		const char *k = ev->fields[i].key, *v = ev->fields[i].value;
+		if (!v || !*v)
+			continue;
+		int parent = 0;
+		for (;;) {
+			const char *dot = strchr(k, '.');
+			size_t nlen = dot ? (size_t)(dot - k) : strlen(k);
+			int c = child_named(nodes, parent, k, nlen);
+			if (!dot) {
+				if (c < 0)
+					add_node(nodes, &count, parent, k, nlen, v);
+				break;
+			}
+			if (c >= 0 && nodes[c].value)
+				break; /* a leaf already holds this name */
+			if (c < 0)
+				c = add_node(nodes, &count, parent, k, nlen, NULL);
+			if (c < 0)
+				break;
+			parent = c;
+			k = dot + 1;
+		}
+	}
+	if (nodes[0].first_child < 0)
+		return;
+	key(b, first, "data");
+	emit(b, nodes, 0);
+}
+
+yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
+{
+	const yg_event *ev = &s->ev;
+	const yg_rule *r = s->rule;
+	bool first = true;
+	char tsbuf[128], when[64], tz[16];
+	struct tm tm;
+	time_t t = ev->time ? ev->time : time(NULL);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	snprintf(tsbuf, sizeof(tsbuf), "%s.000%s", when, tz);
+
+	yg_buf_putc(b, '{');
+	kv_str(b, &first, "timestamp", tsbuf);
+	if (r) {
+		bool rf = true;
+		key(b, &first, "rule");
+		yg_buf_putc(b, '{');
+		key(b, &rf, "level");
+		yg_buf_printf(b, "%d", r->level);
+		kv_str(b, &rf, "description", s->comment ? s->comment : "");
+		char id[16];
+		snprintf(id, sizeof(id), "%u", r->sigid);
+		kv_str(b, &rf, "id", id);
+		if (r->mitre.nids || r->mitre.npairs) {
+			bool mf = true;
+			key(b, &rf, "mitre");
+			yg_buf_putc(b, '{');
+			key(b, &mf, "id");
+			if (r->mitre.npairs)
+				str_array(b, r->mitre.techniques, r->mitre.npairs);
+			else
+				str_array(b, r->mitre.ids, r->mitre.nids);
+			if (r->mitre.npairs) {
+				key(b, &mf, "tactic");
+				str_array(b, r->mitre.tactics, r->mitre.npairs);
+			}
+			yg_buf_putc(b, '}');
+		}
+		if (r->cve)
+			kv_str(b, &rf, "cve", r->cve);
+		if (r->info)
+			kv_str(b, &rf, "info", r->info);
+		if (r->frequency) {
+			key(b, &rf, "frequency");
+			yg_buf_printf(b, "%d", r->frequency + 2);
+		}
+		if (!(r->opts & YG_RO_NO_COUNTER)) {
+			key(b, &rf, "firedtimes");
+			yg_buf_printf(b, "%u", s->fired);
+		}
+		key(b, &rf, "mail");
+		yg_buf_puts(b, (r->opts & YG_RO_MAIL) ? "true" : "false");
+		if (r->group)
+			groups_json(b, &rf, r->group);
+		yg_buf_putc(b, '}');
+	}
+	key(b, &first, "agent");
+	{
+		bool af = true;
+		yg_buf_putc(b, '{');
+		kv_str(b, &af, "id", ev->agent_id ? ev->agent_id : "000");
+		const char *an = ev->agent_name ? ev->agent_name : ev->manager_name;
+		if (an)
+			kv_str(b, &af, "name", an);
+		if (ev->agent_ip)
+			kv_str(b, &af, "ip", ev->agent_ip);
+		yg_buf_putc(b, '}');
+	}
+	key(b, &first, "manager");
+	yg_buf_putc(b, '{');
+	if (ev->manager_name) {
+		bool mf = true;
+		kv_str(b, &mf, "name", ev->manager_name);
+	}
+	yg_buf_putc(b, '}');
+	{
+		char idbuf[48];
+		snprintf(idbuf, sizeof(idbuf), "%lld.%lu", (long long)t, s->seq);
+		kv_str(b, &first, "id", idbuf);
+	}
+	if (s->nlast_events > 1) {
+		yg_buf plog;
+		yg_buf_init(&plog, 1 << 20);
+		for (size_t i = 0; i < s->nlast_events; i++) {
+			if (i)
+				yg_buf_putc(&plog, '\n');
+			yg_buf_puts(&plog, s->last_events[i]);
+		}
+		if (plog.data)
+			kv_str(b, &first, "previous_output", plog.data);
+		yg_buf_free(&plog);
+	}
+	if (ev->full_log && !(r && (r->opts & YG_RO_NO_FULL_LOG)))
+		kv_str(b, &first, "full_log", ev->full_log);
+	if (ev->program_name || ev->dec_timestamp || ev->hostname) {
+		bool pf = true;
+		key(b, &first, "predecoder");
+		yg_buf_putc(b, '{');
+		if (ev->program_name)
+			kv_str(b, &pf, "program_name", ev->program_name);
+		if (ev->dec_timestamp)
+			kv_str(b, &pf, "timestamp", ev->dec_timestamp);
+		if (ev->hostname)
+			kv_str(b, &pf, "hostname", ev->hostname);
+		yg_buf_putc(b, '}');
+	}
+	if (ev->decoder && ev->decoder->report_name) {
+		bool df = true;
+		key(b, &first, "decoder");
+		yg_buf_putc(b, '{');
+		if (ev->decoder->parent)
+			kv_str(b, &df, "parent", ev->decoder->parent);
+		kv_str(b, &df, "name", ev->decoder->report_name);
+		if (ev->decoder->ftscomment)
+			kv_str(b, &df, "ftscomment", ev->decoder->ftscomment);
+		yg_buf_putc(b, '}');
+	}
+	data_json(b, &first, ev);
+	if (ev->location)
+		kv_str(b, &first, "location", ev->location);
+	yg_buf_putc(b, '}');
+	return YG_OK;
+}

@@ -1,0 +1,616 @@
+/* decoder_load.c: reading Wazuh decoder files into the decoder tree.
+ *
+ * Follows Wazuh's ReadDecodeXML/OS_AddOSDecoder semantics: root decoders go
+ * to one of two lists (with and without <program_name>), children hang off
+ * every root of their parent's name, siblings sharing a name chain their
+ * regexes (get_next), and a child reports its parent's name unless
+ * use_own_name is true. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/ruleset_int.h"
+#include "engine/wxml.h"
+
+/* Wazuh refuses element contents longer than this (OS_SIZE_1024). */
+#define YG_DECODER_MAX_TEXT 1024
+
+static const char *const internal_decoders[] = {
+	"rootcheck", "syscheck_integrity_changed", "syscheck_new_entry",
+	"syscheck_deleted", "syscheck_registry_key_modified",
+	"syscheck_registry_key_added", "syscheck_registry_key_deleted",
+	"syscheck_registry_value_modified", "syscheck_registry_value_added",
+	"syscheck_registry_value_deleted", "hostinfo_new", "hostinfo_modified",
+	"syscollector", "ciscat", "windows_eventchannel", "sca",
+};
+
+int yg_decoder_id_by_name(const yg_ruleset *rs, const char *name)
+{
+	for (size_t i = 0; i < rs->ndecoder_names; i++)
+		if (strcmp(rs->decoder_names[i], name) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+static int add_name(yg_ruleset *rs, const char *name)
+{
+	int id = yg_decoder_id_by_name(rs, name);
+	if (id)
+		return id;
+	char **n = realloc(rs->decoder_names, (rs->ndecoder_names + 1) * sizeof(*n));
+	if (!n)
+		return 0;
+	rs->decoder_names = n;
+	n[rs->ndecoder_names] = strdup(name);
+	if (!n[rs->ndecoder_names])
+		return 0;
+	rs->ndecoder_names++;
+	return (int)rs->ndecoder_names;
+}
+
+static void decoder_free(yg_decoder *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->parent);
+	free(d->ftscomment);
+	yg_pattern_destroy(d->program_name);
+	yg_pattern_destroy(d->prematch);
+	yg_pattern_destroy(d->regex);
+	for (int i = 0; i < d->norder; i++)
+		free((char *)d->order[i].name);
+	free(d);
+}
+
+static void dnode_free(yg_dnode *n)
+{
+	while (n) {
+		yg_dnode *next = n->next;
+		dnode_free(n->child);
+		free(n);
+		n = next;
+	}
+}
+
+void yg_decoders_free(yg_ruleset *rs)
+{
+	dnode_free(rs->dec_pn);
+	dnode_free(rs->dec_nopn);
+	for (size_t i = 0; i < rs->ndecoders; i++)
+		decoder_free(rs->decoders[i]);
+	free(rs->decoders);
+	for (size_t i = 0; i < rs->ndecoder_names; i++)
+		free(rs->decoder_names[i]);
+	free(rs->decoder_names);
+}
+
+/* Appends `text` to *acc as Wazuh's _loadmemory does (plain concatenation),
+ * refusing results over YG_DECODER_MAX_TEXT. */
+static bool append_text(char **acc, const char *text)
+{
+	size_t have = *acc ? strlen(*acc) : 0, add = strlen(text);
+	if (have + add >= YG_DECODER_MAX_TEXT)
+		return false;
+	char *s = realloc(*acc, have + add + 1);
+	if (!s)
+		return false;
+	memcpy(s + have, text, add + 1);
+	*acc = s;
+	return true;
+}
+
+static int parse_offset(const yg_wxml_node *n, bool *bad)
+{
+	const char *v = yg_wxml_attr_get(n, "offset");
+	*bad = false;
+	if (!v)
+		return YG_OFF_NONE;
+	if (!strcasecmp(v, "after_parent"))
+		return YG_OFF_AFTER_PARENT;
+	if (!strcasecmp(v, "after_prematch"))
+		return YG_OFF_AFTER_PREMATCH;
+	if (!strcasecmp(v, "after_regex"))
+		return YG_OFF_AFTER_REGEX;
+	*bad = true;
+	return YG_OFF_NONE;
+}
+
+static int parse_type(const char *v)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} types[] = {
+		{"firewall", YG_DT_FIREWALL}, {"ids", YG_DT_IDS},
+		{"web-log", YG_DT_WEBLOG},    {"syslog", YG_DT_SYSLOG},
+		{"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
+		{"host-information", YG_DT_HOSTINFO}, {"ossec", YG_DT_OSSEC},
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(v, types[i].name))
+			return types[i].type;
+	return -1;
+}
+
+/* Splits a comma list into trimmed words; calls fn for each. Returns false
+ * on an empty word (Wazuh: "Wrong field"). */
+static bool for_each_word(const char *list, bool (*fn)(void *, const char *),
+			  void *ctx)
+{
+	const char *p = list;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char word[256];
+		size_t s = 0;
+		while (s < len && p[s] == ' ')
+			s++;
+		size_t e = s;
+		while (e < len && p[e] != ' ')
+			e++;
+		if (e == s || e - s >= sizeof(word))
+			return false;
+		memcpy(word, p + s, e - s);
+		word[e - s] = '\0';
+		if (!fn(ctx, word))
+			return false;
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
+
+static bool add_order_word(void *ctx, const char *w)
+{
+	yg_decoder *d = ctx;
+	if (d->norder >= YG_DECODER_MAX_ORDER)
+		return false;
+	yg_order *o = &d->order[d->norder];
+	o->sfield = yg_sfield_from_order(w);
+	o->name = NULL;
+	if (o->sfield < 0) {
+		o->name = strdup(w);
+		if (!o->name)
+			return false;
+	}
+	d->norder++;
+	return true;
+}
+
+static bool add_fts_word(void *ctx, const char *w)
+{
+	yg_decoder *d = ctx;
+	if (!strcmp(w, "dstuser") || !strcmp(w, "user"))
+		d->fts |= YG_FTS_DSTUSER;
+	else if (!strcmp(w, "srcuser"))
+		d->fts |= YG_FTS_SRCUSER;
+	else if (!strcmp(w, "srcip"))
+		d->fts |= YG_FTS_SRCIP;
+	else if (!strcmp(w, "dstip"))
+		d->fts |= YG_FTS_DSTIP;
+	else if (!strcmp(w, "id"))
+		d->fts |= YG_FTS_ID;
+	else if (!strcmp(w, "location"))
+		d->fts |= YG_FTS_LOCATION;
+	else if (!strcmp(w, "data") || !strcmp(w, "extra_data"))
+		d->fts |= YG_FTS_DATA;
+	else if (!strcmp(w, "system_name"))
+		d->fts |= YG_FTS_SYSTEMNAME;
+	else if (!strcmp(w, "name"))
+		d->fts |= YG_FTS_NAME;
+	else {
+		for (int i = 0; i < d->norder; i++) {
+			if (d->order[i].name && !strcasecmp(d->order[i].name, w)) {
+				d->fts |= YG_FTS_DYNAMIC;
+				d->fts_fields[i] = true;
+				return true;
+			}
+		}
+		return false;
+	}
+	return true;
+}
+
+/* Adds `d` to the node list `*list` as Wazuh's _OS_AddOSDecoder does: at the
+ * end, marking same-named siblings for regex chaining. Returns false (with a
+ * message) when Wazuh would refuse it. */
+static bool add_to_list(yg_dnode **list, yg_decoder *d, yg_diag *diag)
+{
+	bool prev_ok = false;
+	yg_dnode *tail = NULL;
+	for (yg_dnode *n = *list; n; n = n->next) {
+		tail = n;
+		if (d->parent && strcmp(n->dec->name, d->name) == 0) {
+			if ((n->dec->prematch || n->dec->regex) && d->regex_offset)
+				prev_ok = true;
+			if (d->prematch) {
+				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
+					    "decoder '%s': a multi-regex decoder cannot have <prematch>",
+					    d->name);
+				return false;
+			}
+			if (d->fts) {
+				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
+					    "decoder '%s': a multi-regex decoder cannot have <fts>",
+					    d->name);
+				return false;
+			}
+			if ((n->dec->regex || n->dec->plugin) && (d->regex || d->plugin)) {
+				n->dec->get_next = true;
+			} else {
+				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
+					    "duplicate decoder '%s' without a regex to chain", d->name);
+				return false;
+			}
+		}
+	}
+	if (!prev_ok && (d->regex_offset & YG_OFF_AFTER_REGEX)) {
+		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "regex",
+			    "decoder '%s': offset=\"after_regex\" needs a previous regex", d->name);
+		return false;
+	}
+	yg_dnode *node = calloc(1, sizeof(*node));
+	if (!node)
+		return false;
+	node->dec = d;
+	if (tail)
+		tail->next = node;
+	else
+		*list = node;
+	return true;
+}
+
+static bool attach(yg_ruleset *rs, yg_decoder *d, yg_diag *diag)
+{
+	if (!d->parent) {
+		yg_dnode **list = d->program_name ? &rs->dec_pn : &rs->dec_nopn;
+		return add_to_list(list, d, diag);
+	}
+	bool added = false;
+	yg_dnode *lists[2] = {rs->dec_pn, rs->dec_nopn};
+	for (int l = 0; l < 2; l++) {
+		for (yg_dnode *n = lists[l]; n; n = n->next) {
+			if (strcmp(n->dec->name, d->parent) != 0)
+				continue;
+			if (!add_to_list(&n->child, d, diag))
+				return false;
+			added = true;
+		}
+	}
+	if (!added)
+		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "parent",
+			    "decoder '%s': parent decoder '%s' not found", d->name, d->parent);
+	return added;
+}
+
+static bool compile(yg_decoder *d, yg_pattern **out, yg_pat_type type,
+		    const char *text, const char *elem, yg_diag *diag)
+{
+	char err[200];
+	if (yg_pattern_compile(type, text, false, out, err, sizeof(err))) {
+		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, elem,
+			    "decoder '%s': bad %s '%s': %s", d->name, yg_pat_type_name(type),
+			    text, err);
+		return false;
+	}
+	return true;
+}
+
+/* Reads one <decoder> element; returns the decoder, or NULL after reporting
+ * why it was refused. */
+static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
+				const char *file, yg_diag *diag)
+{
+	char *regex = NULL, *prematch = NULL, *pname = NULL;
+	yg_pat_type regex_t = YG_PAT_OSREGEX, pre_t = YG_PAT_OSREGEX, pname_t = YG_PAT_OSMATCH;
+	bool ok = false;
+	const char *name = yg_wxml_attr_get(node, "name");
+	yg_decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->file = file;
+	d->line = node->line;
+	d->type = YG_DT_SYSLOG;
+	d->json.null_mode = YG_JSON_NULL_DISCARD;
+	if (!name || !*name) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
+			    "decoder without a name attribute");
+		goto out;
+	}
+	d->name = strdup(name);
+	if (!d->name)
+		goto out;
+
+	for (size_t i = 0; i < node->nchildren; i++) {
+		const yg_wxml_node *e = node->children[i];
+		const char *el = e->name, *c = e->content;
+		bool bad_off;
+		if (!strcasecmp(el, "parent")) {
+			if (!append_text(&d->parent, c))
+				goto toolong;
+		} else if (!strcasecmp(el, "regex")) {
+			int off = parse_offset(e, &bad_off);
+			if (bad_off)
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid offset, using none", d->name);
+			if (regex && off) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': only the first <regex> may have an offset",
+					    d->name);
+				goto out;
+			}
+			if (off)
+				d->regex_offset = off;
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX, &regex_t) ||
+			    (regex_t != YG_PAT_OSREGEX && regex_t != YG_PAT_PCRE2)) {
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid type, using osregex", d->name);
+				regex_t = YG_PAT_OSREGEX;
+			}
+			if (!append_text(&regex, c))
+				goto toolong;
+		} else if (!strcasecmp(el, "prematch")) {
+			int off = parse_offset(e, &bad_off);
+			if (bad_off)
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': invalid offset", d->name);
+			if (prematch && off) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': only the first <prematch> may have an offset",
+					    d->name);
+				goto out;
+			}
+			if (off)
+				d->prematch_offset = off;
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX, &pre_t) ||
+			    (pre_t != YG_PAT_OSREGEX && pre_t != YG_PAT_PCRE2)) {
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid type, using osregex", d->name);
+				pre_t = YG_PAT_OSREGEX;
+			}
+			if (!append_text(&prematch, c))
+				goto toolong;
+		} else if (!strcasecmp(el, "program_name")) {
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSMATCH, &pname_t)) {
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid type, using osmatch", d->name);
+				pname_t = YG_PAT_OSMATCH;
+			}
+			if (!append_text(&pname, c))
+				goto toolong;
+		} else if (!strcasecmp(el, "ftscomment")) {
+			if (!append_text(&d->ftscomment, c))
+				goto toolong;
+		} else if (!strcasecmp(el, "use_own_name")) {
+			if (!strcmp(c, "true"))
+				d->use_own_name = true;
+		} else if (!strcasecmp(el, "plugin_decoder")) {
+			if (!strcmp(c, "JSON_Decoder"))
+				d->plugin = YG_PLUGIN_JSON;
+			else if (!strcmp(c, "OSSECAlert_Decoder"))
+				d->plugin = YG_PLUGIN_OSSEC_ALERT;
+			else if (!strcmp(c, "PF_Decoder"))
+				d->plugin = YG_PLUGIN_PF;
+			else if (!strcmp(c, "SonicWall_Decoder"))
+				d->plugin = YG_PLUGIN_SONICWALL;
+			else if (!strcmp(c, "SymantecWS_Decoder"))
+				d->plugin = YG_PLUGIN_SYMANTECWS;
+			else {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': unknown plugin decoder '%s'", d->name, c);
+				goto out;
+			}
+			d->plugin_offset = parse_offset(e, &bad_off);
+			if (bad_off) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': invalid offset", d->name);
+				goto out;
+			}
+		} else if (!strcasecmp(el, "json_null_field")) {
+			if (!strcasecmp(c, "discard"))
+				d->json.null_mode = YG_JSON_NULL_DISCARD;
+			else if (!strcasecmp(c, "string"))
+				d->json.null_mode = YG_JSON_NULL_STRING;
+			else if (!strcasecmp(c, "empty")) {
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': json_null_field 'empty' is deprecated",
+					    d->name);
+				d->json.null_mode = YG_JSON_NULL_EMPTY;
+			} else
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid value '%s'", d->name, c);
+		} else if (!strcasecmp(el, "json_array_structure")) {
+			if (!strcasecmp(c, "array"))
+				d->json.array_structure = true;
+			else if (!strcasecmp(c, "csv"))
+				d->json.array_structure = false;
+			else
+				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
+					    "decoder '%s': invalid value '%s'", d->name, c);
+		} else if (!strcmp(el, "type")) {
+			int t = parse_type(c);
+			if (t < 0) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': invalid decoder type '%s'", d->name, c);
+				goto out;
+			}
+			d->type = t;
+		} else if (!strcasecmp(el, "order")) {
+			if (d->norder) {
+				for (int k = 0; k < d->norder; k++)
+					free((char *)d->order[k].name);
+				d->norder = 0;
+			}
+			if (!for_each_word(c, add_order_word, d)) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': wrong field in <order> '%s'", d->name, c);
+				goto out;
+			}
+		} else if (!strcasecmp(el, "accumulate")) {
+			d->accumulate = true;
+		} else if (!strcasecmp(el, "fts")) {
+			if (!for_each_word(c, add_fts_word, d)) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+					    "decoder '%s': wrong field in <fts> '%s'", d->name, c);
+				goto out;
+			}
+		} else if (!strcasecmp(el, "description") || !strcasecmp(el, "info")) {
+			/* not in Wazuh's list, but harmless documentation */
+		} else {
+			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
+				    "invalid element '%s' in decoder '%s'", el, d->name);
+			goto out;
+		}
+	}
+
+	if (!prematch && !d->parent && !pname) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
+			    "decoder '%s' needs <prematch>, <program_name> or <parent>", d->name);
+		goto out;
+	}
+	if ((!regex && (d->fts || d->norder)) || (regex && !d->norder)) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
+			    "decoder '%s': <regex> and <order> go together", d->name);
+		goto out;
+	}
+	if ((d->regex_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
+			    "decoder '%s': offset after_parent without a parent", d->name);
+		goto out;
+	}
+	if (d->regex_offset & YG_OFF_AFTER_PREMATCH) {
+		if (!d->parent) {
+			d->regex_offset = YG_OFF_AFTER_PARENT;
+		} else if (!prematch) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
+				    "decoder '%s': offset after_prematch without a prematch",
+				    d->name);
+			goto out;
+		}
+	}
+	if ((d->regex_offset & YG_OFF_AFTER_REGEX) && (!d->parent || !regex)) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
+			    "decoder '%s': offset after_regex needs a parent", d->name);
+		goto out;
+	}
+	if (d->prematch_offset && (!(d->prematch_offset & YG_OFF_AFTER_PARENT) || !d->parent)) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "prematch",
+			    "decoder '%s': a prematch offset must be after_parent, with a parent",
+			    d->name);
+		goto out;
+	}
+	if ((d->plugin_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
+			    "decoder '%s': offset after_parent without a parent", d->name);
+		goto out;
+	}
+	if ((d->plugin_offset & YG_OFF_AFTER_PREMATCH) && !prematch) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
+			    "decoder '%s': offset after_prematch without a prematch", d->name);
+		goto out;
+	}
+	if (prematch && !compile(d, &d->prematch, pre_t, prematch, "prematch", diag))
+		goto out;
+	if (pname && !compile(d, &d->program_name, pname_t, pname, "program_name", diag))
+		goto out;
+	if (regex) {
+		if (!compile(d, &d->regex, regex_t, regex, "regex", diag))
+			goto out;
+		if (regex_t == YG_PAT_OSREGEX && yg_pattern_ncaptures(d->regex) == 0) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
+				    "decoder '%s': regex '%s' has no capture group", d->name, regex);
+			goto out;
+		}
+	}
+	if (d->plugin && (d->regex || d->norder)) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
+			    "decoder '%s': a plugin decoder cannot have <regex> or <order>", d->name);
+		goto out;
+	}
+	if (!add_name(rs, d->name))
+		goto out;
+	ok = true;
+	goto out;
+toolong:
+	yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
+		    "decoder '%s': element text longer than %d bytes", d->name ? d->name : "?",
+		    YG_DECODER_MAX_TEXT);
+out:
+	free(regex);
+	free(prematch);
+	free(pname);
+	if (!ok) {
+		decoder_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+yg_err yg_decoders_load_file(yg_ruleset *rs, const char *path, yg_diag *diag)
+{
+	yg_wxml_doc *doc = NULL;
+	yg_err rc = yg_wxml_parse_file(path, diag, &doc);
+	if (rc)
+		return rc;
+	const char *file = yg_ruleset_intern_file(rs, path);
+	size_t n = yg_wxml_doc_nroots(doc);
+	for (size_t i = 0; i < n; i++) {
+		const yg_wxml_node *node = yg_wxml_doc_root(doc, i);
+		if (!strcasecmp(node->name, "var"))
+			continue;
+		if (strcasecmp(node->name, "decoder") != 0) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
+				    "invalid element '%s' in a decoder file", node->name);
+			rc = YG_EPARSE;
+			continue;
+		}
+		yg_decoder *d = read_decoder(rs, node, file, diag);
+		if (!d) {
+			rc = YG_EPARSE;
+			continue;
+		}
+		yg_decoder **arr = realloc(rs->decoders, (rs->ndecoders + 1) * sizeof(*arr));
+		if (!arr) {
+			decoder_free(d);
+			rc = YG_ENOMEM;
+			break;
+		}
+		rs->decoders = arr;
+		rs->decoders[rs->ndecoders++] = d;
+		if (!attach(rs, d, diag))
+			rc = YG_EPARSE; /* kept in rs->decoders for freeing */
+	}
+	yg_wxml_doc_destroy(doc);
+	return rc;
+}
+
+/* Wazuh's SetDecodeXML: internal decoder names, then ids and the names
+ * children report. */
+yg_err yg_decoders_finish(yg_ruleset *rs, yg_diag *diag)
+{
+	for (size_t i = 0; i < sizeof(internal_decoders) / sizeof(internal_decoders[0]); i++)
+		if (!add_name(rs, internal_decoders[i]))
+			return YG_ENOMEM;
+	yg_dnode *lists[2] = {rs->dec_nopn, rs->dec_pn};
+	for (int l = 0; l < 2; l++) {
+		for (yg_dnode *n = lists[l]; n; n = n->next) {
+			yg_decoder *p = n->dec;
+			p->id = yg_decoder_id_by_name(rs, p->name);
+			p->report_name = p->name;
+			for (yg_dnode *c = n->child; c; c = c->next) {
+				yg_decoder *d = c->dec;
+				if (d->use_own_name) {
+					d->id = yg_decoder_id_by_name(rs, d->name);
+					d->report_name = d->name;
+				} else {
+					d->id = p->id;
+					d->report_name = p->name;
+				}
+			}
+		}
+	}
+	(void)diag;
+	return YG_OK;
+}

@@ -1,0 +1,137 @@
+/* rsconfig.c: which files make a ruleset (Wazuh's <ruleset> block). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/rsconfig_int.h"
+#include "engine/wxml.h"
+
+yg_ruleset_config *yg_ruleset_config_create(const char *home)
+{
+	yg_ruleset_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return NULL;
+	cfg->home = strdup(home ? home : ".");
+	if (!cfg->home) {
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void yg_ruleset_config_destroy(yg_ruleset_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n; i++) {
+		free(cfg->entries[i].value);
+		free(cfg->entries[i].pattern);
+	}
+	free(cfg->entries);
+	free(cfg->home);
+	free(cfg);
+}
+
+const char *yg_ruleset_config_home(const yg_ruleset_config *cfg)
+{
+	return cfg->home;
+}
+
+yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind, const char *value,
+			     const char *pattern)
+{
+	if (!value)
+		return YG_EINVAL;
+	yg_rs_entry *e = realloc(cfg->entries, (cfg->n + 1) * sizeof(*e));
+	if (!e)
+		return YG_ENOMEM;
+	cfg->entries = e;
+	e = &cfg->entries[cfg->n];
+	e->kind = kind;
+	e->value = strdup(value);
+	e->pattern = pattern ? strdup(pattern) : NULL;
+	if (!e->value || (pattern && !e->pattern)) {
+		free(e->value);
+		free(e->pattern);
+		return YG_ENOMEM;
+	}
+	cfg->n++;
+	return YG_OK;
+}
+
+static const struct {
+	const char *name;
+	yg_rs_kind kind;
+} ruleset_elems[] = {
+	{"decoder_dir", YG_RS_DECODER_DIR},   {"rule_dir", YG_RS_RULE_DIR},
+	{"decoder_include", YG_RS_DECODER_INCLUDE}, {"rule_include", YG_RS_RULE_INCLUDE},
+	{"decoder_exclude", YG_RS_DECODER_EXCLUDE}, {"rule_exclude", YG_RS_RULE_EXCLUDE},
+	{"list", YG_RS_LIST},
+};
+
+static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const char *path,
+			 yg_diag *diag)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < rs->nchildren; i++) {
+		const yg_wxml_node *e = rs->children[i];
+		size_t k;
+		for (k = 0; k < sizeof(ruleset_elems) / sizeof(ruleset_elems[0]); k++)
+			if (!strcmp(e->name, ruleset_elems[k].name))
+				break;
+		if (k == sizeof(ruleset_elems) / sizeof(ruleset_elems[0])) {
+			yg_diag_add(diag, YG_SEV_ERROR, path, e->line, e->name,
+				    "invalid element in <ruleset>");
+			rc = YG_EPARSE;
+			continue;
+		}
+		if (!*e->content) {
+			yg_diag_add(diag, YG_SEV_ERROR, path, e->line, e->name, "empty value");
+			rc = YG_EPARSE;
+			continue;
+		}
+		const char *pattern = NULL;
+		if (ruleset_elems[k].kind == YG_RS_DECODER_DIR || ruleset_elems[k].kind == YG_RS_RULE_DIR)
+			pattern = yg_wxml_attr_get(e, "pattern");
+		yg_err r = yg_ruleset_config_add(cfg, ruleset_elems[k].kind, e->content, pattern);
+		if (r)
+			return r;
+	}
+	return rc;
+}
+
+yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag)
+{
+	yg_wxml_doc *doc = NULL;
+	yg_err rc = yg_wxml_parse_file(conf_path, diag, &doc);
+	if (rc)
+		return rc;
+	bool found = false;
+	for (size_t i = 0; i < yg_wxml_doc_nroots(doc); i++) {
+		const yg_wxml_node *root = yg_wxml_doc_root(doc, i);
+		if (!strcmp(root->name, "ruleset")) {
+			found = true;
+			yg_err r = read_block(cfg, root, conf_path, diag);
+			if (r)
+				rc = r;
+			continue;
+		}
+		if (strcmp(root->name, "ossec_config") != 0)
+			continue;
+		for (size_t j = 0; j < root->nchildren; j++) {
+			const yg_wxml_node *b = root->children[j];
+			if (strcmp(b->name, "ruleset") != 0)
+				continue;
+			found = true;
+			yg_err r = read_block(cfg, b, conf_path, diag);
+			if (r)
+				rc = r;
+		}
+	}
+	if (!found)
+		yg_diag_add(diag, YG_SEV_WARNING, conf_path, 0, "ruleset",
+			    "no <ruleset> block; using Wazuh's default directories");
+	yg_wxml_doc_destroy(doc);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* rsconfig_int.h: the ruleset configuration's entries, for ruleset.c. */
+#ifndef YAGURA_RSCONFIG_INT_H
+#define YAGURA_RSCONFIG_INT_H
+
+#include "engine/engine.h"
+
+typedef struct yg_rs_entry {
+	yg_rs_kind kind;
+	char *value;
+	char *pattern;
+} yg_rs_entry;
+
+struct yg_ruleset_config {
+	char *home;
+	yg_rs_entry *entries;
+	size_t n;
+};
+
+#endif

@@ -1,0 +1,517 @@
+/* session.c: processing events one by one, and the correlation memory.
+ *
+ * The per-event flow is wazuh-logtest's: pre-decode, decode, then try the
+ * top-level rules of the decoder's category in order; the first rule tree
+ * that yields a rule decides. A rule of level > 0 stores the event for later
+ * correlation (Wazuh's last_events and if_matched lists), bounded by
+ * YG_SESSION_MAX_EVENTS like Wazuh's memory_size. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/decode.h"
+#include "engine/predecode.h"
+#include "engine/session_int.h"
+
+#define YG_SESSION_MAX_EVENTS 8192
+#define YG_FTS_MAX 1000000
+#define YG_MAX_LAST_EVENTS 12
+
+/* ---- FTS: a set of strings ---- */
+
+struct yg_fts_set {
+	char **slots;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static bool fts_grow(yg_fts_set *f)
+{
+	size_t cap = f->cap ? f->cap * 2 : 1024;
+	char **slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return false;
+	for (size_t i = 0; i < f->cap; i++) {
+		if (!f->slots[i])
+			continue;
+		size_t j = hash_str(f->slots[i]) & (cap - 1);
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = f->slots[i];
+	}
+	free(f->slots);
+	f->slots = slots;
+	f->cap = cap;
+	return true;
+}
+
+/* True when `key` was not seen before (and remembers it). */
+bool yg_fts_check_and_add(yg_session *s, const char *key)
+{
+	yg_fts_set *f = s->fts;
+	if (f->cap) {
+		size_t j = hash_str(key) & (f->cap - 1);
+		while (f->slots[j]) {
+			if (!strcmp(f->slots[j], key))
+				return false;
+			j = (j + 1) & (f->cap - 1);
+		}
+	}
+	if (f->n >= YG_FTS_MAX)
+		return false; /* full: treat as seen rather than flood */
+	if ((f->n + 1) * 2 > f->cap && !fts_grow(f))
+		return false;
+	size_t j = hash_str(key) & (f->cap - 1);
+	while (f->slots[j])
+		j = (j + 1) & (f->cap - 1);
+	f->slots[j] = strdup(key);
+	if (!f->slots[j])
+		return false;
+	f->n++;
+	return true;
+}
+
+static void fts_free(yg_fts_set *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->cap; i++)
+		free(f->slots[i]);
+	free(f->slots);
+	free(f);
+}
+
+/* ---- rings of stored events ---- */
+
+static bool ring_push(yg_ring *r, yg_stored *st)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		yg_stored **v = malloc(cap * sizeof(*v));
+		if (!v)
+			return false;
+		for (size_t i = 0; i < r->n; i++)
+			v[i] = yg_ring_at(r, i);
+		free(r->v);
+		r->v = v;
+		r->head = 0;
+		r->cap = cap;
+	}
+	r->v[(r->head + r->n) % r->cap] = st;
+	r->n++;
+	return true;
+}
+
+static void ring_pop_if(yg_ring *r, const yg_stored *st)
+{
+	if (r->n && yg_ring_at(r, 0) == st) {
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+	}
+}
+
+static void stored_free(yg_stored *st)
+{
+	if (!st)
+		return;
+	free(st->agent_id);
+	free(st->log);
+	free(st->full_log);
+	for (int i = 0; i < YG_SF_COUNT; i++)
+		free(st->sfields[i]);
+	for (int i = 0; i < st->nfields; i++) {
+		free(st->fkeys[i]);
+		free(st->fvals[i]);
+	}
+	free(st->fkeys);
+	free(st->fvals);
+	free(st->group_lists);
+	free(st);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static yg_stored *store_copy(const yg_session *s)
+{
+	const yg_event *ev = &s->ev;
+	yg_stored *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->time = ev->time;
+	st->dtype = ev->decoder->type;
+	st->matched = s->cur_matched;
+	st->agent_id = dup_or_null(ev->agent_id);
+	st->log = dup_or_null(ev->log);
+	st->full_log = dup_or_null(ev->full_log);
+	for (int i = 0; i < YG_SF_COUNT; i++)
+		st->sfields[i] = dup_or_null(i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
+	if (ev->nfields) {
+		st->fkeys = calloc((size_t)ev->nfields, sizeof(char *));
+		st->fvals = calloc((size_t)ev->nfields, sizeof(char *));
+		if (st->fkeys && st->fvals) {
+			for (int i = 0; i < ev->nfields; i++) {
+				st->fkeys[i] = dup_or_null(ev->fields[i].key);
+				st->fvals[i] = dup_or_null(ev->fields[i].value);
+			}
+			st->nfields = ev->nfields;
+		}
+	}
+	st->sid_list = -1;
+	return st;
+}
+
+static void evict_oldest(yg_session *s)
+{
+	yg_stored *st = yg_ring_at(&s->events, 0);
+	s->events.head = (s->events.head + 1) % s->events.cap;
+	s->events.n--;
+	if (st->sid_list >= 0)
+		ring_pop_if(&s->sid_lists[st->sid_list], st);
+	for (size_t i = 0; i < st->ngroup_lists; i++)
+		ring_pop_if(&s->group_lists[st->group_lists[i]], st);
+	stored_free(st);
+}
+
+/* Keeps the event for correlation, as Wazuh does after a rule fired. */
+static void store_event(yg_session *s, const yg_rule *r)
+{
+	yg_stored *st = store_copy(s);
+	if (!st)
+		return;
+	if (s->events.n >= s->max_events)
+		evict_oldest(s);
+	if (r->own_sid_list >= 0) {
+		if (ring_push(&s->sid_lists[r->own_sid_list], st))
+			st->sid_list = r->own_sid_list;
+	} else if (r->nfeeds_groups) {
+		st->group_lists = calloc(r->nfeeds_groups, sizeof(int));
+		for (size_t i = 0; st->group_lists && i < r->nfeeds_groups; i++)
+			if (ring_push(&s->group_lists[r->feeds_groups[i]], st))
+				st->group_lists[st->ngroup_lists++] = r->feeds_groups[i];
+	}
+	if (!ring_push(&s->events, st)) {
+		if (st->sid_list >= 0) {
+			yg_ring *rl = &s->sid_lists[st->sid_list];
+			rl->n--; /* it is the newest there */
+		}
+		for (size_t i = 0; i < st->ngroup_lists; i++)
+			s->group_lists[st->group_lists[i]].n--;
+		stored_free(st);
+	}
+}
+
+void yg_session_note_last_event(yg_session *s, const char *full_log)
+{
+	if (!full_log || s->nlast_events >= YG_MAX_LAST_EVENTS)
+		return;
+	char *c = strdup(full_log);
+	if (c)
+		s->last_events[s->nlast_events++] = c;
+}
+
+void yg_session_clear_last_events(yg_session *s)
+{
+	for (size_t i = 0; i < s->nlast_events; i++)
+		free(s->last_events[i]);
+	s->nlast_events = 0;
+}
+
+/* ---- lifecycle ---- */
+
+yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock)
+{
+	yg_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->rs = rs;
+	s->clock = clock;
+	s->max_events = YG_SESSION_MAX_EVENTS;
+	s->scratch = yg_match_scratch_create();
+	s->ev.arena = yg_arena_create(0);
+	s->fts = calloc(1, sizeof(*s->fts));
+	s->firedtimes = calloc(rs->nrules + 1, sizeof(unsigned));
+	s->time_ignored = calloc(rs->nrules + 1, sizeof(time_t));
+	s->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
+	s->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
+	s->last_events = calloc(YG_MAX_LAST_EVENTS, sizeof(char *));
+	if (!s->scratch || !s->ev.arena || !s->fts || !s->firedtimes || !s->time_ignored ||
+	    !s->sid_lists || !s->group_lists || !s->last_events) {
+		yg_session_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void yg_session_destroy(yg_session *s)
+{
+	if (!s)
+		return;
+	while (s->events.n)
+		evict_oldest(s);
+	free(s->events.v);
+	if (s->sid_lists)
+		for (int i = 0; i < s->rs->nsid_lists; i++)
+			free(s->sid_lists[i].v);
+	if (s->group_lists)
+		for (int i = 0; i < s->rs->ngroup_lists; i++)
+			free(s->group_lists[i].v);
+	free(s->sid_lists);
+	free(s->group_lists);
+	if (s->last_events)
+		yg_session_clear_last_events(s);
+	free(s->last_events);
+	free(s->firedtimes);
+	free(s->time_ignored);
+	free(s->comment);
+	free(s->explain_trace);
+	fts_free(s->fts);
+	yg_match_scratch_destroy(s->scratch);
+	yg_arena_destroy(s->ev.arena);
+	free(s);
+}
+
+/* ---- time ---- */
+
+static int month_index(const char *m)
+{
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	for (int i = 0; i < 12; i++)
+		if (!strncmp(m, mon[i], 3))
+			return i;
+	return -1;
+}
+
+static bool two_digits(const char *p, int *v)
+{
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+		return false;
+	*v = (p[0] - '0') * 10 + (p[1] - '0');
+	return true;
+}
+
+/* The event's own time, from the pre-decoded timestamp: classic syslog
+ * ("Feb  9 11:44:56", this year) or ISO 8601. Returns 0 when unknown. */
+static time_t parse_event_time(const char *ts, size_t len)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	char buf[64];
+	if (!ts || len < 15 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, ts, len);
+	buf[len] = '\0';
+	int y, mo, d, h, mi, se;
+	if (isdigit((unsigned char)buf[0]) && len >= 19 && buf[4] == '-' &&
+	    sscanf(buf, "%4d-%2d-%2d%*c%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) == 6) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = se;
+		const char *z = buf + 19;
+		while (*z == '.' || isdigit((unsigned char)*z))
+			z++;
+		time_t t = timegm(&tm);
+		int oh, om;
+		if ((*z == '+' || *z == '-') && two_digits(z + 1, &oh)) {
+			const char *mm = z + 3;
+			if (*mm == ':')
+				mm++;
+			if (!two_digits(mm, &om))
+				om = 0;
+			long off = oh * 3600L + om * 60L;
+			t -= *z == '+' ? off : -off;
+		} else if (*z != 'Z') {
+			tm.tm_isdst = -1;
+			t = mktime(&tm);
+		}
+		return t;
+	}
+	int mon = month_index(buf);
+	if (mon < 0)
+		return 0;
+	const char *p = buf + 3;
+	while (*p == ' ')
+		p++;
+	if (sscanf(p, "%2d %2d:%2d:%2d", &d, &h, &mi, &se) != 4)
+		return 0;
+	time_t now = time(NULL);
+	struct tm lt;
+	localtime_r(&now, &lt);
+	tm.tm_year = lt.tm_year;
+	tm.tm_mon = mon;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+static const yg_decoder null_decoder = {
+	.type = YG_DT_SYSLOG,
+	.id = 0,
+};
+
+/* ---- $(field) in descriptions: Wazuh's ParseRuleComment ---- */
+
+#define YG_COMMENT_MAX 1024
+
+static char *expand_comment(const yg_event *ev, const char *comment)
+{
+	yg_buf b;
+	yg_buf_init(&b, YG_COMMENT_MAX);
+	const char *p = comment;
+	for (;;) {
+		const char *tok = strstr(p, "$(");
+		if (!tok)
+			break;
+		const char *end = strchr(tok + 2, ')');
+		if (!end)
+			break;
+		if (yg_buf_append(&b, p, (size_t)(tok - p)))
+			goto too_long;
+		char name[256];
+		size_t nl = (size_t)(end - tok - 2);
+		if (nl < sizeof(name)) {
+			memcpy(name, tok + 2, nl);
+			name[nl] = '\0';
+			const char *v = yg_event_lookup(ev, name);
+			if (v && yg_buf_puts(&b, v))
+				goto too_long;
+		}
+		p = end + 1;
+	}
+	if (yg_buf_puts(&b, p))
+		goto too_long;
+	if (!b.data)
+		return strdup("");
+	return yg_buf_steal(&b);
+too_long:
+	yg_buf_free(&b);
+	return strdup(comment);
+}
+
+/* ---- processing ---- */
+
+yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
+{
+	yg_event *ev = &s->ev;
+	memset(out, 0, sizeof(*out));
+	yg_event_reset(ev);
+	s->rule = NULL;
+	s->alert = false;
+	s->cur_matched = 0;
+	s->fired = 0;
+	s->seq++;
+	free(s->comment);
+	s->comment = NULL;
+	yg_session_clear_last_events(s);
+	if (!in || !in->log)
+		return YG_EINVAL;
+
+	size_t len = strlen(in->log);
+	char *full = yg_arena_strndup(ev->arena, in->log, len);
+	if (!full)
+		return YG_ENOMEM;
+	ev->full_log = full;
+	ev->log = full;
+	ev->location = in->location ? in->location : "stdin";
+	ev->agent_id = in->agent_id ? in->agent_id : "000";
+	ev->agent_name = in->agent_name;
+	ev->agent_ip = in->agent_ip;
+	ev->manager_name = in->manager_name;
+
+	const char *ts = NULL;
+	size_t tslen = 0;
+	if (!in->no_predecode) {
+		yg_predecoded pd;
+		yg_syslog_predecode(full, &pd);
+		ev->log = pd.message ? pd.message : full;
+		if (pd.hostname.ptr)
+			ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len);
+		if (pd.program_name.ptr)
+			ev->program_name =
+				yg_arena_strndup(ev->arena, pd.program_name.ptr, pd.program_name.len);
+		if (pd.timestamp.ptr) {
+			ts = pd.timestamp.ptr;
+			tslen = pd.timestamp.len;
+			ev->dec_timestamp = yg_arena_strndup(ev->arena, ts, tslen);
+		}
+	}
+	if (!ev->hostname)
+		ev->hostname = ev->agent_name ? ev->agent_name : in->manager_name;
+	ev->size = strlen(ev->log);
+
+	time_t now = in->now;
+	if (!now && s->clock == YG_CLOCK_EVENT)
+		now = parse_event_time(ts, tslen);
+	if (!now)
+		now = time(NULL);
+	ev->time = now;
+	struct tm lt;
+	localtime_r(&now, &lt);
+	ev->hour_min = lt.tm_hour * 60 + lt.tm_min;
+	ev->wday = lt.tm_wday;
+
+	yg_decode_event(s->rs, ev, s->scratch);
+	if (!ev->decoder)
+		ev->decoder = &null_decoder;
+
+	const yg_rule *generated = NULL;
+	bool stored = false;
+	for (const yg_rnode *n = s->rs->rules_root; n; n = n->next) {
+		if (n->rule->category != ev->decoder->type)
+			continue;
+		const yg_rule *r = yg_rule_check(s, n);
+		if (!r)
+			continue;
+		generated = r;
+		if (r->level == 0)
+			break;
+		if (r->ignore_time) {
+			time_t *ti = &s->time_ignored[r->index];
+			if (*ti == 0) {
+				*ti = now;
+			} else if (now - *ti < r->ignore_time) {
+				break;
+			} else {
+				*ti = 0;
+			}
+		}
+		store_event(s, r);
+		stored = true;
+		break;
+	}
+	if (!generated)
+		yg_session_clear_last_events(s);
+	s->rule = generated;
+	if (generated) {
+		s->comment = expand_comment(ev, generated->comment ? generated->comment : "");
+		s->alert = stored && generated->level >= 1 && (generated->opts & YG_RO_LOG);
+		s->fired = s->firedtimes[generated->index];
+		out->rule_id = generated->sigid;
+		out->level = generated->level;
+		out->alert = s->alert;
+	}
+	if (ev->decoder != &null_decoder)
+		out->decoder_name = ev->decoder->report_name;
+	return YG_OK;
+}
