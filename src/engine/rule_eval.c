@@ -273,6 +273,8 @@ static bool rule_matches(yg_session *s, const yg_rule *r)
 			return false;
 	}
 	if (r->opts & YG_RO_EXTRAINFO) {
+		if (r->compiled && !r->compiled(ev))
+			return false;
 		if (r->user) {
 			const char *u = ev->sfields[YG_SF_DSTUSER] ? ev->sfields[YG_SF_DSTUSER]
 								   : ev->sfields[YG_SF_SRCUSER];

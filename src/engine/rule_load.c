@@ -808,8 +808,12 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				return true;
 			}
 		} else if (!strcasecmp(el, "compiled_rule")) {
-			RERR(c, e->line, el, "rule %u: compiled rule '%s' not found", c->sigid, ct);
-			return false;
+			r->compiled = yg_compiled_find(ct);
+			if (!r->compiled) {
+				RERR(c, e->line, el, "rule %u: compiled rule '%s' not found", c->sigid, ct);
+				return false;
+			}
+			r->opts |= YG_RO_EXTRAINFO;
 		} else if (!strcasecmp(el, "category")) {
 			static const struct {
 				const char *n;

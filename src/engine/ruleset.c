@@ -112,9 +112,10 @@ static yg_err scan_dir(const char *home, const char *dir, const char *pattern,
 	}
 	DIR *d = opendir(path);
 	if (!d) {
-		yg_diag_add(diag, YG_SEV_ERROR, path, 0, NULL, "cannot open directory");
+		/* Wazuh skips a missing directory silently; say so, but go on */
+		yg_diag_add(diag, YG_SEV_WARNING, path, 0, NULL, "cannot open directory; skipped");
 		yg_pattern_destroy(re);
-		return YG_EIO;
+		return YG_OK;
 	}
 	/* readdir order is arbitrary; sort so duplicate handling is stable */
 	char **names = NULL;

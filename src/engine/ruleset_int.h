@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "engine/cdb.h"
+#include "engine/compiled.h"
 #include "engine/engine.h"
 #include "engine/event.h"
 #include "engine/jsondec.h"
@@ -200,6 +201,7 @@ typedef struct yg_rule {
 	yg_rule_field *fields;
 	size_t nfields;
 	yg_rule_list *lists;
+	yg_compiled_fn compiled;
 
 	/* <time> and <weekday> */
 	bool has_time;
