@@ -9,11 +9,6 @@
 
 #include <string.h>
 
-/* Wazuh moves one character past a match's last character. */
-static const char *after(const char *end)
-{
-	return *end ? end + 1 : end;
-}
 
 yg_err yg_event_set_json(yg_event *ev, const char *key, const char *value)
 {
@@ -65,10 +60,14 @@ static int json_field(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
+/* Runs `d`'s plugin. Like Wazuh, the offset and JSON options come from the
+ * event's current decoder, which is the parent when the child matched
+ * without a prematch. */
 static void run_plugin(const yg_decoder *d, yg_event *ev)
 {
+	const yg_decoder *opts = ev->decoder ? ev->decoder : d;
 	const char *input;
-	switch (d->plugin_offset) {
+	switch (opts->plugin_offset) {
 	case YG_OFF_AFTER_PARENT: input = ev->log_after_parent; break;
 	case YG_OFF_AFTER_PREMATCH: input = ev->log_after_prematch; break;
 	default: input = ev->log; break;
@@ -77,7 +76,7 @@ static void run_plugin(const yg_decoder *d, yg_event *ev)
 		return;
 	switch (d->plugin) {
 	case YG_PLUGIN_JSON:
-		yg_json_decode(input, &d->json, json_field, ev);
+		yg_json_decode(input, &opts->json, json_field, ev);
 		break;
 	default:
 		/* The other plugins (PF, SonicWall, SymantecWS, OSSEC alerts) are
@@ -125,7 +124,7 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 			end = NULL;
 			if (!yg_pattern_exec(nd->prematch, ev->log, scratch, NULL, 0, NULL, &end))
 				continue;
-			pmatch = end ? after(end) : ev->log;
+			pmatch = end ? end : ev->log;
 		}
 		ev->decoder = nd;
 		ev->log_after_prematch = pmatch;
@@ -143,7 +142,7 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 					end = NULL;
 					if (in && yg_pattern_exec(cd->prematch, in, scratch, NULL, 0, NULL,
 								  &end)) {
-						cmatch = end ? after(end) : in;
+						cmatch = end ? end : in;
 						ev->decoder = cd;
 						ev->log_after_parent = pmatch;
 						ev->log_after_prematch = cmatch;
@@ -192,7 +191,7 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 					}
 					return;
 				}
-				regex_prev = end ? after(end) : in;
+				regex_prev = end ? end : in;
 				fill_order(nd, ev, caps, ncaps);
 			} else {
 				return;

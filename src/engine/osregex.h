@@ -16,8 +16,9 @@
 
 #include "common/yerr.h"
 
-/* Wazuh accepts at most this many capture groups per pattern. */
-#define YG_OSREGEX_MAX_CAPTURES 14
+/* Captures kept per match. Wazuh has no fixed limit (auditd's decoder uses
+ * 19); decoders' <order> is bounded by YG_DECODER_MAX_ORDER = 64 anyway. */
+#define YG_OSREGEX_MAX_CAPTURES 64
 
 typedef struct yg_span {
 	const char *ptr;

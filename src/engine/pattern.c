@@ -346,7 +346,7 @@ bool yg_pattern_exec(const yg_pattern *p, const char *str,
 			return false;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(scratch->md);
 		if (end)
-			*end = str + ov[1] - (ov[1] > 0 ? 1 : 0);
+			*end = str + ov[1];
 		if (caps && ncaps) {
 			int n = 0;
 			for (int i = 1; i < rc && n < maxcaps; i++, n++) {

@@ -49,10 +49,9 @@ const char *yg_pattern_source(const yg_pattern *p);
 int yg_pattern_ncaptures(const yg_pattern *p);
 
 /* Raw match, negation NOT applied (Wazuh compares the raw result with the
- * negate flag itself). caps/ncaps/end may be NULL. `end` receives Wazuh's
- * "match end" pointer used for decoder offsets: for OS_Regex and PCRE2 it
- * points at the last matched character (or at the NUL for an empty match at
- * the end), for OS_Match it is not set. */
+ * negate flag itself). caps/ncaps/end may be NULL. `end` receives where the
+ * next decoder step starts (Wazuh's offsets): just past the last matched
+ * character. For OS_Match it is not set. */
 bool yg_pattern_exec(const yg_pattern *p, const char *str,
 		     yg_match_scratch *scratch, yg_span *caps, int maxcaps,
 		     int *ncaps, const char **end);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian 12 packages that building, testing,
+# fuzzing and benchmarking yagura need.
+#
+# Idempotent and fast when there is nothing to do: it asks dpkg which
+# packages are missing and only then runs apt-get (update once, then
+# install). Works as root on a fresh Debian 12; as another user it uses sudo
+# when sudo exists.
+#
+# Usage: scripts/install-deps.sh [EXTRA-PACKAGE...]
+# Environment:
+#   YAGURA_SKIP_DEPS=1  do nothing (for machines managed some other way)
+set -euo pipefail
+
+say() { printf 'install-deps: %s\n' "$*"; }
+die() {
+	printf 'install-deps: error: %s\n' "$*" >&2
+	exit 1
+}
+
+if [[ "${YAGURA_SKIP_DEPS:-0}" == 1 ]]; then
+	say "YAGURA_SKIP_DEPS=1: not checking packages"
+	exit 0
+fi
+
+command -v dpkg-query >/dev/null 2>&1 ||
+	die "dpkg-query not found: this script is for Debian 12 (install the packages listed in it by hand)"
+
+packages=(
+	# toolchain and build system
+	build-essential
+	meson
+	ninja-build
+	pkg-config
+	git
+	# clang + libFuzzer and sanitizer runtimes (scripts/fuzz.sh)
+	clang
+	llvm
+	libclang-rt-14-dev
+	# libraries the engine and the modules link against
+	libpcre2-dev
+	libxml2-dev
+	libjson-c-dev
+	libsqlite3-dev
+	libssl-dev
+	libcurl4-openssl-dev
+	libevent-dev
+	libyara-dev
+	# unit tests
+	libcmocka-dev
+	# corpus generator, test summary; /usr/bin/time -v for bench/run.sh
+	python3
+	time
+)
+
+# Hyperscan is only built for x86-64.
+if [[ "$(dpkg --print-architecture)" == amd64 ]]; then
+	packages+=(libhyperscan-dev)
+fi
+
+packages+=("$@")
+
+# One dpkg-query for all: "ii " is installed; anything else (absent,
+# half-installed, config-files only) needs apt. Unknown names print nothing.
+declare -A installed=()
+while read -r name status; do
+	if [[ "$status" == ii ]]; then
+		installed[$name]=1
+	fi
+done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
+
+missing=()
+for p in "${packages[@]}"; do
+	[[ -n "${installed[$p]:-}" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	say "all ${#packages[@]} packages present"
+	exit 0
+fi
+
+sudo_cmd=()
+if ((EUID != 0)); then
+	if command -v sudo >/dev/null 2>&1; then
+		sudo_cmd=(sudo)
+	else
+		die "missing packages (${missing[*]}) and not root, no sudo: run this script as root"
+	fi
+fi
+
+# env, not export: sudo would drop an exported variable.
+apt=("${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
+say "missing: ${missing[*]}"
+say "running apt-get update"
+"${apt[@]}" update -qq ||
+	die "apt-get update failed (is the network or the apt mirror reachable?)"
+say "installing ${#missing[@]} package(s)"
+"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" ||
+	die "apt-get install failed for: ${missing[*]}"
+say "done"
