@@ -313,7 +313,9 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 	d->file = file;
 	d->line = node->line;
 	d->type = YG_DT_SYSLOG;
-	d->json.null_mode = YG_JSON_NULL_DISCARD;
+	/* Wazuh's defaults: nulls become "null", arrays are printed whole */
+	d->json.null_mode = YG_JSON_NULL_STRING;
+	d->json.array_structure = true;
 	if (!name || !*name) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
 			    "decoder without a name attribute");
@@ -415,9 +417,9 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 				d->json.null_mode = YG_JSON_NULL_STRING;
 			else if (!strcasecmp(c, "empty")) {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': json_null_field 'empty' is deprecated",
+					    "decoder '%s': json_null_field 'empty' is deprecated; using the default",
 					    d->name);
-				d->json.null_mode = YG_JSON_NULL_EMPTY;
+				d->json.null_mode = YG_JSON_NULL_STRING;
 			} else
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
 					    "decoder '%s': invalid value '%s'", d->name, c);
@@ -426,9 +428,11 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 				d->json.array_structure = true;
 			else if (!strcasecmp(c, "csv"))
 				d->json.array_structure = false;
-			else
+			else {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid value '%s'", d->name, c);
+					    "decoder '%s': invalid value '%s'; using the default", d->name, c);
+				d->json.array_structure = true;
+			}
 		} else if (!strcmp(el, "type")) {
 			int t = parse_type(c);
 			if (t < 0) {
