@@ -144,6 +144,7 @@ static void rnode_free(yg_rnode *n)
 void yg_rules_free(yg_ruleset *rs)
 {
 	rnode_free(rs->rules_root);
+	free(rs->by_sid);
 	for (size_t i = 0; i < rs->nrules; i++)
 		rule_free(rs->rules[i]);
 	free(rs->rules);
@@ -197,10 +198,18 @@ static bool word_match(const char *pattern, const char *str)
 		} else if (len == 0) {
 			return true;
 		} else {
-			size_t sl = strlen(str);
-			for (size_t i = 0; i + len <= sl; i++)
-				if (strncasecmp(str + i, p, len) == 0)
+			char needle[256];
+			if (len < sizeof(needle)) {
+				memcpy(needle, p, len);
+				needle[len] = '\0';
+				if (strcasestr(str, needle))
 					return true;
+			} else {
+				size_t sl = strlen(str);
+				for (size_t i = 0; i + len <= sl; i++)
+					if (strncasecmp(str + i, p, len) == 0)
+						return true;
+			}
 		}
 		if (!bar)
 			return false;
@@ -1026,27 +1035,51 @@ static bool compile_texts(rule_ctx *c, yg_rule *r, rule_texts *t)
 
 /* ---- the tree ---- */
 
-static bool rule_exists(const yg_rnode *n, unsigned sid)
+static size_t sid_slot(const yg_ruleset *rs, unsigned sid)
 {
-	for (; n; n = n->next) {
-		if (n->rule->sigid == sid)
-			return true;
-		if (n->child && rule_exists(n->child, sid))
-			return true;
-	}
-	return false;
+	size_t mask = rs->by_sid_cap - 1, i = (sid * 2654435761u) & mask;
+	while (rs->by_sid[i] && rs->by_sid[i]->sigid != sid)
+		i = (i + 1) & mask;
+	return i;
 }
 
-static yg_rule *find_rule(yg_rnode *n, unsigned sid)
+static yg_rule *sid_get(const yg_ruleset *rs, unsigned sid)
 {
-	for (; n; n = n->next) {
-		if (n->rule->sigid == sid)
-			return n->rule;
-		yg_rule *r = n->child ? find_rule(n->child, sid) : NULL;
-		if (r)
-			return r;
+	if (!rs->by_sid_cap)
+		return NULL;
+	return rs->by_sid[sid_slot(rs, sid)];
+}
+
+static bool sid_put(yg_ruleset *rs, yg_rule *r)
+{
+	if ((rs->nrules + 1) * 2 > rs->by_sid_cap) {
+		size_t cap = rs->by_sid_cap ? rs->by_sid_cap * 2 : 1024;
+		yg_rule **old = rs->by_sid;
+		size_t oldcap = rs->by_sid_cap;
+		rs->by_sid = calloc(cap, sizeof(*rs->by_sid));
+		if (!rs->by_sid) {
+			rs->by_sid = old;
+			return false;
+		}
+		rs->by_sid_cap = cap;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i])
+				rs->by_sid[sid_slot(rs, old[i]->sigid)] = old[i];
+		free(old);
 	}
-	return NULL;
+	rs->by_sid[sid_slot(rs, r->sigid)] = r;
+	return true;
+}
+
+/* Every rule in the tree is registered in by_sid, so these are lookups. */
+static bool rule_exists(const yg_ruleset *rs, unsigned sid)
+{
+	return sid_get(rs, sid) != NULL;
+}
+
+static yg_rule *find_rule(const yg_ruleset *rs, unsigned sid)
+{
+	return sid_get(rs, sid);
 }
 
 /* Inserts r into a child list before the first node of lower level. */
@@ -1056,6 +1089,8 @@ static bool insert_sorted(yg_rnode **list, yg_rule *r)
 	if (!node)
 		return false;
 	node->rule = r;
+	if (!r->nnodes++)
+		r->node0 = node;
 	yg_rnode **pp = list;
 	while (*pp && !(r->level > (*pp)->rule->level))
 		pp = &(*pp)->next;
@@ -1064,8 +1099,11 @@ static bool insert_sorted(yg_rnode **list, yg_rule *r)
 	return true;
 }
 
-/* Wazuh's _AddtoRule. Returns 1 when added at least once. */
-static int add_to_rule(unsigned sid, int level, const char *group, yg_rnode *n, yg_rule *r)
+/* Wazuh's _AddtoRule. Returns 1 when added at least once. `memo` caches
+ * word_match(group, rule->group) per rule index (0 unknown, 1 yes, 2 no):
+ * the same rule can sit under many parents. */
+static int add_to_rule_m(unsigned sid, int level, const char *group, yg_rnode *n, yg_rule *r,
+			 unsigned char *memo, size_t nmemo)
 {
 	int added = 0;
 	for (; n; n = n->next) {
@@ -1075,7 +1113,16 @@ static int add_to_rule(unsigned sid, int level, const char *group, yg_rnode *n, 
 				return insert_sorted(&n->child, r) ? 1 : 0;
 			}
 		} else if (group) {
-			if (word_match(group, n->rule->group) && n->rule->sigid != r->sigid) {
+			size_t ix = (size_t)n->rule->index;
+			bool m;
+			if (memo && ix < nmemo && memo[ix]) {
+				m = memo[ix] == 1;
+			} else {
+				m = word_match(group, n->rule->group);
+				if (memo && ix < nmemo)
+					memo[ix] = m ? 1 : 2;
+			}
+			if (m && n->rule->sigid != r->sigid) {
 				if (insert_sorted(&n->child, r))
 					added = 1;
 			}
@@ -1089,10 +1136,24 @@ static int add_to_rule(unsigned sid, int level, const char *group, yg_rnode *n, 
 		} else {
 			return insert_sorted(&n->child, r) ? 1 : 0;
 		}
-		if (n->child && add_to_rule(sid, level, group, n->child, r))
+		if (n->child && add_to_rule_m(sid, level, group, n->child, r, memo, nmemo))
 			added = 1;
 	}
 	return added;
+}
+
+static int add_to_rule(unsigned sid, int level, const char *group, yg_rnode *n, yg_rule *r)
+{
+	return add_to_rule_m(sid, level, group, n, r, NULL, 0);
+}
+
+static int add_to_group(yg_ruleset *rs, const char *group, yg_rule *r)
+{
+	size_t n = rs->nrules + 1;
+	unsigned char *memo = calloc(n, 1);
+	int rc = add_to_rule_m(0, 0, group, rs->rules_root, r, memo, memo ? n : 0);
+	free(memo);
+	return rc;
 }
 
 static bool add_child(rule_ctx *c, yg_rule *r)
@@ -1101,6 +1162,7 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 	if (r->if_sid) {
 		bool any = false;
 		const char *p = r->if_sid;
+		yg_ruleset *rs = c->rs;
 		while (*p) {
 			if (*p == ',' || *p == ' ') {
 				p++;
@@ -1109,7 +1171,16 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 			unsigned sid = (unsigned)strtoul(p, NULL, 10);
 			while (isdigit((unsigned char)*p))
 				p++;
-			if (add_to_rule(sid, 0, NULL, root, r)) {
+			yg_rule *target = sid_get(rs, sid);
+			int added;
+			if (target && target->nnodes == 1) {
+				/* one node: the depth-first search would find it */
+				r->category = target->category;
+				added = insert_sorted(&target->node0->child, r) ? 1 : 0;
+			} else {
+				added = target ? add_to_rule(sid, 0, NULL, root, r) : 0;
+			}
+			if (added) {
 				any = true;
 			} else if (r->if_matched_sid) {
 				RWARN(c, r->line, "if_matched_sid",
@@ -1142,7 +1213,7 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 		return true;
 	}
 	if (r->if_group) {
-		if (!add_to_rule(0, 0, r->if_group, root, r)) {
+		if (!add_to_group(c->rs, r->if_group, r)) {
 			RWARN(c, r->line, "if_group", "rule %u: group '%s' not found; rule skipped",
 			      r->sigid, r->if_group);
 			return false;
@@ -1177,6 +1248,8 @@ static void overwrite_rule(yg_rule *old, yg_rule *nw)
 	merged.feeds_groups = keep.feeds_groups;
 	merged.nfeeds_groups = keep.nfeeds_groups;
 	merged.index = keep.index;
+	merged.node0 = keep.node0;
+	merged.nnodes = keep.nnodes;
 	*old = merged;
 	/* nw's contents now belong to old; free only what was not taken */
 	free(nw->if_sid);
@@ -1188,6 +1261,8 @@ static void overwrite_rule(yg_rule *old, yg_rule *nw)
 
 static bool register_rule(yg_ruleset *rs, yg_rule *r)
 {
+	if (!sid_put(rs, r))
+		return false;
 	yg_rule **a = realloc(rs->rules, (rs->nrules + 1) * sizeof(*a));
 	if (!a)
 		return false;
@@ -1223,7 +1298,7 @@ static void wire_search(yg_ruleset *rs, yg_rule *r)
 {
 	if (r->if_matched_sid && !(r->opts & YG_RO_OVERWRITE)) {
 		r->search = YG_SEARCH_SIDS;
-		yg_rule *target = find_rule(rs->rules_root, r->if_matched_sid);
+		yg_rule *target = find_rule(rs, r->if_matched_sid);
 		r->sid_list = -1;
 		if (target) {
 			if (target->own_sid_list < 0)
@@ -1262,7 +1337,7 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	if (!parse_attributes(c, n, r, &accuracy, &overwrite))
 		goto out;
 	c->sigid = r->sigid;
-	if (rule_exists(c->rs->rules_root, r->sigid)) {
+	if (rule_exists(c->rs, r->sigid)) {
 		if (!overwrite) {
 			RWARN(c, n->line, "rule", "rule %u is defined again; the new definition is ignored (use overwrite=\"yes\")",
 			      r->sigid);
@@ -1330,12 +1405,14 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 			goto out;
 		}
 		node->rule = r;
+		r->node0 = node;
+		r->nnodes = 1;
 		yg_rnode **pp = &c->rs->rules_root;
 		while (*pp)
 			pp = &(*pp)->next;
 		*pp = node;
 	} else if (overwrite) {
-		yg_rule *old = find_rule(c->rs->rules_root, r->sigid);
+		yg_rule *old = find_rule(c->rs, r->sigid);
 		if (old) {
 			overwrite_rule(old, r);
 			r = NULL;

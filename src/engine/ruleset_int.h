@@ -230,6 +230,9 @@ typedef struct yg_rule {
 	int *feeds_groups;  /* group list indexes fed when it fires */
 	size_t nfeeds_groups;
 	int index;          /* position in ruleset->rules */
+	/* tree position, for fast if_sid attachment while loading */
+	struct yg_rnode *node0; /* first node made for it */
+	int nnodes;
 } yg_rule;
 
 enum {
@@ -261,6 +264,9 @@ struct yg_ruleset {
 	yg_rnode *rules_root;
 	yg_rule **rules;
 	size_t nrules;
+	/* sigid -> rule, open addressing (load-time lookups) */
+	yg_rule **by_sid;
+	size_t by_sid_cap;
 
 	yg_named_list *lists;
 	size_t nlists;
