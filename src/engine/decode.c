@@ -7,7 +7,101 @@
  * siblings chained after it (get_next), fill the fields. */
 #include "engine/decode.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Bounds of the program-name memo: names kept, and candidates per name. */
+#define YG_PN_CACHE_SLOTS 4096
+#define YG_PN_MAX_CANDIDATES 256
+
+typedef struct pn_entry {
+	char *name;
+	const yg_dnode **cands; /* NULL-terminated */
+} pn_entry;
+
+struct yg_pn_cache {
+	pn_entry slots[YG_PN_CACHE_SLOTS];
+	size_t used;
+};
+
+struct yg_pn_cache *yg_pn_cache_create(void)
+{
+	return calloc(1, sizeof(struct yg_pn_cache));
+}
+
+static void pn_clear(struct yg_pn_cache *c)
+{
+	for (size_t i = 0; i < YG_PN_CACHE_SLOTS; i++) {
+		free(c->slots[i].name);
+		free(c->slots[i].cands);
+		c->slots[i].name = NULL;
+		c->slots[i].cands = NULL;
+	}
+	c->used = 0;
+}
+
+void yg_pn_cache_destroy(struct yg_pn_cache *c)
+{
+	if (!c)
+		return;
+	pn_clear(c);
+	free(c);
+}
+
+static uint32_t pn_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The root decoders (with <program_name>) whose pattern matches `pname`,
+ * in list order; NULL when the memo cannot hold them. */
+static const yg_dnode **pn_candidates(struct yg_pn_cache *c, const yg_ruleset *rs,
+				      const char *pname, yg_match_scratch *scratch)
+{
+	if (!c)
+		return NULL;
+	uint32_t h = pn_hash(pname);
+	size_t i = h & (YG_PN_CACHE_SLOTS - 1);
+	for (size_t probe = 0; probe < YG_PN_CACHE_SLOTS; probe++) {
+		pn_entry *e = &c->slots[i];
+		if (!e->name)
+			break;
+		if (!strcmp(e->name, pname))
+			return e->cands;
+		i = (i + 1) & (YG_PN_CACHE_SLOTS - 1);
+	}
+	if (c->used * 2 >= YG_PN_CACHE_SLOTS) {
+		pn_clear(c);
+		i = h & (YG_PN_CACHE_SLOTS - 1);
+	}
+	const yg_dnode *tmp[YG_PN_MAX_CANDIDATES];
+	size_t n = 0;
+	for (const yg_dnode *node = rs->dec_pn; node; node = node->next) {
+		if (node->dec->program_name &&
+		    yg_pattern_exec(node->dec->program_name, pname, scratch, NULL, 0, NULL, NULL)) {
+			if (n == YG_PN_MAX_CANDIDATES)
+				return NULL;
+			tmp[n++] = node;
+		}
+	}
+	pn_entry *e = &c->slots[i];
+	e->name = strdup(pname);
+	e->cands = calloc(n + 1, sizeof(*e->cands));
+	if (!e->name || !e->cands) {
+		free(e->name);
+		free(e->cands);
+		e->name = NULL;
+		e->cands = NULL;
+		return NULL;
+	}
+	memcpy(e->cands, tmp, n * sizeof(*tmp));
+	c->used++;
+	return e->cands;
+}
 
 
 yg_err yg_event_set_json(yg_event *ev, const char *key, const char *value)
@@ -104,19 +198,35 @@ static void fill_order(const yg_decoder *d, yg_event *ev, const yg_span *caps, i
 	}
 }
 
-void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scratch)
+/* The next root decoder to try: from the memo's candidates when there is
+ * one, else the next of the list. */
+static const yg_dnode *next_root(const yg_dnode *node, const yg_dnode ***cand)
+{
+	if (*cand)
+		return *++*cand;
+	return node->next;
+}
+
+void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scratch,
+		     struct yg_pn_cache *cache)
 {
 	yg_span caps[YG_DECODER_MAX_ORDER];
 	const yg_dnode *node = ev->program_name ? rs->dec_pn : rs->dec_nopn;
+	const yg_dnode **cand = NULL;
+	if (ev->program_name) {
+		cand = pn_candidates(cache, rs, ev->program_name, scratch);
+		if (cand)
+			node = *cand;
+	}
 
-	for (; node; node = node->next) {
+	for (; node; node = next_root(node, &cand)) {
 		const yg_decoder *nd = node->dec;
 		const char *pmatch = NULL, *cmatch = NULL, *regex_prev = NULL, *end = NULL;
 
 		if (ev->program_name) {
-			if (!nd->program_name ||
-			    !yg_pattern_exec(nd->program_name, ev->program_name, scratch, NULL, 0,
-					     NULL, NULL))
+			if (!cand && (!nd->program_name ||
+				      !yg_pattern_exec(nd->program_name, ev->program_name, scratch,
+						       NULL, 0, NULL, NULL)))
 				continue;
 			pmatch = ev->log;
 		}

@@ -323,10 +323,19 @@ const yg_rule *yg_rule_check(yg_session *s, const yg_rnode *node)
 	const yg_rule *r = node->rule;
 	if (!rule_matches(s, r))
 		return NULL;
-	for (const yg_rnode *c = node->child; c; c = c->next) {
-		const yg_rule *m = yg_rule_check(s, c);
-		if (m)
-			return m;
+	if (node->dispatch) {
+		const yg_rnode *const *kids = yg_dispatch_children(node->dispatch, s->ev.decoder->id);
+		for (; *kids; kids++) {
+			const yg_rule *m = yg_rule_check(s, *kids);
+			if (m)
+				return m;
+		}
+	} else {
+		for (const yg_rnode *c = node->child; c; c = c->next) {
+			const yg_rule *m = yg_rule_check(s, c);
+			if (m)
+				return m;
+		}
 	}
 	if (r->opts & YG_RO_NO_ALERT)
 		return NULL;

@@ -135,6 +135,7 @@ static void rnode_free(yg_rnode *n)
 {
 	while (n) {
 		yg_rnode *next = n->next;
+		yg_dispatch_free(n);
 		rnode_free(n->child);
 		free(n);
 		n = next;
@@ -1507,5 +1508,5 @@ yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag)
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (rs->rules[i]->frequency + 2 > rs->max_frequency)
 			rs->max_frequency = rs->rules[i]->frequency + 2;
-	return YG_OK;
+	return yg_dispatch_build(rs);
 }

@@ -242,10 +242,21 @@ enum {
 	YG_SEARCH_EVENTS, /* frequency/same_* without if_matched_* */
 };
 
+/* Children of a node with many children, pre-filtered by decoder: the
+ * children a given decoder id can match (decoded_as 0 or that id), in the
+ * original order. Built once after loading; see rule_dispatch.c. */
+typedef struct yg_dispatch {
+	int *ids;                      /* decoder ids with their own list, sorted */
+	struct yg_rnode ***lists;      /* NULL-terminated child lists, per id */
+	size_t nids;
+	struct yg_rnode **generic;     /* for any other decoder id */
+} yg_dispatch;
+
 typedef struct yg_rnode {
 	yg_rule *rule;
 	struct yg_rnode *next;
 	struct yg_rnode *child;
+	yg_dispatch *dispatch; /* NULL for nodes with few children */
 } yg_rnode;
 
 typedef struct yg_named_list {
@@ -290,6 +301,11 @@ yg_err yg_rules_load_file(yg_ruleset *rs, const char *path, yg_diag *diag);
 yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag);
 void yg_rules_free(yg_ruleset *rs);
 const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
+
+/* rule_dispatch.c */
+yg_err yg_dispatch_build(yg_ruleset *rs);
+void yg_dispatch_free(yg_rnode *n);
+const yg_rnode *const *yg_dispatch_children(const yg_dispatch *d, int decoder_id);
 
 /* ruleset.c: keeps a string alive as long as the ruleset */
 const char *yg_ruleset_intern_file(yg_ruleset *rs, const char *path);

@@ -249,7 +249,10 @@ yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock)
 	s->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
 	s->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
 	s->last_events = calloc(YG_MAX_LAST_EVENTS, sizeof(char *));
-	if (!s->scratch || !s->ev.arena || !s->fts || !s->firedtimes || !s->time_ignored ||
+	s->pn_cache = yg_pn_cache_create();
+	s->tm_minute = -1;
+	s->tm_hour_key = -1;
+	if (!s->pn_cache || !s->scratch || !s->ev.arena || !s->fts || !s->firedtimes || !s->time_ignored ||
 	    !s->sid_lists || !s->group_lists || !s->last_events) {
 		yg_session_destroy(s);
 		return NULL;
@@ -280,6 +283,7 @@ void yg_session_destroy(yg_session *s)
 	free(s->comment);
 	free(s->explain_trace);
 	fts_free(s->fts);
+	yg_pn_cache_destroy(s->pn_cache);
 	yg_match_scratch_destroy(s->scratch);
 	yg_arena_destroy(s->ev.arena);
 	free(s);
@@ -307,7 +311,7 @@ static bool two_digits(const char *p, int *v)
 
 /* The event's own time, from the pre-decoded timestamp: classic syslog
  * ("Feb  9 11:44:56", this year) or ISO 8601. Returns 0 when unknown. */
-static time_t parse_event_time(const char *ts, size_t len)
+static time_t parse_event_time(yg_session *s, const char *ts, size_t len)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof(tm));
@@ -352,17 +356,23 @@ static time_t parse_event_time(const char *ts, size_t len)
 		p++;
 	if (sscanf(p, "%2d %2d:%2d:%2d", &d, &h, &mi, &se) != 4)
 		return 0;
-	time_t now = time(NULL);
-	struct tm lt;
-	localtime_r(&now, &lt);
-	tm.tm_year = lt.tm_year;
-	tm.tm_mon = mon;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+	if (d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return 0;
+	/* mktime re-reads the time zone each call; cache the hour's start */
+	long key = ((long)mon * 32 + d) * 24 + h;
+	if (key != s->tm_hour_key) {
+		time_t now = time(NULL);
+		struct tm lt;
+		localtime_r(&now, &lt);
+		tm.tm_year = lt.tm_year;
+		tm.tm_mon = mon;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_isdst = -1;
+		s->tm_hour_base = mktime(&tm);
+		s->tm_hour_key = key;
+	}
+	return s->tm_hour_base + mi * 60 + se;
 }
 
 static const yg_decoder null_decoder = {
@@ -462,16 +472,21 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 
 	time_t now = in->now;
 	if (!now && s->clock == YG_CLOCK_EVENT)
-		now = parse_event_time(ts, tslen);
+		now = parse_event_time(s, ts, tslen);
 	if (!now)
 		now = time(NULL);
 	ev->time = now;
-	struct tm lt;
-	localtime_r(&now, &lt);
-	ev->hour_min = lt.tm_hour * 60 + lt.tm_min;
-	ev->wday = lt.tm_wday;
+	if (now / 60 != s->tm_minute) {
+		struct tm lt;
+		localtime_r(&now, &lt);
+		s->tm_minute = now / 60;
+		s->tm_hour_min = lt.tm_hour * 60 + lt.tm_min;
+		s->tm_wday = lt.tm_wday;
+	}
+	ev->hour_min = s->tm_hour_min;
+	ev->wday = s->tm_wday;
 
-	yg_decode_event(s->rs, ev, s->scratch);
+	yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
 	if (!ev->decoder)
 		ev->decoder = &null_decoder;
 

@@ -56,6 +56,13 @@ struct yg_session {
 	size_t nlast_events;
 	char *explain_trace;
 	bool trace;
+
+	/* caches (per session, so no locking) */
+	struct yg_pn_cache *pn_cache; /* program name -> candidate root decoders */
+	time_t tm_minute;             /* minute of the cached local time */
+	int tm_hour_min, tm_wday;
+	long tm_hour_key;             /* syslog timestamp hour cache */
+	time_t tm_hour_base;
 };
 
 /* rule_eval.c: Wazuh's OS_CheckIfRuleMatch over node's subtree. */
