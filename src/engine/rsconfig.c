@@ -104,7 +104,8 @@ static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const c
 yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag)
 {
 	yg_wxml_doc *doc = NULL;
-	yg_err rc = yg_wxml_parse_file(conf_path, diag, &doc);
+	/* Wazuh reads ossec.conf without <var> substitution */
+	yg_err rc = yg_wxml_parse_file_ex(conf_path, YG_WXML_NO_VARS, diag, &doc);
 	if (rc)
 		return rc;
 	bool found = false;

@@ -103,19 +103,18 @@ static void test_frequency_same_srcip(void **state)
 	(void)state;
 	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
 	time_t t = 1700000000;
-	const char *a = "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail";
 	char line[200];
 	yg_verdict v;
 	/* three failures from one IP, by different users: not yet 4 */
 	for (int i = 0; i < 3; i++) {
-		snprintf(line, sizeof(line), a, i);
+		snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", i);
 		v = run(s, line, t + i);
 		assert_int_equal(v.rule_id, 102);
 	}
 	/* another IP does not count */
 	v = run(s, "Feb  9 11:44:56 h myapp: login x from 192.0.2.99 result=fail", t + 3);
 	assert_int_equal(v.rule_id, 102);
-	snprintf(line, sizeof(line), a, 9);
+	snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", 9);
 	v = run(s, line, t + 4);
 	assert_int_equal(v.rule_id, 103);
 	assert_int_equal(v.level, 10);
@@ -137,11 +136,14 @@ static void test_if_matched_group_same_user(void **state)
 	yg_verdict v;
 	char line[200];
 	for (int i = 0; i < 2; i++) {
-		snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login carol from 198.51.100.%d result=fail", i);
+		snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login carol from 198.51.100.%d result=denied", i);
 		v = run(s, line, t + i);
-		assert_int_equal(v.rule_id, 102);
+		assert_int_equal(v.rule_id, 112);
 	}
-	v = run(s, "Feb  9 11:44:56 h myapp: login carol from 198.51.100.50 result=fail", t + 3);
+	/* another user's denial does not count */
+	v = run(s, "Feb  9 11:44:56 h myapp: login dave from 198.51.100.9 result=denied", t + 2);
+	assert_int_equal(v.rule_id, 112);
+	v = run(s, "Feb  9 11:44:56 h myapp: login carol from 198.51.100.50 result=denied", t + 3);
 	assert_int_equal(v.rule_id, 104);
 	assert_int_equal(v.level, 12);
 	yg_session_destroy(s);
