@@ -220,6 +220,16 @@ const char *yg_ruleset_intern_file(yg_ruleset *rs, const char *path)
 	return f[rs->nfiles++];
 }
 
+yg_ruleset *yg_ruleset_new(void)
+{
+	return calloc(1, sizeof(yg_ruleset));
+}
+
+yg_err yg_ruleset_seal(yg_ruleset *rs, yg_diag *diag)
+{
+	return yg_rules_finish(rs, diag);
+}
+
 void yg_ruleset_destroy(yg_ruleset *rs)
 {
 	if (!rs)

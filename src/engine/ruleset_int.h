@@ -292,12 +292,16 @@ struct yg_ruleset {
 
 /* decoder_load.c */
 yg_err yg_decoders_load_file(yg_ruleset *rs, const char *path, yg_diag *diag);
+yg_err yg_decoders_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
+			       yg_diag *diag);
 yg_err yg_decoders_finish(yg_ruleset *rs, yg_diag *diag);
 int yg_decoder_id_by_name(const yg_ruleset *rs, const char *name);
 void yg_decoders_free(yg_ruleset *rs);
 
 /* rule_load.c */
 yg_err yg_rules_load_file(yg_ruleset *rs, const char *path, yg_diag *diag);
+yg_err yg_rules_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
+			    yg_diag *diag);
 yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag);
 void yg_rules_free(yg_ruleset *rs);
 const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
@@ -306,6 +310,11 @@ const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
 yg_err yg_dispatch_build(yg_ruleset *rs);
 void yg_dispatch_free(yg_rnode *n);
 const yg_rnode *const *yg_dispatch_children(const yg_dispatch *d, int decoder_id);
+
+/* ruleset.c: an empty ruleset to fill with the loaders above, and
+ * yg_ruleset_seal to finish it (ids, levels, dispatch tables). */
+yg_ruleset *yg_ruleset_new(void);
+yg_err yg_ruleset_seal(yg_ruleset *rs, yg_diag *diag);
 
 /* ruleset.c: keeps a string alive as long as the ruleset */
 const char *yg_ruleset_intern_file(yg_ruleset *rs, const char *path);
