@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "engine/osmatch.h"
+#include "engine/prefilter.h"
 
 /* Captures beyond this many are dropped (Wazuh's decoders use far fewer). */
 #define YG_PCRE2_MAX_PAIRS 64
@@ -35,6 +36,7 @@ struct yg_pattern {
 	yg_ipnet *nets;
 	size_t nnets;
 	bool list_negated; /* some entry started with '!' */
+	yg_prefilter *pf;  /* quick "cannot match" test, or NULL */
 };
 
 struct yg_match_scratch {
@@ -209,6 +211,8 @@ yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
 		break;
 	case YG_PAT_OSREGEX:
 		rc = yg_osregex_compile(src, &p->u.osregex, err, errlen);
+		if (!rc)
+			p->pf = yg_prefilter_osregex(src);
 		break;
 	case YG_PAT_PCRE2: {
 		int errcode;
@@ -250,6 +254,7 @@ void yg_pattern_destroy(yg_pattern *p)
 	case YG_PAT_PCRE2: pcre2_code_free(p->u.pcre2); break;
 	default: break;
 	}
+	yg_prefilter_destroy(p->pf);
 	free(p->nets);
 	free(p->source);
 	free(p);
@@ -336,6 +341,8 @@ bool yg_pattern_exec(const yg_pattern *p, const char *str,
 	case YG_PAT_OSMATCH:
 		return yg_osmatch_exec(p->u.osmatch, str);
 	case YG_PAT_OSREGEX:
+		if (p->pf && !yg_prefilter_may_match(p->pf, str))
+			return false;
 		return yg_osregex_exec(p->u.osregex, str, caps, maxcaps, ncaps, end);
 	case YG_PAT_PCRE2: {
 		if (!scratch)

@@ -1,0 +1,198 @@
+/* prefilter.c: necessary conditions for OS_Regex patterns.
+ *
+ * Per alternative: whether it is anchored and which bytes may start it, and
+ * the longest literal it must contain (OS_Regex compares letters without
+ * regard to case). The reading of the pattern is deliberately simple and
+ * errs on the side of "may match": an unknown construct ends the literal and
+ * widens the first-byte set to every byte. */
+#include "engine/prefilter.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define YG_PF_MAX_ALTS 32
+#define YG_PF_MAX_LIT 64
+
+typedef struct pf_alt {
+	bool anchored;
+	uint8_t first[32]; /* bitset of allowed first bytes when anchored */
+	char lit[YG_PF_MAX_LIT]; /* lower-case literal, "" for none */
+	size_t litlen;
+} pf_alt;
+
+struct yg_prefilter {
+	pf_alt alts[YG_PF_MAX_ALTS];
+	size_t nalts;
+};
+
+static void set_bit(uint8_t *bs, unsigned c)
+{
+	bs[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static bool has_bit(const uint8_t *bs, unsigned c)
+{
+	return bs[c >> 3] & (1u << (c & 7));
+}
+
+/* Reads one alternative [p, end). Returns false when the prefilter should
+ * give up on the whole pattern. */
+static bool read_alt(const char *p, const char *end, pf_alt *a)
+{
+	char cur[YG_PF_MAX_LIT];
+	size_t curlen = 0;
+	bool first_done = false;
+	memset(a, 0, sizeof(*a));
+	if (p < end && *p == '^') {
+		a->anchored = true;
+		p++;
+	}
+	while (p < end) {
+		/* one token: a literal byte (lit >= 0) or a class (lit < 0) */
+		int lit = -1;
+		char cls = 0;
+		if (*p == '(' || *p == ')') {
+			p++;
+			continue;
+		}
+		if (*p == '$' && p + 1 == end)
+			break;
+		if (*p == '\\' && p + 1 < end) {
+			char e = p[1];
+			if (e == '$' || e == '(' || e == ')' || e == '\\' || e == '|' || e == '<' ||
+			    e == '>' || e == '!')
+				lit = (unsigned char)e;
+			else if (e == 't')
+				lit = '\t';
+			else
+				cls = e;
+			p += 2;
+		} else {
+			lit = (unsigned char)*p;
+			p++;
+		}
+		char mod = 0;
+		if (p < end && (*p == '+' || *p == '*')) {
+			mod = *p;
+			p++;
+		}
+		if (lit >= 0x80)
+			lit = -1, cls = '.'; /* leave bytes >= 0x80 to the matcher */
+		if (a->anchored && !first_done) {
+			if (mod == '*') {
+				memset(a->first, 0xFF, sizeof(a->first));
+				first_done = true;
+			} else if (lit >= 0) {
+				set_bit(a->first, (unsigned)tolower(lit));
+				set_bit(a->first, (unsigned)toupper(lit));
+				first_done = true;
+			} else if (cls == 'd') {
+				for (unsigned c = '0'; c <= '9'; c++)
+					set_bit(a->first, c);
+				first_done = true;
+			} else {
+				memset(a->first, 0xFF, sizeof(a->first));
+				first_done = true;
+			}
+		}
+		if (lit >= 0 && mod != '*') {
+			if (curlen < YG_PF_MAX_LIT - 1)
+				cur[curlen++] = (char)tolower(lit);
+			if (mod == '+' || curlen == YG_PF_MAX_LIT - 1) {
+				if (curlen > a->litlen) {
+					memcpy(a->lit, cur, curlen);
+					a->litlen = curlen;
+				}
+				curlen = 0;
+			}
+		} else {
+			if (curlen > a->litlen) {
+				memcpy(a->lit, cur, curlen);
+				a->litlen = curlen;
+			}
+			curlen = 0;
+		}
+	}
+	if (curlen > a->litlen) {
+		memcpy(a->lit, cur, curlen);
+		a->litlen = curlen;
+	}
+	a->lit[a->litlen] = '\0';
+	if (a->anchored && !first_done)
+		memset(a->first, 0xFF, sizeof(a->first));
+	return true;
+}
+
+yg_prefilter *yg_prefilter_osregex(const char *source)
+{
+	yg_prefilter *pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return NULL;
+	const char *p = source;
+	bool useful = true;
+	for (;;) {
+		/* alternatives split on unescaped '|' */
+		const char *q = p;
+		while (*q && *q != '|') {
+			if (*q == '\\' && q[1])
+				q++;
+			q++;
+		}
+		if (pf->nalts == YG_PF_MAX_ALTS) {
+			useful = false;
+			break;
+		}
+		pf_alt *a = &pf->alts[pf->nalts++];
+		read_alt(p, q, a);
+		if (!a->anchored && a->litlen == 0)
+			useful = false; /* this alternative can match anywhere */
+		if (!*q)
+			break;
+		p = q + 1;
+	}
+	if (!useful) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+void yg_prefilter_destroy(yg_prefilter *pf)
+{
+	free(pf);
+}
+
+/* Case-insensitive search for the lower-case literal `lit`. */
+static bool contains_ci(const char *s, const char *lit, size_t len)
+{
+	unsigned char c0 = (unsigned char)lit[0];
+	unsigned char u0 = (unsigned char)toupper(c0);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c != c0 && c != u0)
+			continue;
+		size_t i = 1;
+		while (i < len && s[i] && tolower((unsigned char)s[i]) == (unsigned char)lit[i])
+			i++;
+		if (i == len)
+			return true;
+	}
+	return false;
+}
+
+bool yg_prefilter_may_match(const yg_prefilter *pf, const char *str)
+{
+	if (!pf)
+		return true;
+	for (size_t i = 0; i < pf->nalts; i++) {
+		const pf_alt *a = &pf->alts[i];
+		if (a->anchored && !has_bit(a->first, (unsigned char)str[0]))
+			continue;
+		if (a->litlen && !contains_ci(str, a->lit, a->litlen))
+			continue;
+		return true;
+	}
+	return false;
+}
