@@ -25,6 +25,10 @@ typedef struct yg_list yg_list;
  * (also reported, as a warning like Wazuh's), YG_ENOMEM/YG_ELIMIT if it
  * cannot be held in memory. */
 yg_err yg_list_load(const char *path, yg_diag *diag, yg_list **out);
+/* The same from text in memory (`len` bytes, NULs allowed); `name` is the
+ * file name diagnostics give. */
+yg_err yg_list_load_mem(const char *data, size_t len, const char *name, yg_diag *diag,
+                        yg_list **out);
 void yg_list_destroy(yg_list *list);
 
 /* Exact key lookup, O(1). Returns true if present and sets *value ("" when

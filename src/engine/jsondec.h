@@ -22,7 +22,7 @@
 typedef enum yg_json_null {
 	YG_JSON_NULL_DISCARD, /* json_null_field="discard": no field */
 	YG_JSON_NULL_EMPTY,   /* "empty": deprecated; Wazuh 4.14 warns and
-			       * treats it as the default, "string" */
+	                       * treats it as the default, "string" */
 	YG_JSON_NULL_STRING,  /* "string", Wazuh's default: the text "null" */
 } yg_json_null;
 
@@ -43,7 +43,6 @@ typedef int (*yg_json_field_fn)(void *ctx, const char *key, const char *value);
  * Wazuh ignores the plugin's outcome). Returns YG_OK after calling fn for
  * each field; a document that is not an object yields no fields. Returns
  * YG_ENOMEM if memory runs out. */
-yg_err yg_json_decode(const char *text, const yg_json_opts *opts, yg_json_field_fn fn,
-		      void *ctx);
+yg_err yg_json_decode(const char *text, const yg_json_opts *opts, yg_json_field_fn fn, void *ctx);
 
 #endif

@@ -35,7 +35,14 @@ yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err,
 /* Matches `str` (NUL-terminated). On a match returns true, stores up to
  * `maxcaps` captures into caps (spans into str), their number into *ncaps,
  * and a pointer just past the end of the matched text into *match_end
- * (Wazuh's "after_regex" offset). caps/ncaps/match_end may be NULL. */
+ * (Wazuh's "after_regex"/"after_prematch" offset: analysisd's result pointer
+ * advanced by one unless it is at the NUL). caps/ncaps/match_end may be NULL.
+ *
+ * A non-NULL caps selects Wazuh's OS_RETURN_SUBSTRING mode, the one decoder
+ * <regex> elements are compiled with; pass caps == NULL for rule <regex>,
+ * <prematch> and everything else. The two modes differ in one corner (`*`
+ * classes before a group that ends the pattern, at the end of the subject),
+ * see docs/patterns.md. */
 bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps,
 		     int maxcaps, int *ncaps, const char **match_end);
 

@@ -27,8 +27,8 @@
 typedef struct yg_predecoded {
 	const char *message; /* where decoders start (lf->log in Wazuh) */
 	size_t message_len;  /* its length: Wazuh cuts some messages short (OS X
-			      * ASL `[Message ...]`, a broken AIX header), so
-			      * message[message_len] is not always the NUL */
+	                      * ASL `[Message ...]`, a broken AIX header), so
+	                      * message[message_len] is not always the NUL */
 	yg_span timestamp;   /* lf->dec_timestamp */
 	yg_span hostname;
 	yg_span program_name;

@@ -164,20 +164,20 @@ void yg_prefilter_destroy(yg_prefilter *pf)
 	free(pf);
 }
 
-/* Case-insensitive search for the lower-case literal `lit`. */
+/* Case-insensitive search for the lower-case literal `lit`: strpbrk (a
+ * vectorised scan in glibc) finds candidate first bytes. */
 static bool contains_ci(const char *s, const char *lit, size_t len)
 {
-	unsigned char c0 = (unsigned char)lit[0];
-	unsigned char u0 = (unsigned char)toupper(c0);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c != c0 && c != u0)
-			continue;
+	char set[3] = {lit[0], (char)toupper((unsigned char)lit[0]), '\0'};
+	if (set[1] == set[0])
+		set[1] = '\0';
+	while ((s = strpbrk(s, set))) {
 		size_t i = 1;
 		while (i < len && s[i] && tolower((unsigned char)s[i]) == (unsigned char)lit[i])
 			i++;
 		if (i == len)
 			return true;
+		s++;
 	}
 	return false;
 }
