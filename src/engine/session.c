@@ -122,55 +122,62 @@ static void ring_pop_if(yg_ring *r, const yg_stored *st)
 	}
 }
 
+/* A stored event is one allocation: the struct, its arrays and its strings,
+ * so storing and evicting cost one malloc and one free. */
 static void stored_free(yg_stored *st)
 {
 	if (!st)
 		return;
-	free(st->agent_id);
-	free(st->log);
-	free(st->full_log);
-	for (int i = 0; i < YG_SF_COUNT; i++)
-		free(st->sfields[i]);
-	for (int i = 0; i < st->nfields; i++) {
-		free(st->fkeys[i]);
-		free(st->fvals[i]);
-	}
-	free(st->fkeys);
-	free(st->fvals);
 	free(st->group_lists);
 	free(st);
 }
 
-static char *dup_or_null(const char *s)
+static size_t span(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? strlen(s) + 1 : 0;
+}
+
+static char *put(char **cursor, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = *cursor;
+	memcpy(d, s, n);
+	*cursor += n;
+	return d;
 }
 
 static yg_stored *store_copy(const yg_session *s)
 {
 	const yg_event *ev = &s->ev;
-	yg_stored *st = calloc(1, sizeof(*st));
+	size_t need = sizeof(yg_stored) + 2 * (size_t)ev->nfields * sizeof(char *);
+	need += span(ev->agent_id) + span(ev->log) + span(ev->full_log);
+	for (int i = 0; i < YG_SF_COUNT; i++)
+		need += span(i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
+	for (int i = 0; i < ev->nfields; i++)
+		need += span(ev->fields[i].key) + span(ev->fields[i].value);
+	yg_stored *st = malloc(need);
 	if (!st)
 		return NULL;
+	memset(st, 0, sizeof(*st));
+	char **arrays = (char **)(st + 1);
+	char *cur = (char *)(arrays + 2 * ev->nfields);
 	st->time = ev->time;
 	st->dtype = ev->decoder->type;
 	st->matched = s->cur_matched;
-	st->agent_id = dup_or_null(ev->agent_id);
-	st->log = dup_or_null(ev->log);
-	st->full_log = dup_or_null(ev->full_log);
+	st->agent_id = put(&cur, ev->agent_id);
+	st->log = put(&cur, ev->log);
+	st->full_log = put(&cur, ev->full_log);
 	for (int i = 0; i < YG_SF_COUNT; i++)
-		st->sfields[i] = dup_or_null(i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
-	if (ev->nfields) {
-		st->fkeys = calloc((size_t)ev->nfields, sizeof(char *));
-		st->fvals = calloc((size_t)ev->nfields, sizeof(char *));
-		if (st->fkeys && st->fvals) {
-			for (int i = 0; i < ev->nfields; i++) {
-				st->fkeys[i] = dup_or_null(ev->fields[i].key);
-				st->fvals[i] = dup_or_null(ev->fields[i].value);
-			}
-			st->nfields = ev->nfields;
-		}
+		st->sfields[i] = put(&cur, i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
+	st->fkeys = arrays;
+	st->fvals = arrays + ev->nfields;
+	for (int i = 0; i < ev->nfields; i++) {
+		st->fkeys[i] = put(&cur, ev->fields[i].key);
+		st->fvals[i] = put(&cur, ev->fields[i].value);
 	}
+	st->nfields = ev->nfields;
 	st->sid_list = -1;
 	return st;
 }
