@@ -229,26 +229,36 @@ static const char *parse_string(walker *w, const char *p, sbuf *out)
 {
 	if (*p != '"')
 		return NULL;
+	/* the closing quote: the first '"' not escaped by a backslash */
 	const char *end = p + 1;
-	while (*end && *end != '"') {
-		if (*end == '\\') {
-			if (!end[1])
-				return NULL;
+	bool escapes = false;
+	for (;;) {
+		while (*end && *end != '"' && *end != '\\')
 			end++;
-		}
-		end++;
+		if (*end != '\\')
+			break;
+		if (!end[1])
+			return NULL;
+		escapes = true;
+		end += 2;
 	}
 	if (*end != '"')
 		return NULL;
+	if (!escapes) {
+		if (out && (w->err = sb_put(out, p + 1, (size_t)(end - p - 1))) != 0)
+			return NULL;
+		return end + 1;
+	}
 
 	bool cut = false;
 	const char *r = p + 1;
 	while (r < end) {
-		const char *run = r;
-		while (r < end && *r != '\\')
-			r++;
-		if (out && !cut && r > run && (w->err = sb_put(out, run, (size_t)(r - run))) != 0)
+		const char *bs = memchr(r, '\\', (size_t)(end - r));
+		if (!bs)
+			bs = end;
+		if (out && !cut && bs > r && (w->err = sb_put(out, r, (size_t)(bs - r))) != 0)
 			return NULL;
+		r = bs;
 		if (r >= end)
 			break;
 		char u8[4];
@@ -607,13 +617,13 @@ static yg_err walk(walker *w, const char *text)
 		/* a value starts at p */
 		scalar t;
 		double d = 0;
-		if (!strncmp(p, "null", 4)) {
+		if (*p == 'n' && !strncmp(p, "null", 4)) {
 			t = S_NULL;
 			p += 4;
-		} else if (!strncmp(p, "false", 5)) {
+		} else if (*p == 'f' && !strncmp(p, "false", 5)) {
 			t = S_FALSE;
 			p += 5;
-		} else if (!strncmp(p, "true", 4)) {
+		} else if (*p == 't' && !strncmp(p, "true", 4)) {
 			t = S_TRUE;
 			p += 4;
 		} else if (*p == '"') {

@@ -295,7 +295,8 @@ static bool plan_lit(const uint8_t *P, size_t off, size_t len, struct rx_lit *l)
 static bool plan_need(struct rx_alt *a, size_t plen)
 {
 	const uint8_t *P = a->code;
-	size_t best_off = 0, best_len = 0;
+	size_t best_off = 0, best_len = 0, rare_off = 0;
+	bool rare = false;
 	for (size_t i = 0; i < plen;) {
 		if (P[i] == OP_CLASS) {
 			i += 2;
@@ -321,11 +322,21 @@ static bool plan_need(struct rx_alt *a, size_t plen)
 			best_len = len;
 			best_off = i;
 		}
+		if (len == 1 && !rare && byte_rank(P[i]) == 0) {
+			rare = true;
+			rare_off = i;
+		}
 		i = j;
 	}
 	a->need.len = 0;
+	/* Checking is worth it for two bytes or more, or a rare one. */
 	if (best_len >= 2)
 		plan_lit(P, best_off, best_len, &a->need);
+	else if (rare)
+		plan_lit(P, rare_off, 1, &a->need);
+	/* With ^ and a literal first, the scanner fails at once anyway. */
+	if ((a->flags & ALT_BEGIN) && P[a->first] != OP_CLASS)
+		a->need.len = 0;
 	return true;
 }
 

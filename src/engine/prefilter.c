@@ -23,8 +23,8 @@ typedef struct pf_alt {
 } pf_alt;
 
 struct yg_prefilter {
-	pf_alt alts[YG_PF_MAX_ALTS];
 	size_t nalts;
+	pf_alt alts[]; /* nalts of them */
 };
 
 static void set_bit(uint8_t *bs, unsigned c)
@@ -127,9 +127,12 @@ static bool read_alt(const char *p, const char *end, pf_alt *a)
 
 yg_prefilter *yg_prefilter_osregex(const char *source)
 {
-	yg_prefilter *pf = calloc(1, sizeof(*pf));
-	if (!pf)
-		return NULL;
+	/* read into a scratch table, then keep only what is used */
+	pf_alt alts[YG_PF_MAX_ALTS];
+	struct {
+		size_t nalts;
+		pf_alt *alts;
+	} tmp = {0, alts}, *pf = &tmp;
 	const char *p = source;
 	bool useful = true;
 	for (;;) {
@@ -152,11 +155,14 @@ yg_prefilter *yg_prefilter_osregex(const char *source)
 			break;
 		p = q + 1;
 	}
-	if (!useful) {
-		free(pf);
+	if (!useful)
 		return NULL;
-	}
-	return pf;
+	yg_prefilter *out = malloc(sizeof(*out) + tmp.nalts * sizeof(pf_alt));
+	if (!out)
+		return NULL;
+	out->nalts = tmp.nalts;
+	memcpy(out->alts, alts, tmp.nalts * sizeof(pf_alt));
+	return out;
 }
 
 void yg_prefilter_destroy(yg_prefilter *pf)
