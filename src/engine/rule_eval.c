@@ -35,11 +35,14 @@ static bool list_search(const yg_rule_list *l, const char *key)
 		return yg_list_get_address(l->list, key, NULL);
 	case YG_LR_NOT_ADDRESS_MATCH_KEY:
 		return !yg_list_get_address(l->list, key, NULL);
-	case YG_LR_ADDRESS_MATCH_KEY_VALUE:
-		if (!yg_list_get_address(l->list, key, &val))
-			return false;
-		return l->check_value ? yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL)
-				      : true;
+	case YG_LR_ADDRESS_MATCH_KEY_VALUE: {
+		/* Wazuh's OS_DBSearch inverts this lookup: it succeeds when the
+		 * address is not listed or its value does not match. Kept for
+		 * compatibility; docs/compat.md says so. */
+		bool hit = yg_list_get_address(l->list, key, &val) && l->check_value &&
+			   yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL);
+		return !hit;
+	}
 	}
 	return false;
 }

@@ -268,10 +268,8 @@ yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset *
 	for (size_t i = 0; i < lists.n; i++) {
 		resolve(cfg->home, lists.v[i], path, sizeof(path));
 		yg_list *l = NULL;
-		if (yg_list_load(path, diag, &l)) {
-			yg_diag_add(diag, YG_SEV_ERROR, path, 0, "list", "list could not be loaded");
-			continue;
-		}
+		if (yg_list_load(path, diag, &l))
+			continue; /* reported by the loader; rules using it are skipped */
 		yg_named_list *nl = realloc(rs->lists, (rs->nlists + 1) * sizeof(*nl));
 		if (!nl) {
 			yg_list_destroy(l);

@@ -462,6 +462,9 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 		yg_predecoded pd;
 		yg_syslog_predecode(full, &pd);
 		ev->log = pd.message ? pd.message : full;
+		/* Wazuh cuts a few messages short (OS X ASL, broken AIX headers) */
+		if (pd.message && pd.message[pd.message_len] != '\0')
+			ev->log = yg_arena_strndup(ev->arena, pd.message, pd.message_len);
 		if (pd.hostname.ptr)
 			ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len);
 		if (pd.program_name.ptr)
