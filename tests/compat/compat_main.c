@@ -31,6 +31,9 @@
 
 struct options {
 	const char *corpus;
+	const char *conf;  /* --conf: a ruleset config instead of the corpus */
+	const char *home;  /* --home: its home directory */
+	bool strict;       /* --strict: any failure fails the run */
 	const char *floor_file;
 	const char *failures;
 	const char *filter;
@@ -426,6 +429,29 @@ static yg_ruleset *load_ruleset(const char *home, bool verbose)
 	return rs;
 }
 
+/* Loads the ruleset a config file names (--conf/--home). */
+static yg_ruleset *load_conf(const char *conf, const char *home)
+{
+	yg_ruleset_config *cfg = yg_ruleset_config_create(home);
+	yg_diag *diag = yg_diag_create();
+	yg_ruleset *rs = NULL;
+	if (cfg && diag && yg_ruleset_config_read(cfg, conf, diag) == YG_OK)
+		yg_ruleset_load(cfg, diag, &rs);
+	if (diag && yg_diag_errors(diag))
+		yg_diag_print(diag, stderr);
+	if (rs)
+		printf("ruleset: %zu decoders, %zu rules, %zu lists loaded from %s (%zu errors)\n",
+		       yg_ruleset_ndecoders(rs), yg_ruleset_nrules(rs), yg_ruleset_nlists(rs), conf,
+		       yg_diag_errors(diag));
+	if (diag && yg_diag_errors(diag)) {
+		yg_ruleset_destroy(rs);
+		rs = NULL;
+	}
+	yg_ruleset_config_destroy(cfg);
+	yg_diag_destroy(diag);
+	return rs;
+}
+
 /* ---- running the cases ---- */
 
 /* One result triple, as wazuh-logtest -U compares it: strings. */
@@ -688,6 +714,9 @@ static void usage(FILE *f)
 	      "                     [--failures OUT] [--filter SUBSTRING] [TESTS_DIR]\n"
 	      "Runs Wazuh's ruleset test cases (.ini) against yagura's engine.\n"
 	      "  --corpus DIR       Wazuh reference corpus (default ../shared/wazuh)\n"
+	      "  --conf FILE        test another ruleset: this <ruleset> config (needs TESTS_DIR)\n"
+	      "  --home DIR         ... with relative paths resolved against DIR\n"
+	      "  --strict           exit 1 on any failing case\n"
 	      "  --floor-file FILE  fail (exit 1) when fewer cases pass than the number in FILE\n"
 	      "  --verbose          print ruleset errors and every failing case\n"
 	      "  --failures OUT     write every failing case to OUT\n"
@@ -701,6 +730,9 @@ static bool parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 	        {"corpus", required_argument, NULL, 'c'},
+	        {"conf", required_argument, NULL, 'C'},
+	        {"home", required_argument, NULL, 'H'},
+	        {"strict", no_argument, NULL, 'S'},
 	        {"floor-file", required_argument, NULL, 'F'},
 	        {"verbose", no_argument, NULL, 'v'},
 	        {"failures", required_argument, NULL, 'o'},
@@ -712,6 +744,9 @@ static bool parse_args(int argc, char **argv, struct options *o)
 	while ((ch = getopt_long(argc, argv, "c:F:vo:f:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->corpus = optarg; break;
+		case 'C': o->conf = optarg; break;
+		case 'H': o->home = optarg; break;
+		case 'S': o->strict = true; break;
 		case 'F': o->floor_file = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'o': o->failures = optarg; break;
@@ -757,6 +792,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char corpus[PATH_MAX], probe[PATH_MAX], tests[PATH_MAX];
+	yg_ruleset *rs = NULL;
+	long floor = 0;
+	if (o.conf) {
+		if (!o.tests) {
+			usage(stderr);
+			return 2;
+		}
+		rs = load_conf(o.conf, o.home ? o.home : ".");
+		if (!rs)
+			return 1;
+		goto run;
+	}
 	if (!realpath(o.corpus, corpus) || !join(probe, corpus, "ruleset/rules") ||
 	    !is_dir(probe)) {
 		printf("Wazuh reference corpus not found at %s: compatibility suite skipped\n",
@@ -772,18 +819,18 @@ int main(int argc, char **argv)
 		printf("Wazuh test cases not found at %s: compatibility suite skipped\n", o.tests);
 		return EXIT_SKIP;
 	}
-	long floor = 0;
 	if (o.floor_file && !read_floor(o.floor_file, &floor))
 		return 2;
 
 	char home[PATH_MAX];
 	bool made = make_home(corpus, home);
-	yg_ruleset *rs = made ? load_ruleset(home, o.verbose) : NULL;
+	rs = made ? load_ruleset(home, o.verbose) : NULL;
 	/* The engine reads nothing after loading: the home can go now. */
 	remove_home(home);
 	if (!rs)
 		return 1;
 
+run:;
 	struct runner r = {.opt = &o, .rs = rs};
 	yg_buf_init(&r.dec, 4096);
 	yg_buf_init(&r.text, 1u << 20);
@@ -818,5 +865,7 @@ int main(int argc, char **argv)
 	else if (o.filter && o.floor_file)
 		printf("(--filter given: floor not checked)\n");
 	printf("%zu passed, %zu failed, %zu skipped\n", t->passed, t->failed, t->nc + t->invalid);
+	if (o.strict && t->failed)
+		return 1;
 	return below ? 1 : 0;
 }
