@@ -41,7 +41,17 @@ struct yg_pattern {
 
 struct yg_match_scratch {
 	pcre2_match_data *md;
+	yg_bigrams bg;
+	bool have_bg;
 };
+
+void yg_match_scratch_set_subject(yg_match_scratch *s, const char *subject, size_t len)
+{
+	if (!s)
+		return;
+	yg_bigrams_build(&s->bg, subject, len);
+	s->have_bg = true;
+}
 
 yg_match_scratch *yg_match_scratch_create(void)
 {
@@ -341,7 +351,8 @@ bool yg_pattern_exec(const yg_pattern *p, const char *str,
 	case YG_PAT_OSMATCH:
 		return yg_osmatch_exec(p->u.osmatch, str);
 	case YG_PAT_OSREGEX:
-		if (p->pf && !yg_prefilter_may_match(p->pf, str))
+		if (p->pf && !yg_prefilter_may_match(p->pf, str,
+						     scratch && scratch->have_bg ? &scratch->bg : NULL))
 			return false;
 		return yg_osregex_exec(p->u.osregex, str, caps, maxcaps, ncaps, end);
 	case YG_PAT_PCRE2: {

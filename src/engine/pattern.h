@@ -28,6 +28,9 @@ typedef struct yg_pattern yg_pattern;
 typedef struct yg_match_scratch yg_match_scratch;
 yg_match_scratch *yg_match_scratch_create(void);
 void yg_match_scratch_destroy(yg_match_scratch *s);
+/* Tells the scratch which text the next matches look inside (an event's
+ * log), so prefilters can rule patterns out cheaply. */
+void yg_match_scratch_set_subject(yg_match_scratch *s, const char *subject, size_t len);
 
 /* Parses a type="..." attribute value; NULL gives `dflt`. Returns false for an
  * unknown name. */

@@ -15,8 +15,13 @@
 #define YG_PF_MAX_ALTS 32
 #define YG_PF_MAX_LIT 64
 
+/* Bigram hashes kept per literal. */
+#define YG_PF_MAX_BG 8
+
 typedef struct pf_alt {
 	bool anchored;
+	uint16_t bg[YG_PF_MAX_BG]; /* bigram hashes of the literal */
+	uint8_t nbg;
 	uint8_t first[32]; /* bitset of allowed first bytes when anchored */
 	char lit[YG_PF_MAX_LIT]; /* lower-case literal, "" for none */
 	size_t litlen;
@@ -26,6 +31,23 @@ struct yg_prefilter {
 	size_t nalts;
 	pf_alt alts[]; /* nalts of them */
 };
+
+static unsigned bigram_hash(unsigned char a, unsigned char b)
+{
+	return ((unsigned)a * 131u + (unsigned)b) & 4095u;
+}
+
+void yg_bigrams_build(yg_bigrams *bg, const char *s, size_t len)
+{
+	memset(bg->bits, 0, sizeof(bg->bits));
+	bg->base = s;
+	bg->len = len;
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned h = bigram_hash((unsigned char)tolower((unsigned char)s[i]),
+					 (unsigned char)tolower((unsigned char)s[i + 1]));
+		bg->bits[h >> 6] |= 1ull << (h & 63);
+	}
+}
 
 static void set_bit(uint8_t *bs, unsigned c)
 {
@@ -120,6 +142,9 @@ static bool read_alt(const char *p, const char *end, pf_alt *a)
 		a->litlen = curlen;
 	}
 	a->lit[a->litlen] = '\0';
+	for (size_t i = 0; i + 1 < a->litlen && a->nbg < YG_PF_MAX_BG; i++)
+		a->bg[a->nbg++] = (uint16_t)bigram_hash((unsigned char)a->lit[i],
+							(unsigned char)a->lit[i + 1]);
 	if (a->anchored && !first_done)
 		memset(a->first, 0xFF, sizeof(a->first));
 	return true;
@@ -188,14 +213,23 @@ static bool contains_ci(const char *s, const char *lit, size_t len)
 	return false;
 }
 
-bool yg_prefilter_may_match(const yg_prefilter *pf, const char *str)
+bool yg_prefilter_may_match(const yg_prefilter *pf, const char *str, const yg_bigrams *bg)
 {
 	if (!pf)
 		return true;
+	if (bg && !(str >= bg->base && str <= bg->base + bg->len))
+		bg = NULL;
 	for (size_t i = 0; i < pf->nalts; i++) {
 		const pf_alt *a = &pf->alts[i];
 		if (a->anchored && !has_bit(a->first, (unsigned char)str[0]))
 			continue;
+		if (bg) {
+			bool all = true;
+			for (size_t k = 0; k < a->nbg && all; k++)
+				all = (bg->bits[a->bg[k] >> 6] >> (a->bg[k] & 63)) & 1;
+			if (!all)
+				continue;
+		}
 		if (a->litlen && !contains_ci(str, a->lit, a->litlen))
 			continue;
 		return true;

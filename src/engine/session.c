@@ -479,6 +479,7 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	if (!ev->hostname)
 		ev->hostname = ev->agent_name ? ev->agent_name : in->manager_name;
 	ev->size = strlen(ev->log);
+	yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
 
 	time_t now = in->now;
 	if (!now && s->clock == YG_CLOCK_EVENT)
