@@ -6,6 +6,7 @@
  * decoder, data, location. Dynamic field names with dots become nested
  * objects, as Wazuh's W_JSON_AddField does. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -191,6 +192,104 @@ static void data_json(yg_buf *b, bool *first, const yg_event *ev)
 	emit(b, nodes, 0);
 }
 
+/* Wazuh prints a "_before" value only when it differs from the new one. */
+static const char *before_value(const yg_event *ev, const char *before, const char *after)
+{
+	const char *b = yg_event_find(ev, before), *a = yg_event_find(ev, after);
+	if (!b || !*b)
+		return NULL;
+	return (a && !strcmp(a, b)) ? NULL : b;
+}
+
+static void mtime_str(const char *v, char *out, size_t n)
+{
+	long t = strtol(v, NULL, 10);
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t > 0 && localtime_r(&tt, &tm))
+		strftime(out, n, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	else
+		snprintf(out, n, "Invalid: '%s'", v);
+}
+
+/* The "syscheck" object of a FIM alert, from Wazuh's field names. */
+static void syscheck_json(yg_buf *b, bool *first, const yg_event *ev)
+{
+	static const struct {
+		const char *before, *after, *key;
+	} pairs[] = {
+		{"size_before", "size", "size"}, {"perm_before", "perm", "perm"},
+		{"uid_before", "uid", "uid"},    {"gid_before", "gid", "gid"},
+		{"md5_before", "md5", "md5"},    {"sha1_before", "sha1", "sha1"},
+		{"sha256_before", "sha256", "sha256"}, {"uname_before", "uname", "uname"},
+		{"gname_before", "gname", "gname"},
+	};
+	bool f = true;
+	char k[64], tbuf[64];
+	key(b, first, "syscheck");
+	yg_buf_putc(b, '{');
+	const char *v = yg_event_find(ev, "file");
+	kv_str(b, &f, "path", v ? v : "");
+	if ((v = yg_event_find(ev, "mode")))
+		kv_str(b, &f, "mode", v);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *bv = before_value(ev, pairs[i].before, pairs[i].after);
+		if (bv) {
+			snprintf(k, sizeof(k), "%s_before", pairs[i].key);
+			kv_str(b, &f, k, bv);
+		}
+		const char *av = yg_event_find(ev, pairs[i].after);
+		if (av && *av) {
+			snprintf(k, sizeof(k), "%s_after", pairs[i].key);
+			kv_str(b, &f, k, av);
+		}
+	}
+	const char *mb = before_value(ev, "mtime_before", "mtime");
+	if (mb) {
+		mtime_str(mb, tbuf, sizeof(tbuf));
+		kv_str(b, &f, "mtime_before", tbuf);
+	}
+	if ((v = yg_event_find(ev, "mtime")) && *v) {
+		mtime_str(v, tbuf, sizeof(tbuf));
+		kv_str(b, &f, "mtime_after", tbuf);
+	}
+	const char *ib = before_value(ev, "inode_before", "inode");
+	if (ib) {
+		key(b, &f, "inode_before");
+		yg_buf_printf(b, "%ld", strtol(ib, NULL, 10));
+	}
+	if ((v = yg_event_find(ev, "inode")) && strtol(v, NULL, 10)) {
+		key(b, &f, "inode_after");
+		yg_buf_printf(b, "%ld", strtol(v, NULL, 10));
+	}
+	if ((v = yg_event_find(ev, "changed_content")) && strcmp(v, "0") != 0)
+		kv_str(b, &f, "diff", v);
+	if ((v = yg_event_find(ev, "tag")) && *v)
+		kv_str(b, &f, "tags", v);
+	if ((v = yg_event_find(ev, "changed_fields")) && *v) {
+		key(b, &f, "changed_attributes");
+		yg_buf_putc(b, '[');
+		bool af = true;
+		for (const char *p = v; *p;) {
+			const char *c = strchr(p, ',');
+			size_t n = c ? (size_t)(c - p) : strlen(p);
+			if (n) {
+				if (!af)
+					yg_buf_putc(b, ',');
+				af = false;
+				yg_buf_putc(b, '"');
+				yg_buf_json_escape(b, p, n);
+				yg_buf_putc(b, '"');
+			}
+			p = c ? c + 1 : p + n;
+		}
+		yg_buf_putc(b, ']');
+	}
+	if ((v = yg_event_find(ev, "event_type")))
+		kv_str(b, &f, "event", v);
+	yg_buf_putc(b, '}');
+}
+
 yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 {
 	const yg_event *ev = &s->ev;
@@ -310,6 +409,9 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 			kv_str(b, &df, "ftscomment", ev->decoder->ftscomment);
 		yg_buf_putc(b, '}');
 	}
+	if (ev->decoder && ev->decoder->report_name &&
+	    !strncmp(ev->decoder->report_name, "syscheck_", 9))
+		syscheck_json(b, &first, ev);
 	data_json(b, &first, ev);
 	if (ev->location)
 		kv_str(b, &first, "location", ev->location);

@@ -80,6 +80,11 @@ typedef struct yg_session yg_session;
 yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock);
 void yg_session_destroy(yg_session *s);
 
+typedef struct yg_kv {
+	const char *key;
+	const char *value;
+} yg_kv;
+
 typedef struct yg_input {
 	const char *log;        /* one event, NUL-terminated */
 	const char *location;   /* e.g. "stdin", "/var/log/auth.log" */
@@ -89,6 +94,15 @@ typedef struct yg_input {
 	const char *manager_name; /* NULL: this host's name */
 	bool no_predecode;      /* skip the syslog header (e.g. JSON input) */
 	time_t now;             /* 0: take it from the session's clock */
+	/* A pre-decoded event, as Wazuh's built-in decoders make for FIM:
+	 * no syslog header and no XML decoders; the event is decoded as
+	 * `decoded_as` ("syscheck_integrity_changed", "syscheck_new_entry",
+	 * "syscheck_deleted", ...) with these fields (Wazuh's names: file,
+	 * size, size_before, perm, md5_before, changed_fields, ...) and `log`
+	 * as its full_log. */
+	const char *decoded_as;
+	const yg_kv *fields;
+	size_t nfields;
 } yg_input;
 
 /* What happened to one event. Strings point into the session and stay

@@ -458,7 +458,23 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 
 	const char *ts = NULL;
 	size_t tslen = 0;
-	if (!in->no_predecode) {
+	if (in->decoded_as) {
+		/* Wazuh's FIM decoder: the event arrives decoded */
+		yg_decoder *d = &s->pre_decoder;
+		char *name = yg_arena_strndup(ev->arena, in->decoded_as, strlen(in->decoded_as));
+		if (!name)
+			return YG_ENOMEM;
+		memset(d, 0, sizeof(*d));
+		d->name = name;
+		d->report_name = name;
+		d->id = yg_decoder_id_by_name(s->rs, name);
+		d->type = YG_DT_OSSEC;
+		for (size_t i = 0; i < in->nfields; i++) {
+			const yg_kv *kv = &in->fields[i];
+			if (kv->key && kv->value)
+				yg_event_set(ev, kv->key, true, kv->value, strlen(kv->value));
+		}
+	} else if (!in->no_predecode) {
 		yg_predecoded pd;
 		yg_syslog_predecode(full, &pd);
 		ev->log = pd.message ? pd.message : full;
@@ -497,7 +513,10 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	ev->hour_min = s->tm_hour_min;
 	ev->wday = s->tm_wday;
 
-	yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
+	if (in->decoded_as)
+		ev->decoder = &s->pre_decoder;
+	else
+		yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
 	if (!ev->decoder)
 		ev->decoder = &null_decoder;
 

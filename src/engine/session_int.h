@@ -57,6 +57,8 @@ struct yg_session {
 	char *explain_trace;
 	bool trace;
 
+	yg_decoder pre_decoder;       /* for pre-decoded (FIM) events */
+
 	/* caches (per session, so no locking) */
 	struct yg_pn_cache *pn_cache; /* program name -> candidate root decoders */
 	time_t tm_minute;             /* minute of the cached local time */
