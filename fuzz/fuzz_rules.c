@@ -39,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	yg_ruleset *rs = yg_ruleset_new();
 	if (!d || !rs)
 		goto out;
-	yg_decoders_load_buffer(rs, dec, n1, "fuzz_decoders.xml", d);
+	yg_ruleset_add_buffer(rs, YG_XML_DECODERS, dec, n1, "fuzz_decoders.xml", d);
 	yg_decoders_finish(rs, d);
-	yg_rules_load_buffer(rs, base_rules, sizeof(base_rules) - 1, "base.xml", d);
-	yg_rules_load_buffer(rs, rul, n2, "fuzz_rules.xml", d);
+	yg_ruleset_add_buffer(rs, YG_XML_RULES, base_rules, sizeof(base_rules) - 1, "base.xml", d);
+	yg_ruleset_add_buffer(rs, YG_XML_RULES, rul, n2, "fuzz_rules.xml", d);
 	yg_ruleset_seal(rs, d);
 
 	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);

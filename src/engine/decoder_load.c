@@ -552,29 +552,8 @@ out:
 	return d;
 }
 
-static yg_err load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag);
-
-yg_err yg_decoders_load_file(yg_ruleset *rs, const char *path, yg_diag *diag)
-{
-	yg_wxml_doc *doc = NULL;
-	yg_err rc = yg_wxml_parse_file(path, diag, &doc);
-	if (rc)
-		return rc;
-	return load_doc(rs, doc, path, diag);
-}
-
-yg_err yg_decoders_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
-			       yg_diag *diag)
-{
-	yg_wxml_doc *doc = NULL;
-	yg_err rc = yg_wxml_parse_buffer(text, len, name, diag, &doc);
-	if (rc)
-		return rc;
-	return load_doc(rs, doc, name, diag);
-}
-
 /* Adds every <decoder> of a parsed file; takes ownership of doc. */
-static yg_err load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag)
+yg_err yg_decoders_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag)
 {
 	yg_err rc = YG_OK;
 	const char *file = yg_ruleset_intern_file(rs, path);

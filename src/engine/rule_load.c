@@ -1441,29 +1441,8 @@ out:
 		rule_free(r);
 }
 
-static yg_err load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag);
-
-yg_err yg_rules_load_file(yg_ruleset *rs, const char *path, yg_diag *diag)
-{
-	yg_wxml_doc *doc = NULL;
-	yg_err rc = yg_wxml_parse_file(path, diag, &doc);
-	if (rc)
-		return rc;
-	return load_doc(rs, doc, path, diag);
-}
-
-yg_err yg_rules_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
-			    yg_diag *diag)
-{
-	yg_wxml_doc *doc = NULL;
-	yg_err rc = yg_wxml_parse_buffer(text, len, name, diag, &doc);
-	if (rc)
-		return rc;
-	return load_doc(rs, doc, name, diag);
-}
-
 /* Adds every rule of a parsed file; takes ownership of doc. */
-static yg_err load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag)
+yg_err yg_rules_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_diag *diag)
 {
 	size_t errors_before = yg_diag_errors(diag);
 	rule_ctx c = {.rs = rs, .diag = diag, .file = yg_ruleset_intern_file(rs, path)};

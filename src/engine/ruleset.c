@@ -14,6 +14,7 @@
 
 #include "engine/rsconfig_int.h"
 #include "engine/ruleset_int.h"
+#include "engine/wxml.h"
 
 typedef struct path_list {
 	char **v;    /* as written (relative to home or absolute) */
@@ -220,6 +221,28 @@ const char *yg_ruleset_intern_file(yg_ruleset *rs, const char *path)
 	return f[rs->nfiles++];
 }
 
+static yg_err add_doc(yg_ruleset *rs, yg_xml_kind kind, yg_wxml_doc *doc, const char *name,
+		      yg_diag *diag)
+{
+	return kind == YG_XML_DECODERS ? yg_decoders_load_doc(rs, doc, name, diag)
+				       : yg_rules_load_doc(rs, doc, name, diag);
+}
+
+yg_err yg_ruleset_add_file(yg_ruleset *rs, yg_xml_kind kind, const char *path, yg_diag *diag)
+{
+	yg_wxml_doc *doc = NULL;
+	yg_err rc = yg_wxml_parse_file(path, diag, &doc);
+	return rc ? rc : add_doc(rs, kind, doc, path, diag);
+}
+
+yg_err yg_ruleset_add_buffer(yg_ruleset *rs, yg_xml_kind kind, const char *text, size_t len,
+			     const char *name, yg_diag *diag)
+{
+	yg_wxml_doc *doc = NULL;
+	yg_err rc = yg_wxml_parse_buffer(text, len, name, diag, &doc);
+	return rc ? rc : add_doc(rs, kind, doc, name, diag);
+}
+
 yg_ruleset *yg_ruleset_new(void)
 {
 	return calloc(1, sizeof(yg_ruleset));
@@ -261,7 +284,7 @@ yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset *
 	char path[4096];
 	for (size_t i = 0; i < decs.n; i++) {
 		resolve(cfg->home, decs.v[i], path, sizeof(path));
-		yg_decoders_load_file(rs, path, diag);
+		yg_ruleset_add_file(rs, YG_XML_DECODERS, path, diag);
 	}
 	yg_decoders_finish(rs, diag);
 
@@ -284,7 +307,7 @@ yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset *
 
 	for (size_t i = 0; i < rules.n; i++) {
 		resolve(cfg->home, rules.v[i], path, sizeof(path));
-		yg_rules_load_file(rs, path, diag);
+		yg_ruleset_add_file(rs, YG_XML_RULES, path, diag);
 	}
 	yg_rules_finish(rs, diag);
 	if (!rs->rules_root)

@@ -291,17 +291,18 @@ struct yg_ruleset {
 };
 
 /* decoder_load.c */
-yg_err yg_decoders_load_file(yg_ruleset *rs, const char *path, yg_diag *diag);
-yg_err yg_decoders_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
-			       yg_diag *diag);
+struct yg_wxml_doc;
+/* Adds the decoders of a parsed file; takes ownership of doc. */
+yg_err yg_decoders_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *path,
+			    yg_diag *diag);
 yg_err yg_decoders_finish(yg_ruleset *rs, yg_diag *diag);
 int yg_decoder_id_by_name(const yg_ruleset *rs, const char *name);
 void yg_decoders_free(yg_ruleset *rs);
 
 /* rule_load.c */
-yg_err yg_rules_load_file(yg_ruleset *rs, const char *path, yg_diag *diag);
-yg_err yg_rules_load_buffer(yg_ruleset *rs, const char *text, size_t len, const char *name,
-			    yg_diag *diag);
+/* Adds the rules of a parsed file; takes ownership of doc. */
+yg_err yg_rules_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *path,
+			 yg_diag *diag);
 yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag);
 void yg_rules_free(yg_ruleset *rs);
 const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
@@ -314,6 +315,12 @@ const yg_rnode *const *yg_dispatch_children(const yg_dispatch *d, int decoder_id
 /* ruleset.c: an empty ruleset to fill with the loaders above, and
  * yg_ruleset_seal to finish it (ids, levels, dispatch tables). */
 yg_ruleset *yg_ruleset_new(void);
+typedef enum yg_xml_kind { YG_XML_DECODERS, YG_XML_RULES } yg_xml_kind;
+/* Reads a decoder or rule file (from disk, or `len` bytes of text named
+ * `name`) into the ruleset. */
+yg_err yg_ruleset_add_file(yg_ruleset *rs, yg_xml_kind kind, const char *path, yg_diag *diag);
+yg_err yg_ruleset_add_buffer(yg_ruleset *rs, yg_xml_kind kind, const char *text, size_t len,
+			     const char *name, yg_diag *diag);
 yg_err yg_ruleset_seal(yg_ruleset *rs, yg_diag *diag);
 
 /* ruleset.c: keeps a string alive as long as the ruleset */

@@ -7,22 +7,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish  # noqa: E402
+
 YAGURA, ROOT = sys.argv[1], sys.argv[2]
 WAZUH = os.path.join(ROOT, "..", "shared", "wazuh")
 RULESET_CONF = os.path.join(ROOT, "ruleset", "yagura-ruleset.conf")
 RULESET_HOME = os.path.join(ROOT, "ruleset")
-failures = []
-passed = 0
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failures.append(name)
-        print(f"FAIL {name} {detail}")
 
 
 def run(args, stdin=""):
@@ -167,5 +158,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("garbage and huge lines survived", p.returncode == 0 and len(outs) >= 2 and
           json.loads(outs[-1])["rule"]["id"] == "5716", p.stderr.decode()[-300:])
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

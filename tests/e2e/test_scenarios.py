@@ -9,23 +9,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish  # noqa: E402
+
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 SHARED = os.path.join(ROOT, "..", "shared", "scenarios")
 if not os.path.isdir(os.path.join(SHARED, "seed")):
     print("shared scenarios not found: skipped")
     sys.exit(77)
 SEED, SAMPLES = os.path.join(SHARED, "seed"), os.path.join(SHARED, "samples")
-failures, passed = [], 0
-
-
-def check(name, cond, detail=""):
-    global passed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failures.append(name)
-        print(f"FAIL {name} {detail}")
 
 
 def replay(conf, home, files, log_format="syslog"):
@@ -91,5 +83,4 @@ with tempfile.TemporaryDirectory() as tmp:
           len(sig) > 0 and all(d.startswith("Suricata: Alert - ") and len(d) > 18 for d in sig),
           str(sig))
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()
