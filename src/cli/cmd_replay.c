@@ -39,7 +39,13 @@ typedef struct replay {
 	int nthreads;
 	yg_clock clock;
 	bool json_input;
-	line_slot *slots;
+	/* Two batches: workers process one while the main thread reads the
+	 * next (with one thread, there is no overlap). */
+	line_slot *bufs[2];
+	size_t nbuf[2];
+	int fill;  /* batch being read into */
+	int busy;  /* batch being processed, -1 when none */
+	line_slot *slots; /* the batch the workers see */
 	size_t nslots;
 	unsigned long long events, alerts;
 	/* batch hand-off */
@@ -146,24 +152,45 @@ static int shard_of(const char *s, int n)
 	return (int)(h % (uint32_t)n);
 }
 
-static void run_batch(replay *rp, worker *ws, FILE *out)
+/* Waits for the batch being processed and writes its alerts in order. */
+static void finish_batch(replay *rp, FILE *out)
 {
-	if (rp->nthreads == 1) {
-		process_batch(&ws[0]);
-	} else {
+	if (rp->busy < 0)
+		return;
+	if (rp->nthreads > 1) {
 		pthread_mutex_lock(&rp->mu);
-		rp->finished = 0;
-		rp->generation++;
-		pthread_cond_broadcast(&rp->go);
 		while (rp->finished < rp->nthreads)
 			pthread_cond_wait(&rp->done, &rp->mu);
 		pthread_mutex_unlock(&rp->mu);
 	}
-	for (size_t i = 0; i < rp->nslots; i++)
-		if (rp->slots[i].alert_len)
-			fwrite(rp->slots[i].alert, 1, rp->slots[i].alert_len, out);
-	rp->events += rp->nslots;
-	rp->nslots = 0;
+	line_slot *b = rp->bufs[rp->busy];
+	for (size_t i = 0; i < rp->nbuf[rp->busy]; i++)
+		if (b[i].alert_len)
+			fwrite(b[i].alert, 1, b[i].alert_len, out);
+	rp->events += rp->nbuf[rp->busy];
+	rp->nbuf[rp->busy] = 0;
+	rp->busy = -1;
+}
+
+/* Hands the batch just read to the workers (with one thread, processes it
+ * here) and makes the other batch the one to read into. */
+static void start_batch(replay *rp, worker *ws, FILE *out)
+{
+	finish_batch(rp, out);
+	rp->slots = rp->bufs[rp->fill];
+	rp->nslots = rp->nbuf[rp->fill];
+	rp->busy = rp->fill;
+	rp->fill = 1 - rp->fill;
+	if (rp->nthreads == 1) {
+		process_batch(&ws[0]);
+		finish_batch(rp, out);
+		return;
+	}
+	pthread_mutex_lock(&rp->mu);
+	rp->finished = 0;
+	rp->generation++;
+	pthread_cond_broadcast(&rp->go);
+	pthread_mutex_unlock(&rp->mu);
 }
 
 static double mono(void)
@@ -267,13 +294,21 @@ int cmd_replay(int argc, char **argv)
 			fclose(out);
 		return 1;
 	}
-	rp.slots = calloc(BATCH, sizeof(line_slot));
 	worker ws[MAX_THREADS];
 	pthread_t th[MAX_THREADS];
 	pthread_mutex_init(&rp.mu, NULL);
 	pthread_cond_init(&rp.go, NULL);
 	pthread_cond_init(&rp.done, NULL);
 	int started = 0, rc = 0;
+	rp.bufs[0] = calloc(BATCH, sizeof(line_slot));
+	rp.bufs[1] = calloc(BATCH, sizeof(line_slot));
+	rp.busy = -1;
+	if (!rp.bufs[0] || !rp.bufs[1]) {
+		fprintf(stderr, "yagura replay: out of memory\n");
+		rc = 1;
+		nthreads = 0;
+		goto out;
+	}
 	for (int i = 0; i < nthreads; i++) {
 		ws[i] = (worker){.rp = &rp, .id = i};
 		ws[i].session = yg_session_create(rp.rs, clock);
@@ -321,7 +356,7 @@ int cmd_replay(int argc, char **argv)
 			}
 			if (len == 0)
 				continue;
-			line_slot *sl = &rp.slots[rp.nslots];
+			line_slot *sl = &rp.bufs[rp.fill][rp.nbuf[rp.fill]];
 			if (sl->cap < len + 1) {
 				char *t = realloc(sl->text, len + 1);
 				if (!t)
@@ -332,20 +367,21 @@ int cmd_replay(int argc, char **argv)
 			memcpy(sl->text, line, len + 1);
 			sl->location = location;
 			sl->shard = shard_of(line, nthreads);
-			if (++rp.nslots == BATCH) {
-				run_batch(&rp, ws, out);
+			if (++rp.nbuf[rp.fill] == BATCH) {
+				start_batch(&rp, ws, out);
 				if (tty && mono() - last_progress > 0.2) {
 					progress(start, rp.events, done, total);
 					last_progress = mono();
 				}
 			}
 		}
-		if (rp.nslots)
-			run_batch(&rp, ws, out);
 		if (!is_stdin)
 			fclose(in);
 	}
 	free(line);
+	if (rp.nbuf[rp.fill])
+		start_batch(&rp, ws, out);
+	finish_batch(&rp, out);
 	fflush(out);
 	double elapsed = mono() - start;
 	for (int i = 0; i < nthreads; i++)
@@ -370,11 +406,13 @@ out:
 		yg_session_destroy(ws[i].session);
 		yg_buf_free(&ws[i].buf);
 	}
-	for (size_t i = 0; rp.slots && i < BATCH; i++) {
-		free(rp.slots[i].text);
-		free(rp.slots[i].alert);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; rp.bufs[k] && i < BATCH; i++) {
+			free(rp.bufs[k][i].text);
+			free(rp.bufs[k][i].alert);
+		}
+		free(rp.bufs[k]);
 	}
-	free(rp.slots);
 	yg_ruleset_destroy(rp.rs);
 	if (out != stdout)
 		fclose(out);
