@@ -50,7 +50,7 @@ struct yg_osmatch {
 	/* One-pass search: floating alternatives by lower-cased first byte,
 	 * as index ranges into byfirst. */
 	uint16_t *byfirst;
-	uint32_t first_at[257];
+	uint32_t *first_at; /* 257 entries */
 };
 
 #define LC(c) (uint8_t)(((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
@@ -128,9 +128,7 @@ static bool has_high_byte(const uint8_t *p, size_t len)
 static bool classify(const uint8_t *p, size_t len, size_t base, struct om_alt *a)
 {
 	bool begin = len > 0 && p[0] == '^';
-	/* Wazuh checks the last byte of the alternative, even when it is the
-	 * '^' itself: "^" alone is a prefix test with empty text. */
-	bool end = len > 0 && p[len - 1] == '$' && !(begin && len == 1);
+	bool end = len > 0 && p[len - 1] == '$' && !(begin && len == 1); /* "^" is no "$" */
 	size_t off = begin ? 1 : 0;
 	size_t tlen = len - off - (end ? 1 : 0);
 	if (begin && end)
@@ -213,7 +211,8 @@ yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size
 	if (nfloat > OM_PER_ALT_SEARCH) {
 		/* nfloat <= nalts <= OM_MAX_PATTERN + 1, which fits uint16_t. */
 		m->byfirst = malloc(nfloat * sizeof(*m->byfirst));
-		if (!m->byfirst)
+		m->first_at = malloc(257 * sizeof(*m->first_at));
+		if (!m->byfirst || !m->first_at)
 			goto nomem;
 		const struct om_alt *fl = m->alts + nanch;
 		uint32_t count[256] = {0};
@@ -223,7 +222,7 @@ yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size
 		for (int b = 0; b < 256; b++)
 			m->first_at[b + 1] = m->first_at[b] + count[b];
 		uint32_t fill[256];
-		memcpy(fill, m->first_at, sizeof(fill));
+		memcpy(fill, m->first_at, 256 * sizeof(*fill));
 		for (size_t k = 0; k < nfloat; k++)
 			m->byfirst[fill[m->buf[fl[k].off]]++] = (uint16_t)k;
 	}
@@ -243,6 +242,7 @@ void yg_osmatch_destroy(yg_osmatch *m)
 	free(m->alts);
 	free(m->buf);
 	free(m->byfirst);
+	free(m->first_at);
 	free(m);
 }
 

@@ -46,7 +46,7 @@ yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err,
 bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps,
 		     int maxcaps, int *ncaps, const char **match_end);
 
-/* Number of capture groups in the pattern. */
+/* Number of capture groups in the pattern (of its alternative with the most). */
 int yg_osregex_ncaptures(const yg_osregex *re);
 
 void yg_osregex_destroy(yg_osregex *re);
