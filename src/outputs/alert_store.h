@@ -1,0 +1,125 @@
+/* alert_store.h: alerts indexed in SQLite for searching (the REST API, UI).
+ *
+ * The store keeps, per alert, the keys searched on (time, rule, level,
+ * groups, agent, source IP, location, description) in indexed columns, the
+ * description and full_log in an FTS5 index for word search, and the whole
+ * Wazuh alert JSON for the detail view. alerts.json stays the record of what
+ * was alerted; the store is an index beside it.
+ *
+ * Writing: yg_alert_store_add() parses the alert JSON (json-c), extracts the
+ * keys and queues the row; yg_alert_store_flush() commits the queue in one
+ * transaction. The queue is bounded: when it is full, add() flushes first, so
+ * nothing is ever dropped. Queued rows are not visible to queries until
+ * flushed. Alert ids are unique: adding an id already stored is counted as a
+ * duplicate and ignored (a replay after a crash does not double alerts).
+ *
+ * Reading: yg_alert_store_query()/_count() take a filter; every value is
+ * bound as an SQL parameter, never pasted into SQL. Queries use their own
+ * connection (WAL), so they are not held up by a flush.
+ *
+ * Thread-safe: writers share one mutex, readers another. */
+#ifndef YAGURA_OUTPUTS_ALERT_STORE_H
+#define YAGURA_OUTPUTS_ALERT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/ydiag.h"
+#include "common/yerr.h"
+
+typedef struct yg_alert_store yg_alert_store;
+
+typedef struct yg_alert_store_config {
+	const char *path; /* SQLite database file; created if missing */
+	size_t queue_max; /* rows queued before add() flushes; 0 = 1000 */
+} yg_alert_store_config;
+
+void yg_alert_store_config_default(yg_alert_store_config *cfg, const char *path);
+
+/* Opens or creates the store. diag (may be NULL) gets a message naming the
+ * file on failure. Errors: YG_EINVAL, YG_EIO, YG_ENOMEM. */
+yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg_alert_store **out);
+/* Flushes what is queued and closes. NULL is allowed. If that last flush
+ * fails, the queued rows are missing from the index (they are still in
+ * alerts.json). */
+void yg_alert_store_destroy(yg_alert_store *s);
+
+/* Queues one alert given as Wazuh alert JSON (len bytes, need not be
+ * NUL-terminated). Keys read: id, timestamp (else the seconds of id),
+ * rule.id, rule.level, rule.groups, rule.description, agent.id, agent.name,
+ * data.srcip (else srcip), location, full_log. An alert without an "id" or
+ * that is not a JSON object: YG_EPARSE, nothing queued. May flush (see
+ * above) and then return that flush's error. */
+yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len);
+/* Commits every queued alert in one transaction. On error the queued rows
+ * are kept for the next attempt. */
+yg_err yg_alert_store_flush(yg_alert_store *s);
+size_t yg_alert_store_pending(yg_alert_store *s);
+
+/* Deletes alerts whose time is before now - days*86400 s; *deleted (may be
+ * NULL) gets the count. days <= 0: YG_EINVAL. Frees the pages (incremental
+ * vacuum) in bounded steps. */
+yg_err yg_alert_store_retain(yg_alert_store *s, int days, time_t now, uint64_t *deleted);
+
+/* A search. Zero/NULL fields do not filter. Strings are matched literally:
+ * no LIKE or FTS syntax is interpreted. */
+typedef struct yg_alert_query {
+	const char *id;       /* exact alert id */
+	int64_t since_ms;     /* time >= since_ms (epoch ms); 0 = no bound */
+	int64_t until_ms;     /* time < until_ms; 0 = no bound */
+	int min_level;        /* level >= min_level; 0 = any */
+	int max_level;        /* level <= max_level; 0 = any */
+	const char *rule_id;  /* exact */
+	const char *group;    /* substring of the comma-separated group list */
+	bool group_exact;     /* group must be one whole group name */
+	const char *agent_id; /* exact */
+	const char *srcip;    /* exact */
+	const char *text;     /* every whitespace-separated term, as a phrase with
+	                       * its last word prefix-matched, in description or
+	                       * full_log (FTS5); a text with no letter or digit
+	                       * at all is a literal substring of description */
+	size_t limit;         /* rows to return; 0 = 100; at most 10000 */
+	size_t offset;        /* rows to skip (for paging) */
+} yg_alert_query;
+
+/* One result row; pointers are valid during the callback only. */
+typedef struct yg_alert_row {
+	const char *id;
+	int64_t time_ms;
+	const char *rule_id;
+	int level;
+	const char *groups; /* "a,b,c" */
+	const char *agent_id;
+	const char *agent_name;
+	const char *srcip; /* "" when none */
+	const char *location;
+	const char *description;
+	const char *json; /* the full alert JSON as it was added */
+	size_t json_len;
+} yg_alert_row;
+
+/* Returns nonzero to stop the iteration early. It runs with the reader lock
+ * held: it must not call yg_alert_store_query/_count itself. */
+typedef int (*yg_alert_row_cb)(void *ctx, const yg_alert_row *row);
+
+/* Calls cb for each matching alert, newest first (time desc, then insertion
+ * order desc), after skipping q->offset rows, at most the limit.
+ * Errors: YG_EINVAL (bad query), YG_EIO. */
+yg_err yg_alert_store_query(yg_alert_store *s, const yg_alert_query *q, yg_alert_row_cb cb,
+                            void *ctx);
+/* Number of alerts matching q (limit/offset ignored). */
+yg_err yg_alert_store_count(yg_alert_store *s, const yg_alert_query *q, uint64_t *out);
+
+typedef struct yg_alert_store_stats {
+	uint64_t added;      /* rows committed */
+	uint64_t duplicates; /* ids already stored, ignored */
+	uint64_t rejected;   /* add() calls refused (not JSON, no id) */
+	uint64_t flushes;    /* transactions committed */
+	uint64_t deleted;    /* rows removed by retention */
+} yg_alert_store_stats;
+
+void yg_alert_store_get_stats(yg_alert_store *s, yg_alert_store_stats *out);
+
+#endif
