@@ -15,6 +15,8 @@
 #include "engine/osmatch.h"
 
 #include <stdint.h>
+
+#include "engine/bytecost.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,33 +77,12 @@ static inline bool eq_nocase(const uint8_t *s, const uint8_t *p, size_t n)
 	return true;
 }
 
-/* How costly a byte is to scan for in log text: roughly how common it is
- * (measured on Wazuh's ruleset test logs), doubled, plus one for letters,
- * which need a search for each case. The cheapest byte of a literal is the
- * one searched for. */
-static int byte_cost(uint8_t c)
-{
-	static const char *const common[] = {
-	        "etasrion :\"\\",  /* 4: the most common */
-	        "cdulpmg012,",     /* 3 */
-	        "hfbwyv3456789.-", /* 2 */
-	        "xkzjq{}_=/",      /* 1 */
-	};
-	uint8_t l = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-	int alpha = l >= 'a' && l <= 'z';
-	for (int i = 0; i < 4; i++) {
-		if (l && strchr(common[i], l))
-			return 2 * (4 - i) + alpha;
-	}
-	return alpha; /* rare */
-}
-
 static void plan_anchor(struct om_alt *a, const uint8_t *text)
 {
 	size_t best = 0;
-	int cost = byte_cost(text[0]);
+	int cost = yg_byte_cost(text[0]);
 	for (size_t i = 1; i < a->len && cost > 0; i++) {
-		int r = byte_cost(text[i]);
+		int r = yg_byte_cost(text[i]);
 		if (r < cost) {
 			cost = r;
 			best = i;

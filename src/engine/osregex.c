@@ -28,6 +28,8 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+
+#include "engine/bytecost.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,27 +259,6 @@ static yg_err validate(const char *p, size_t *nalts, char *err, size_t errlen)
 	return YG_OK;
 }
 
-/* How costly a byte is to scan for in log text: roughly how common it is
- * (measured on Wazuh's ruleset test logs), doubled, plus one for letters,
- * which need a search for each case. The cheapest byte of a literal is the
- * one searched for. */
-static int byte_cost(uint8_t c)
-{
-	static const char *const common[] = {
-	        "etasrion :\"\\",  /* 4: the most common */
-	        "cdulpmg012,",     /* 3 */
-	        "hfbwyv3456789.-", /* 2 */
-	        "xkzjq{}_=/",      /* 1 */
-	};
-	uint8_t l = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-	int alpha = l >= 'a' && l <= 'z';
-	for (int i = 0; i < 4; i++) {
-		if (l && strchr(common[i], l))
-			return 2 * (4 - i) + alpha;
-	}
-	return alpha; /* rare */
-}
-
 /* Describes the literal run P[off..off+len) into l, choosing its rarest
  * byte to scan for. Returns false if the run can never match (RX_NOLIT). */
 static bool plan_lit(const uint8_t *P, size_t off, size_t len, struct rx_lit *l)
@@ -289,7 +270,7 @@ static bool plan_lit(const uint8_t *P, size_t off, size_t len, struct rx_lit *l)
 	for (size_t i = 0; i < len; i++) {
 		if (P[off + i] == RX_NOLIT)
 			return false;
-		int r = byte_cost(P[off + i]);
+		int r = yg_byte_cost(P[off + i]);
 		if (r < best) {
 			best = r;
 			l->anchor = i;
@@ -338,7 +319,7 @@ static bool plan_need(struct rx_alt *a, size_t plen)
 			best_len = len;
 			best_off = i;
 		}
-		if (len == 1 && !rare && byte_cost(P[i]) <= 1) {
+		if (len == 1 && !rare && yg_byte_cost(P[i]) <= 1) {
 			rare = true;
 			rare_off = i;
 		}
