@@ -6,6 +6,7 @@
 
 int cmd_logtest(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_manager(int argc, char **argv);
 
 /* Loads the ruleset named by an ossec.conf-format file (conf may be NULL:
  * Wazuh's default directories) relative to `home`. Prints problems to

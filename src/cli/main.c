@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
 	{"logtest", cmd_logtest, "test log lines against the ruleset (like wazuh-logtest)"},
 	{"replay", cmd_replay, "run log files through the engine and print alerts"},
+	{"manager", cmd_manager, "run the manager: FIM, log collection, analysis, alerts"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,54 @@
+/* manager.h: `yagura manager`, the single-machine daemon.
+ *
+ * Reads an ossec.conf-format configuration (several <ossec_config> blocks per
+ * file, several files), then runs one thread that waits on the FIM and
+ * log-collection descriptors, passes every event through the engine and
+ * writes the alerts to logs/alerts/alerts.json and the SQLite alert store.
+ *
+ * Home layout (HOME = -D):
+ *   HOME/logs/alerts/alerts.json   alerts, Wazuh's format and rotation
+ *   HOME/logs/yagura.log           the manager's own numbered messages
+ *   HOME/var/db/{fim,logcollector,alerts}.db
+ *   HOME/var/run/yagura.pid
+ * docs/manager.md describes the behaviour. */
+#ifndef YAGURA_MANAGER_H
+#define YAGURA_MANAGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/ydiag.h"
+#include "common/yerr.h"
+#include "engine/engine.h"
+#include "fim/fim.h"
+#include "logcollector/lc.h"
+
+/* Everything the configuration files say, parsed and checked. */
+typedef struct yg_manager_config {
+	yg_ruleset_config *rules; /* <ruleset> blocks (Wazuh's default dirs when none) */
+	yg_fim_config *fim;       /* every <syscheck> block */
+	yg_lc_config *lc;         /* every <localfile> block */
+	int log_alert_level;      /* <alerts><log_alert_level>, default 1 */
+} yg_manager_config;
+
+/* Reads the nconf files (absolute or relative to the cwd) with relative
+ * ruleset paths resolved against home. Every problem goes to diag with
+ * file:line; unknown blocks are warnings. Returns YG_OK, YG_EPARSE when
+ * there was an error (cfg is still filled with what was valid), YG_ENOMEM.
+ * The caller frees cfg with yg_manager_config_free even on error. */
+yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, size_t nconf,
+                              const char *home, yg_diag *diag);
+void yg_manager_config_free(yg_manager_config *cfg);
+
+typedef struct yg_manager_opts {
+	const char *const *conf; /* configuration files, at least one */
+	size_t nconf;
+	const char *home; /* the home directory (made absolute) */
+	bool foreground;  /* -f: no fork, messages also on stderr */
+	bool test_only;   /* -t: check the configuration and exit */
+} yg_manager_opts;
+
+/* Runs the manager; returns the process exit status (0 on a clean stop). */
+int yg_manager_run(const yg_manager_opts *opts);
+
+#endif

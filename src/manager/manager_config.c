@@ -1,0 +1,205 @@
+/* manager_config.c: the manager's ossec.conf: one pass over every
+ * <ossec_config> block of every file, each block handed to its module. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/wxml.h"
+#include "manager/manager.h"
+
+/* Blocks Wazuh knows that this manager does not run yet: a warning, not an
+ * error, so an unchanged Wazuh ossec.conf still loads. */
+static const char *const later_blocks[] = {
+        "global",
+        "command",
+        "active-response",
+        "integration",
+        "remote",
+        "auth",
+        "cluster",
+        "client",
+        "client_buffer",
+        "logging",
+        "rootcheck",
+        "wodle",
+        "sca",
+        "vulnerability-detection",
+        "indexer",
+        "syscollector",
+        "reports",
+        "labels",
+        "socket",
+        "email_alerts",
+        "database_output",
+        "syslog_output",
+        "osquery",
+        "fluent-forward",
+        "github",
+        "office365",
+        "gcp-pubsub",
+        "gcp-bucket",
+        "aws-s3",
+        "azure-logs",
+        "docker-listener",
+        "ciscat",
+        "open-scap",
+        "agentless",
+        "task-manager",
+        "anti_tampering",
+        "vulnerability-detector",
+        "multiple-instances",
+};
+
+static bool is_later_block(const char *name)
+{
+	for (size_t i = 0; i < sizeof(later_blocks) / sizeof(later_blocks[0]); i++)
+		if (!strcmp(name, later_blocks[i]))
+			return true;
+	return false;
+}
+
+/* Parses a decimal int in [lo, hi]; false when it is not exactly that. */
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (end == s)
+		return false;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* <alerts>: only log_alert_level is used; email_alert_level is Wazuh's
+ * mail output, which yagura does not have. */
+static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
+                          yg_diag *diag)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		if (!strcmp(c->name, "log_alert_level")) {
+			int v;
+			if (!parse_int(c->content, 0, 16, &v)) {
+				yg_diag_add(diag, YG_SEV_ERROR, file, c->line, "log_alert_level",
+				            "invalid value '%s' (expected 0-16)", c->content);
+				rc = YG_EPARSE;
+				continue;
+			}
+			cfg->log_alert_level = v;
+		} else if (!strcmp(c->name, "email_alert_level") || !strcmp(c->name, "use_geoip")) {
+			yg_diag_add(diag, YG_SEV_WARNING, file, c->line, c->name,
+			            "option not supported; ignored");
+		} else {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "unknown option in <alerts>");
+			rc = YG_EPARSE;
+		}
+	}
+	return rc;
+}
+
+/* One file: dispatches the blocks; *has_ruleset tells whether it had a
+ * <ruleset> (read afterwards by the engine's own reader). */
+static yg_err read_file(yg_manager_config *cfg, const char *path, yg_diag *diag, bool *has_ruleset)
+{
+	yg_wxml_doc *doc = NULL;
+	/* Wazuh reads ossec.conf without <var> substitution */
+	yg_err rc = yg_wxml_parse_file_ex(path, YG_WXML_NO_VARS, diag, &doc);
+	if (rc)
+		return rc;
+	*has_ruleset = false;
+	for (size_t i = 0; i < yg_wxml_doc_nroots(doc); i++) {
+		const yg_wxml_node *root = yg_wxml_doc_root(doc, i);
+		if (strcmp(root->name, "ossec_config") != 0) {
+			if (!strcmp(root->name, "ruleset")) {
+				*has_ruleset = true;
+				continue;
+			}
+			yg_diag_add(diag, YG_SEV_WARNING, path, root->line, root->name,
+			            "top-level element outside <ossec_config>; ignored");
+			continue;
+		}
+		for (size_t j = 0; j < root->nchildren; j++) {
+			const yg_wxml_node *b = root->children[j];
+			yg_err r = YG_OK;
+			if (!strcmp(b->name, "ruleset"))
+				*has_ruleset = true;
+			else if (!strcmp(b->name, "syscheck"))
+				r = yg_fim_config_read(cfg->fim, b, path, diag);
+			else if (!strcmp(b->name, "localfile"))
+				r = yg_lc_config_add_localfile(cfg->lc, b, path, diag);
+			else if (!strcmp(b->name, "alerts"))
+				r = read_alerts(cfg, b, path, diag);
+			else if (is_later_block(b->name))
+				yg_diag_add(diag, YG_SEV_WARNING, path, b->line, b->name,
+				            "block not supported by this manager yet; ignored");
+			else
+				yg_diag_add(diag, YG_SEV_WARNING, path, b->line, b->name,
+				            "unknown configuration block; ignored");
+			if (r == YG_ENOMEM) {
+				yg_wxml_doc_destroy(doc);
+				return r;
+			}
+			if (r)
+				rc = YG_EPARSE;
+		}
+	}
+	yg_wxml_doc_destroy(doc);
+	return rc;
+}
+
+yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, size_t nconf,
+                              const char *home, yg_diag *diag)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_alert_level = 1;
+	cfg->rules = yg_ruleset_config_create(home);
+	cfg->fim = yg_fim_config_create();
+	cfg->lc = yg_lc_config_create();
+	if (!cfg->rules || !cfg->fim || !cfg->lc)
+		return YG_ENOMEM;
+	yg_err rc = YG_OK;
+	bool any_ruleset = false;
+	for (size_t i = 0; i < nconf; i++) {
+		bool has = false;
+		yg_err r = read_file(cfg, conf[i], diag, &has);
+		if (r == YG_ENOMEM)
+			return r;
+		if (r)
+			rc = YG_EPARSE;
+		if (has) {
+			any_ruleset = true;
+			r = yg_ruleset_config_read(cfg->rules, conf[i], diag);
+			if (r == YG_ENOMEM)
+				return r;
+			if (r)
+				rc = YG_EPARSE;
+		}
+	}
+	if (!any_ruleset) {
+		/* Wazuh's defaults, relative to the home directory */
+		yg_diag_add(diag, YG_SEV_WARNING, nconf ? conf[0] : NULL, 0, "ruleset",
+		            "no <ruleset> block; using ruleset/decoders, ruleset/rules, "
+		            "etc/decoders and etc/rules under the home directory");
+		if (yg_ruleset_config_add(cfg->rules, YG_RS_DECODER_DIR, "ruleset/decoders",
+		                          NULL) ||
+		    yg_ruleset_config_add(cfg->rules, YG_RS_RULE_DIR, "ruleset/rules", NULL) ||
+		    yg_ruleset_config_add(cfg->rules, YG_RS_DECODER_DIR, "etc/decoders", NULL) ||
+		    yg_ruleset_config_add(cfg->rules, YG_RS_RULE_DIR, "etc/rules", NULL))
+			return YG_ENOMEM;
+	}
+	return rc;
+}
+
+void yg_manager_config_free(yg_manager_config *cfg)
+{
+	yg_ruleset_config_destroy(cfg->rules);
+	yg_fim_config_destroy(cfg->fim);
+	yg_lc_config_destroy(cfg->lc);
+	memset(cfg, 0, sizeof(*cfg));
+}
