@@ -1420,24 +1420,28 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 			ok = true;
 			goto out;
 		}
-		if (!add_child(c, r) || !register_rule(c->rs, r))
+		if (!add_child(c, r))
 			goto out;
+		if (!register_rule(c->rs, r)) {
+			r = NULL; /* out of memory: already in the tree, so not freed */
+			goto out;
+		}
 	} else {
-		if (!add_child(c, r) || !register_rule(c->rs, r))
+		if (!add_child(c, r))
 			goto out;
+		if (!register_rule(c->rs, r)) {
+			r = NULL; /* out of memory: already in the tree, so not freed */
+			goto out;
+		}
 	}
 	free(r->if_group);
 	r->if_group = NULL;
 	wire_search(c->rs, r);
-	if (t.if_matched_group == NULL && r->if_matched_group == NULL)
-		r->group_list = -1;
 	ok = true;
 	r = NULL; /* owned by the ruleset now */
 out:
 	texts_free(&t);
-	if (!ok && r)
-		rule_free(r);
-	else if (r && !ok)
+	if (!ok)
 		rule_free(r);
 }
 
