@@ -44,6 +44,10 @@ enum {
 
 #define ALERT_JSON_MAX (4u << 20)
 #define FIELD_MAX 48
+/* Collected lines accepted per collector pass. Positions are committed after
+ * each pass, so this bounds the lines a kill -9 can repeat; without it one
+ * pass could take a whole backlog and repeat all of it. */
+#define LC_BATCH_MAX 256
 
 typedef struct manager {
 	const yg_manager_opts *opts;
@@ -61,6 +65,8 @@ typedef struct manager {
 	size_t nstrs;
 	unsigned long long events, alerts_written;
 	bool lc_dirty;
+	size_t lc_batch; /* lines accepted in the current collector pass */
+	bool lc_more;    /* the pass stopped at LC_BATCH_MAX: poll again now */
 } manager;
 
 static volatile sig_atomic_t got_term, got_hup;
@@ -345,6 +351,12 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 {
 	manager *m = ctx;
 	(void)len;
+	if (m->lc_batch >= LC_BATCH_MAX) {
+		/* back-pressure: the collector offers this line again next pass */
+		m->lc_more = true;
+		return 1;
+	}
+	m->lc_batch++;
 	yg_input in = {
 	        .log = line,
 	        .location = location,
@@ -559,7 +571,7 @@ static void loop(manager *m)
 		long long now = now_ms();
 		long long to = 1000 - (now - last_flush);
 		if (m->lc) {
-			long long t = 1000 - (now - last_lc);
+			long long t = m->lc_more ? 0 : 1000 - (now - last_lc);
 			if (t < to)
 				to = t;
 		}
@@ -596,8 +608,10 @@ static void loop(manager *m)
 		if (m->lc) {
 			bool lc_woke = r > 0 && lfd >= 0 && (fds[n - 1].revents & POLLIN);
 			now = now_ms();
-			if (lc_woke || now - last_lc >= 1000) {
+			if (lc_woke || m->lc_more || now - last_lc >= 1000) {
 				last_lc = now;
+				m->lc_batch = 0;
+				m->lc_more = false;
 				yg_lc_poll(m->lc, 0);
 			}
 			if (m->lc_dirty) {
