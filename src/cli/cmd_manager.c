@@ -13,12 +13,13 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: yagura manager -D HOME [-c ossec.conf]... [-f] [-t]\n"
+	fprintf(out, "usage: yagura manager -D HOME [-c ossec.conf]... [-f] [-t] [-j N]\n"
 	             "  -D HOME  home directory (logs/, var/db/, var/run/ under it)\n"
 	             "  -c FILE  configuration in ossec.conf format (repeatable;\n"
 	             "           default HOME/etc/ossec.conf)\n"
 	             "  -f       stay in the foreground, messages also on stderr\n"
-	             "  -t       check the configuration and ruleset, then exit\n");
+	             "  -t       check the configuration and ruleset, then exit\n"
+	             "  -j N     analysis workers (default: one per CPU, at most 8)\n");
 }
 
 int cmd_manager(int argc, char **argv)
@@ -27,8 +28,9 @@ int cmd_manager(int argc, char **argv)
 	size_t nconf = 0;
 	const char *home = NULL;
 	bool fg = false, test = false;
+	unsigned workers = 0;
 	int c;
-	while ((c = getopt(argc, argv, "c:D:fth")) != -1) {
+	while ((c = getopt(argc, argv, "c:D:fthj:")) != -1) {
 		switch (c) {
 		case 'c':
 			if (nconf == MAX_CONF) {
@@ -40,6 +42,16 @@ int cmd_manager(int argc, char **argv)
 		case 'D': home = optarg; break;
 		case 'f': fg = true; break;
 		case 't': test = true; break;
+		case 'j': {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+			if (!end || *end || n < 1 || n > 64) {
+				fprintf(stderr, "yagura manager: -j wants a number from 1 to 64\n");
+				return 2;
+			}
+			workers = (unsigned)n;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -76,6 +88,7 @@ int cmd_manager(int argc, char **argv)
 	        .home = abs_home,
 	        .foreground = fg,
 	        .test_only = test,
+	        .workers = workers,
 	};
 	int rc = yg_manager_run(&o);
 	for (size_t i = 0; i < nconf; i++)

@@ -118,40 +118,6 @@ static void *worker_main(void *arg)
 	}
 }
 
-/* Shard by the first dotted-quad in the line, else by the whole header. */
-static int shard_of(const char *s, int n)
-{
-	if (n <= 1)
-		return 0;
-	uint32_t h = 2166136261u;
-	for (const char *p = s; *p; p++) {
-		if (*p >= '0' && *p <= '9' && (p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'))) {
-			const char *q = p;
-			int dots = 0, digits = 0;
-			while ((*q >= '0' && *q <= '9') || *q == '.') {
-				if (*q == '.') {
-					if (!digits)
-						break;
-					dots++;
-					digits = 0;
-				} else {
-					digits++;
-				}
-				q++;
-			}
-			if (dots == 3 && digits) {
-				for (const char *k = p; k < q; k++)
-					h = (h ^ (unsigned char)*k) * 16777619u;
-				return (int)(h % (uint32_t)n);
-			}
-			p = q - 1;
-		}
-	}
-	for (const char *p = s; *p && p - s < 40; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return (int)(h % (uint32_t)n);
-}
-
 /* Waits for the batch being processed and writes its alerts in order. */
 static void finish_batch(replay *rp, FILE *out)
 {
@@ -366,7 +332,7 @@ int cmd_replay(int argc, char **argv)
 			}
 			memcpy(sl->text, line, len + 1);
 			sl->location = location;
-			sl->shard = shard_of(line, nthreads);
+			sl->shard = (int)yg_event_shard(line, (unsigned)nthreads);
 			if (++rp.nbuf[rp.fill] == BATCH) {
 				start_batch(&rp, ws, out);
 				if (tty && mono() - last_progress > 0.2) {

@@ -369,7 +369,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	yg_buf_putc(b, '}');
 	{
 		char idbuf[48];
-		snprintf(idbuf, sizeof(idbuf), "%lld.%lu", (long long)t, s->seq);
+		snprintf(idbuf, sizeof(idbuf), "%lld.%llu", (long long)t, s->alert_seq);
 		kv_str(b, &first, "id", idbuf);
 	}
 	if (s->nlast_events > 1) {

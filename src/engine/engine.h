@@ -103,6 +103,10 @@ typedef struct yg_input {
 	const char *decoded_as;
 	const yg_kv *fields;
 	size_t nfields;
+	/* The number after the dot of the alert's "id" ("<time>.<n>"); 0: the
+	 * session's own event count. A daemon with several sessions, or one
+	 * that restarts, passes its own counter so ids stay unique. */
+	unsigned long long alert_seq;
 } yg_input;
 
 /* What happened to one event. Strings point into the session and stay
@@ -113,6 +117,11 @@ typedef struct yg_verdict {
 	int level;
 	bool alert;               /* would be written as an alert */
 } yg_verdict;
+
+/* Which of n sessions (0..n-1) an event's log line should go to when several
+ * run side by side: by its first IPv4 address, so that correlation by source
+ * stays within one session; otherwise by its first bytes. */
+unsigned yg_event_shard(const char *log, unsigned n);
 
 /* Runs one event through decoders and rules. */
 yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out);

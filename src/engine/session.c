@@ -438,6 +438,7 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	s->cur_matched = 0;
 	s->fired = 0;
 	s->seq++;
+	s->alert_seq = in && in->alert_seq ? in->alert_seq : s->seq;
 	free(s->comment);
 	s->comment = NULL;
 	yg_session_clear_last_events(s);

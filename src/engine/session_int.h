@@ -50,7 +50,8 @@ struct yg_session {
 	bool alert;
 	char *comment;           /* description with $(field) expanded */
 	unsigned fired;
-	unsigned long seq;         /* events processed, for alert ids */
+	unsigned long seq;         /* events processed */
+	unsigned long long alert_seq; /* the last event's alert id number */
 	int cur_matched;          /* level a frequency rule marked this event with */
 	char **last_events;      /* full logs of the events that led to it */
 	size_t nlast_events;

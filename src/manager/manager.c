@@ -1,10 +1,10 @@
-/* manager.c: the manager's single-threaded event loop.
+/* manager.c: the manager's life cycle and event loop.
  *
- * One thread waits (ppoll) on the FIM inotify descriptor and the
- * log collector's descriptor, with the modules' own timeouts; every event is
- * processed synchronously: engine -> alert JSON -> alerts.json -> store. Read
- * positions of collected files are committed only after the alerts of the
- * lines read are written, so a crash repeats lines rather than losing them.
+ * One thread waits (ppoll) on the FIM inotify descriptor and the log
+ * collector's descriptor, with the modules' own timeouts, and hands what they
+ * produce to the pipeline, which runs the engine on its workers and commits
+ * alerts and read positions together (pipeline.h). A commit follows every
+ * pass of the loop that produced events, so an event waits at most one pass.
  * Signals are blocked outside ppoll, so none is lost between a check and the
  * wait. */
 #include <errno.h>
@@ -12,62 +12,17 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "common/ybuf.h"
-#include "manager/manager.h"
-#include "outputs/alert_store.h"
-#include "outputs/alerts_log.h"
+#include "manager/manager_int.h"
 
-/* Numbered messages of the manager's own log. */
-enum {
-	MSG_STARTED = 1001,
-	MSG_STOPPING = 1002,
-	MSG_STOPPED = 1003,
-	MSG_FIM_READY = 1004,
-	MSG_RULESET = 1005,
-	MSG_RELOADED = 1006,
-	MSG_RELOAD_REFUSED = 1007,
-	MSG_CONFIG = 1008,
-	MSG_ALERT_WRITE = 1009,
-	MSG_STORE = 1010,
-	MSG_ENGINE = 1011,
-	MSG_INIT = 1012,
-	MSG_LC_COMMIT = 1013,
-};
-
-#define ALERT_JSON_MAX (4u << 20)
-#define FIELD_MAX 48
-/* Collected lines accepted per collector pass. Positions are committed after
- * each pass, so this bounds the lines a kill -9 can repeat; without it one
- * pass could take a whole backlog and repeat all of it. */
-#define LC_BATCH_MAX 256
-
-typedef struct manager {
-	const yg_manager_opts *opts;
-	yg_manager_config cfg;
-	FILE *log;
-	yg_ruleset *rs;
-	yg_session *sess;
-	yg_fim *fim;
-	yg_lc *lc;
-	yg_alerts_log *alerts;
-	yg_alert_store *store;
-	yg_buf json;
-	yg_buf text;              /* FIM full_log */
-	char strs[FIELD_MAX][80]; /* numeric field values of one FIM event */
-	size_t nstrs;
-	unsigned long long events, alerts_written;
-	bool lc_dirty;
-	size_t lc_batch; /* lines accepted in the current collector pass */
-	bool lc_more;    /* the pass stopped at LC_BATCH_MAX: poll again now */
-} manager;
+#define WORKERS_MAX 8
+#define BATCH_MAX 1024
+#define COMMIT_ERROR_LOG_MS 10000
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -79,312 +34,17 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-/* Writes one numbered line to HOME/logs/yagura.log (and stderr in the
- * foreground). Never fails visibly. */
-static void mlog(manager *m, const char *level, int id, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static void mlog(manager *m, const char *level, int id, const char *fmt, ...)
-{
-	char msg[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm);
-	if (m->log) {
-		fprintf(m->log, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
-		fflush(m->log);
-	}
-	if (m->opts->foreground || !m->log)
-		fprintf(stderr, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
-}
+/* ---- configuration and ruleset ---- */
 
-/* mkdir -p of path (absolute); true on success. */
-static bool mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char c = buf[i];
-			buf[i] = '\0';
-			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-				return false;
-			buf[i] = c;
-		}
-	}
-	return true;
-}
-
-/* home + "/" + rel into out; false when it does not fit. */
-static bool home_path(char *out, size_t n, const char *home, const char *rel)
-{
-	int w = snprintf(out, n, "%s/%s", home, rel);
-	return w > 0 && (size_t)w < n;
-}
-
-static void print_diag_to_log(manager *m, const yg_diag *d)
-{
-	for (size_t i = 0; i < yg_diag_count(d); i++) {
-		const yg_diag_entry *e = yg_diag_get(d, i);
-		mlog(m, e->severity == YG_SEV_ERROR ? "ERROR" : "WARNING", MSG_CONFIG,
-		     "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
-		     e->element ? e->element : "-", e->message);
-	}
-}
-
-/* ---- alerts ---- */
-
-/* Runs one event through the engine and files its alert. */
-static void process(manager *m, const yg_input *in)
-{
-	yg_verdict v;
-	m->events++;
-	yg_err err = yg_session_process(m->sess, in, &v);
-	if (err) {
-		mlog(m, "ERROR", MSG_ENGINE, "engine error on an event from %s: %s",
-		     in->location ? in->location : "-", yg_strerror(err));
-		return;
-	}
-	if (!v.alert || v.level < m->cfg.log_alert_level)
-		return;
-	yg_buf_reset(&m->json);
-	if (yg_session_alert_json(m->sess, &m->json) || !m->json.data) {
-		mlog(m, "ERROR", MSG_ENGINE, "alert of rule %u could not be built", v.rule_id);
-		return;
-	}
-	err = yg_alerts_log_write(m->alerts, m->json.data, m->json.len, v.level, in->now);
-	if (err) {
-		mlog(m, "ERROR", MSG_ALERT_WRITE, "alerts.json write failed for rule %u: %s",
-		     v.rule_id, yg_strerror(err));
-		return;
-	}
-	m->alerts_written++;
-	err = yg_alert_store_add(m->store, m->json.data, m->json.len);
-	if (err)
-		mlog(m, "WARNING", MSG_STORE, "alert store: %s (the alert is in alerts.json)",
-		     yg_strerror(err));
-}
-
-/* ---- FIM events -> pre-decoded engine input ---- */
-
-typedef struct kvs {
-	yg_kv v[FIELD_MAX];
-	size_t n;
-} kvs;
-
-static void kv_add(kvs *k, const char *key, const char *value)
-{
-	if (k->n < FIELD_MAX && value)
-		k->v[k->n++] = (yg_kv){key, value};
-}
-
-/* A number as a string kept in m until the event is processed. */
-static const char *num(manager *m, unsigned long long v)
-{
-	if (m->nstrs >= FIELD_MAX)
-		return NULL;
-	char *s = m->strs[m->nstrs++];
-	snprintf(s, sizeof(m->strs[0]), "%llu", v);
-	return s;
-}
-
-static const char *snum(manager *m, long long v)
-{
-	if (m->nstrs >= FIELD_MAX)
-		return NULL;
-	char *s = m->strs[m->nstrs++];
-	snprintf(s, sizeof(m->strs[0]), "%lld", v);
-	return s;
-}
-
-/* Adds the attributes of one side; `sfx` is "" or "_before". Only what the
- * directory checks is present, as in Wazuh's events. */
-static void add_attrs(manager *m, kvs *k, const yg_fim_attrs *a, bool before)
-{
-	static const char *const names[][2] = {
-	        {"size", "size_before"},   {"perm", "perm_before"},     {"uid", "uid_before"},
-	        {"gid", "gid_before"},     {"uname", "uname_before"},   {"gname", "gname_before"},
-	        {"mtime", "mtime_before"}, {"inode", "inode_before"},   {"md5", "md5_before"},
-	        {"sha1", "sha1_before"},   {"sha256", "sha256_before"},
-	};
-	int b = before ? 1 : 0;
-	if (a->checks & YG_FIM_CHECK_SIZE)
-		kv_add(k, names[0][b], num(m, a->size));
-	if (a->checks & YG_FIM_CHECK_PERM)
-		kv_add(k, names[1][b], a->perm);
-	if (a->checks & YG_FIM_CHECK_OWNER) {
-		kv_add(k, names[2][b], num(m, a->uid));
-		kv_add(k, names[4][b], a->uname);
-	}
-	if (a->checks & YG_FIM_CHECK_GROUP) {
-		kv_add(k, names[3][b], num(m, a->gid));
-		kv_add(k, names[5][b], a->gname);
-	}
-	if (a->checks & YG_FIM_CHECK_MTIME)
-		kv_add(k, names[6][b], snum(m, a->mtime));
-	if (a->checks & YG_FIM_CHECK_INODE)
-		kv_add(k, names[7][b], num(m, a->inode));
-	if (a->checks & YG_FIM_CHECK_MD5)
-		kv_add(k, names[8][b], a->md5);
-	if (a->checks & YG_FIM_CHECK_SHA1)
-		kv_add(k, names[9][b], a->sha1);
-	if (a->checks & YG_FIM_CHECK_SHA256)
-		kv_add(k, names[10][b], a->sha256);
-}
-
-/* Wazuh's full_log for a FIM event: the text analysisd's syscheck decoder
- * builds (path, event, mode, changed attributes, one line per changed
- * value). Numbers are printed as Wazuh prints the event's fields (mtime as
- * seconds). The diff is not part of it (it is syscheck.diff). */
-static void fim_full_log(manager *m, const yg_fim_event *ev, const char *changed)
-{
-	yg_buf *b = &m->text;
-	yg_buf_reset(b);
-	const yg_fim_attrs *o = ev->before, *n = ev->after;
-	yg_buf_printf(b, "File '%s' %s\nMode: %s\n", ev->path, ev->event, ev->mode);
-	if (!o || !n)
-		return;
-	if (changed && *changed)
-		yg_buf_printf(b, "Changed attributes: %s\n", changed);
-	unsigned ck = n->checks;
-	if ((ck & YG_FIM_CHECK_SIZE) && o->size != n->size)
-		yg_buf_printf(b, "Size changed from '%llu' to '%llu'\n",
-		              (unsigned long long)o->size, (unsigned long long)n->size);
-	if ((ck & YG_FIM_CHECK_PERM) && strcmp(o->perm, n->perm) != 0)
-		yg_buf_printf(b, "Permissions changed from '%s' to '%s'\n", o->perm, n->perm);
-	if ((ck & YG_FIM_CHECK_OWNER) && o->uid != n->uid)
-		yg_buf_printf(b, "Ownership was '%u', now it is '%u'\n", o->uid, n->uid);
-	if ((ck & YG_FIM_CHECK_OWNER) && strcmp(o->uname, n->uname) != 0)
-		yg_buf_printf(b, "User name was '%s', now it is '%s'\n", o->uname, n->uname);
-	if ((ck & YG_FIM_CHECK_GROUP) && o->gid != n->gid)
-		yg_buf_printf(b, "Group ownership was '%u', now it is '%u'\n", o->gid, n->gid);
-	if ((ck & YG_FIM_CHECK_GROUP) && strcmp(o->gname, n->gname) != 0)
-		yg_buf_printf(b, "Group name was '%s', now it is '%s'\n", o->gname, n->gname);
-	if ((ck & YG_FIM_CHECK_MTIME) && o->mtime != n->mtime)
-		yg_buf_printf(b, "Old modification time was: '%lld', now it is '%lld'\n",
-		              (long long)o->mtime, (long long)n->mtime);
-	if ((ck & YG_FIM_CHECK_INODE) && o->inode != n->inode)
-		yg_buf_printf(b, "Old inode was: '%llu', now it is '%llu'\n",
-		              (unsigned long long)o->inode, (unsigned long long)n->inode);
-	if ((ck & YG_FIM_CHECK_MD5) && strcmp(o->md5, n->md5) != 0)
-		yg_buf_printf(b, "Old md5sum was: '%s'\nNew md5sum is : '%s'\n", o->md5, n->md5);
-	if ((ck & YG_FIM_CHECK_SHA1) && strcmp(o->sha1, n->sha1) != 0)
-		yg_buf_printf(b, "Old sha1sum was: '%s'\nNew sha1sum is : '%s'\n", o->sha1,
-		              n->sha1);
-	if ((ck & YG_FIM_CHECK_SHA256) && strcmp(o->sha256, n->sha256) != 0)
-		yg_buf_printf(b, "Old sha256sum was: '%s'\nNew sha256sum is : '%s'\n", o->sha256,
-		              n->sha256);
-}
-
-static int fim_emit(void *ctx, const yg_fim_event *ev)
-{
-	manager *m = ctx;
-	kvs k = {.n = 0};
-	m->nstrs = 0;
-	const char *decoded_as = !strcmp(ev->event, "added")     ? "syscheck_new_entry"
-	                         : !strcmp(ev->event, "deleted") ? "syscheck_deleted"
-	                                                         : "syscheck_integrity_changed";
-	char changed[256] = "";
-	size_t cl = 0;
-	for (size_t i = 0; i < ev->nchanged; i++) {
-		int w = snprintf(changed + cl, sizeof(changed) - cl, "%s%s", i ? "," : "",
-		                 ev->changed_attributes[i]);
-		if (w < 0 || (size_t)w >= sizeof(changed) - cl)
-			break;
-		cl += (size_t)w;
-	}
-	kv_add(&k, "file", ev->path);
-	kv_add(&k, "mode", ev->mode);
-	kv_add(&k, "event_type", ev->event);
-	/* the current attributes, then the old ones (deleted: the last known) */
-	const yg_fim_attrs *cur = ev->after ? ev->after : ev->before;
-	if (cur)
-		add_attrs(m, &k, cur, false);
-	if (ev->after && ev->before)
-		add_attrs(m, &k, ev->before, true);
-	if (ev->nchanged)
-		kv_add(&k, "changed_fields", changed);
-	if (ev->diff)
-		kv_add(&k, "changed_content", ev->diff);
-	if (ev->tags)
-		kv_add(&k, "tag", ev->tags);
-	fim_full_log(m, ev, changed);
-	yg_input in = {
-	        .log = m->text.data ? m->text.data : "",
-	        .location = "syscheck",
-	        .no_predecode = true,
-	        .now = time(NULL),
-	        .decoded_as = decoded_as,
-	        .fields = k.v,
-	        .nfields = k.n,
-	};
-	process(m, &in);
-	return 0;
-}
-
-static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *msg)
-{
-	manager *m = ctx;
-	static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-	if (level == YG_FIM_LOG_DEBUG)
-		return;
-	/* the module's text already starts with "(id): " */
-	char prefix[24];
-	snprintf(prefix, sizeof(prefix), "(%d): ", id);
-	if (!strncmp(msg, prefix, strlen(prefix)))
-		msg += strlen(prefix);
-	mlog(m, names[level], id, "fim: %s", msg);
-}
-
-/* ---- collected logs ---- */
-
-static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
-                   size_t len)
-{
-	manager *m = ctx;
-	(void)len;
-	if (m->lc_batch >= LC_BATCH_MAX) {
-		/* back-pressure: the collector offers this line again next pass */
-		m->lc_more = true;
-		return 1;
-	}
-	m->lc_batch++;
-	yg_input in = {
-	        .log = line,
-	        .location = location,
-	        .no_predecode = false,
-	        .now = time(NULL),
-	};
-	(void)log_format;
-	process(m, &in);
-	m->lc_dirty = true;
-	return 0;
-}
-
-static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
-{
-	mlog(ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s", msg);
-}
-
-/* ---- ruleset ---- */
-
-/* Loads a ruleset from the configuration; NULL (and the reasons logged)
- * when it has errors or no rules. */
-static yg_ruleset *load_ruleset(manager *m)
+/* Loads the ruleset that cfg names; NULL (and the reasons logged) when it
+ * has errors or no rules. */
+static yg_ruleset *load_ruleset(manager *m, const yg_manager_config *cfg)
 {
 	yg_diag *d = yg_diag_create();
 	if (!d)
 		return NULL;
 	yg_ruleset *rs = NULL;
-	yg_err err = yg_ruleset_load(m->cfg.rules, d, &rs);
+	yg_err err = yg_ruleset_load(cfg->rules, d, &rs);
 	print_diag_to_log(m, d);
 	if (err || !rs || yg_ruleset_nrules(rs) == 0) {
 		mlog(m, "ERROR", MSG_RULESET, "ruleset not usable: %s, %zu errors, %zu rules",
@@ -399,30 +59,11 @@ static yg_ruleset *load_ruleset(manager *m)
 	return rs;
 }
 
-static void reload(manager *m)
+/* Reads the configuration files into cfg; the diagnostics go to the log
+ * (and, when `print`, to stderr). 0 when there was no error. */
+static int read_config(manager *m, yg_manager_config *cfg, bool print)
 {
-	yg_ruleset *rs = load_ruleset(m);
-	if (!rs) {
-		mlog(m, "ERROR", MSG_RELOAD_REFUSED, "reload refused: the running ruleset is kept");
-		return;
-	}
-	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
-	if (!s) {
-		yg_ruleset_destroy(rs);
-		mlog(m, "ERROR", MSG_RELOAD_REFUSED, "reload refused: out of memory");
-		return;
-	}
-	yg_session_destroy(m->sess);
-	yg_ruleset_destroy(m->rs);
-	m->sess = s;
-	m->rs = rs;
-	mlog(m, "INFO", MSG_RELOADED, "ruleset reloaded");
-}
-
-/* ---- start-up ---- */
-
-static int check_config(const yg_manager_opts *o, yg_manager_config *cfg, bool print)
-{
+	const yg_manager_opts *o = m->opts;
 	yg_diag *d = yg_diag_create();
 	if (!d)
 		return 1;
@@ -430,9 +71,91 @@ static int check_config(const yg_manager_opts *o, yg_manager_config *cfg, bool p
 	int rc = (err || yg_diag_errors(d)) ? 1 : 0;
 	if (print || rc)
 		yg_diag_print(d, stderr);
+	if (m->log)
+		print_diag_to_log(m, d);
 	yg_diag_destroy(d);
 	return rc;
 }
+
+/* Commits the batch and the collector's positions. false (logged now and
+ * then) on failure: the pipeline keeps the batch and the next call retries. */
+static bool commit(manager *m)
+{
+	if (!yg_pipeline_pending(m->pipe) && !m->lc_dirty)
+		return true;
+	yg_err err = yg_pipeline_commit(m->pipe, sources_commit_hook, m);
+	if (err) {
+		long long now = now_ms();
+		if (now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
+			m->commit_error_logged = now;
+			mlog(m, "ERROR", MSG_COMMIT,
+			     "cannot commit alerts and positions (%s); sources are held "
+			     "back until it works",
+			     yg_strerror(err));
+		}
+		return false;
+	}
+	m->lc_dirty = false;
+	return true;
+}
+
+/* SIGHUP: the configuration and the ruleset are read again; if either has
+ * an error, nothing changes. Otherwise the batch is committed, the sources
+ * are stopped and started again on the new configuration (they resume from
+ * their committed positions and baseline) and the engine runs the new
+ * ruleset. */
+static void reload(manager *m)
+{
+	mlog(m, "INFO", MSG_RELOADED, "reloading the configuration and the ruleset");
+	yg_manager_config ncfg = {0};
+	if (read_config(m, &ncfg, false)) {
+		mlog(m, "ERROR", MSG_RELOAD_REFUSED,
+		     "reload refused: configuration errors; the running configuration is kept");
+		yg_manager_config_free(&ncfg);
+		return;
+	}
+	yg_ruleset *rs = load_ruleset(m, &ncfg);
+	if (!rs) {
+		mlog(m, "ERROR", MSG_RELOAD_REFUSED, "reload refused: the running ruleset is kept");
+		yg_manager_config_free(&ncfg);
+		return;
+	}
+	if (!commit(m)) {
+		mlog(m, "ERROR", MSG_RELOAD_REFUSED,
+		     "reload refused: the current batch cannot be committed");
+		yg_ruleset_destroy(rs);
+		yg_manager_config_free(&ncfg);
+		return;
+	}
+	sources_close_fim(m);
+	m->lc_dirty = m->lc != NULL;
+	commit(m); /* what FIM offered at close, and the positions */
+	sources_close_lc(m);
+	if (yg_pipeline_set_ruleset(m->pipe, rs, ncfg.log_alert_level)) {
+		/* FIM's last offer is still uncommitted: keep the old engine */
+		mlog(m, "WARNING", MSG_RELOAD_REFUSED, "ruleset kept: a batch is still pending");
+		yg_ruleset_destroy(rs);
+	} else {
+		yg_ruleset_destroy(m->rs);
+		m->rs = rs;
+	}
+	yg_manager_config_free(&m->cfg);
+	m->cfg = ncfg;
+	char db[PATH_MAX];
+	yg_diag *d = yg_diag_create();
+	if (!d || !home_path(db, sizeof(db), m->opts->home, "var/db/manager.db") ||
+	    !sources_open(m, db, d))
+		mlog(m, "ERROR", MSG_INIT, "reload: a source could not start (see above)");
+	if (d)
+		print_diag_to_log(m, d);
+	yg_diag_destroy(d);
+	mlog(m, "INFO", MSG_RELOADED,
+	     "reloaded: %zu fim directories, %zu localfiles, ruleset of %zu rules",
+	     yg_fim_config_ndirs(m->cfg.fim), yg_lc_config_count(m->cfg.lc),
+	     yg_ruleset_nrules(m->rs));
+}
+
+/* ---- start-up ---- */
 
 static bool write_pidfile(const char *home)
 {
@@ -472,56 +195,65 @@ static bool daemonize(void)
 	return true;
 }
 
-static long long now_ms(void)
+static unsigned default_workers(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
 }
 
-/* Opens everything under home; false (logged) on failure. */
+/* Opens the outputs, the pipeline and the sources; false (logged) on
+ * failure. */
 static bool open_parts(manager *m)
 {
 	const char *home = m->opts->home;
-	char p[PATH_MAX];
+	char p[PATH_MAX], db[PATH_MAX];
 	yg_diag *d = yg_diag_create();
 	if (!d)
 		return false;
 	bool ok = false;
-	if (!home_path(p, sizeof(p), home, "var/db") || !mkdirs(p))
+	if (!home_path(p, sizeof(p), home, "var/db") || !mkdirs(p) ||
+	    !home_path(db, sizeof(db), home, "var/db/manager.db"))
 		goto out;
 	yg_alerts_log_config acfg;
 	if (!home_path(p, sizeof(p), home, "logs/alerts"))
 		goto out;
 	yg_alerts_log_config_default(&acfg, p);
-	acfg.min_level = m->cfg.log_alert_level;
+	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
 	if (yg_alerts_log_create(&acfg, d, &m->alerts))
 		goto out;
 	yg_alert_store_config scfg;
-	if (!home_path(p, sizeof(p), home, "var/db/alerts.db"))
-		goto out;
-	yg_alert_store_config_default(&scfg, p);
+	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
 		goto out;
-	if (yg_fim_config_ndirs(m->cfg.fim) && !yg_fim_config_disabled(m->cfg.fim)) {
-		if (!home_path(p, sizeof(p), home, "var/db/fim.db"))
-			goto out;
-		m->fim = yg_fim_create(m->cfg.fim, p, fim_emit, m, d);
-		if (!m->fim)
-			goto out;
-		yg_fim_set_logger(m->fim, fim_logger, m);
-		if (yg_fim_realtime_start(m->fim))
-			mlog(m, "WARNING", MSG_INIT, "fim: realtime monitoring could not start");
+	yg_pipeline_config pc = {
+	        .rs = m->rs,
+	        .workers = m->opts->workers ? m->opts->workers : default_workers(),
+	        .batch_max = BATCH_MAX,
+	        .log_alert_level = m->cfg.log_alert_level,
+	        .store = m->store,
+	        .alerts = m->alerts,
+	};
+	yg_err err = yg_pipeline_create(&pc, &m->pipe);
+	if (err) {
+		mlog(m, "ERROR", MSG_PIPELINE, "the analysis pipeline cannot start: %s",
+		     yg_strerror(err));
+		goto out;
 	}
-	if (yg_lc_config_count(m->cfg.lc)) {
-		if (!home_path(p, sizeof(p), home, "var/db/logcollector.db"))
-			goto out;
-		m->lc = yg_lc_create(m->cfg.lc, p, lc_emit, m, d);
-		if (!m->lc)
-			goto out;
-		yg_lc_set_logger(m->lc, lc_logger, m);
-	}
-	ok = true;
+	yg_pipeline_stats st;
+	yg_pipeline_get_stats(m->pipe, &st);
+	if (st.recovered_bytes)
+		mlog(m, "WARNING", MSG_RECOVERED,
+		     "alerts.json: completed %llu bytes of alerts committed before a crash",
+		     (unsigned long long)st.recovered_bytes);
+	if (st.recover_skipped)
+		mlog(m, "WARNING", MSG_RECOVERED,
+		     "alerts.json: the last batch before a crash could not be rebuilt; the "
+		     "alert store has it");
+	mlog(m, "INFO", MSG_PIPELINE, "analysis: %u workers, batches of up to %d events",
+	     pc.workers, BATCH_MAX);
+	ok = sources_open(m, db, d);
 out:
 	print_diag_to_log(m, d);
 	if (!ok)
@@ -530,31 +262,76 @@ out:
 	return ok;
 }
 
+/* Stops the sources with everything they accepted committed. */
 static void close_parts(manager *m)
 {
-	if (m->fim)
-		yg_fim_destroy(m->fim); /* offers pending events once more */
-	if (m->lc) {
-		if (yg_lc_commit(m->lc))
-			mlog(m, "ERROR", MSG_LC_COMMIT, "logcollector: positions not committed");
-		yg_lc_destroy(m->lc);
+	if (m->pipe) {
+		commit(m);
+		sources_close_fim(m);
+		m->lc_dirty = m->lc != NULL;
+		if (!commit(m) && m->lc)
+			mlog(m, "ERROR", MSG_LC_COMMIT,
+			     "the last batch could not be committed: it will be read again");
+	} else {
+		sources_close_fim(m);
 	}
+	sources_close_lc(m);
+	if (m->pipe) {
+		yg_pipeline_stats st;
+		yg_pipeline_get_stats(m->pipe, &st);
+		mlog(m, "INFO", MSG_STOPPING, "%llu events, %llu alerts, %llu commits",
+		     (unsigned long long)st.events, (unsigned long long)st.alerts,
+		     (unsigned long long)st.batches);
+	}
+	yg_pipeline_destroy(m->pipe);
+	m->pipe = NULL;
 	if (m->alerts)
 		yg_alerts_log_sync(m->alerts);
 	yg_alerts_log_destroy(m->alerts);
 	yg_alert_store_destroy(m->store);
-	yg_session_destroy(m->sess);
 	yg_ruleset_destroy(m->rs);
+	yg_fim_input_free(&m->fim_in);
+	yg_buf_free(&m->line);
+}
+
+/* ---- the loop ---- */
+
+static void log_fim_ready(manager *m)
+{
+	if (m->fim_ready || !m->fim)
+		return;
+	yg_fim_stats st;
+	yg_fim_get_stats(m->fim, &st);
+	if (st.scans > 0 || !yg_fim_config_scan_on_start(m->cfg.fim)) {
+		m->fim_ready = true;
+		mlog(m, "INFO", MSG_FIM_READY, "fim: baseline ready (%llu files, %llu watches)",
+		     (unsigned long long)st.files_in_db, (unsigned long long)st.watches);
+	}
+}
+
+static int next_timeout(manager *m, long long last_lc)
+{
+	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe))
+		return 0;
+	long long to = 1000;
+	if (m->lc) {
+		long long t = 1000 - (now_ms() - last_lc);
+		if (t < to)
+			to = t;
+	}
+	if (m->fim) {
+		int t = yg_fim_next_timeout_ms(m->fim);
+		if (t >= 0 && t < to)
+			to = t;
+	}
+	return to < 0 ? 0 : (int)to;
 }
 
 static void loop(manager *m)
 {
 	sigset_t empty;
 	sigemptyset(&empty);
-	long long last_flush = now_ms(), last_lc = 0;
-	bool fim_ready = !m->fim;
-	if (fim_ready)
-		mlog(m, "INFO", MSG_FIM_READY, "no file-integrity monitoring configured");
+	long long last_lc = 0;
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
@@ -568,21 +345,8 @@ static void loop(manager *m)
 			fds[n++] = (struct pollfd){.fd = ffd, .events = POLLIN};
 		if (lfd >= 0)
 			fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
-		long long now = now_ms();
-		long long to = 1000 - (now - last_flush);
-		if (m->lc) {
-			long long t = m->lc_more ? 0 : 1000 - (now - last_lc);
-			if (t < to)
-				to = t;
-		}
-		if (m->fim) {
-			int t = yg_fim_next_timeout_ms(m->fim);
-			if (t >= 0 && t < to)
-				to = t;
-		}
-		if (to < 0)
-			to = 0;
-		struct timespec ts = {.tv_sec = to / 1000, .tv_nsec = (to % 1000) * 1000000};
+		int to = next_timeout(m, last_lc);
+		struct timespec ts = {.tv_sec = to / 1000, .tv_nsec = (to % 1000) * 1000000L};
 		int r = ppoll(n ? fds : NULL, n, &ts, &empty);
 		if (r < 0 && errno != EINTR) {
 			mlog(m, "ERROR", MSG_INIT, "poll failed: %s", strerror(errno));
@@ -591,44 +355,24 @@ static void loop(manager *m)
 		if (got_term)
 			break;
 		if (m->fim) {
+			if (m->fim_more) {
+				m->fim_more = false;
+				yg_fim_flush(m->fim);
+			}
 			if (yg_fim_poll(m->fim, 0))
 				mlog(m, "WARNING", MSG_INIT, "fim: poll reported an I/O error");
-			if (!fim_ready) {
-				yg_fim_stats st;
-				yg_fim_get_stats(m->fim, &st);
-				if (st.scans > 0 || !yg_fim_config_scan_on_start(m->cfg.fim)) {
-					fim_ready = true;
-					mlog(m, "INFO", MSG_FIM_READY,
-					     "fim: baseline ready (%llu files, %llu watches)",
-					     (unsigned long long)st.files_in_db,
-					     (unsigned long long)st.watches);
-				}
-			}
+			log_fim_ready(m);
 		}
 		if (m->lc) {
-			bool lc_woke = r > 0 && lfd >= 0 && (fds[n - 1].revents & POLLIN);
-			now = now_ms();
-			if (lc_woke || m->lc_more || now - last_lc >= 1000) {
+			bool woke = r > 0 && lfd >= 0 && (fds[n - 1].revents & POLLIN);
+			long long now = now_ms();
+			if (woke || m->lc_more || now - last_lc >= 1000) {
 				last_lc = now;
-				m->lc_batch = 0;
 				m->lc_more = false;
 				yg_lc_poll(m->lc, 0);
 			}
-			if (m->lc_dirty) {
-				/* alerts of these lines are written: positions may move */
-				if (yg_lc_commit(m->lc))
-					mlog(m, "ERROR", MSG_LC_COMMIT,
-					     "logcollector: positions not committed");
-				m->lc_dirty = false;
-			}
 		}
-		now = now_ms();
-		if (now - last_flush >= 1000) {
-			last_flush = now;
-			if (yg_alert_store_pending(m->store) && yg_alert_store_flush(m->store))
-				mlog(m, "WARNING", MSG_STORE,
-				     "alert store flush failed; will retry");
-		}
+		commit(m);
 	}
 }
 
@@ -636,9 +380,9 @@ int yg_manager_run(const yg_manager_opts *opts)
 {
 	manager m = {.opts = opts};
 	bool pid_written = false;
-	yg_buf_init(&m.json, ALERT_JSON_MAX);
-	yg_buf_init(&m.text, 1u << 20);
-	int rc = check_config(opts, &m.cfg, opts->test_only);
+	yg_fim_input_init(&m.fim_in);
+	yg_buf_init(&m.line, 1u << 21);
+	int rc = read_config(&m, &m.cfg, opts->test_only);
 	if (opts->test_only) {
 		if (rc == 0) {
 			yg_diag *d = yg_diag_create();
@@ -659,24 +403,22 @@ int yg_manager_run(const yg_manager_opts *opts)
 			yg_ruleset_destroy(rs);
 			yg_diag_destroy(d);
 		}
-		yg_manager_config_free(&m.cfg);
-		return rc;
+		goto done;
 	}
 	if (rc) {
 		fprintf(stderr, "yagura manager: configuration errors; not started\n");
-		yg_manager_config_free(&m.cfg);
-		return 1;
+		goto done;
 	}
 	char p[PATH_MAX];
 	if (!home_path(p, sizeof(p), opts->home, "logs") || !mkdirs(p) ||
 	    !home_path(p, sizeof(p), opts->home, "logs/yagura.log") || !(m.log = fopen(p, "a"))) {
 		fprintf(stderr, "yagura manager: cannot open %s/logs/yagura.log\n", opts->home);
-		yg_manager_config_free(&m.cfg);
-		return 1;
+		rc = 1;
+		goto done;
 	}
 	/* the ruleset is loaded before forking so that a daemon which cannot
 	 * start says so to whoever started it */
-	m.rs = load_ruleset(&m);
+	m.rs = load_ruleset(&m, &m.cfg);
 	if (!m.rs) {
 		fprintf(stderr,
 		        "yagura manager: the ruleset could not be loaded; see %s/logs/yagura.log\n",
@@ -704,14 +446,13 @@ int yg_manager_run(const yg_manager_opts *opts)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (!(m.sess = yg_session_create(m.rs, YG_CLOCK_WALL)) || !open_parts(&m)) {
+	if (!open_parts(&m)) {
 		rc = 1;
 		goto out;
 	}
 	mlog(&m, "INFO", MSG_STARTED, "started (pid %ld, home %s)", (long)getpid(), opts->home);
 	loop(&m);
-	mlog(&m, "INFO", MSG_STOPPING, "stopping: %llu events, %llu alerts written", m.events,
-	     m.alerts_written);
+	mlog(&m, "INFO", MSG_STOPPING, "stopping");
 out:
 	close_parts(&m);
 	if (pid_written && home_path(p, sizeof(p), opts->home, "var/run/yagura.pid"))
@@ -720,8 +461,10 @@ out:
 		mlog(&m, "INFO", MSG_STOPPED, "stopped");
 	if (m.log)
 		fclose(m.log);
-	yg_buf_free(&m.json);
-	yg_buf_free(&m.text);
+	m.log = NULL;
+done:
+	yg_fim_input_free(&m.fim_in);
+	yg_buf_free(&m.line);
 	yg_manager_config_free(&m.cfg);
 	return rc;
 }

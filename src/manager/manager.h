@@ -46,6 +46,7 @@ typedef struct yg_manager_opts {
 	const char *home; /* the home directory (made absolute) */
 	bool foreground;  /* -f: no fork, messages also on stderr */
 	bool test_only;   /* -t: check the configuration and exit */
+	unsigned workers; /* -j: analysis workers; 0 = one per CPU, at most 8 */
 } yg_manager_opts;
 
 /* Runs the manager; returns the process exit status (0 on a clean stop). */

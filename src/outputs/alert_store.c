@@ -173,14 +173,15 @@ fail:
 	return err;
 }
 
-static yg_err flush_locked(yg_alert_store *s);
+static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextra,
+                           yg_alert_store_hook hook, void *ctx);
 
 void yg_alert_store_destroy(yg_alert_store *s)
 {
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->wmu);
-	(void)flush_locked(s);
+	(void)flush_locked(s, NULL, 0, NULL, NULL);
 	/* Keeps the planner's statistics fresh for the next run. */
 	(void)sqlite3_exec(s->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", NULL, NULL, NULL);
 	for (size_t i = 0; i < s->qlen; i++)
@@ -339,11 +340,11 @@ static yg_err extract(json_object *root, pending *p)
 	return YG_OK;
 }
 
-yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
+/* Parses one alert into p (which the caller frees). */
+static yg_err parse_alert(const char *json, size_t len, pending *p)
 {
-	if (!s || !json || len == 0 || len > INT32_MAX)
+	if (!json || len == 0 || len > INT32_MAX)
 		return YG_EINVAL;
-	pending p = {0};
 	json_tokener *tok = json_tokener_new();
 	if (!tok)
 		return YG_ENOMEM;
@@ -359,18 +360,25 @@ yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
 	json_tokener_free(tok);
 	yg_err err = YG_EPARSE;
 	if (whole && json_object_is_type(root, json_type_object))
-		err = extract(root, &p);
+		err = extract(root, p);
 	json_object_put(root);
 	if (err == YG_OK) {
-		p.json = malloc(len + 1);
-		if (!p.json) {
-			err = YG_ENOMEM;
-		} else {
-			memcpy(p.json, json, len);
-			p.json[len] = '\0';
-			p.json_len = len;
-		}
+		p->json = malloc(len + 1);
+		if (!p->json)
+			return YG_ENOMEM;
+		memcpy(p->json, json, len);
+		p->json[len] = '\0';
+		p->json_len = len;
 	}
+	return err;
+}
+
+yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
+{
+	if (!s || !json || len == 0 || len > INT32_MAX)
+		return YG_EINVAL;
+	pending p = {0};
+	yg_err err = parse_alert(json, len, &p);
 	pthread_mutex_lock(&s->wmu);
 	if (err) {
 		s->st.rejected++;
@@ -378,7 +386,7 @@ yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
 		pending_free(&p);
 		return err;
 	}
-	if (s->qlen == s->qmax && (err = flush_locked(s)) != YG_OK) {
+	if (s->qlen == s->qmax && (err = flush_locked(s, NULL, 0, NULL, NULL)) != YG_OK) {
 		/* The queue is full and cannot be committed: refuse the alert
 		 * loudly rather than lose it quietly. */
 		s->st.rejected++;
@@ -391,16 +399,12 @@ yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
 	return YG_OK;
 }
 
-/* Commits the queue in one transaction; on failure rolls back and keeps it. */
-static yg_err flush_locked(yg_alert_store *s)
+/* Inserts rows; counts what was added and what was a duplicate id. */
+static yg_err insert_rows(yg_alert_store *s, const pending *rows, size_t n, uint64_t *added,
+                          uint64_t *dups)
 {
-	if (s->qlen == 0)
-		return YG_OK;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	uint64_t added = 0, dups = 0;
-	for (size_t i = 0; i < s->qlen; i++) {
-		const pending *p = &s->q[i];
+	for (size_t i = 0; i < n; i++) {
+		const pending *p = &rows[i];
 		sqlite3_stmt *st = s->ins;
 		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, p->time_ms);
@@ -416,18 +420,43 @@ static yg_err flush_locked(yg_alert_store *s)
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		if (rc != SQLITE_DONE) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (rc != SQLITE_DONE)
 			return YG_EIO;
-		}
 		if (sqlite3_changes(s->db) > 0)
-			added++;
+			(*added)++;
 		else
-			dups++;
+			(*dups)++;
 	}
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return YG_OK;
+}
+
+/* Commits the queue, then `extra` rows, then what hook writes, in one
+ * transaction; on failure rolls back and keeps the queue. */
+static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextra,
+                           yg_alert_store_hook hook, void *ctx)
+{
+	if (s->qlen == 0 && nextra == 0 && !hook)
+		return YG_OK;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return YG_EIO;
+	uint64_t added = 0, dups = 0, before = 0;
+	yg_err err = insert_rows(s, s->q, s->qlen, &added, &dups);
+	if (!err) {
+		before = added;
+		int64_t first = 0;
+		for (size_t i = 0; i < nextra && !err; i++) {
+			uint64_t a0 = added;
+			err = insert_rows(s, &extra[i], 1, &added, &dups);
+			if (!err && added > a0 && first == 0)
+				first = sqlite3_last_insert_rowid(s->db);
+		}
+		int64_t last = added > before ? sqlite3_last_insert_rowid(s->db) : 0;
+		if (!err && hook)
+			err = hook(ctx, s->db, (uint64_t)first, (uint64_t)last);
+	}
+	if (err || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err ? err : YG_EIO;
 	}
 	for (size_t i = 0; i < s->qlen; i++)
 		pending_free(&s->q[i]);
@@ -438,12 +467,86 @@ static yg_err flush_locked(yg_alert_store *s)
 	return YG_OK;
 }
 
+yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
+                             yg_alert_store_hook hook, void *ctx)
+{
+	if (!s || (n && !alerts))
+		return YG_EINVAL;
+	pending *rows = n ? calloc(n, sizeof(*rows)) : NULL;
+	if (n && !rows)
+		return YG_ENOMEM;
+	size_t nrows = 0;
+	uint64_t rejected = 0;
+	yg_err err = YG_OK;
+	for (size_t i = 0; i < n && !err; i++) {
+		yg_err e = parse_alert(alerts[i].json, alerts[i].len, &rows[nrows]);
+		if (e == YG_ENOMEM)
+			err = e;
+		else if (e)
+			rejected++;
+		else
+			nrows++;
+		if (e)
+			pending_free(&rows[nrows]);
+	}
+	pthread_mutex_lock(&s->wmu);
+	s->st.rejected += rejected;
+	if (!err)
+		err = flush_locked(s, rows, nrows, hook, ctx);
+	pthread_mutex_unlock(&s->wmu);
+	for (size_t i = 0; i < nrows; i++)
+		pending_free(&rows[i]);
+	free(rows);
+	return err;
+}
+
+yg_err yg_alert_store_scan_seq(yg_alert_store *s, uint64_t first, uint64_t last, yg_alert_seq_cb cb,
+                               void *ctx)
+{
+	if (!s || !cb)
+		return YG_EINVAL;
+	pthread_mutex_lock(&s->wmu);
+	sqlite3_stmt *st = NULL;
+	yg_err err = YG_OK;
+	if (sqlite3_prepare_v2(
+	            s->db, "SELECT seq, json FROM alerts WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+	            -1, &st, NULL) != SQLITE_OK) {
+		err = YG_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)first);
+	sqlite3_bind_int64(st, 2, (int64_t)last);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *j = (const char *)sqlite3_column_text(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		if (cb(ctx, (uint64_t)sqlite3_column_int64(st, 0), j ? j : "", j ? len : 0))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = YG_EIO;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wmu);
+	return err;
+}
+
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx)
+{
+	if (!s || !fn)
+		return YG_EINVAL;
+	pthread_mutex_lock(&s->wmu);
+	yg_err err = fn(ctx, s->db);
+	pthread_mutex_unlock(&s->wmu);
+	return err;
+}
+
 yg_err yg_alert_store_flush(yg_alert_store *s)
 {
 	if (!s)
 		return YG_EINVAL;
 	pthread_mutex_lock(&s->wmu);
-	yg_err err = flush_locked(s);
+	yg_err err = flush_locked(s, NULL, 0, NULL, NULL);
 	pthread_mutex_unlock(&s->wmu);
 	return err;
 }

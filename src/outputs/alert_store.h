@@ -58,6 +58,38 @@ yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len);
 yg_err yg_alert_store_flush(yg_alert_store *s);
 size_t yg_alert_store_pending(yg_alert_store *s);
 
+/* ---- the store as a daemon's commit point ---- */
+
+typedef struct yg_alert_text {
+	const char *json; /* one Wazuh alert object */
+	size_t len;
+} yg_alert_text;
+
+/* Runs inside the commit's transaction after the rows are inserted, with the
+ * store's writer handle (a `sqlite3 *`) so the caller's own records (read
+ * positions, marks) commit atomically with the alerts. first_seq/last_seq:
+ * the store sequence numbers given to this call's alerts (0, 0 when none was
+ * inserted); they are consecutive. A non-zero return rolls everything back. */
+typedef yg_err (*yg_alert_store_hook)(void *ctx, void *sqlite_db, uint64_t first_seq,
+                                      uint64_t last_seq);
+
+/* Commits what is queued, then the n alerts, then hook (may be NULL), in one
+ * transaction. Alerts that are not valid are counted as rejected and
+ * skipped; an id already stored is a duplicate (skipped). On error nothing
+ * is committed and the queue is kept. */
+yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
+                             yg_alert_store_hook hook, void *ctx);
+
+/* Calls cb for each stored alert with first <= seq <= last, in seq order,
+ * with the writer's view (committed rows). Non-zero from cb stops. */
+typedef int (*yg_alert_seq_cb)(void *ctx, uint64_t seq, const char *json, size_t len);
+yg_err yg_alert_store_scan_seq(yg_alert_store *s, uint64_t first, uint64_t last, yg_alert_seq_cb cb,
+                               void *ctx);
+
+/* Runs fn with the writer handle (a `sqlite3 *`) under the writer lock, for
+ * a daemon's own tables in the same database (schema, start-up reads). */
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx);
+
 /* Deletes alerts whose time is before now - days*86400 s; *deleted (may be
  * NULL) gets the count. days <= 0: YG_EINVAL. Frees the pages (incremental
  * vacuum) in bounded steps. */

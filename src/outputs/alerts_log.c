@@ -319,6 +319,22 @@ static yg_err append_line(yg_alerts_log *log, const char *buf, size_t len)
 	return YG_OK;
 }
 
+/* Rotation by day or size before something of len bytes is written at
+ * `when`. Mutex held. */
+static void rotate_if_due(yg_alerts_log *log, size_t len, time_t when)
+{
+	struct tm tm;
+	long key = day_of(when, &tm);
+	if (log->size > 0 && log->day_key != 0 && key > log->day_key)
+		(void)rotate(log);
+	else if (log->cfg.max_size && log->size > 0 && log->size + len > log->cfg.max_size)
+		(void)rotate(log);
+	if (log->size == 0 || log->day_key == 0) {
+		log->day_key = key;
+		log->day_tm = tm;
+	}
+}
+
 yg_err yg_alerts_log_write(yg_alerts_log *log, const char *json_line, size_t len, int level,
                            time_t when)
 {
@@ -348,21 +364,77 @@ yg_err yg_alerts_log_write(yg_alerts_log *log, const char *json_line, size_t len
 	memcpy(log->line, json_line, len);
 	log->line[len] = '\n';
 
-	struct tm tm;
-	long key = day_of(when, &tm);
-	if (log->size > 0 && log->day_key != 0 && key > log->day_key)
-		(void)rotate(log);
-	else if (log->cfg.max_size && log->size > 0 && log->size + len + 1 > log->cfg.max_size)
-		(void)rotate(log);
-	if (log->size == 0 || log->day_key == 0) {
-		log->day_key = key;
-		log->day_tm = tm;
-	}
+	rotate_if_due(log, len + 1, when);
 	err = append_line(log, log->line, len + 1);
 	if (err)
 		log->st.errors++;
 	else
 		log->st.written++;
+out:
+	pthread_mutex_unlock(&log->mu);
+	return err;
+}
+
+static yg_err current_pos(yg_alerts_log *log, yg_alerts_log_pos *pos)
+{
+	struct stat sb;
+	if (log->fd < 0 && open_current(log) != YG_OK)
+		return YG_EIO;
+	if (fstat(log->fd, &sb) != 0)
+		return YG_EIO;
+	*pos = (yg_alerts_log_pos){(uint64_t)sb.st_dev, (uint64_t)sb.st_ino, log->size};
+	return YG_OK;
+}
+
+yg_err yg_alerts_log_prepare(yg_alerts_log *log, size_t len, time_t when, yg_alerts_log_pos *pos)
+{
+	if (!log || !pos)
+		return YG_EINVAL;
+	pthread_mutex_lock(&log->mu);
+	rotate_if_due(log, len, when);
+	yg_err err = current_pos(log, pos);
+	pthread_mutex_unlock(&log->mu);
+	return err;
+}
+
+yg_err yg_alerts_log_append(yg_alerts_log *log, const char *data, size_t len, size_t nlines)
+{
+	if (!log || (!data && len) || (len && data[len - 1] != '\n'))
+		return YG_EINVAL;
+	if (len == 0)
+		return YG_OK;
+	pthread_mutex_lock(&log->mu);
+	yg_err err = append_line(log, data, len);
+	if (err)
+		log->st.errors += nlines;
+	else
+		log->st.written += nlines;
+	pthread_mutex_unlock(&log->mu);
+	return err;
+}
+
+yg_err yg_alerts_log_complete(yg_alerts_log *log, const yg_alerts_log_pos *pos, const char *data,
+                              size_t len, size_t *written)
+{
+	if (written)
+		*written = 0;
+	if (!log || !pos || (!data && len))
+		return YG_EINVAL;
+	pthread_mutex_lock(&log->mu);
+	yg_alerts_log_pos cur;
+	yg_err err = current_pos(log, &cur);
+	if (err || cur.dev != pos->dev || cur.ino != pos->ino)
+		goto out;
+	if (cur.offset < pos->offset) {
+		err = YG_EIO;
+		goto out;
+	}
+	uint64_t have = cur.offset - pos->offset;
+	if (have >= len)
+		goto out;
+	err = append_line(log, data + have, len - (size_t)have);
+	if (!err && written)
+		*written = len - (size_t)have;
 out:
 	pthread_mutex_unlock(&log->mu);
 	return err;

@@ -74,6 +74,36 @@ void yg_alerts_log_destroy(yg_alerts_log *log);
 yg_err yg_alerts_log_write(yg_alerts_log *log, const char *json_line, size_t len, int level,
                            time_t when);
 
+/* ---- batches: for a writer whose commit point is elsewhere ----
+ *
+ * A daemon that commits its alerts in SQLite first and then appends them here
+ * (so a reader of alerts.json never sees an alert that a crash will make it
+ * produce again) records in its transaction where the batch goes
+ * (yg_alerts_log_prepare), appends it after the commit
+ * (yg_alerts_log_append), and after a crash completes whatever part of the
+ * last committed batch did not reach the file (yg_alerts_log_complete). */
+
+/* Where a batch starts: the file's identity and the offset of its end. */
+typedef struct yg_alerts_log_pos {
+	uint64_t dev, ino, offset;
+} yg_alerts_log_pos;
+
+/* Rotates now if `when` is on a later day than the current file or `len`
+ * more bytes would pass max_size, then fills *pos with where the next append
+ * starts. Errors: YG_EINVAL, YG_EIO (no current file). */
+yg_err yg_alerts_log_prepare(yg_alerts_log *log, size_t len, time_t when, yg_alerts_log_pos *pos);
+/* Appends `nlines` whole alert lines (data ends in '\n') with one write(2)
+ * and no rotation (prepare did that). On YG_EIO nothing is left behind. */
+yg_err yg_alerts_log_append(yg_alerts_log *log, const char *data, size_t len, size_t nlines);
+/* After a crash: data (len bytes) is a committed batch meant to start at
+ * pos. Writes the part of it that the current file lacks. Nothing is
+ * written when the current file is not pos's file (it was rotated after the
+ * batch was complete) or already holds the whole batch; *written (may be
+ * NULL) gets the bytes written. YG_EIO when the file is pos's file but
+ * shorter than pos->offset (cut by someone else): nothing is written. */
+yg_err yg_alerts_log_complete(yg_alerts_log *log, const yg_alerts_log_pos *pos, const char *data,
+                              size_t len, size_t *written);
+
 /* fdatasync now (e.g. when the manager goes idle or on SIGTERM). */
 yg_err yg_alerts_log_sync(yg_alerts_log *log);
 

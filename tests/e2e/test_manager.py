@@ -206,12 +206,31 @@ with tempfile.TemporaryDirectory() as tmp:
         check("SIGHUP: the running ruleset still works", bool(again))
         copy_subst(os.path.join(SEED, "local_rules.xml"), rules, subst)
         proc.send_signal(signal.SIGHUP)
-        reloaded = wait_for(lambda: "YG-1006 ruleset reloaded" in log_text(home))
+        reloaded = wait_for(lambda: "YG-1006 reloaded:" in log_text(home))
         check("SIGHUP: a good ruleset is swapped in", bool(reloaded), log_text(home))
         with open(index, "a") as f:
             f.write("and again\n")
         check("SIGHUP: alerts after the reload",
               bool(wait_for(lambda: len(find("100200", index)) >= 3)))
+
+        # SIGHUP also re-reads <localfile>: a file added to the configuration
+        # is collected from then on.
+        newlog = os.path.join(tmp, "newapp.log")
+        with open(newlog, "w") as f:
+            f.write("Nov 28 06:00:00 web1 sshd[4242]: Failed password for root from "
+                    "203.0.113.9 port 50022 ssh2\n")
+        with open(conf, "a") as f:
+            f.write("<ossec_config><localfile><log_format>syslog</log_format>"
+                    f"<location>{newlog}</location>"
+                    "<only-future-events>no</only-future-events></localfile></ossec_config>\n")
+        nreload = log_text(home).count("YG-1006 reloaded:")
+        proc.send_signal(signal.SIGHUP)
+        check("SIGHUP: the new configuration is read",
+              bool(wait_for(lambda: log_text(home).count("YG-1006 reloaded:") > nreload)),
+              log_text(home)[-3000:])
+        got = wait_for(lambda: [a for a in read_alerts(home) if a.get("location") == newlog])
+        check("SIGHUP: a localfile added by the reload is collected", bool(got),
+              str(read_alerts(home)[-3:])[:2000])
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -222,7 +241,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check("SIGTERM: clean exit", rc == 0, proc.stderr.read())
     check("SIGTERM: stopped message, pidfile removed", "YG-1003 stopped" in log_text(home) and
           not os.path.exists(os.path.join(home, "var", "run", "yagura.pid")), log_text(home))
-    conn = __import__("sqlite3").connect(os.path.join(home, "var", "db", "alerts.db"))
+    conn = __import__("sqlite3").connect(os.path.join(home, "var", "db", "manager.db"))
     n = conn.execute("select count(*) from alerts").fetchone()[0]
     check("alert store holds the alerts of alerts.json", n == len(read_alerts(home)),
           f"{n} vs {len(read_alerts(home))}")

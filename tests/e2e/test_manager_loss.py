@@ -11,6 +11,7 @@ Usage: test_manager_loss.py YAGURA SOURCE_ROOT [N]"""
 import collections
 import json
 import os
+import sqlite3
 import re
 import shutil
 import signal
@@ -334,10 +335,16 @@ with tempfile.TemporaryDirectory() as tmp:
               f"alerts, missing {len(ms)}, duplicates {ds}")
         check(f"kill -9 mid-stream: all {N} lines alerted (no loss)", ok and not ms,
               f"missing {len(ms)}: {ms[:20]}")
-        if ds == 0:
-            check("kill -9 mid-stream: no duplicates", True)
-        else:
-            print(f"# kill -9 mid-stream: {ds} duplicates (at-least-once design)")
+        check("kill -9 mid-stream: no duplicates in alerts.json", ds == 0, f"{ds} duplicates")
+        db = sqlite3.connect(os.path.join(home, "var", "db", "manager.db"))
+        q = ("from alerts where rule_id = '5716' and"
+             " json_extract(json, '$.full_log') glob '*Failed password for s[0-9]* from*'")
+        stored = db.execute("select count(*) " + q).fetchone()[0]
+        distinct = db.execute("select count(distinct json_extract(json, '$.full_log')) " + q
+                              ).fetchone()[0]
+        db.close()
+        check("kill -9 mid-stream: the alert store holds each line's alert once",
+              stored == N and distinct == N, f"{stored} rows, {distinct} distinct, want {N}")
 
         # 4. FIM changes while the manager is stopped.
         rc = stop(proc)

@@ -414,6 +414,53 @@ static void make_alert(int i, char *buf, size_t cap)
 	assert_true(n > 0 && (size_t)n < cap);
 }
 
+
+/* A batch whose append a crash cut short is completed, byte for byte, and a
+ * complete or rotated-away batch is left alone. */
+static void test_log_batch_complete(void **state)
+{
+	const char *dir = *state;
+	yg_alerts_log *log = open_log(dir, 0, 0, NULL);
+	write_str(log, "{\"before\":1}", 5, DAY0);
+	const char batch[] = "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n";
+	size_t len = sizeof(batch) - 1;
+	yg_alerts_log_pos pos;
+	assert_int_equal(yg_alerts_log_prepare(log, len, DAY0, &pos), YG_OK);
+	assert_int_equal(pos.offset, strlen("{\"before\":1}\n"));
+	yg_alerts_log_destroy(log);
+	/* the crash: only part of the batch reached the file */
+	char *p = pathf(dir, "alerts.json");
+	FILE *f = fopen(p, "a");
+	assert_non_null(f);
+	fwrite(batch, 1, 12, f); /* "{"a":1}\n{"b" */
+	fclose(f);
+	log = open_log(dir, 0, 0, NULL); /* cuts the torn line back */
+	size_t w = 0;
+	assert_int_equal(yg_alerts_log_complete(log, &pos, batch, len, &w), YG_OK);
+	assert_int_equal(w, len - strlen("{\"a\":1}\n"));
+	assert_int_equal(yg_alerts_log_complete(log, &pos, batch, len, &w), YG_OK);
+	assert_int_equal(w, 0); /* already whole */
+	char *c = slurp(p);
+	assert_string_equal(c, "{\"before\":1}\n{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+	free(c);
+	/* a batch appended whole, then the file rotated: nothing written (a
+	 * reopened file belongs to the day of its mtime: today) */
+	time_t today = time(NULL);
+	assert_int_equal(yg_alerts_log_prepare(log, 8, today + 86400, &pos), YG_OK);
+	assert_int_equal(yg_alerts_log_append(log, "{\"d\":4}\n", 8, 1), YG_OK);
+	yg_alerts_log_pos next;
+	assert_int_equal(yg_alerts_log_prepare(log, 8, today + 2 * 86400, &next), YG_OK);
+	assert_true(next.ino != pos.ino || next.offset == 0);
+	assert_int_equal(yg_alerts_log_complete(log, &pos, "{\"d\":4}\n", 8, &w), YG_OK);
+	assert_int_equal(w, 0);
+	assert_int_equal(yg_alerts_log_append(log, "bad", 3, 1), YG_EINVAL);
+	yg_alerts_log_destroy(log);
+	c = slurp(p);
+	assert_true(c == NULL || c[0] == '\0'); /* the new alerts.json is empty */
+	free(c);
+	free(p);
+}
+
 static char *store_path(const char *dir)
 {
 	return pathf(dir, "alerts.db");
@@ -795,6 +842,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_log_torn_long, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_short_write, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_reopen_old_day, setup_dir, teardown_dir),
+	        cmocka_unit_test_setup_teardown(test_log_batch_complete, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_store_filters, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_store_paging, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_store_injection, setup_dir, teardown_dir),

@@ -1,0 +1,81 @@
+/* manager_int.h: the manager's state, shared by its files.
+ *
+ *   manager.c   life cycle: configuration, start-up, the event loop, signals
+ *   sources.c   the local sources (FIM, log collection) feeding the pipeline
+ *   pipeline.c  events -> engine workers -> one commit -> alerts.json
+ *   util.c      the manager's own log, paths */
+#ifndef YAGURA_MANAGER_INT_H
+#define YAGURA_MANAGER_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common/ybuf.h"
+#include "manager/fim_input.h"
+#include "manager/manager.h"
+#include "manager/pipeline.h"
+#include "outputs/alert_store.h"
+#include "outputs/alerts_log.h"
+
+/* Numbered messages of the manager's own log. */
+enum {
+	MSG_STARTED = 1001,
+	MSG_STOPPING = 1002,
+	MSG_STOPPED = 1003,
+	MSG_FIM_READY = 1004,
+	MSG_RULESET = 1005,
+	MSG_RELOADED = 1006,
+	MSG_RELOAD_REFUSED = 1007,
+	MSG_CONFIG = 1008,
+	MSG_ALERT_WRITE = 1009,
+	MSG_STORE = 1010,
+	MSG_ENGINE = 1011,
+	MSG_INIT = 1012,
+	MSG_LC_COMMIT = 1013,
+	MSG_COMMIT = 1014,
+	MSG_RECOVERED = 1015,
+	MSG_PIPELINE = 1016,
+};
+
+typedef struct manager {
+	const yg_manager_opts *opts;
+	yg_manager_config cfg;
+	FILE *log;
+	yg_ruleset *rs;
+	yg_pipeline *pipe;
+	yg_alerts_log *alerts;
+	yg_alert_store *store;
+	/* local sources */
+	yg_fim *fim;
+	yg_fim_input fim_in;
+	bool fim_more;  /* FIM holds events the pipeline refused */
+	bool fim_ready; /* the first baseline is done (logged once) */
+	yg_lc *lc;
+	yg_buf line;                   /* a JSON line with its labels */
+	bool lc_dirty;                 /* lines were accepted since the last commit */
+	bool lc_more;                  /* the collector stopped at a full batch */
+	long long commit_error_logged; /* ms, to log failures once in a while */
+} manager;
+
+void mlog(manager *m, const char *level, int id, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+void print_diag_to_log(manager *m, const yg_diag *d);
+/* mkdir -p of an absolute path; true on success. */
+bool mkdirs(const char *path);
+/* home + "/" + rel into out; false when it does not fit. */
+bool home_path(char *out, size_t n, const char *home, const char *rel);
+long long now_ms(void);
+
+/* Opens FIM and log collection as m->cfg says (positions in db_path, the
+ * store's database). false (logged through d) on failure. */
+bool sources_open(manager *m, const char *db_path, yg_diag *d);
+/* Stops FIM (its undelivered events are offered once more), then the
+ * collector. The caller commits before (positions) and after (what FIM
+ * offered). */
+void sources_close_fim(manager *m);
+void sources_close_lc(manager *m);
+/* The pipeline hook: writes the collector's read positions into the
+ * commit's transaction. */
+yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last);
+
+#endif

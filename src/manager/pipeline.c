@@ -1,0 +1,544 @@
+/* pipeline.c: batches of events through engine workers into one commit.
+ *
+ * A batch lives in `slots` (the events, their strings copied into an arena).
+ * commit() hands the batch to the workers: each runs the events of its shard
+ * in order on its own session and keeps the alerts it produced in its own
+ * buffer; the caller's thread then gathers the alerts in event order, commits
+ * them with the caller's records and the alerts.json mark, and appends them
+ * to alerts.json. See pipeline.h for the guarantees. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/ybuf.h"
+#include "manager/pipeline.h"
+
+#define BATCH_DEFAULT 1024
+#define ALERT_MAX (4u << 20)
+#define TEXT_MAX (1u << 30)
+#define CHUNK_MIN (64u << 10)
+
+static const char state_schema[] =
+        "CREATE TABLE IF NOT EXISTS pipeline_state("
+        " k INTEGER PRIMARY KEY CHECK (k = 1),"
+        " next_alert_seq INTEGER NOT NULL,"
+        " dev INTEGER NOT NULL, ino INTEGER NOT NULL, off INTEGER NOT NULL,"
+        " len INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL)";
+
+/* Bump allocator for the strings of one batch; reset, not freed, between
+ * batches. */
+typedef struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	_Alignas(max_align_t) char data[];
+} chunk;
+
+typedef struct slot {
+	yg_input in;     /* its strings point into the arena */
+	unsigned worker; /* the shard that runs it */
+	int level;       /* the alert's level, or -1 when there is none to file */
+	size_t off, len; /* the alert JSON in its worker's buffer */
+} slot;
+
+typedef struct worker {
+	struct yg_pipeline *p;
+	unsigned id;
+	pthread_t th;
+	bool started;
+	yg_session *sess;
+	yg_buf out;
+	yg_buf one;
+	uint64_t errors;
+} worker;
+
+struct yg_pipeline {
+	yg_pipeline_config cfg;
+	worker *w;
+	unsigned nw;
+	bool threaded;
+	slot *slots;
+	size_t n, max;
+	chunk *arena, *cur;
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned gen, ndone;
+	bool quit;
+	bool processed; /* the batch ran; its commit is still to succeed */
+	yg_buf text;    /* the batch's lines for alerts.json */
+	yg_alert_text *texts;
+	size_t ntexts;
+	yg_alerts_log_pos pos; /* where the last committed batch goes */
+	bool unwritten;        /* ... and it is not (all) there yet */
+	uint64_t next_seq;     /* alert id numbers, unique across restarts */
+	yg_pipeline_stats st;
+};
+
+/* ---- arena ---- */
+
+static void *arena_alloc(yg_pipeline *p, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	chunk *c = p->cur;
+	while (c && c->used + n > c->cap)
+		c = c->next;
+	if (!c) {
+		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->next = NULL;
+		if (p->cur) {
+			c->next = p->cur->next;
+			p->cur->next = c;
+		} else {
+			p->arena = c;
+		}
+	}
+	p->cur = c;
+	void *r = c->data + c->used;
+	c->used += n;
+	return r;
+}
+
+static void arena_reset(yg_pipeline *p)
+{
+	for (chunk *c = p->arena; c; c = c->next)
+		c->used = 0;
+	p->cur = p->arena;
+}
+
+static const char *arena_str(yg_pipeline *p, const char *s, bool *ok)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = arena_alloc(p, n);
+	if (!d) {
+		*ok = false;
+		return NULL;
+	}
+	memcpy(d, s, n);
+	return d;
+}
+
+/* ---- workers ---- */
+
+static void run_event(worker *w, slot *sl)
+{
+	yg_pipeline *p = w->p;
+	yg_verdict v;
+	sl->level = -1;
+	if (yg_session_process(w->sess, &sl->in, &v) != YG_OK) {
+		w->errors++;
+		return;
+	}
+	if (!v.alert || v.level < p->cfg.log_alert_level)
+		return;
+	yg_buf_reset(&w->one);
+	if (yg_session_alert_json(w->sess, &w->one) || !w->one.data) {
+		w->errors++;
+		return;
+	}
+	size_t off = w->out.len;
+	if (yg_buf_append(&w->out, w->one.data, w->one.len)) {
+		w->errors++;
+		return;
+	}
+	sl->off = off;
+	sl->len = w->one.len;
+	sl->level = v.level;
+}
+
+static void run_shard(worker *w)
+{
+	yg_pipeline *p = w->p;
+	yg_buf_reset(&w->out);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->slots[i].worker == w->id)
+			run_event(w, &p->slots[i]);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	yg_pipeline *p = w->p;
+	unsigned seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->gen == seen)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		run_shard(w);
+		pthread_mutex_lock(&p->mu);
+		if (++p->ndone == p->nw)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void run_batch(yg_pipeline *p)
+{
+	if (!p->threaded) {
+		run_shard(&p->w[0]);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->ndone = 0;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	while (p->ndone < p->nw)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
+{
+	yg_session **s = calloc(p->nw, sizeof(*s));
+	if (!s)
+		return YG_ENOMEM;
+	for (unsigned i = 0; i < p->nw; i++) {
+		if (!(s[i] = yg_session_create(rs, YG_CLOCK_WALL))) {
+			while (i--)
+				yg_session_destroy(s[i]);
+			free(s);
+			return YG_ENOMEM;
+		}
+	}
+	for (unsigned i = 0; i < p->nw; i++) {
+		yg_session_destroy(p->w[i].sess);
+		p->w[i].sess = s[i];
+	}
+	free(s);
+	return YG_OK;
+}
+
+/* ---- start-up: the state row and alerts.json completion ---- */
+
+typedef struct recover {
+	yg_pipeline *p;
+	bool have;
+	yg_alerts_log_pos pos;
+	uint64_t len, first, last;
+} recover;
+
+static yg_err read_state(void *ctx, void *dbp)
+{
+	recover *r = ctx;
+	sqlite3 *db = dbp;
+	if (sqlite3_exec(db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return YG_EIO;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT next_alert_seq, dev, ino, off, len, first_seq, last_seq"
+	                       " FROM pipeline_state WHERE k = 1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return YG_EIO;
+	yg_err err = YG_OK;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->have = true;
+		r->p->next_seq = (uint64_t)sqlite3_column_int64(st, 0);
+		r->pos.dev = (uint64_t)sqlite3_column_int64(st, 1);
+		r->pos.ino = (uint64_t)sqlite3_column_int64(st, 2);
+		r->pos.offset = (uint64_t)sqlite3_column_int64(st, 3);
+		r->len = (uint64_t)sqlite3_column_int64(st, 4);
+		r->first = (uint64_t)sqlite3_column_int64(st, 5);
+		r->last = (uint64_t)sqlite3_column_int64(st, 6);
+	} else if (rc != SQLITE_DONE) {
+		err = YG_EIO;
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
+{
+	yg_buf *b = ctx;
+	(void)seq;
+	return yg_buf_append(b, json, len) || yg_buf_putc(b, '\n');
+}
+
+/* Completes alerts.json with the last committed batch. The batch is rebuilt
+ * from the store: its text is the same bytes that were being appended. */
+static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
+{
+	if (!r->have || r->first == 0 || r->len == 0)
+		return YG_OK;
+	yg_buf_reset(&p->text);
+	yg_err err = yg_alert_store_scan_seq(p->cfg.store, r->first, r->last, gather_row, &p->text);
+	if (err)
+		return err;
+	if (p->text.len != r->len) {
+		/* rows of the batch were refused by the store: the bytes cannot
+		 * be rebuilt exactly, so write nothing rather than a wrong tail */
+		p->st.recover_skipped = 1;
+		yg_buf_reset(&p->text);
+		return YG_OK;
+	}
+	size_t written = 0;
+	err = yg_alerts_log_complete(p->cfg.alerts, &r->pos, p->text.data, p->text.len, &written);
+	p->st.recovered_bytes = written;
+	yg_buf_reset(&p->text);
+	return err;
+}
+
+/* ---- public ---- */
+
+yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
+{
+	*out = NULL;
+	if (!cfg || !cfg->rs || !cfg->store || !cfg->alerts)
+		return YG_EINVAL;
+	yg_pipeline *p = calloc(1, sizeof(*p));
+	if (!p)
+		return YG_ENOMEM;
+	p->cfg = *cfg;
+	p->max = cfg->batch_max ? cfg->batch_max : BATCH_DEFAULT;
+	p->nw = cfg->workers > 1 ? cfg->workers : 1;
+	p->threaded = p->nw > 1;
+	p->next_seq = 1;
+	yg_buf_init(&p->text, TEXT_MAX);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	yg_err err = YG_ENOMEM;
+	p->slots = calloc(p->max, sizeof(*p->slots));
+	p->texts = calloc(p->max, sizeof(*p->texts));
+	p->w = calloc(p->nw, sizeof(*p->w));
+	if (!p->slots || !p->texts || !p->w)
+		goto fail;
+	for (unsigned i = 0; i < p->nw; i++) {
+		p->w[i].p = p;
+		p->w[i].id = i;
+		yg_buf_init(&p->w[i].out, TEXT_MAX);
+		yg_buf_init(&p->w[i].one, ALERT_MAX);
+	}
+	if ((err = make_sessions(p, cfg->rs)))
+		goto fail;
+	recover r = {.p = p};
+	if ((err = yg_alert_store_with_db(cfg->store, read_state, &r)) ||
+	    (err = recover_alerts_log(p, &r)))
+		goto fail;
+	if (p->threaded) {
+		for (unsigned i = 0; i < p->nw; i++) {
+			if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0) {
+				err = YG_ENOMEM;
+				goto fail;
+			}
+			p->w[i].started = true;
+		}
+	}
+	*out = p;
+	return YG_OK;
+fail:
+	yg_pipeline_destroy(p);
+	return err;
+}
+
+void yg_pipeline_destroy(yg_pipeline *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; p->w && i < p->nw; i++) {
+		if (p->w[i].started)
+			pthread_join(p->w[i].th, NULL);
+		yg_session_destroy(p->w[i].sess);
+		yg_buf_free(&p->w[i].out);
+		yg_buf_free(&p->w[i].one);
+	}
+	for (chunk *c = p->arena, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	yg_buf_free(&p->text);
+	free(p->w);
+	free(p->slots);
+	free(p->texts);
+	free(p);
+}
+
+bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
+{
+	if (p->processed || p->unwritten || p->n >= p->max) {
+		p->st.refused++;
+		return false;
+	}
+	slot *sl = &p->slots[p->n];
+	bool ok = true;
+	sl->in = *in;
+	sl->in.log = arena_str(p, in->log ? in->log : "", &ok);
+	sl->in.location = arena_str(p, in->location, &ok);
+	sl->in.agent_id = arena_str(p, in->agent_id, &ok);
+	sl->in.agent_name = arena_str(p, in->agent_name, &ok);
+	sl->in.agent_ip = arena_str(p, in->agent_ip, &ok);
+	sl->in.manager_name = arena_str(p, in->manager_name, &ok);
+	sl->in.decoded_as = arena_str(p, in->decoded_as, &ok);
+	sl->in.fields = NULL;
+	if (in->nfields) {
+		yg_kv *kv = arena_alloc(p, in->nfields * sizeof(*kv));
+		if (!kv) {
+			ok = false;
+		} else {
+			for (size_t i = 0; i < in->nfields; i++) {
+				kv[i].key = arena_str(p, in->fields[i].key, &ok);
+				kv[i].value = arena_str(p, in->fields[i].value, &ok);
+			}
+			sl->in.fields = kv;
+		}
+	}
+	if (!ok) {
+		p->st.refused++;
+		return false;
+	}
+	if (!sl->in.now)
+		sl->in.now = time(NULL);
+	sl->in.alert_seq = p->next_seq++;
+	sl->worker = yg_event_shard(sl->in.log, p->nw);
+	sl->level = -1;
+	p->n++;
+	return true;
+}
+
+size_t yg_pipeline_pending(const yg_pipeline *p)
+{
+	return p->n;
+}
+
+typedef struct commit_ctx {
+	yg_pipeline *p;
+	yg_alert_store_hook hook;
+	void *ctx;
+} commit_ctx;
+
+/* Inside the store's transaction: the caller's records, then the state row
+ * saying where this batch goes in alerts.json and which rows it is. */
+static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
+{
+	commit_ctx *c = ctxp;
+	yg_pipeline *p = c->p;
+	yg_err err = c->hook ? c->hook(c->ctx, dbp, first, last) : YG_OK;
+	if (err)
+		return err;
+	sqlite3 *db = dbp;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+	            db,
+	            "INSERT OR REPLACE INTO pipeline_state(k, next_alert_seq, dev, ino,"
+	            " off, len, first_seq, last_seq) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	            -1, &st, NULL) != SQLITE_OK)
+		return YG_EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)p->next_seq);
+	sqlite3_bind_int64(st, 2, (int64_t)p->pos.dev);
+	sqlite3_bind_int64(st, 3, (int64_t)p->pos.ino);
+	sqlite3_bind_int64(st, 4, (int64_t)p->pos.offset);
+	sqlite3_bind_int64(st, 5, first ? (int64_t)p->text.len : 0);
+	sqlite3_bind_int64(st, 6, (int64_t)first);
+	sqlite3_bind_int64(st, 7, (int64_t)last);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
+}
+
+/* Runs the batch and gathers its alerts, in event order, into texts[] and
+ * the alerts.json text. */
+static yg_err process(yg_pipeline *p)
+{
+	run_batch(p);
+	yg_buf_reset(&p->text);
+	p->ntexts = 0;
+	for (unsigned i = 0; i < p->nw; i++) {
+		p->st.engine_errors += p->w[i].errors;
+		p->w[i].errors = 0;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const slot *sl = &p->slots[i];
+		if (sl->level < 0)
+			continue;
+		const char *j = p->w[sl->worker].out.data + sl->off;
+		if (yg_buf_append(&p->text, j, sl->len) || yg_buf_putc(&p->text, '\n'))
+			return YG_ENOMEM;
+		p->texts[p->ntexts++] = (yg_alert_text){j, sl->len};
+	}
+	p->st.events += p->n;
+	p->processed = true;
+	return YG_OK;
+}
+
+/* Appends the committed batch; after a failed append, writes what is
+ * missing. */
+static yg_err append_batch(yg_pipeline *p)
+{
+	yg_err err =
+	        yg_alerts_log_complete(p->cfg.alerts, &p->pos, p->text.data, p->text.len, NULL);
+	if (err) {
+		p->st.append_errors++;
+		return err;
+	}
+	p->unwritten = false;
+	yg_buf_reset(&p->text);
+	return YG_OK;
+}
+
+yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
+{
+	if (p->unwritten) {
+		yg_err err = append_batch(p);
+		if (err)
+			return err;
+	}
+	if (!p->processed) {
+		yg_err err = process(p);
+		if (err)
+			return err;
+	}
+	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
+	commit_ctx c = {p, hook, ctx};
+	if (!err)
+		err = yg_alert_store_commit(p->cfg.store, p->texts, p->ntexts, commit_hook, &c);
+	if (err) {
+		p->st.commit_errors++;
+		return err;
+	}
+	p->st.batches++;
+	p->st.alerts += p->ntexts;
+	p->processed = false;
+	p->n = 0;
+	p->ntexts = 0;
+	arena_reset(p);
+	p->unwritten = p->text.len > 0;
+	if (p->unwritten)
+		return append_batch(p);
+	return YG_OK;
+}
+
+yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_alert_level)
+{
+	if (!rs || p->n || p->processed)
+		return YG_EINVAL;
+	yg_err err = make_sessions(p, rs);
+	if (!err) {
+		p->cfg.rs = rs;
+		p->cfg.log_alert_level = log_alert_level;
+	}
+	return err;
+}
+
+void yg_pipeline_get_stats(const yg_pipeline *p, yg_pipeline_stats *out)
+{
+	*out = p->st;
+}

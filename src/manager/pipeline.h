@@ -1,0 +1,86 @@
+/* pipeline.h: events -> engine workers -> one commit -> alerts.json.
+ *
+ * The manager's path for every event, whatever its source (local FIM, local
+ * log collection, agents):
+ *
+ *   offer()   copies an event into the current batch (bounded: a full batch
+ *             refuses, and the source keeps the event: back-pressure, never
+ *             a drop);
+ *   commit()  runs the batch through the engine on `workers` sessions side by
+ *             side (events of one source address stay in one session, see
+ *             yg_event_shard), then commits in ONE SQLite transaction of the
+ *             alert store: the batch's alerts, the caller's records written
+ *             by a hook (read positions, agents' sequence numbers) and where
+ *             the batch will go in alerts.json; only then appends the batch
+ *             to alerts.json.
+ *
+ * So after a crash at any moment, a source resumes exactly after what was
+ * committed (no line is lost, none is processed twice), and alerts.json gets
+ * exactly the committed alerts: create() completes a batch whose append was
+ * cut short. alerts.json never shows an alert that is not committed.
+ *
+ * Single-threaded API: call it from one thread (the workers are internal). */
+#ifndef YAGURA_MANAGER_PIPELINE_H
+#define YAGURA_MANAGER_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/yerr.h"
+#include "engine/engine.h"
+#include "outputs/alert_store.h"
+#include "outputs/alerts_log.h"
+
+typedef struct yg_pipeline yg_pipeline;
+
+typedef struct yg_pipeline_config {
+	const yg_ruleset *rs;  /* must outlive the pipeline (or set_ruleset) */
+	unsigned workers;      /* sessions side by side; 0 or 1: the caller's thread */
+	size_t batch_max;      /* events per batch; 0 = 1024 */
+	int log_alert_level;   /* alerts below it are neither stored nor logged */
+	yg_alert_store *store; /* the commit point */
+	yg_alerts_log *alerts; /* appended after each commit */
+} yg_pipeline_config;
+
+typedef struct yg_pipeline_stats {
+	uint64_t events;          /* events processed */
+	uint64_t alerts;          /* alerts committed */
+	uint64_t batches;         /* commits */
+	uint64_t engine_errors;   /* events the engine refused (logged by the caller) */
+	uint64_t commit_errors;   /* commits that failed and were retried */
+	uint64_t append_errors;   /* alerts.json appends that failed and were retried */
+	uint64_t refused;         /* offers refused because the batch was full */
+	uint64_t recovered_bytes; /* alerts.json bytes completed at start-up */
+	uint64_t recover_skipped; /* 1: the last batch could not be rebuilt */
+} yg_pipeline_stats;
+
+/* Creates the workers and the pipeline's table in the store, and completes
+ * alerts.json with the last committed batch if a crash cut its append short.
+ * Errors: YG_EINVAL, YG_ENOMEM, YG_EIO. */
+yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out);
+/* Stops the workers. An uncommitted batch is dropped: its sources did not
+ * see it committed and will offer it again after a restart. */
+void yg_pipeline_destroy(yg_pipeline *p);
+
+/* Copies one event into the batch. false when the batch is full (or a
+ * processed batch awaits a commit that failed, or memory ran out): the
+ * caller keeps the event and offers it again after yg_pipeline_commit. */
+bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in);
+/* Events waiting in the batch. */
+size_t yg_pipeline_pending(const yg_pipeline *p);
+
+/* Processes and commits the batch (see above). hook (may be NULL) writes the
+ * caller's records inside the transaction. Returns YG_OK also when the batch
+ * was empty (the hook still runs, so positions of skipped lines move). On an
+ * error the processed batch is kept and the next commit retries it. */
+yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx);
+
+/* Runs the next batches on new sessions of rs with a new alert level
+ * (correlation state starts afresh, as in Wazuh after a reload). Only with
+ * an empty batch (after a successful commit): YG_EINVAL otherwise. */
+yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_alert_level);
+
+void yg_pipeline_get_stats(const yg_pipeline *p, yg_pipeline_stats *out);
+
+#endif

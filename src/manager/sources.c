@@ -1,0 +1,145 @@
+/* sources.c: the manager's local sources, FIM and log collection.
+ *
+ * Both hand events to the pipeline; when its batch is full they are told
+ * "not now" and keep the event (the collector its read position, FIM its
+ * pending event), so nothing is dropped. The collector's positions live in
+ * the store's database and are written in each commit's transaction. */
+#include <string.h>
+#include <time.h>
+
+#include "manager/manager_int.h"
+
+static int fim_emit(void *ctx, const yg_fim_event *ev)
+{
+	manager *m = ctx;
+	yg_input in;
+	yg_fim_input_build(&m->fim_in, ev, &in);
+	if (!yg_pipeline_offer(m->pipe, &in)) {
+		/* back-pressure: the module keeps the event and offers it
+		 * again after the next commit */
+		m->fim_more = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *msg)
+{
+	manager *m = ctx;
+	static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
+	if (level == YG_FIM_LOG_DEBUG)
+		return;
+	/* the module's text already starts with "(id): " */
+	char prefix[24];
+	snprintf(prefix, sizeof(prefix), "(%d): ", id);
+	if (!strncmp(msg, prefix, strlen(prefix)))
+		msg += strlen(prefix);
+	mlog(m, names[level], id, "fim: %s", msg);
+}
+
+/* ---- collected logs ---- */
+
+/* Wazuh adds a <localfile>'s <label>s to each JSON event as top-level
+ * string fields. The object's closing brace is replaced by the labels. */
+static const char *with_labels(manager *m, const char *line, size_t len)
+{
+	const yg_lc_label *labels = NULL;
+	size_t entry = yg_lc_current_entry(m->lc);
+	size_t n = entry == (size_t)-1 ? 0 : yg_lc_config_labels(m->cfg.lc, entry, &labels);
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+		len--;
+	if (!n || len < 2 || line[0] != '{' || line[len - 1] != '}')
+		return line;
+	yg_buf *b = &m->line;
+	yg_buf_reset(b);
+	bool empty = true;
+	for (size_t i = 1; i + 1 < len && empty; i++)
+		empty = line[i] == ' ' || line[i] == '\t';
+	if (yg_buf_append(b, line, len - 1))
+		return line;
+	for (size_t i = 0; i < n; i++) {
+		if ((!empty || i) && yg_buf_putc(b, ','))
+			return line;
+		if (yg_buf_json_str(b, labels[i].key) || yg_buf_putc(b, ':') ||
+		    yg_buf_json_str(b, labels[i].value))
+			return line;
+	}
+	return yg_buf_putc(b, '}') ? line : b->data;
+}
+
+static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
+                   size_t len)
+{
+	manager *m = ctx;
+	if (log_format && !strcmp(log_format, "json"))
+		line = with_labels(m, line, len);
+	yg_input in = {
+	        .log = line,
+	        .location = location,
+	        .now = time(NULL),
+	};
+	if (!yg_pipeline_offer(m->pipe, &in)) {
+		/* back-pressure: the collector offers this line again */
+		m->lc_more = true;
+		return 1;
+	}
+	m->lc_dirty = true;
+	return 0;
+}
+
+static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
+{
+	mlog(ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s", msg);
+}
+
+/* ---- open / close ---- */
+
+bool sources_open(manager *m, const char *db_path, yg_diag *d)
+{
+	const char *home = m->opts->home;
+	char p[4096];
+	m->fim_ready = false;
+	if (yg_fim_config_ndirs(m->cfg.fim) && !yg_fim_config_disabled(m->cfg.fim)) {
+		if (!home_path(p, sizeof(p), home, "var/db/fim.db"))
+			return false;
+		m->fim = yg_fim_create(m->cfg.fim, p, fim_emit, m, d);
+		if (!m->fim)
+			return false;
+		yg_fim_set_logger(m->fim, fim_logger, m);
+		if (yg_fim_realtime_start(m->fim))
+			mlog(m, "WARNING", MSG_INIT, "fim: realtime monitoring could not start");
+	} else {
+		m->fim_ready = true;
+		mlog(m, "INFO", MSG_FIM_READY, "no file-integrity monitoring configured");
+	}
+	if (yg_lc_config_count(m->cfg.lc)) {
+		m->lc = yg_lc_create(m->cfg.lc, db_path, lc_emit, m, d);
+		if (!m->lc)
+			return false;
+		yg_lc_set_logger(m->lc, lc_logger, m);
+	}
+	return true;
+}
+
+void sources_close_fim(manager *m)
+{
+	yg_fim_destroy(m->fim); /* offers pending events once more */
+	m->fim = NULL;
+	m->fim_more = false;
+}
+
+void sources_close_lc(manager *m)
+{
+	yg_lc_destroy(m->lc);
+	m->lc = NULL;
+	m->lc_more = false;
+	m->lc_dirty = false;
+}
+
+yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+{
+	manager *m = ctx;
+	(void)first;
+	(void)last;
+	return m->lc ? yg_lc_commit_into(m->lc, db) : YG_OK;
+}

@@ -1,0 +1,74 @@
+/* util.c: the manager's own log and paths. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "manager/manager_int.h"
+
+/* Writes one numbered line to HOME/logs/yagura.log (and stderr in the
+ * foreground). Never fails visibly. */
+void mlog(manager *m, const char *level, int id, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm);
+	if (m->log) {
+		fprintf(m->log, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
+		fflush(m->log);
+	}
+	if (m->opts->foreground || !m->log)
+		fprintf(stderr, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
+}
+
+bool mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+				return false;
+			buf[i] = c;
+		}
+	}
+	return true;
+}
+
+bool home_path(char *out, size_t n, const char *home, const char *rel)
+{
+	int w = snprintf(out, n, "%s/%s", home, rel);
+	return w > 0 && (size_t)w < n;
+}
+
+void print_diag_to_log(manager *m, const yg_diag *d)
+{
+	for (size_t i = 0; i < yg_diag_count(d); i++) {
+		const yg_diag_entry *e = yg_diag_get(d, i);
+		mlog(m, e->severity == YG_SEV_ERROR ? "ERROR" : "WARNING", MSG_CONFIG,
+		     "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
+		     e->element ? e->element : "-", e->message);
+	}
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
