@@ -51,6 +51,18 @@ packages=(
 	# corpus generator, test summary; /usr/bin/time -v for bench/run.sh
 	python3
 	time
+	# WAF e2e (tests/e2e/test_waf.py): nginx + ModSecurity 3 + OWASP CRS
+	nginx
+	libnginx-mod-http-modsecurity
+	modsecurity-crs
+	# AIDE: the baseline-scan comparison in bench/manager/fim_scan.sh
+	aide
+	# the article's custom-n8n integration script (tests/unit/integrations)
+	python3-requests
+	# the article's active-response scripts (ip-block.sh needs jq; yara.sh runs
+	# /usr/bin/yara) in tests/unit/ar
+	jq
+	yara
 )
 
 # Hyperscan is only built for x86-64.
