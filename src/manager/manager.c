@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -157,17 +158,34 @@ static void reload(manager *m)
 
 /* ---- start-up ---- */
 
-static bool write_pidfile(const char *home)
+/* Writes the pid file and keeps it locked for the manager's life, so a
+ * second manager on the same home refuses to start instead of sharing its
+ * databases. Returns the descriptor (>= 0), -1 on an error, -2 when another
+ * manager holds the lock (its pid in *other). */
+static int lock_pidfile(const char *home, long *other)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	if (!home_path(dir, sizeof(dir), home, "var/run") || !mkdirs(dir) ||
 	    !home_path(path, sizeof(path), home, "var/run/yagura.pid"))
-		return false;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return false;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0;
+		return -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+static bool write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	return ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
 }
 
 static bool daemonize(void)
@@ -380,6 +398,7 @@ int yg_manager_run(const yg_manager_opts *opts)
 {
 	manager m = {.opts = opts};
 	bool pid_written = false;
+	int pid_fd = -1;
 	yg_fim_input_init(&m.fim_in);
 	yg_buf_init(&m.line, 1u << 21);
 	int rc = read_config(&m, &m.cfg, opts->test_only);
@@ -426,12 +445,23 @@ int yg_manager_run(const yg_manager_opts *opts)
 		rc = 1;
 		goto out;
 	}
+	long other = 0;
+	pid_fd = lock_pidfile(opts->home, &other);
+	if (pid_fd == -2) {
+		fprintf(stderr, "yagura manager: another manager (pid %ld) runs on %s\n", other,
+		        opts->home);
+		mlog(&m, "ERROR", MSG_INIT, "another manager (pid %ld) runs on this home", other);
+		rc = 1;
+		goto out;
+	}
+	/* the lock is inherited by the daemon (flock locks belong to the open
+	 * file, not to the process) */
 	if (!opts->foreground && !daemonize()) {
 		mlog(&m, "ERROR", MSG_INIT, "could not become a daemon");
 		rc = 1;
 		goto out;
 	}
-	pid_written = write_pidfile(opts->home);
+	pid_written = pid_fd >= 0 && write_pid(pid_fd);
 	if (!pid_written)
 		mlog(&m, "WARNING", MSG_INIT, "could not write var/run/yagura.pid");
 	sigset_t block;
@@ -457,6 +487,8 @@ out:
 	close_parts(&m);
 	if (pid_written && home_path(p, sizeof(p), opts->home, "var/run/yagura.pid"))
 		unlink(p);
+	if (pid_fd >= 0)
+		close(pid_fd);
 	if (rc == 0)
 		mlog(&m, "INFO", MSG_STOPPED, "stopped");
 	if (m.log)

@@ -126,6 +126,11 @@ with tempfile.TemporaryDirectory() as tmp:
         check("manager started and FIM baseline ready", ready and "YG-1001 started" in
               log_text(home), log_text(home))
         check("pidfile", os.path.exists(os.path.join(home, "var", "run", "yagura.pid")))
+        p2 = subprocess.run([YAGURA, "manager", "-c", conf, "-D", home, "-f"],
+                            capture_output=True, text=True, timeout=60)
+        check("a second manager on the same home refuses to start",
+              p2.returncode == 1 and f"another manager (pid {proc.pid})" in p2.stderr,
+              p2.stderr[-2000:])
 
         # Scenario 1: modify, add, delete in the web root; ignored paths.
         with open(index, "a") as f:
