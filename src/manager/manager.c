@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "manager/agents.h"
 #include "manager/manager_int.h"
 
 #define WORKERS_MAX 8
@@ -78,13 +79,24 @@ static int read_config(manager *m, yg_manager_config *cfg, bool print)
 	return rc;
 }
 
-/* Commits the batch and the collector's positions. false (logged now and
+/* Inside the commit's transaction: every source's position. */
+static yg_err commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+{
+	manager *m = ctx;
+	yg_err err = sources_commit_hook(m, db, first, last);
+	if (!err && m->agents)
+		err = agents_commit_hook(m->agents, db);
+	return err;
+}
+
+/* Commits the batch and the sources' positions. false (logged now and
  * then) on failure: the pipeline keeps the batch and the next call retries. */
 static bool commit(manager *m)
 {
-	if (!yg_pipeline_pending(m->pipe) && !m->lc_dirty)
+	if (!yg_pipeline_pending(m->pipe) && !m->lc_dirty &&
+	    !(m->agents && agents_dirty(m->agents)))
 		return true;
-	yg_err err = yg_pipeline_commit(m->pipe, sources_commit_hook, m);
+	yg_err err = yg_pipeline_commit(m->pipe, commit_hook, m);
 	if (err) {
 		long long now = now_ms();
 		if (now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
@@ -97,6 +109,8 @@ static bool commit(manager *m)
 		return false;
 	}
 	m->lc_dirty = false;
+	if (m->agents)
+		agents_committed(m->agents);
 	return true;
 }
 
@@ -272,6 +286,10 @@ static bool open_parts(manager *m)
 	mlog(m, "INFO", MSG_PIPELINE, "analysis: %u workers, batches of up to %d events",
 	     pc.workers, BATCH_MAX);
 	ok = sources_open(m, db, d);
+	bool failed = false;
+	if (ok)
+		m->agents = agents_open(m, db, &failed);
+	ok = ok && !failed;
 out:
 	print_diag_to_log(m, d);
 	if (!ok)
@@ -294,6 +312,8 @@ static void close_parts(manager *m)
 		sources_close_fim(m);
 	}
 	sources_close_lc(m);
+	agents_close(m->agents); /* what was not committed is resent by the agents */
+	m->agents = NULL;
 	if (m->pipe) {
 		yg_pipeline_stats st;
 		yg_pipeline_get_stats(m->pipe, &st);
@@ -329,7 +349,8 @@ static void log_fim_ready(manager *m)
 
 static int next_timeout(manager *m, long long last_lc)
 {
-	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe))
+	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe) ||
+	    (m->agents && agents_pending(m->agents)))
 		return 0;
 	long long to = 1000;
 	if (m->lc) {
@@ -355,12 +376,15 @@ static void loop(manager *m)
 			got_hup = 0;
 			reload(m);
 		}
-		struct pollfd fds[2];
+		struct pollfd fds[3];
 		nfds_t n = 0;
 		int ffd = m->fim ? yg_fim_fd(m->fim) : -1;
+		int afd = m->agents ? agents_fd(m->agents) : -1;
 		int lfd = m->lc ? yg_lc_fd(m->lc) : -1;
 		if (ffd >= 0)
 			fds[n++] = (struct pollfd){.fd = ffd, .events = POLLIN};
+		if (afd >= 0)
+			fds[n++] = (struct pollfd){.fd = afd, .events = POLLIN};
 		if (lfd >= 0)
 			fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
 		int to = next_timeout(m, last_lc);
@@ -390,6 +414,8 @@ static void loop(manager *m)
 				yg_lc_poll(m->lc, 0);
 			}
 		}
+		if (m->agents)
+			agents_drain(m->agents);
 		commit(m);
 	}
 }

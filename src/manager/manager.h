@@ -23,12 +23,31 @@
 #include "fim/fim.h"
 #include "logcollector/lc.h"
 
+/* <remote>: the agents' listener (TLS). */
+typedef struct yg_remote_config {
+	bool enabled;     /* a <remote> block is present */
+	char address[64]; /* <local_ip>; "" = every address */
+	int port;         /* default 1514 */
+	int agent_eps;    /* <agent_events_per_second> per agent; 0 = no limit */
+} yg_remote_config;
+
+/* <auth>: enrolment (only when <remote> is enabled). yagura never enrols
+ * without a secret: use_password no means one-time tokens only. */
+typedef struct yg_auth_config {
+	bool disabled;
+	int port;          /* default 1515 */
+	bool use_password; /* HOME/etc/authd.pass; default yes */
+	bool force;        /* a known name replaces the old agent */
+} yg_auth_config;
+
 /* Everything the configuration files say, parsed and checked. */
 typedef struct yg_manager_config {
 	yg_ruleset_config *rules; /* <ruleset> blocks (Wazuh's default dirs when none) */
 	yg_fim_config *fim;       /* every <syscheck> block */
 	yg_lc_config *lc;         /* every <localfile> block */
 	int log_alert_level;      /* <alerts><log_alert_level>, default 1 */
+	yg_remote_config remote;
+	yg_auth_config auth;
 } yg_manager_config;
 
 /* Reads the nconf files (absolute or relative to the cwd) with relative

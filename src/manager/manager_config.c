@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "engine/wxml.h"
-#include "manager/manager.h"
+#include "manager/manager_config_int.h"
 
 /* Blocks Wazuh knows that this manager does not run yet: a warning, not an
  * error, so an unchanged Wazuh ossec.conf still loads. */
@@ -13,8 +13,6 @@ static const char *const later_blocks[] = {
         "command",
         "active-response",
         "integration",
-        "remote",
-        "auth",
         "cluster",
         "client",
         "client_buffer",
@@ -57,9 +55,10 @@ static bool is_later_block(const char *name)
 	return false;
 }
 
-/* Parses a decimal int in [lo, hi]; false when it is not exactly that. */
-static bool parse_int(const char *s, int lo, int hi, int *out)
+bool manager_parse_int(const char *s, int lo, int hi, int *out)
 {
+	if (!s)
+		return false;
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
 	char *end = NULL;
@@ -84,7 +83,7 @@ static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const c
 		const yg_wxml_node *c = n->children[i];
 		if (!strcmp(c->name, "log_alert_level")) {
 			int v;
-			if (!parse_int(c->content, 0, 16, &v)) {
+			if (!manager_parse_int(c->content, 0, 16, &v)) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, c->line, "log_alert_level",
 				            "invalid value '%s' (expected 0-16)", c->content);
 				rc = YG_EPARSE;
@@ -135,6 +134,10 @@ static yg_err read_file(yg_manager_config *cfg, const char *path, yg_diag *diag,
 				r = yg_lc_config_add_localfile(cfg->lc, b, path, diag);
 			else if (!strcmp(b->name, "alerts"))
 				r = read_alerts(cfg, b, path, diag);
+			else if (!strcmp(b->name, "remote"))
+				r = manager_config_remote(cfg, b, path, diag);
+			else if (!strcmp(b->name, "auth"))
+				r = manager_config_auth(cfg, b, path, diag);
 			else if (is_later_block(b->name))
 				yg_diag_add(diag, YG_SEV_WARNING, path, b->line, b->name,
 				            "block not supported by this manager yet; ignored");
@@ -158,6 +161,9 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->log_alert_level = 1;
+	cfg->remote.port = 1514;
+	cfg->auth.port = 1515;
+	cfg->auth.use_password = true;
 	cfg->rules = yg_ruleset_config_create(home);
 	cfg->fim = yg_fim_config_create();
 	cfg->lc = yg_lc_config_create();

@@ -35,6 +35,7 @@ enum {
 	MSG_COMMIT = 1014,
 	MSG_RECOVERED = 1015,
 	MSG_PIPELINE = 1016,
+	MSG_AGENTS = 1017,
 };
 
 typedef struct manager {
@@ -55,6 +56,7 @@ typedef struct manager {
 	bool lc_dirty;                 /* lines were accepted since the last commit */
 	bool lc_more;                  /* the collector stopped at a full batch */
 	long long commit_error_logged; /* ms, to log failures once in a while */
+	struct yg_agents *agents;      /* NULL without <remote> */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)

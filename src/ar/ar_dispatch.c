@@ -1,0 +1,646 @@
+/* ar_dispatch.c: which responses an alert fires, and their messages.
+ * The decisions are analysisd's (rules.c binding ARs to rules, analysisd.c's
+ * crafted srcip/dstuser check, alerts/exec.c's OS_Exec targets and white
+ * list); the repeated-offenders arithmetic is execd's. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ar/ar_dispatch.h"
+#include "ar/ar_int.h"
+#include "common/ybuf.h"
+
+#define OFF_BUCKETS 8192
+#define GROUPS_MAX (64 * 1024)
+#define EXTRA_ARGS_MAX 2047 /* Wazuh copies extra_args into 2048 bytes */
+#define KEY_MAX 512
+
+typedef struct offender {
+	char *key; /* command '\x1f' ip */
+	unsigned ntimes;
+	int64_t last_ms;
+	struct offender *next;
+} offender;
+
+struct yg_ar_dispatch {
+	const yg_ar_config *cfg;
+	char *node;
+	size_t max_message;
+	yg_ar_clock_fn clock;
+	void *clock_ctx;
+	uint64_t forget_ms;
+	size_t max_off;
+	size_t noff;
+	offender *buckets[OFF_BUCKETS];
+	char **keynames; /* per response: its name, "#n" added to repeats */
+};
+
+static int64_t real_clock(void *ctx)
+{
+	(void)ctx;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+yg_ar_dispatch *yg_ar_dispatch_create(const yg_ar_config *cfg, const yg_ar_dispatch_opts *opts)
+{
+	yg_ar_dispatch *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cfg = cfg;
+	d->node = strdup(opts && opts->node_name ? opts->node_name : "node01");
+	d->max_message = opts && opts->max_message ? opts->max_message : YG_AR_DEFAULT_MAX_MESSAGE;
+	d->clock = opts && opts->clock ? opts->clock : real_clock;
+	d->clock_ctx = opts ? opts->clock_ctx : NULL;
+	d->forget_ms = opts ? opts->forget_after_s * 1000 : 0;
+	d->max_off = opts && opts->max_offenders ? opts->max_offenders : 65536;
+	d->keynames = calloc(cfg->nresps + 1, sizeof(char *));
+	if (!d->node || !d->keynames) {
+		yg_ar_dispatch_destroy(d);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->nresps; i++) {
+		unsigned dup = 1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->resps[j].name, cfg->resps[i].name) == 0)
+				dup++;
+		size_t len = strlen(cfg->resps[i].name) + 16;
+		d->keynames[i] = malloc(len);
+		if (!d->keynames[i]) {
+			yg_ar_dispatch_destroy(d);
+			return NULL;
+		}
+		if (dup == 1)
+			snprintf(d->keynames[i], len, "%s", cfg->resps[i].name);
+		else
+			snprintf(d->keynames[i], len, "%s#%u", cfg->resps[i].name, dup);
+	}
+	return d;
+}
+
+void yg_ar_dispatch_destroy(yg_ar_dispatch *d)
+{
+	if (!d)
+		return;
+	for (size_t b = 0; b < OFF_BUCKETS; b++) {
+		offender *o = d->buckets[b];
+		while (o) {
+			offender *n = o->next;
+			free(o->key);
+			free(o);
+			o = n;
+		}
+	}
+	if (d->keynames)
+		for (size_t i = 0; i < d->cfg->nresps; i++)
+			free(d->keynames[i]);
+	free(d->keynames);
+	free(d->node);
+	free(d);
+}
+
+size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
+{
+	return d->noff;
+}
+
+/* ---- repeated offenders ---- */
+
+static uint64_t fnv1a(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* Drops the least recently seen counter (the table is full). */
+static void evict_oldest(yg_ar_dispatch *d)
+{
+	offender **victim = NULL;
+	for (size_t b = 0; b < OFF_BUCKETS; b++)
+		for (offender **p = &d->buckets[b]; *p; p = &(*p)->next)
+			if (!victim || (*p)->last_ms < (*victim)->last_ms)
+				victim = p;
+	if (victim) {
+		offender *o = *victim;
+		*victim = o->next;
+		free(o->key);
+		free(o);
+		d->noff--;
+	}
+}
+
+/* The timeout for this offence of (command, ip), counting it: execd's
+ * ExecdRun arithmetic over the configured minutes. */
+static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const char *ip,
+                                unsigned base, bool count)
+{
+	const unsigned *ro;
+	size_t nro = yg_ar_config_repeated_offenders(d->cfg, &ro);
+	if (nro == 0 || base == 0 || !ip || !*ip)
+		return base;
+	char key[KEY_MAX];
+	int kl = snprintf(key, sizeof(key), "%s\x1f%s", command, ip);
+	if (kl < 0 || (size_t)kl >= sizeof(key))
+		return base;
+	int64_t now = d->clock(d->clock_ctx);
+	size_t b = fnv1a(key, (size_t)kl) % OFF_BUCKETS;
+	for (offender *o = d->buckets[b]; o; o = o->next) {
+		if (strcmp(o->key, key) != 0)
+			continue;
+		if (!count) /* a re-delivery: the timeout the offence got */
+			return o->ntimes == 0 ? base
+			                      : ro[(o->ntimes < nro ? o->ntimes : nro) - 1] * 60u;
+		if (d->forget_ms && now - o->last_ms > (int64_t)d->forget_ms) {
+			o->ntimes = 0;
+			o->last_ms = now;
+			return base; /* forgotten: a first offence again */
+		}
+		o->last_ms = now;
+		unsigned minutes;
+		if (o->ntimes >= nro) {
+			minutes = ro[nro - 1];
+		} else {
+			minutes = ro[o->ntimes];
+			o->ntimes++;
+		}
+		return minutes * 60u;
+	}
+	if (!count)
+		return base;
+	if (d->noff >= d->max_off)
+		evict_oldest(d);
+	offender *o = calloc(1, sizeof(*o));
+	if (o && (o->key = strdup(key)) != NULL) {
+		o->last_ms = now;
+		o->next = d->buckets[b];
+		d->buckets[b] = o;
+		d->noff++;
+	} else {
+		free(o);
+	}
+	return base;
+}
+
+/* ---- reading the alert ---- */
+
+static json_object *get_path(json_object *o, const char *a, const char *b)
+{
+	json_object *x = NULL;
+	if (!json_object_object_get_ex(o, a, &x))
+		return NULL;
+	if (!b)
+		return x;
+	if (!json_object_is_type(x, json_type_object))
+		return NULL;
+	json_object *y = NULL;
+	return json_object_object_get_ex(x, b, &y) ? y : NULL;
+}
+
+static const char *get_str(json_object *o, const char *a, const char *b)
+{
+	json_object *x = get_path(o, a, b);
+	return x && json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+}
+
+/* The integer value of a number or all-digits string; false otherwise. */
+static bool get_long(json_object *x, long *out)
+{
+	if (!x)
+		return false;
+	if (json_object_is_type(x, json_type_int)) {
+		*out = (long)json_object_get_int64(x);
+		return true;
+	}
+	if (!json_object_is_type(x, json_type_string))
+		return false;
+	const char *s = json_object_get_string(x);
+	long v = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000000L)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Appends each string of array rule.<field> as "<prefix><item>,". */
+static yg_err add_groups(yg_buf *g, json_object *rule, const char *field, const char *prefix)
+{
+	json_object *arr = NULL;
+	if (!json_object_object_get_ex(rule, field, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return YG_OK;
+	size_t n = json_object_array_length(arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *it = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(it, json_type_string))
+			continue;
+		yg_err e = yg_buf_puts(g, prefix);
+		if (!e)
+			e = yg_buf_puts(g, json_object_get_string(it));
+		if (!e)
+			e = yg_buf_putc(g, ',');
+		if (e)
+			return e;
+	}
+	return YG_OK;
+}
+
+/* analysisd's OS_PRegex checks, by hand. */
+static bool all_in(const char *s, const char *extra)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || strchr(extra, c);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool response_matches(const ar_response *r, long level, long id, const char *groups)
+{
+	bool mark = false;
+	if (r->level && r->group_re) {
+		mark = level >= (long)r->level &&
+		       yg_osregex_exec(r->group_re, groups, NULL, 0, NULL, NULL);
+	} else {
+		if (r->level && level >= (long)r->level)
+			mark = true;
+		if (r->group_re && yg_osregex_exec(r->group_re, groups, NULL, 0, NULL, NULL))
+			mark = true;
+	}
+	for (size_t i = 0; i < r->nids && !mark; i++)
+		if (r->ids[i] == id)
+			mark = true;
+	return mark;
+}
+
+yg_err yg_ar_dedupe_key(const char *alert_id, const char *response, const char *agent_id, char *out,
+                        size_t outlen)
+{
+	if (!alert_id || !response || !agent_id || !out || outlen == 0)
+		return YG_EINVAL;
+	int n = snprintf(out, outlen, "%s|%s|%s", alert_id, response, agent_id);
+	if (n < 0 || (size_t)n >= outlen) {
+		out[0] = '\0';
+		return YG_ELIMIT;
+	}
+	return YG_OK;
+}
+
+void yg_ar_actions_free(yg_ar_actions *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].message);
+		free(a->v[i].key);
+	}
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+/* Builds the message of response r around the alert text. */
+static yg_err build_message(const yg_ar_dispatch *d, const ar_response *r, const char *alert,
+                            size_t alen, yg_buf *m)
+{
+	yg_err e = yg_buf_puts(m, "{\"version\":1,\"origin\":{\"name\":");
+	if (!e)
+		e = yg_buf_json_str(m, d->node);
+	if (!e)
+		e = yg_buf_puts(m, ",\"module\":\"wazuh-analysisd\"},\"command\":\"add\","
+		                   "\"parameters\":{\"extra_args\":[");
+	const char *xa = r->cmd->extra_args;
+	if (xa) {
+		size_t xl = strnlen(xa, EXTRA_ARGS_MAX);
+		bool first = true;
+		for (size_t i = 0; i < xl && !e;) {
+			while (i < xl && xa[i] == ' ')
+				i++;
+			size_t j = i;
+			while (j < xl && xa[j] != ' ')
+				j++;
+			if (j > i) {
+				if (!first)
+					e = yg_buf_putc(m, ',');
+				first = false;
+				if (!e)
+					e = yg_buf_putc(m, '"');
+				if (!e)
+					e = yg_buf_json_escape(m, xa + i, j - i);
+				if (!e)
+					e = yg_buf_putc(m, '"');
+			}
+			i = j;
+		}
+	}
+	if (!e)
+		e = yg_buf_puts(m, "],\"alert\":");
+	if (!e)
+		e = yg_buf_append(m, alert, alen);
+	if (!e)
+		e = yg_buf_puts(m, ",\"program\":");
+	if (!e) {
+		yg_buf p;
+		yg_buf_init(&p, 8192);
+		e = yg_buf_printf(&p, "active-response/bin/%s", r->cmd->executable);
+		if (!e)
+			e = yg_buf_json_str(m, p.data);
+		yg_buf_free(&p);
+	}
+	if (!e)
+		e = yg_buf_puts(m, "}}");
+	return e;
+}
+
+/* Normalises an agent id to Wazuh's "%03d" form; false when not a number. */
+static bool norm_agent(const char *s, char out[16])
+{
+	long v = 0;
+	if (!s || !*s || strlen(s) > 9)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	snprintf(out, 16, "%03d", (int)v); /* at most 9 digits */
+	return true;
+}
+
+static yg_err push_action(yg_ar_actions *out, const yg_ar_action *a)
+{
+	yg_ar_action *n = realloc(out->v, (out->n + 1) * sizeof(*n));
+	if (!n)
+		return YG_ENOMEM;
+	out->v = n;
+	n[out->n++] = *a;
+	return YG_OK;
+}
+
+/* The actions of response i for one alert (targets already known). */
+static yg_err fire(yg_ar_dispatch *d, size_t i, const char *alert_id, const char *text, size_t tlen,
+                   const char *ip, char (*targets)[16], size_t ntargets, yg_ar_seen_fn seen,
+                   void *seen_ctx, yg_ar_actions *out, bool *any_seen, bool *too_big)
+{
+	const ar_response *r = &d->cfg->resps[i];
+	if (ntargets == 0)
+		return YG_OK;
+	char(*keys)[KEY_MAX] = malloc(ntargets * sizeof(*keys));
+	bool *fresh = calloc(ntargets, sizeof(*fresh));
+	size_t nfresh = 0;
+	yg_err e = YG_OK;
+	if (!keys || !fresh) {
+		e = YG_ENOMEM;
+		goto out;
+	}
+	for (size_t t = 0; t < ntargets; t++) {
+		fresh[t] = false;
+		if (yg_ar_dedupe_key(alert_id, d->keynames[i], targets[t], keys[t], KEY_MAX))
+			continue;
+		if (seen && seen(seen_ctx, keys[t])) {
+			*any_seen = true;
+			continue;
+		}
+		fresh[t] = true;
+		nfresh++;
+	}
+	if (nfresh == 0)
+		goto out;
+
+	yg_buf m;
+	yg_buf_init(&m, d->max_message);
+	e = build_message(d, r, text, tlen, &m);
+	if (e == YG_ELIMIT) {
+		*too_big = true;
+		yg_buf_free(&m);
+		e = YG_OK;
+		goto out;
+	}
+	if (e) {
+		yg_buf_free(&m);
+		goto out;
+	}
+	/* Targets already served mean this alert was counted before. */
+	unsigned timeout = offence_timeout(d, r->command, ip, r->timeout, nfresh == ntargets);
+	for (size_t t = 0; t < ntargets && !e; t++) {
+		if (!fresh[t])
+			continue;
+		yg_ar_action a = {
+		        .response = r->name,
+		        .command = r->command,
+		        .executable = r->cmd->executable,
+		        .timeout = timeout,
+		};
+		memcpy(a.agent_id, targets[t], 16);
+		a.message = strdup(m.data);
+		a.key = strdup(keys[t]);
+		if (!a.message || !a.key) {
+			free(a.message);
+			free(a.key);
+			e = YG_ENOMEM;
+		} else if ((e = push_action(out, &a)) != YG_OK) {
+			free(a.message);
+			free(a.key);
+		}
+	}
+	yg_buf_free(&m);
+out:
+	free(keys);
+	free(fresh);
+	return e;
+}
+
+/* Fills targets for response r; returns how many (at most cap). */
+static size_t targets_of(const ar_response *r, const char *alert_agent, const char *const *agents,
+                         size_t nagents, char (*targets)[16], size_t cap)
+{
+	size_t n = 0;
+	if ((r->location & YG_AR_LOC_SERVER) ||
+	    ((r->location & YG_AR_LOC_LOCAL) && strcmp(alert_agent, "000") == 0)) {
+		memcpy(targets[n++], "000", 4);
+	} else if (r->location & YG_AR_LOC_ALL) {
+		for (size_t k = 0; k < nagents && n < cap; k++) {
+			char id[16];
+			if (!norm_agent(agents[k], id))
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < n; j++)
+				dup |= strcmp(targets[j], id) == 0;
+			if (!dup)
+				memcpy(targets[n++], id, 16);
+		}
+	} else if (r->location & YG_AR_LOC_DEFINED) {
+		snprintf(targets[n++], 16, "%s", r->target_id);
+	} else if (r->location & YG_AR_LOC_LOCAL) {
+		snprintf(targets[n++], 16, "%s", alert_agent);
+	}
+	return n;
+}
+
+yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
+                            const char *const *agents, size_t nagents, yg_ar_seen_fn seen,
+                            void *seen_ctx, yg_ar_actions *out, yg_ar_skip *why)
+{
+	yg_err rc = YG_OK;
+	yg_ar_skip skip = YG_AR_SKIP_NONE;
+	json_object *root = NULL;
+	char *compact = NULL;
+	char(*targets)[16] = NULL;
+	yg_buf groups;
+	yg_buf_init(&groups, GROUPS_MAX);
+	out->v = NULL;
+	out->n = 0;
+
+	/* Trim blanks; the rest must be exactly one JSON object. */
+	while (len > 0 &&
+	       (alert[0] == ' ' || alert[0] == '\t' || alert[0] == '\n' || alert[0] == '\r')) {
+		alert++;
+		len--;
+	}
+	while (len > 0 && (alert[len - 1] == ' ' || alert[len - 1] == '\t' ||
+	                   alert[len - 1] == '\n' || alert[len - 1] == '\r'))
+		len--;
+	bool *matched = NULL;
+	if (len == 0 || len > (size_t)INT32_MAX || memchr(alert, '\0', len)) {
+		rc = YG_EPARSE;
+		goto done;
+	}
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok) {
+		rc = YG_ENOMEM;
+		goto done;
+	}
+	root = json_tokener_parse_ex(tok, alert, (int)len);
+	bool whole = root && json_tokener_get_error(tok) == json_tokener_success &&
+	             json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(root, json_type_object)) {
+		rc = YG_EPARSE;
+		goto done;
+	}
+	json_object *rule = get_path(root, "rule", NULL);
+	long level = 0, rid = -1;
+	if (!rule || !json_object_is_type(rule, json_type_object) ||
+	    !get_long(get_path(rule, "level", NULL), &level)) {
+		rc = YG_EPARSE;
+		goto done;
+	}
+	get_long(get_path(rule, "id", NULL), &rid);
+
+	/* The rule's group string as analysisd has it. */
+	rc = add_groups(&groups, rule, "groups", "");
+	static const char *const comp[][2] = {
+	        {"pci_dss", "pci_dss_"},         {"gdpr", "gdpr_"}, {"hipaa", "hipaa_"},
+	        {"nist_800_53", "nist_800_53_"}, {"tsc", "tsc_"},   {"gpg13", "gpg13_"},
+	};
+	for (size_t k = 0; k < sizeof(comp) / sizeof(comp[0]) && rc == YG_OK; k++)
+		rc = add_groups(&groups, rule, comp[k][0], comp[k][1]);
+	if (rc == YG_ELIMIT)
+		rc = YG_OK; /* absurdly many groups: match on what fits */
+	if (rc)
+		goto done;
+	const char *gstr = groups.data ? groups.data : "";
+
+	matched = calloc(d->cfg->nresps + 1, sizeof(*matched));
+	if (!matched) {
+		rc = YG_ENOMEM;
+		goto done;
+	}
+	size_t nmatched = 0;
+	for (size_t i = 0; i < d->cfg->nresps; i++) {
+		matched[i] = level > 0 && response_matches(&d->cfg->resps[i], level, rid, gstr);
+		nmatched += matched[i];
+	}
+	if (nmatched == 0) {
+		skip = YG_AR_SKIP_NO_MATCH;
+		goto done;
+	}
+
+	const char *srcip = get_str(root, "data", "srcip");
+	const char *dstuser = get_str(root, "data", "dstuser");
+	if ((srcip && !all_in(srcip, ".:_-")) || (dstuser && !all_in(dstuser, "._@?-"))) {
+		skip = YG_AR_SKIP_CRAFTED;
+		goto done;
+	}
+	const char *ip = NULL;
+	if (srcip) {
+		ip = strncmp(srcip, "::ffff:", 7) == 0 ? srcip + 7 : srcip;
+		if (yg_ar_config_white_listed(d->cfg, ip)) {
+			skip = YG_AR_SKIP_WHITE_LIST;
+			goto done;
+		}
+	}
+
+	char idbuf[32];
+	const char *alert_id = get_str(root, "id", NULL);
+	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
+		snprintf(idbuf, sizeof(idbuf), "h%016llx", (unsigned long long)fnv1a(alert, len));
+		alert_id = idbuf;
+	}
+	char alert_agent[16];
+	if (!norm_agent(get_str(root, "agent", "id"), alert_agent))
+		memcpy(alert_agent, "000", 4);
+
+	const char *text = alert;
+	size_t tlen = len;
+	if (memchr(alert, '\n', len) || memchr(alert, '\r', len)) {
+		const char *s = json_object_to_json_string_ext(
+		        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		compact = s ? strdup(s) : NULL;
+		if (!compact) {
+			rc = YG_ENOMEM;
+			goto done;
+		}
+		text = compact;
+		tlen = strlen(compact);
+	}
+
+	size_t cap = nagents > 0 ? nagents : 1;
+	targets = calloc(cap, sizeof(*targets));
+	if (!targets) {
+		rc = YG_ENOMEM;
+		goto done;
+	}
+	bool any_seen = false, too_big = false;
+	for (size_t i = 0; i < d->cfg->nresps && rc == YG_OK; i++) {
+		if (!matched[i])
+			continue;
+		size_t nt =
+		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
+		rc = fire(d, i, alert_id, text, tlen, ip, targets, nt, seen, seen_ctx, out,
+		          &any_seen, &too_big);
+	}
+	if (rc == YG_OK && out->n == 0) {
+		if (too_big)
+			rc = YG_ELIMIT;
+		else if (any_seen)
+			skip = YG_AR_SKIP_SEEN;
+		else
+			skip = YG_AR_SKIP_NO_MATCH; /* e.g. location all with no agents */
+	}
+done:
+	if (rc && rc != YG_ELIMIT)
+		yg_ar_actions_free(out);
+	if (why)
+		*why = skip;
+	free(targets);
+	free(matched);
+	free(compact);
+	yg_buf_free(&groups);
+	json_object_put(root);
+	return rc;
+}

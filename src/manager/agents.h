@@ -1,0 +1,47 @@
+/* agents.h: the manager's side of its agents.
+ *
+ * Starts the CA (HOME/etc/ca), the server certificate, the registry (in
+ * manager.db, so an agent's committed sequence number commits with the
+ * alerts of its events), the TLS listener for agents and the enrolment
+ * listener. Events arrive on the transport's thread and wait in a bounded
+ * queue; the loop's thread drains it into the pipeline (agents_drain).
+ * A full queue pauses the agents' connections (back-pressure: their spools
+ * keep the events); nothing is dropped. A record that cannot be decoded is
+ * counted, logged and committed as handled, so it is not resent forever. */
+#ifndef YAGURA_MANAGER_AGENTS_H
+#define YAGURA_MANAGER_AGENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/yerr.h"
+
+struct manager;
+typedef struct yg_agents yg_agents;
+
+/* NULL when <remote> is not configured; on an error, logged, and *failed
+ * set. */
+yg_agents *agents_open(struct manager *m, const char *db_path, bool *failed);
+void agents_close(yg_agents *a);
+
+/* A descriptor readable when events are queued (eventfd). */
+int agents_fd(const yg_agents *a);
+/* Moves queued events into the pipeline until it is full or the queue is
+ * empty. Returns the number moved. */
+size_t agents_drain(yg_agents *a);
+/* Whether events are still queued (the pipeline was full). */
+bool agents_pending(const yg_agents *a);
+
+/* Whether events were taken since the last commit. */
+bool agents_dirty(const yg_agents *a);
+
+/* Inside the commit's transaction: the agents' last committed seqs. */
+yg_err agents_commit_hook(yg_agents *a, void *db);
+/* After a successful commit: acknowledge to the agents. */
+void agents_committed(yg_agents *a);
+
+/* Sends an active-response message to an agent; YG_ENOTFOUND when it is
+ * not connected. */
+yg_err agents_send_ar(yg_agents *a, const char *agent_id, uint64_t req_id, const char *json);
+
+#endif

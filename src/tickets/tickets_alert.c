@@ -1,0 +1,336 @@
+/* tickets_alert.c: what the ticket store reads out of a Wazuh alert: the
+ * routing keys, the fold key, the timeline entry and the description. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tickets/tickets_int.h"
+
+/* The article's route, used when none is configured. */
+static const char *const default_groups[] = {"malware", "ids", "attack", "attacks"};
+#define DEFAULT_LEVEL 7
+
+static json_object *get(json_object *o, const char *a, const char *b)
+{
+	json_object *v = NULL;
+	if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (!b)
+		return v;
+	if (!json_object_is_type(v, json_type_object) || !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return v;
+}
+
+/* A non-empty string member, or NULL. */
+static const char *get_str(json_object *o, const char *a, const char *b)
+{
+	json_object *v = get(o, a, b);
+	if (!v || !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int digits(const char *p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hhmm|+hh:mm]" to epoch ms; false when it is
+ * not of that form. The length check comes first, so digits() never reads
+ * past the NUL. */
+static bool parse_time(const char *t, int64_t *ms)
+{
+	if (strlen(t) < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+	    t[13] != ':' || t[16] != ':')
+		return false;
+	int y = digits(t, 4), mo = digits(t + 5, 2), d = digits(t + 8, 2);
+	int h = digits(t + 11, 2), mi = digits(t + 14, 2), s = digits(t + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || s < 0 || s > 60)
+		return false;
+	const char *p = t + 19;
+	int frac = 0, nd = 0;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, nd++)
+			if (nd < 3)
+				frac = frac * 10 + (*p - '0');
+		for (; nd < 3; nd++)
+			frac *= 10;
+	}
+	int off = 0;
+	if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1;
+		int oh = digits(p + 1, 2);
+		if (oh < 0)
+			return false;
+		const char *q = p + 3;
+		if (*q == ':')
+			q++;
+		int om = digits(q, 2);
+		if (om < 0 || oh > 23 || om > 59)
+			return false;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mo - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = s};
+	time_t base = timegm(&tm);
+	if (base == (time_t)-1)
+		return false;
+	*ms = ((int64_t)base - off) * 1000 + frac;
+	return true;
+}
+
+yg_err tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!json || len == 0 || len > TK_MAX_ALERT)
+		return YG_EPARSE;
+	/* a bounded depth: json-c's parser recurses per nesting level */
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return YG_ENOMEM;
+	json_object *root = json_tokener_parse_ex(tok, json, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t pend = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	/* one object and nothing after it but blanks */
+	while (pend < len && isspace((unsigned char)json[pend]))
+		pend++;
+	if (!root || jerr != json_tokener_success || pend != len ||
+	    !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return YG_EPARSE;
+	}
+	a->root = root;
+	a->id = get_str(root, "id", NULL);
+	json_object *rid = get(root, "rule", "id");
+	if (rid && json_object_is_type(rid, json_type_int)) {
+		/* a number: keep its text form, owned by json-c's object */
+		a->rule_id = json_object_get_string(rid);
+	} else {
+		a->rule_id = get_str(root, "rule", "id");
+	}
+	if (!a->id || !a->rule_id) {
+		json_object_put(root);
+		memset(a, 0, sizeof(*a));
+		return YG_EPARSE;
+	}
+	json_object *lv = get(root, "rule", "level");
+	if (lv &&
+	    (json_object_is_type(lv, json_type_int) || json_object_is_type(lv, json_type_string))) {
+		int64_t l = json_object_get_int64(lv);
+		a->level = l < 0 ? 0 : l > 16 ? 16 : (int)l;
+	}
+	a->description = get_str(root, "rule", "description");
+	if (!a->description)
+		a->description = "";
+	json_object *g = get(root, "rule", "groups");
+	a->groups = g && json_object_is_type(g, json_type_array) ? g : NULL;
+	a->agent_id = get_str(root, "agent", "id");
+	if (!a->agent_id)
+		a->agent_id = "000";
+	a->agent_name = get_str(root, "agent", "name");
+	a->srcip = get_str(root, "data", "srcip");
+	if (!a->srcip)
+		a->srcip = get_str(root, "srcip", NULL);
+	a->fim_path = get_str(root, "syscheck", "path");
+	a->full_log = get_str(root, "full_log", NULL);
+	const char *ts = get_str(root, "timestamp", NULL);
+	if (!ts || !parse_time(ts, &a->time_ms)) {
+		/* Wazuh's id is "<epoch seconds>.<offset>" */
+		char *end = NULL;
+		long long secs = strtoll(a->id, &end, 10);
+		if (end != a->id && secs > 0 && secs < 100000000000LL && (*end == '.' || !*end))
+			a->time_ms = (int64_t)secs * 1000;
+		else
+			a->time_ms = now_ms;
+	}
+	return YG_OK;
+}
+
+bool tk_alert_in_group(const tk_alert *a, const char *group)
+{
+	if (!a->groups)
+		return false;
+	size_t n = json_object_array_length(a->groups);
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(a->groups, i);
+		if (e && json_object_is_type(e, json_type_string) &&
+		    !strcmp(json_object_get_string(e), group))
+			return true;
+	}
+	return false;
+}
+
+static bool in_list(const tk_list *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+static bool route_match(const tk_route *r, const tk_alert *a)
+{
+	if (a->level < r->level)
+		return false;
+	if (r->rule_ids.n && !in_list(&r->rule_ids, a->rule_id))
+		return false;
+	if (r->agent_ids.n && !in_list(&r->agent_ids, a->agent_id))
+		return false;
+	if (r->groups.n) {
+		size_t i;
+		for (i = 0; i < r->groups.n; i++)
+			if (tk_alert_in_group(a, r->groups.v[i]))
+				break;
+		if (i == r->groups.n)
+			return false;
+	}
+	return true;
+}
+
+bool tk_route_match(const yg_tickets_config *cfg, const tk_alert *a)
+{
+	if (!cfg->enabled)
+		return false;
+	if (cfg->nroutes == 0) {
+		if (a->level < DEFAULT_LEVEL)
+			return false;
+		for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
+			if (tk_alert_in_group(a, default_groups[i]))
+				return true;
+		return false;
+	}
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		if (route_match(&cfg->routes[i], a))
+			return true;
+	return false;
+}
+
+/* Each part is length-prefixed so that no value can imitate another key
+ * (a srcip holding "|agent=..." cannot collide with an agent key). */
+static yg_err key_part(yg_buf *out, const char *name, const char *v)
+{
+	return yg_buf_printf(out, "%s:%zu:%s;", name, strlen(v), v);
+}
+
+yg_err tk_alert_fold_key(const tk_alert *a, yg_buf *out)
+{
+	yg_err e = key_part(out, "rule", a->rule_id);
+	if (e)
+		return e;
+	if (a->srcip)
+		return key_part(out, "srcip", a->srcip);
+	if ((e = key_part(out, "agent", a->agent_id)))
+		return e;
+	if (a->fim_path)
+		return key_part(out, "path", a->fim_path);
+	return YG_OK;
+}
+
+yg_tickets_kind tk_alert_kind(const tk_alert *a)
+{
+	if (tk_alert_in_group(a, "yara"))
+		return YG_TL_YARA_HIT;
+	if (get(a->root, "syscheck", NULL))
+		return YG_TL_FIM_DIFF;
+	return YG_TL_ALERT;
+}
+
+yg_err tk_buf_put_trunc(yg_buf *b, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n > max) {
+		n = max;
+		/* step back over UTF-8 continuation bytes */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return yg_buf_append(b, s, n);
+}
+
+/* Copies member `name` of src (if present) into dst, strings truncated. */
+static void copy_member(json_object *dst, json_object *src, const char *name)
+{
+	json_object *v = get(src, name, NULL);
+	if (!v)
+		return;
+	if (json_object_is_type(v, json_type_string) &&
+	    json_object_get_string_len(v) > TK_MAX_FULL_LOG) {
+		yg_buf b;
+		yg_buf_init(&b, TK_MAX_FULL_LOG + 8);
+		if (tk_buf_put_trunc(&b, json_object_get_string(v), TK_MAX_FULL_LOG) == YG_OK)
+			json_object_object_add(dst, name,
+			                       json_object_new_string_len(b.data, (int)b.len));
+		yg_buf_free(&b);
+		return;
+	}
+	json_object_object_add(dst, name, json_object_get(v));
+}
+
+yg_err tk_alert_timeline_text(const tk_alert *a, yg_buf *out)
+{
+	json_object *o = json_object_new_object();
+	if (!o)
+		return YG_ENOMEM;
+	json_object_object_add(o, "alert_id", json_object_new_string(a->id));
+	json_object_object_add(o, "rule_id", json_object_new_string(a->rule_id));
+	json_object_object_add(o, "level", json_object_new_int(a->level));
+	json_object_object_add(o, "description", json_object_new_string(a->description));
+	if (a->srcip)
+		json_object_object_add(o, "srcip", json_object_new_string(a->srcip));
+	copy_member(o, a->root, "full_log");
+	yg_tickets_kind k = tk_alert_kind(a);
+	if (k == YG_TL_FIM_DIFF) {
+		json_object *sc = get(a->root, "syscheck", NULL);
+		json_object *f = json_object_new_object();
+		static const char *const keys[] = {
+		        "path",       "event",         "diff",         "md5_before",
+		        "md5_after",  "sha256_before", "sha256_after", "size_before",
+		        "size_after", "perm_before",   "perm_after",   "changed_attributes"};
+		for (size_t i = 0; f && i < sizeof(keys) / sizeof(keys[0]); i++)
+			copy_member(f, sc, keys[i]);
+		if (f)
+			json_object_object_add(o, "syscheck", f);
+	} else if (k == YG_TL_YARA_HIT) {
+		copy_member(o, a->root, "data");
+	}
+	size_t n = 0;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+	yg_err e = s ? yg_buf_append(out, s, n) : YG_ENOMEM;
+	json_object_put(o);
+	return e;
+}
+
+yg_err tk_alert_description(const tk_alert *a, yg_buf *out)
+{
+	yg_err e = yg_buf_printf(out, "Rule %s (level %d): %s\nAgent: %s%s%s%s\n", a->rule_id,
+	                         a->level, a->description, a->agent_id, a->agent_name ? " (" : "",
+	                         a->agent_name ? a->agent_name : "", a->agent_name ? ")" : "");
+	if (!e && a->srcip)
+		e = yg_buf_printf(out, "Source IP: %s\n", a->srcip);
+	if (!e && a->fim_path)
+		e = yg_buf_printf(out, "Path: %s\n", a->fim_path);
+	if (!e)
+		e = yg_buf_printf(out, "First alert: %s\n", a->id);
+	if (!e && a->full_log) {
+		e = yg_buf_puts(out, "Log: ");
+		if (!e)
+			e = tk_buf_put_trunc(out, a->full_log, TK_MAX_FULL_LOG);
+		if (!e)
+			e = yg_buf_putc(out, '\n');
+	}
+	return e;
+}

@@ -1,0 +1,370 @@
+/* enroll_server.c: the manager's enrolment listener (authd's job). */
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <json-c/json.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "transport/enroll.h"
+#include "transport/frame.h"
+#include "transport/tls_int.h"
+#include "transport/tutil.h"
+
+#define REQ_MAX (64u * 1024u)
+#define LOG(es, lvl, ...) yg_tlog((es)->cfg.log, (es)->cfg.log_ctx, lvl, __VA_ARGS__)
+
+struct yg_enroll_server {
+	yg_enroll_server_config cfg;
+	char *password; /* NULL: passwords not accepted */
+	SSL_CTX *ssl;
+	struct event_base *base;
+	struct evconnlistener *lis;
+	struct event *stop;
+	pthread_t thread;
+	bool started;
+	uint16_t port;
+	struct es_conn *conns;
+};
+
+typedef struct es_conn {
+	yg_enroll_server *es;
+	struct bufferevent *bev;
+	char ip[INET6_ADDRSTRLEN];
+	bool done;
+	struct es_conn *prev, *next;
+} es_conn;
+
+static void conn_free(es_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->es->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void done_write_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_free(arg);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	es_conn *c = arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (!c->done)
+		LOG(c->es, YG_TLOG_WARN, "enrolment from %s: connection ended (%s)", c->ip,
+		    what & BEV_EVENT_TIMEOUT ? "timeout" : "closed or TLS failure");
+	conn_free(c);
+}
+
+/* Sends the answer and closes once it is written. Takes the JSON object. */
+static void reply(es_conn *c, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	yg_buf b;
+	yg_buf_init(&b, YG_FRAME_MAX + 16);
+	if (yg_frame_encode(&b, YG_FRAME_ENROLL_RESP, false, 0, s, strlen(s)) == YG_OK)
+		bufferevent_write(c->bev, b.data, b.len);
+	yg_buf_free(&b);
+	json_object_put(o);
+	c->done = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, done_write_cb, event_cb, c);
+}
+
+static void refuse(es_conn *c, const char *name, const char *why)
+{
+	LOG(c->es, YG_TLOG_WARN, "enrolment of '%s' from %s refused: %s", name ? name : "?", c->ip,
+	    why);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(why));
+	reply(c, o);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Checks the request's secret; NULL if fine, else why not. */
+static const char *check_secret(yg_enroll_server *es, const char *password, const char *token)
+{
+	if (token)
+		return yg_registry_token_consume(es->cfg.registry, token, time(NULL)) == YG_OK
+		               ? NULL
+		               : "invalid, expired or already used token";
+	if (password) {
+		size_t a = strlen(password), b = es->password ? strlen(es->password) : 0;
+		if (!es->password)
+			return "passwords are not accepted";
+		/* constant time over the secret's length */
+		if (a != b || CRYPTO_memcmp(password, es->password, b) != 0)
+			return "wrong password";
+		return NULL;
+	}
+	return es->cfg.open ? NULL : "a password or a token is required";
+}
+
+static void handle_request(es_conn *c, const uint8_t *p, size_t len)
+{
+	yg_enroll_server *es = c->es;
+	json_tokener *tok = json_tokener_new_ex(8);
+	json_object *req = tok ? json_tokener_parse_ex(tok, (const char *)p, (int)len) : NULL;
+	bool ok = req && json_tokener_get_error(tok) == json_tokener_success &&
+	          json_object_is_type(req, json_type_object);
+	json_tokener_free(tok);
+	if (!ok) {
+		json_object_put(req);
+		refuse(c, NULL, "the request is not a JSON object");
+		return;
+	}
+	const char *name = jstr(req, "name"), *csr = jstr(req, "csr");
+	const char *why = NULL;
+	char id[YG_AGENT_ID_MAX] = "";
+	char *cert = NULL, serial[YG_CA_SERIAL_MAX];
+	if (!yg_registry_valid_name(name))
+		why = "invalid agent name (1-128 of A-Z a-z 0-9 . _ -)";
+	else if (!csr)
+		why = "no CSR";
+	else
+		why = check_secret(es, jstr(req, "password"), jstr(req, "token"));
+	if (!why) {
+		yg_err e = yg_registry_add(es->cfg.registry, name, c->ip, es->cfg.force, id);
+		if (e == YG_EINVAL)
+			why = "an agent with this name already exists";
+		else if (e)
+			why = "registry error";
+	}
+	if (!why && yg_ca_sign_csr(es->cfg.ca, csr, strlen(csr), id, es->cfg.cert_days, &cert,
+	                           serial) != YG_OK)
+		why = "bad CSR";
+	if (!why && yg_registry_set_serial(es->cfg.registry, id, serial) != YG_OK)
+		why = "registry error";
+	if (why) {
+		if (id[0])
+			yg_registry_remove(es->cfg.registry, id);
+		refuse(c, name, why);
+	} else {
+		LOG(es, YG_TLOG_INFO, "agent '%s' from %s enrolled as %s (certificate %s)", name,
+		    c->ip, id, serial);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "cert", json_object_new_string(cert));
+		json_object_object_add(o, "ca", json_object_new_string(yg_ca_cert_pem(es->cfg.ca)));
+		reply(c, o);
+	}
+	free(cert);
+	json_object_put(req);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	es_conn *c = arg;
+	if (c->done)
+		return;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[YG_FRAME_HDR];
+	if (evbuffer_copyout(in, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+		return;
+	yg_frame f;
+	size_t total;
+	const char *why = NULL;
+	yg_err e = yg_frame_peek(hdr, sizeof(hdr), &f, &total, &why);
+	if (e != YG_OK && e != YG_ENOTFOUND) {
+		refuse(c, NULL, why);
+		return;
+	}
+	if (hdr[4] != YG_FRAME_ENROLL_REQ || total > REQ_MAX + YG_FRAME_HDR) {
+		refuse(c, NULL, "expected one enrolment request of at most 64 KiB");
+		return;
+	}
+	if (evbuffer_get_length(in) < total)
+		return;
+	uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
+	if (p)
+		handle_request(c, p + YG_FRAME_HDR, total - YG_FRAME_HDR);
+}
+
+static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+	(void)lis;
+	(void)salen;
+	yg_enroll_server *es = arg;
+	es_conn *c = calloc(1, sizeof(*c));
+	SSL *ssl = c ? SSL_new(es->ssl) : NULL;
+	struct bufferevent *bev = NULL;
+	if (ssl)
+		bev = bufferevent_openssl_socket_new(es->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		                                     BEV_OPT_CLOSE_ON_FREE |
+		                                             BEV_OPT_DEFER_CALLBACKS);
+	if (!bev) {
+		SSL_free(ssl);
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->es = es;
+	c->bev = bev;
+	snprintf(c->ip, sizeof(c->ip), "?");
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->ip, sizeof(c->ip));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->ip, sizeof(c->ip));
+	c->next = es->conns;
+	if (c->next)
+		c->next->prev = c;
+	es->conns = c;
+	bufferevent_setwatermark(bev, EV_READ, 0, REQ_MAX + 64);
+	struct timeval tv = {10, 0};
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_setcb(bev, read_cb, NULL, event_cb, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(((yg_enroll_server *)arg)->base);
+}
+
+static void *thread_main(void *arg)
+{
+	event_base_loop(((yg_enroll_server *)arg)->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+/* Reads the first line of the password file, without trailing blanks. */
+static char *read_password(const char *path, yg_diag *diag)
+{
+	char *s = yg_tread_file(path, 4096, NULL);
+	if (!s) {
+		yg_diag_add(diag, YG_SEV_ERROR, path, 0, NULL, "cannot read the password file");
+		return NULL;
+	}
+	s[strcspn(s, "\r\n")] = '\0';
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	if (n == 0) {
+		yg_diag_add(diag, YG_SEV_ERROR, path, 1, NULL, "the password file is empty");
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static yg_err listen_on(yg_enroll_server *es, yg_diag *diag)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+	                         .ai_socktype = SOCK_STREAM},
+	                *ai = NULL;
+	char port[8];
+	snprintf(port, sizeof(port), "%u", es->cfg.port);
+	const char *addr = es->cfg.address ? es->cfg.address : "0.0.0.0";
+	if (getaddrinfo(addr, port, &hints, &ai) != 0 || !ai) {
+		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "address", "bad listen address '%s'",
+		            addr);
+		return YG_EINVAL;
+	}
+	es->lis = evconnlistener_new_bind(es->base, accept_cb, es,
+	                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+	                                          LEV_OPT_CLOSE_ON_EXEC,
+	                                  128, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (!es->lis) {
+		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "port", "cannot listen on %s:%s", addr,
+		            port);
+		return YG_EIO;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	getsockname(evconnlistener_get_fd(es->lis), (struct sockaddr *)&ss, &sl);
+	es->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                                          : ((struct sockaddr_in *)&ss)->sin_port);
+	return YG_OK;
+}
+
+yg_err yg_enroll_server_create(const yg_enroll_server_config *cfg, yg_diag *diag,
+                               yg_enroll_server **out)
+{
+	*out = NULL;
+	if (!cfg || !cfg->cert || !cfg->key || !cfg->ca || !cfg->registry)
+		return YG_EINVAL;
+	yg_tls_global_init();
+	yg_enroll_server *es = calloc(1, sizeof(*es));
+	if (!es)
+		return YG_ENOMEM;
+	es->cfg = *cfg;
+	if (es->cfg.cert_days <= 0)
+		es->cfg.cert_days = 3650;
+	yg_err e = YG_OK;
+	if (cfg->password_file && !(es->password = read_password(cfg->password_file, diag)))
+		e = YG_EINVAL;
+	if (!e && !(es->ssl = yg_tls_server_ctx(cfg->cert, cfg->key, NULL, diag)))
+		e = YG_EINVAL;
+	if (!e && !(es->base = event_base_new()))
+		e = YG_ENOMEM;
+	if (!e && !(es->stop = event_new(es->base, -1, 0, stop_cb, es)))
+		e = YG_ENOMEM;
+	if (!e)
+		e = listen_on(es, diag);
+	if (!e && pthread_create(&es->thread, NULL, thread_main, es) != 0)
+		e = YG_ENOMEM;
+	if (e) {
+		yg_enroll_server_destroy(es);
+		return e;
+	}
+	es->started = true;
+	*out = es;
+	return YG_OK;
+}
+
+void yg_enroll_server_destroy(yg_enroll_server *es)
+{
+	if (!es)
+		return;
+	if (es->started) {
+		event_active(es->stop, EV_READ, 0);
+		pthread_join(es->thread, NULL);
+	}
+	while (es->conns)
+		conn_free(es->conns);
+	if (es->lis)
+		evconnlistener_free(es->lis);
+	if (es->stop)
+		event_free(es->stop);
+	if (es->base)
+		event_base_free(es->base);
+	SSL_CTX_free(es->ssl);
+	if (es->password) {
+		OPENSSL_cleanse(es->password, strlen(es->password));
+		free(es->password);
+	}
+	free(es);
+}
+
+uint16_t yg_enroll_server_port(const yg_enroll_server *es)
+{
+	return es->port;
+}
