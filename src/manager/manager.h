@@ -17,11 +17,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ar/ar_config.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "engine/engine.h"
 #include "fim/fim.h"
+#include "integrations/config.h"
 #include "logcollector/lc.h"
+#include "tickets/tickets.h"
+#include "waf/waf.h"
 
 /* <remote>: the agents' listener (TLS). */
 typedef struct yg_remote_config {
@@ -48,6 +52,11 @@ typedef struct yg_manager_config {
 	int log_alert_level;      /* <alerts><log_alert_level>, default 1 */
 	yg_remote_config remote;
 	yg_auth_config auth;
+	yg_ar_config *ar;           /* <command>, <active-response>, <global><white_list> */
+	yg_intg_config *intg;       /* <integration> */
+	yg_tickets_config *tickets; /* <tickets> (default routes without one) */
+	yg_waf_config *waf;         /* <waf>: the manager's own WAF, if it has one */
+	bool has_waf;
 } yg_manager_config;
 
 /* Reads the nconf files (absolute or relative to the cwd) with relative

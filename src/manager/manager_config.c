@@ -9,10 +9,6 @@
 /* Blocks Wazuh knows that this manager does not run yet: a warning, not an
  * error, so an unchanged Wazuh ossec.conf still loads. */
 static const char *const later_blocks[] = {
-        "global",
-        "command",
-        "active-response",
-        "integration",
         "cluster",
         "client",
         "client_buffer",
@@ -138,6 +134,8 @@ static yg_err read_file(yg_manager_config *cfg, const char *path, yg_diag *diag,
 				r = manager_config_remote(cfg, b, path, diag);
 			else if (!strcmp(b->name, "auth"))
 				r = manager_config_auth(cfg, b, path, diag);
+			else if (manager_config_respond_block(cfg, b, path, diag, &r))
+				;
 			else if (is_later_block(b->name))
 				yg_diag_add(diag, YG_SEV_WARNING, path, b->line, b->name,
 				            "block not supported by this manager yet; ignored");
@@ -167,7 +165,7 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
 	cfg->rules = yg_ruleset_config_create(home);
 	cfg->fim = yg_fim_config_create();
 	cfg->lc = yg_lc_config_create();
-	if (!cfg->rules || !cfg->fim || !cfg->lc)
+	if (!cfg->rules || !cfg->fim || !cfg->lc || manager_config_respond_init(cfg))
 		return YG_ENOMEM;
 	yg_err rc = YG_OK;
 	bool any_ruleset = false;
@@ -187,6 +185,11 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
 				rc = YG_EPARSE;
 		}
 	}
+	yg_err r = manager_config_respond_check(cfg, diag);
+	if (r == YG_ENOMEM)
+		return r;
+	if (r)
+		rc = YG_EPARSE;
 	if (!any_ruleset) {
 		/* Wazuh's defaults, relative to the home directory */
 		yg_diag_add(diag, YG_SEV_WARNING, nconf ? conf[0] : NULL, 0, "ruleset",
@@ -207,5 +210,6 @@ void yg_manager_config_free(yg_manager_config *cfg)
 	yg_ruleset_config_destroy(cfg->rules);
 	yg_fim_config_destroy(cfg->fim);
 	yg_lc_config_destroy(cfg->lc);
+	manager_config_respond_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -14,4 +14,12 @@ yg_err manager_config_remote(yg_manager_config *cfg, const yg_wxml_node *n, cons
 yg_err manager_config_auth(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                            yg_diag *d);
 
+/* The response blocks (config_respond.c). block() returns false when the
+ * block is not one of them; otherwise *err says how reading it went. */
+yg_err manager_config_respond_init(yg_manager_config *cfg);
+void manager_config_respond_free(yg_manager_config *cfg);
+bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b, const char *file,
+                                  yg_diag *d, yg_err *err);
+yg_err manager_config_respond_check(yg_manager_config *cfg, yg_diag *d);
+
 #endif

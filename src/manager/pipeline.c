@@ -72,6 +72,9 @@ struct yg_pipeline {
 	yg_alerts_log_pos pos; /* where the last committed batch goes */
 	bool unwritten;        /* ... and it is not (all) there yet */
 	uint64_t next_seq;     /* alert id numbers, unique across restarts */
+	uint64_t first_seq;    /* store seq of the committed batch's first alert */
+	yg_pipeline_sink sink;
+	void *sink_ctx;
 	yg_pipeline_stats st;
 };
 
@@ -431,6 +434,7 @@ static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
 {
 	commit_ctx *c = ctxp;
 	yg_pipeline *p = c->p;
+	p->first_seq = first;
 	yg_err err = c->hook ? c->hook(c->ctx, dbp, first, last) : YG_OK;
 	if (err)
 		return err;
@@ -517,13 +521,23 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 	p->st.batches++;
 	p->st.alerts += p->ntexts;
 	p->processed = false;
+	p->unwritten = p->text.len > 0;
+	if (p->unwritten)
+		err = append_batch(p);
+	/* the sink sees the alerts before their strings (in the workers'
+	 * buffers and the arena) are reused by the next batch */
+	if (p->sink && p->ntexts && p->first_seq)
+		p->sink(p->sink_ctx, p->first_seq, p->texts, p->ntexts);
 	p->n = 0;
 	p->ntexts = 0;
 	arena_reset(p);
-	p->unwritten = p->text.len > 0;
-	if (p->unwritten)
-		return append_batch(p);
-	return YG_OK;
+	return err;
+}
+
+void yg_pipeline_set_sink(yg_pipeline *p, yg_pipeline_sink fn, void *ctx)
+{
+	p->sink = fn;
+	p->sink_ctx = ctx;
 }
 
 yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_alert_level)

@@ -76,6 +76,13 @@ size_t yg_pipeline_pending(const yg_pipeline *p);
  * error the processed batch is kept and the next commit retries it. */
 yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx);
 
+/* Receives each committed batch's alerts, in order, after the commit (and
+ * after alerts.json): store sequence numbers first_seq .. first_seq + n - 1.
+ * The texts are valid during the call only. */
+typedef void (*yg_pipeline_sink)(void *ctx, uint64_t first_seq, const yg_alert_text *alerts,
+                                 size_t n);
+void yg_pipeline_set_sink(yg_pipeline *p, yg_pipeline_sink fn, void *ctx);
+
 /* Runs the next batches on new sessions of rs with a new alert level
  * (correlation state starts afresh, as in Wazuh after a reload). Only with
  * an empty batch (after a successful commit): YG_EINVAL otherwise. */

@@ -1,0 +1,81 @@
+/* config_respond.c: the blocks that say what happens after an alert:
+ * <command>, <active-response>, <global><white_list>, <integration>,
+ * <tickets> and <waf>. Each goes to its module's reader; this file only
+ * dispatches and keeps the module configurations in yg_manager_config. */
+#include <string.h>
+
+#include "manager/manager_config_int.h"
+
+yg_err manager_config_respond_init(yg_manager_config *cfg)
+{
+	cfg->ar = yg_ar_config_create();
+	cfg->intg = yg_intg_config_create();
+	cfg->tickets = yg_tickets_config_create();
+	cfg->waf = yg_waf_config_create();
+	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf ? YG_OK : YG_ENOMEM;
+}
+
+void manager_config_respond_free(yg_manager_config *cfg)
+{
+	yg_ar_config_destroy(cfg->ar);
+	yg_intg_config_destroy(cfg->intg);
+	yg_tickets_config_destroy(cfg->tickets);
+	yg_waf_config_destroy(cfg->waf);
+}
+
+/* <global>: the white list is the only part for yagura; Wazuh's other
+ * global options tune its own outputs and are warned. */
+static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
+                          yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		if (strcmp(c->name, "white_list") != 0) {
+			yg_diag_add(d, YG_SEV_WARNING, file, c->line, c->name,
+			            "<global> option not used by yagura; ignored");
+			continue;
+		}
+		yg_err e = yg_ar_config_add_white_list(cfg->ar, c->content ? c->content : "");
+		if (e == YG_ENOMEM)
+			return e;
+		if (e) {
+			yg_diag_add(
+			        d, YG_SEV_ERROR, file, c->line, c->name,
+			        "invalid white_list entry '%s' (an IP address, a CIDR or a host "
+			        "name pattern)",
+			        c->content ? c->content : "");
+			rc = YG_EPARSE;
+		}
+	}
+	return rc;
+}
+
+bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b, const char *file,
+                                  yg_diag *d, yg_err *err)
+{
+	const char *n = b->name;
+	if (!strcmp(n, "command"))
+		*err = yg_ar_config_add_command(cfg->ar, b, file, d);
+	else if (!strcmp(n, "active-response"))
+		*err = yg_ar_config_add_active_response(cfg->ar, b, file, d);
+	else if (!strcmp(n, "global"))
+		*err = read_global(cfg, b, file, d);
+	else if (!strcmp(n, "integration"))
+		*err = yg_intg_config_add_integration(cfg->intg, b, file, d);
+	else if (!strcmp(n, "tickets"))
+		*err = yg_tickets_config_add_tickets(cfg->tickets, b, file, d);
+	else if (!strcmp(n, "waf")) {
+		cfg->has_waf = true;
+		*err = yg_waf_config_read(cfg->waf, b, file, d);
+		if (!*err)
+			*err = yg_waf_config_check(cfg->waf, file, d);
+	} else
+		return false;
+	return true;
+}
+
+yg_err manager_config_respond_check(yg_manager_config *cfg, yg_diag *d)
+{
+	return yg_ar_config_check(cfg->ar, d);
+}
