@@ -24,6 +24,9 @@
 
 #define YG_FRAME_MAX (1024u * 1024u) /* type + payload */
 #define YG_FRAME_HDR 5u              /* length + type */
+/* The largest EVENTS record that fits a frame alone: 1 MiB minus the type,
+ * first_seq, count and the record's own length. */
+#define YG_FRAME_MAX_RECORD (YG_FRAME_MAX - 1u - 8u - 4u - 4u)
 
 typedef enum yg_frame_type {
 	YG_FRAME_HELLO = 1,       /* agent->manager: JSON {"name","version"} */

@@ -330,7 +330,7 @@ yg_err yg_registry_list(yg_registry *reg, bool (*fn)(void *ctx, const yg_agent_i
 	pthread_mutex_lock(&reg->mu);
 	sqlite3_stmt *st = prep(reg->db, "SELECT " AGENT_COLS " FROM yg_agents ORDER BY id", "");
 	yg_err e = st ? YG_OK : YG_EIO;
-	int rc;
+	int rc = SQLITE_DONE;
 	yg_agent_info a;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_info(st, &a);

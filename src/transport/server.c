@@ -388,6 +388,8 @@ yg_err yg_tserver_create(const yg_tserver_config *cfg, yg_diag *diag, yg_tserver
 	if (srv->cfg.rate_burst < 1)
 		srv->cfg.rate_burst = srv->cfg.rate_eps > 1 ? srv->cfg.rate_eps : 1;
 	pthread_mutex_init(&srv->mu, NULL);
+	/* nobody is connected to a server that is only starting */
+	yg_registry_reset_status(srv->cfg.registry);
 	yg_err e = YG_OK;
 	srv->ssl = yg_tls_server_ctx(cfg->cert, cfg->key, cfg->ca_cert, diag);
 	srv->base = srv->ssl ? event_base_new() : NULL;

@@ -93,8 +93,10 @@ typedef struct yg_tserver_config {
  * diag (may be NULL): YG_EINVAL (config, TLS files), YG_EIO (bind). */
 yg_err yg_tserver_create(const yg_tserver_config *cfg, yg_diag *diag, yg_tserver **out);
 /* Stops the thread, closes every connection (agents see a drop and will
- * resend what was not acked). NULL is allowed. Call from outside the
- * callbacks. */
+ * resend what was not acked; on_disconnect is called for each, from the
+ * caller's thread). NULL is allowed. Call from outside the callbacks. Agents
+ * left "active" in the registry by a previous run are set "disconnected" by
+ * create(). */
 void yg_tserver_destroy(yg_tserver *srv);
 /* The bound port (useful with port 0). */
 uint16_t yg_tserver_port(const yg_tserver *srv);
