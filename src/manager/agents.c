@@ -262,6 +262,28 @@ void agents_committed(yg_agents *a)
 	a->ntouched = 0;
 }
 
+typedef struct ids_ctx {
+	char (*out)[16];
+	size_t n, max;
+} ids_ctx;
+
+static bool collect_id(void *ctx, const yg_agent_info *info)
+{
+	ids_ctx *c = ctx;
+	if (c->n == c->max)
+		return false;
+	if (!info->revoked)
+		snprintf(c->out[c->n++], 16, "%s", info->id);
+	return true;
+}
+
+size_t agents_ids(yg_agents *a, char (*out)[16], size_t max)
+{
+	ids_ctx c = {out, 0, max};
+	yg_registry_list(a->reg, collect_id, &c);
+	return c.n;
+}
+
 yg_err agents_send_ar(yg_agents *a, const char *agent_id, uint64_t req_id, const char *json)
 {
 	return yg_tserver_send_ar(a->srv, agent_id, req_id, json);

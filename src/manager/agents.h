@@ -40,6 +40,10 @@ yg_err agents_commit_hook(yg_agents *a, void *db);
 /* After a successful commit: acknowledge to the agents. */
 void agents_committed(yg_agents *a);
 
+/* The ids of the registered agents that are not revoked, at most max;
+ * returns how many. */
+size_t agents_ids(yg_agents *a, char (*out)[16], size_t max);
+
 /* Sends an active-response message to an agent; YG_ENOTFOUND when it is
  * not connected. */
 yg_err agents_send_ar(yg_agents *a, const char *agent_id, uint64_t req_id, const char *json);

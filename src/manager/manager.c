@@ -21,17 +21,20 @@
 
 #include "manager/agents.h"
 #include "manager/manager_int.h"
+#include "manager/respond.h"
 
 #define WORKERS_MAX 8
 #define BATCH_MAX 1024
 #define COMMIT_ERROR_LOG_MS 10000
 
-static volatile sig_atomic_t got_term, got_hup;
+static volatile sig_atomic_t got_term, got_hup, got_usr1;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1; /* the ban ledger was changed by `yagura ctl` */
 	else
 		got_term = 1;
 }
@@ -154,8 +157,15 @@ static void reload(manager *m)
 		yg_ruleset_destroy(m->rs);
 		m->rs = rs;
 	}
+	respond_close(m->respond); /* it reads the old configuration */
+	m->respond = NULL;
+	yg_pipeline_set_sink(m->pipe, NULL, NULL);
 	yg_manager_config_free(&m->cfg);
 	m->cfg = ncfg;
+	bool failed = false;
+	m->respond = respond_open(m, &failed);
+	if (m->respond)
+		yg_pipeline_set_sink(m->pipe, respond_alerts, m->respond);
 	char db[PATH_MAX];
 	yg_diag *d = yg_diag_create();
 	if (!d || !home_path(db, sizeof(db), m->opts->home, "var/db/manager.db") ||
@@ -290,6 +300,12 @@ static bool open_parts(manager *m)
 	if (ok)
 		m->agents = agents_open(m, db, &failed);
 	ok = ok && !failed;
+	if (ok) {
+		m->respond = respond_open(m, &failed);
+		ok = !failed;
+		if (m->respond)
+			yg_pipeline_set_sink(m->pipe, respond_alerts, m->respond);
+	}
 out:
 	print_diag_to_log(m, d);
 	if (!ok)
@@ -312,6 +328,8 @@ static void close_parts(manager *m)
 		sources_close_fim(m);
 	}
 	sources_close_lc(m);
+	respond_close(m->respond);
+	m->respond = NULL;
 	agents_close(m->agents); /* what was not committed is resent by the agents */
 	m->agents = NULL;
 	if (m->pipe) {
@@ -363,6 +381,11 @@ static int next_timeout(manager *m, long long last_lc)
 		if (t >= 0 && t < to)
 			to = t;
 	}
+	if (m->respond) {
+		int t = respond_timeout_ms(m->respond);
+		if (t >= 0 && t < to)
+			to = t;
+	}
 	return to < 0 ? 0 : (int)to;
 }
 
@@ -376,10 +399,13 @@ static void loop(manager *m)
 			got_hup = 0;
 			reload(m);
 		}
-		struct pollfd fds[3];
+		struct pollfd fds[4];
 		nfds_t n = 0;
 		int ffd = m->fim ? yg_fim_fd(m->fim) : -1;
 		int afd = m->agents ? agents_fd(m->agents) : -1;
+		int rfd = m->respond ? respond_fd(m->respond) : -1;
+		if (rfd >= 0)
+			fds[n++] = (struct pollfd){.fd = rfd, .events = POLLIN};
 		int lfd = m->lc ? yg_lc_fd(m->lc) : -1;
 		if (ffd >= 0)
 			fds[n++] = (struct pollfd){.fd = ffd, .events = POLLIN};
@@ -416,6 +442,11 @@ static void loop(manager *m)
 		}
 		if (m->agents)
 			agents_drain(m->agents);
+		if (m->respond) {
+			bool changed = got_usr1;
+			got_usr1 = 0;
+			respond_tick(m->respond, changed);
+		}
 		commit(m);
 	}
 }
@@ -495,12 +526,14 @@ int yg_manager_run(const yg_manager_opts *opts)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!open_parts(&m)) {
 		rc = 1;

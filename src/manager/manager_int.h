@@ -36,6 +36,7 @@ enum {
 	MSG_RECOVERED = 1015,
 	MSG_PIPELINE = 1016,
 	MSG_AGENTS = 1017,
+	MSG_RESPOND = 1018,
 };
 
 typedef struct manager {
@@ -57,6 +58,7 @@ typedef struct manager {
 	bool lc_more;                  /* the collector stopped at a full batch */
 	long long commit_error_logged; /* ms, to log failures once in a while */
 	struct yg_agents *agents;      /* NULL without <remote> */
+	struct yg_respond *respond;    /* tickets, integrations, responses */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)
