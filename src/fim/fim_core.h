@@ -10,7 +10,7 @@
 #define FIM_HASH_MAX_SIZE (1024ull * 1024 * 1024) /* Wazuh's file_max_size */
 #define FIM_TXN_BATCH 1000
 #define FIM_MAX_PENDING 10000 /* events kept for a slow consumer */
-#define FIM_DEFAULT_SETTLE_MS 200
+#define FIM_DEFAULT_SETTLE_MS 100
 #define FIM_MAX_SETTLING 65536 /* paths waiting to settle; past it: rescan */
 #define FIM_SETTLE_BUCKETS 4096
 #define FIM_MAX_WD (1 << 24)

@@ -269,7 +269,10 @@ static bool open_parts(manager *m)
 	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
 		goto out;
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
 	yg_pipeline_config pc = {
+	        .manager_name = host,
 	        .rs = m->rs,
 	        .workers = m->opts->workers ? m->opts->workers : default_workers(),
 	        .batch_max = BATCH_MAX,

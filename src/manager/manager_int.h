@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "common/ybuf.h"
-#include "manager/fim_input.h"
+#include "fim/fim_input.h"
 #include "manager/manager.h"
 #include "manager/pipeline.h"
 #include "outputs/alert_store.h"

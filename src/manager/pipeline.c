@@ -8,6 +8,7 @@
  * to alerts.json. See pipeline.h for the guarantees. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +73,7 @@ struct yg_pipeline {
 	yg_alerts_log_pos pos; /* where the last committed batch goes */
 	bool unwritten;        /* ... and it is not (all) there yet */
 	uint64_t next_seq;     /* alert id numbers, unique across restarts */
+	char manager_name[256];
 	uint64_t first_seq;    /* store seq of the committed batch's first alert */
 	yg_pipeline_sink sink;
 	void *sink_ctx;
@@ -304,6 +306,8 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	if (!p)
 		return YG_ENOMEM;
 	p->cfg = *cfg;
+	if (cfg->manager_name)
+		snprintf(p->manager_name, sizeof(p->manager_name), "%s", cfg->manager_name);
 	p->max = cfg->batch_max ? cfg->batch_max : BATCH_DEFAULT;
 	p->nw = cfg->workers > 1 ? cfg->workers : 1;
 	p->threaded = p->nw > 1;
@@ -389,7 +393,9 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	sl->in.agent_id = arena_str(p, in->agent_id, &ok);
 	sl->in.agent_name = arena_str(p, in->agent_name, &ok);
 	sl->in.agent_ip = arena_str(p, in->agent_ip, &ok);
-	sl->in.manager_name = arena_str(p, in->manager_name, &ok);
+	sl->in.manager_name = in->manager_name ? arena_str(p, in->manager_name, &ok)
+	                      : p->manager_name[0] ? p->manager_name
+	                                           : NULL;
 	sl->in.decoded_as = arena_str(p, in->decoded_as, &ok);
 	sl->in.fields = NULL;
 	if (in->nfields) {
