@@ -78,6 +78,17 @@ typedef enum yg_clock {
 typedef struct yg_session yg_session;
 
 yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock);
+
+/* Per-rule state Wazuh keeps for the whole manager, not per source: how
+ * often each rule fired (firedtimes) and when its `ignore` window began.
+ * Sessions that run side by side on one ruleset share it, as Wazuh's
+ * analysis threads do, so N sessions alert like one (apart from
+ * correlations across sources, which stay per session). */
+typedef struct yg_rule_state yg_rule_state;
+yg_rule_state *yg_rule_state_create(const yg_ruleset *rs);
+void yg_rule_state_destroy(yg_rule_state *st);
+/* A session using st (which must outlive it and belong to rs). */
+yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_rule_state *st);
 void yg_session_destroy(yg_session *s);
 
 typedef struct yg_kv {

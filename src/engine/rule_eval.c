@@ -342,7 +342,6 @@ const yg_rule *yg_rule_check(yg_session *s, const yg_rnode *node)
 	}
 	if (r->opts & YG_RO_NO_ALERT)
 		return NULL;
-	s->firedtimes[r->index]++;
-	s->fired = s->firedtimes[r->index];
+	s->fired = atomic_fetch_add_explicit(&s->firedtimes[r->index], 1, memory_order_relaxed) + 1;
 	return r;
 }

@@ -240,19 +240,62 @@ void yg_session_clear_last_events(yg_session *s)
 
 /* ---- lifecycle ---- */
 
+struct yg_rule_state {
+	size_t n;
+	_Atomic unsigned *firedtimes;
+	_Atomic int64_t *time_ignored;
+};
+
+yg_rule_state *yg_rule_state_create(const yg_ruleset *rs)
+{
+	yg_rule_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->n = rs->nrules + 1;
+	st->firedtimes = calloc(st->n, sizeof(*st->firedtimes));
+	st->time_ignored = calloc(st->n, sizeof(*st->time_ignored));
+	if (!st->firedtimes || !st->time_ignored) {
+		yg_rule_state_destroy(st);
+		return NULL;
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		atomic_init(&st->firedtimes[i], 0);
+		atomic_init(&st->time_ignored[i], 0);
+	}
+	return st;
+}
+
+void yg_rule_state_destroy(yg_rule_state *st)
+{
+	if (!st)
+		return;
+	free((void *)st->firedtimes);
+	free((void *)st->time_ignored);
+	free(st);
+}
+
 yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock)
+{
+	return yg_session_create_shared(rs, clock, NULL);
+}
+
+yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_rule_state *shared)
 {
 	yg_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	if (!shared && !(shared = s->own_state = yg_rule_state_create(rs))) {
+		free(s);
+		return NULL;
+	}
 	s->rs = rs;
 	s->clock = clock;
 	s->max_events = YG_SESSION_MAX_EVENTS;
 	s->scratch = yg_match_scratch_create();
 	s->ev.arena = yg_arena_create(0);
 	s->fts = calloc(1, sizeof(*s->fts));
-	s->firedtimes = calloc(rs->nrules + 1, sizeof(unsigned));
-	s->time_ignored = calloc(rs->nrules + 1, sizeof(time_t));
+	s->firedtimes = shared->firedtimes;
+	s->time_ignored = shared->time_ignored;
 	s->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
 	s->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
 	s->last_events = calloc(YG_MAX_LAST_EVENTS, sizeof(char *));
@@ -285,8 +328,7 @@ void yg_session_destroy(yg_session *s)
 	if (s->last_events)
 		yg_session_clear_last_events(s);
 	free(s->last_events);
-	free(s->firedtimes);
-	free(s->time_ignored);
+	yg_rule_state_destroy(s->own_state);
 	free(s->comment);
 	free(s->explain_trace);
 	fts_free(s->fts);
@@ -533,13 +575,14 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 		if (r->level == 0)
 			break;
 		if (r->ignore_time) {
-			time_t *ti = &s->time_ignored[r->index];
-			if (*ti == 0) {
-				*ti = now;
-			} else if (now - *ti < r->ignore_time) {
+			_Atomic int64_t *ti = &s->time_ignored[r->index];
+			int64_t t0 = atomic_load_explicit(ti, memory_order_relaxed);
+			if (t0 == 0) {
+				atomic_store_explicit(ti, (int64_t)now, memory_order_relaxed);
+			} else if ((int64_t)now - t0 < r->ignore_time) {
 				break;
 			} else {
-				*ti = 0;
+				atomic_store_explicit(ti, 0, memory_order_relaxed);
 			}
 		}
 		store_event(s, r);
@@ -552,7 +595,8 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	if (generated) {
 		s->comment = expand_comment(ev, generated->comment ? generated->comment : "");
 		s->alert = stored && generated->level >= 1 && (generated->opts & YG_RO_LOG);
-		s->fired = s->firedtimes[generated->index];
+		s->fired = atomic_load_explicit(&s->firedtimes[generated->index],
+		                                memory_order_relaxed);
 		out->rule_id = generated->sigid;
 		out->level = generated->level;
 		out->alert = s->alert;

@@ -2,6 +2,8 @@
 #ifndef YAGURA_SESSION_INT_H
 #define YAGURA_SESSION_INT_H
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include "engine/ruleset_int.h"
 
 /* An event kept for correlation (Wazuh's last_events and the per-rule
@@ -41,8 +43,11 @@ struct yg_session {
 	yg_ring *sid_lists;      /* per if_matched_sid target */
 	yg_ring *group_lists;    /* per if_matched_group searcher */
 	size_t max_events;
-	unsigned *firedtimes;    /* per rule index */
-	time_t *time_ignored;    /* per rule index */
+	/* per rule index; the session's own or a yg_rule_state shared with
+	 * sessions side by side (atomic for that reason) */
+	_Atomic unsigned *firedtimes;
+	_Atomic int64_t *time_ignored;
+	yg_rule_state *own_state;
 	yg_fts_set *fts;
 
 	/* result of the last event */

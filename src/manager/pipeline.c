@@ -59,6 +59,7 @@ struct yg_pipeline {
 	worker *w;
 	unsigned nw;
 	bool threaded;
+	yg_rule_state *state; /* shared by the workers' sessions */
 	slot *slots;
 	size_t n, max;
 	chunk *arena, *cur;
@@ -207,13 +208,18 @@ static void run_batch(yg_pipeline *p)
 static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
 {
 	yg_session **s = calloc(p->nw, sizeof(*s));
-	if (!s)
+	yg_rule_state *st = yg_rule_state_create(rs);
+	if (!s || !st) {
+		free(s);
+		yg_rule_state_destroy(st);
 		return YG_ENOMEM;
+	}
 	for (unsigned i = 0; i < p->nw; i++) {
-		if (!(s[i] = yg_session_create(rs, YG_CLOCK_WALL))) {
+		if (!(s[i] = yg_session_create_shared(rs, YG_CLOCK_WALL, st))) {
 			while (i--)
 				yg_session_destroy(s[i]);
 			free(s);
+			yg_rule_state_destroy(st);
 			return YG_ENOMEM;
 		}
 	}
@@ -221,6 +227,8 @@ static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
 		yg_session_destroy(p->w[i].sess);
 		p->w[i].sess = s[i];
 	}
+	yg_rule_state_destroy(p->state);
+	p->state = st;
 	free(s);
 	return YG_OK;
 }
@@ -365,6 +373,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 		yg_buf_free(&p->w[i].out);
 		yg_buf_free(&p->w[i].one);
 	}
+	yg_rule_state_destroy(p->state);
 	for (chunk *c = p->arena, *n; c; c = n) {
 		n = c->next;
 		free(c);
