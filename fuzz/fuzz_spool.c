@@ -1,7 +1,8 @@
 /* fuzz_spool.c: any bytes as the content of a spool segment (the first one,
  * seq 1). Opening must keep exactly the valid leading records, in order;
  * after that the spool must be healthy: an append gets the next seq, and a
- * reopen finds nothing more to repair. */
+ * reopen finds nothing more to repair. Valid state frames in the input are
+ * kept and never handed out as records. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -79,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk w = {.next = 1};
 	size_t n;
 	if (yg_spool_peek(sp, 0, 0, 0, check, &w, &n) != YG_OK || n != st.last_seq ||
-	    w.bytes != st.bytes || st.bytes + st.truncated_bytes != size ||
+	    w.bytes + st.state_bytes != st.bytes || st.bytes + st.truncated_bytes != size ||
 	    (st.truncations > 0) != (yg_diag_warnings(diag) > 0))
 		abort();
 	uint64_t seq;

@@ -63,6 +63,13 @@ packages=(
 	# /usr/bin/yara) in tests/unit/ar
 	jq
 	yara
+	# the REST API and web UI (src/api)
+	libmicrohttpd-dev
+	# the web UI's browser test (tests/unit/api/test_api_ui.py): headless
+	# chromium driven by playwright-core, which the test installs with npm into
+	# <build dir>/api-ui-node/ on first use (never into the source tree)
+	chromium
+	npm
 )
 
 # Hyperscan is only built for x86-64.

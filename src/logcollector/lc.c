@@ -31,7 +31,6 @@
 
 extern char **environ;
 
-#define LC_HEAD_BYTES 512u      /* bytes hashed to recognise a file */
 #define LC_BUDGET 5000          /* events per source per pass, for fairness */
 #define LC_FILES_PER_ENTRY 1000 /* Wazuh's default file_limit */
 #define LC_CMD_OUTPUT_MAX (4u << 20)
@@ -1212,5 +1211,41 @@ yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db)
 		return err;
 	err = lc_store_write(sqlite_db, rows, lc->nfiles);
 	free(rows);
+	return err;
+}
+
+yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out)
+{
+	if (!lc || !out)
+		return YG_EINVAL;
+	yg_buf_reset(out);
+	lc_pos *rows;
+	yg_err err = snapshot(lc, &rows);
+	if (err)
+		return err;
+	err = lc_pos_encode(rows, lc->nfiles, out);
+	free(rows);
+	if (err)
+		yg_buf_reset(out);
+	return err;
+}
+
+yg_err yg_lc_positions_import(const char *db_path, const void *blob, size_t len)
+{
+	if (!db_path || (!blob && len))
+		return YG_EINVAL;
+	lc_pos *rows;
+	size_t n;
+	yg_err err = lc_pos_decode(blob, len, &rows, &n);
+	if (err)
+		return err;
+	sqlite3 *db;
+	char why[256];
+	err = lc_store_open(db_path, &db, why, sizeof(why));
+	if (!err) {
+		err = lc_store_commit(db, rows, n);
+		lc_store_close(db);
+	}
+	lc_store_free(rows, n);
 	return err;
 }

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/ybuf.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "engine/wxml.h"
@@ -125,6 +126,30 @@ yg_err yg_lc_commit(yg_lc *lc);
  * commit atomically. The handle must be on the database given to
  * yg_lc_create for a later restart to find them. */
 yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db);
+
+/* The accepted read positions as a self-contained blob: exactly the rows
+ * yg_lc_commit() would write now, in a versioned binary format (see
+ * lc_store.c). For a consumer that keeps the positions with its own data
+ * instead of in SQLite: the agent puts the blob in its spool as a state
+ * frame, in the same fsync as the events it covers, which gives
+ * exactly-once across kill -9 (docs/spool.md). `out` is emptied, then
+ * filled; YG_ELIMIT when out's bound is too small (out is left empty),
+ * YG_ENOMEM. */
+yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out);
+
+/* Replaces every stored position in the database `db_path` (created if
+ * missing) by those of a blob from yg_lc_positions_export, in one SQLite
+ * transaction, so that a yg_lc_create() on that database resumes exactly
+ * where the exporting collector stood. Call it before yg_lc_create (not
+ * while a collector uses the database: it would overwrite the rows at its
+ * next commit). The blob is checked strictly before anything is written:
+ * YG_EPARSE for anything but a well-formed blob of this version (bad magic
+ * or version, counts or lengths out of bounds, a NUL in a path, trailing
+ * bytes...), and the database is then left untouched. A row repeating a
+ * (path, device, inode) replaces the earlier one, as in the table.
+ * YG_EINVAL for NULL arguments, YG_EIO when the database cannot be opened
+ * or written, YG_ENOMEM. */
+yg_err yg_lc_positions_import(const char *db_path, const void *blob, size_t len);
 
 /* While inside `emit`: the index of the <localfile> entry the event comes
  * from (for labels, target...). Outside emit: (size_t)-1. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/ybuf.h"
 #include "common/yerr.h"
 
 typedef struct sqlite3 sqlite3;
@@ -31,5 +32,17 @@ void lc_store_free(lc_pos *arr, size_t n);
 yg_err lc_store_write(sqlite3 *db, const lc_pos *rows, size_t n);
 /* The same in its own transaction. */
 yg_err lc_store_commit(sqlite3 *db, const lc_pos *rows, size_t n);
+
+/* Bytes of a file's head hashed to recognise it (lc_pos.hlen is at most
+ * this). */
+#define LC_HEAD_BYTES 512u
+
+/* Appends the rows to `out` as a positions blob (format in lc_store.c).
+ * YG_ELIMIT when out's bound is too small (out may hold part of it). */
+yg_err lc_pos_encode(const lc_pos *rows, size_t n, yg_buf *out);
+/* Decodes a positions blob, checking every field; the caller frees the
+ * rows with lc_store_free. YG_EPARSE for anything but a well-formed blob,
+ * YG_ENOMEM. */
+yg_err lc_pos_decode(const void *blob, size_t len, lc_pos **out, size_t *n);
 
 #endif

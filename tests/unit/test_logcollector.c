@@ -70,7 +70,6 @@ typedef struct fx {
 	sink s;
 } fx;
 
-
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
@@ -731,6 +730,201 @@ static void test_logger_and_entry(void **state)
 	assert_true(logged >= 1); /* the truncation was reported */
 }
 
+/* ---- positions as a blob (yg_lc_positions_export / _import) ---- */
+
+static void test_positions_export_import(void **state)
+{
+	fx *f = *state;
+	appends(f, "a.log", "");
+	appends(f, "b.log", "");
+	assert_int_equal(config(f,
+	                        "<localfile><log_format>syslog</log_format>"
+	                        "<location>@/*.log</location></localfile>",
+	                        NULL),
+	                 YG_OK);
+	start(f);
+	appends(f, "a.log", "a1\na2\n");
+	appends(f, "b.log", "b1\n");
+	collect(f, 3);
+	assert_int_equal(f->s.n, 3);
+	appends(f, "a.log", "a3-part"); /* no line end yet: not accepted */
+	yg_lc_poll(f->lc, 0);
+	assert_int_equal(f->s.n, 3);
+
+	yg_buf blob;
+	yg_buf_init(&blob, 1u << 20);
+	assert_int_equal(yg_lc_positions_export(f->lc, &blob), YG_OK);
+	assert_true(blob.len > 12);
+	/* a second export of the same positions is the same blob */
+	yg_buf again;
+	yg_buf_init(&again, 1u << 20);
+	assert_int_equal(yg_lc_positions_export(f->lc, &again), YG_OK);
+	assert_int_equal(again.len, blob.len);
+	assert_memory_equal(again.data, blob.data, blob.len);
+	/* a buffer too small for it: YG_ELIMIT, left empty */
+	yg_buf small;
+	yg_buf_init(&small, 20);
+	assert_int_equal(yg_lc_positions_export(f->lc, &small), YG_ELIMIT);
+	assert_int_equal(small.len, 0);
+	yg_buf_free(&small);
+
+	/* lines accepted after the export, then a crash without any commit */
+	appends(f, "a.log", "\na4\n");
+	appends(f, "b.log", "b2\n");
+	collect(f, 6);
+	assert_int_equal(f->s.n, 6);
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	appends(f, "b.log", "b3\n"); /* written while stopped */
+
+	/* the blob into a fresh database: the collector resumes exactly after
+	 * the exported lines (a3 completed, a4, b2, b3), nothing before */
+	snprintf(f->db, sizeof(f->db), "%s/imported.db", f->dir);
+	assert_int_equal(yg_lc_positions_import(f->db, blob.data, blob.len), YG_OK);
+	sink_clear(&f->s);
+	start(f);
+	collect(f, 4);
+	assert_int_equal(f->s.n, 4);
+	size_t na = 0, nb = 0;
+	for (size_t i = 0; i < f->s.n; i++) {
+		const char *l = f->s.lines[i];
+		if (l[0] == 'a') /* per file, in order */
+			assert_string_equal(l, na++ == 0 ? "a3-part" : "a4");
+		else
+			assert_string_equal(l, nb++ == 0 ? "b2" : "b3");
+	}
+	assert_int_equal(na, 2);
+	assert_int_equal(nb, 2);
+	/* the export is what yg_lc_commit writes: commit, export from a
+	 * collector started on that database, compare */
+	assert_int_equal(yg_lc_positions_export(f->lc, &blob), YG_OK);
+	assert_int_equal(yg_lc_commit(f->lc), YG_OK);
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	start(f);
+	assert_int_equal(yg_lc_positions_export(f->lc, &again), YG_OK);
+	assert_int_equal(again.len, blob.len);
+	assert_memory_equal(again.data, blob.data, blob.len);
+	collect(f, 4);
+	assert_int_equal(f->s.n, 4); /* nothing again */
+	/* importing an empty set of positions: every file is new again */
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	const unsigned char none[12] = {'Y', 'G', 'L', 'C', 'P', 'O', 'S', 1, 0, 0, 0, 0};
+	assert_int_equal(yg_lc_positions_import(f->db, none, sizeof(none)), YG_OK);
+	yg_buf_free(&blob);
+	yg_buf_free(&again);
+}
+
+/* Appends one little-endian integer of n bytes. */
+static void put_le(yg_buf *b, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		assert_int_equal(yg_buf_putc(b, (char)(unsigned char)(v >> (8 * i))), YG_OK);
+}
+
+/* A blob of one row with the given fields (v1 layout). */
+static void row_blob(yg_buf *b, uint8_t version, uint32_t count, const char *path, size_t plen,
+                     uint32_t hlen, uint64_t off, uint8_t flags)
+{
+	yg_buf_reset(b);
+	assert_int_equal(yg_buf_append(b, "YGLCPOS", 7), YG_OK);
+	put_le(b, version, 1);
+	put_le(b, count, 4);
+	put_le(b, plen, 2);
+	assert_int_equal(yg_buf_append(b, path, plen), YG_OK);
+	put_le(b, 7, 8);  /* dev */
+	put_le(b, 42, 8); /* ino */
+	put_le(b, hlen, 4);
+	put_le(b, 0x1234, 8); /* hash */
+	put_le(b, off, 8);
+	put_le(b, flags, 1);
+}
+
+static void test_positions_import_garbage(void **state)
+{
+	fx *f = *state;
+	appends(f, "a.log", "1\n2\n");
+	assert_int_equal(config(f, SYSLOG_CONF, NULL), YG_OK);
+	/* a valid blob first: positions after "1" */
+	start(f);
+	collect(f, 0);
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	yg_buf ok, b;
+	yg_buf_init(&ok, 1u << 16);
+	yg_buf_init(&b, 1u << 16);
+	{
+		/* the real file's identity, at offset 2 (after "1\n") */
+		struct stat st;
+		char a[512];
+		path(f, "a.log", a, sizeof(a));
+		assert_int_equal(stat(a, &st), 0);
+		/* hash: FNV-1a of the first 4 bytes "1\n2\n" */
+		uint64_t h = 1469598103934665603ull;
+		for (const char *p = "1\n2\n"; *p; p++) {
+			h ^= (unsigned char)*p;
+			h *= 1099511628211ull;
+		}
+		assert_int_equal(yg_buf_append(&ok, "YGLCPOS\1", 8), YG_OK);
+		put_le(&ok, 1, 4);
+		put_le(&ok, strlen(a), 2);
+		assert_int_equal(yg_buf_append(&ok, a, strlen(a)), YG_OK);
+		put_le(&ok, (uint64_t)st.st_dev, 8);
+		put_le(&ok, (uint64_t)st.st_ino, 8);
+		put_le(&ok, 4, 4);
+		put_le(&ok, h, 8);
+		put_le(&ok, 2, 8);
+		put_le(&ok, 0, 1);
+	}
+	assert_int_equal(yg_lc_positions_import(f->db, ok.data, ok.len), YG_OK);
+
+	/* garbage of every kind is refused and changes nothing */
+	assert_int_equal(yg_lc_positions_import(f->db, NULL, 0), YG_EPARSE);
+	assert_int_equal(yg_lc_positions_import(f->db, "", 0), YG_EPARSE);
+	assert_int_equal(yg_lc_positions_import(NULL, ok.data, ok.len), YG_EINVAL);
+	assert_int_equal(yg_lc_positions_import(f->db, NULL, 5), YG_EINVAL);
+	assert_int_equal(yg_lc_positions_import(f->db, "hello world, not a blob", 23), YG_EPARSE);
+	for (size_t cut = 0; cut < ok.len; cut++) /* every truncation */
+		assert_int_equal(yg_lc_positions_import(f->db, ok.data, cut), YG_EPARSE);
+	yg_buf_reset(&b);
+	assert_int_equal(yg_buf_append(&b, ok.data, ok.len), YG_OK);
+	assert_int_equal(yg_buf_putc(&b, 0), YG_OK); /* a trailing byte */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 2, 1, "/x", 2, 4, 2, 0); /* unknown version */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 2, "/x", 2, 4, 2, 0); /* count says 2 rows, 1 follows */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 0xffffffffu, "/x", 2, 4, 2, 0); /* a huge count */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 0, "/x", 2, 4, 2, 0); /* count 0 but a row follows */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "", 0, 4, 2, 0); /* empty path */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "/a\0b", 4, 4, 2, 0); /* NUL in the path */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "/x", 2, 513, 2, 0); /* head hash over 512 bytes */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "/x", 2, 4, 1ull << 63, 0); /* offset past int64 */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "/x", 2, 4, 2, 2); /* unknown flag */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	char *longp = malloc(4096);
+	memset(longp, 'p', 4096);
+	row_blob(&b, 1, 1, longp, 4096, 4, 2, 0); /* path over 4095 bytes */
+	free(longp);
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_EPARSE);
+	row_blob(&b, 1, 1, "/x", 2, 4, 2, 1); /* and the same shape is fine */
+	assert_int_equal(yg_lc_positions_import(f->db, b.data, b.len), YG_OK);
+	assert_int_equal(yg_lc_positions_import(f->db, ok.data, ok.len), YG_OK);
+
+	/* the database still holds the valid blob's positions */
+	start(f);
+	EXPECT(f, "2");
+	yg_buf_free(&ok);
+	yg_buf_free(&b);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -758,6 +952,8 @@ int main(void)
 	        T(test_many_lines_exact),
 	        T(test_commands),
 	        T(test_logger_and_entry),
+	        T(test_positions_export_import),
+	        T(test_positions_import_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

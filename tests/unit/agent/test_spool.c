@@ -476,6 +476,387 @@ static void test_million(void **state)
 	yg_spool_close(sp);
 }
 
+/* ---- state frames ---- */
+
+static void put_state_str(yg_spool *sp, const char *s)
+{
+	assert_int_equal(yg_spool_put_state(sp, s, strlen(s)), YG_OK);
+}
+
+static void expect_state(yg_spool *sp, const char *want)
+{
+	const void *blob = NULL;
+	size_t len = 99;
+	if (!want) {
+		assert_int_equal(yg_spool_state(sp, &blob, &len), YG_ENOTFOUND);
+		assert_null(blob);
+		assert_int_equal(len, 0);
+		return;
+	}
+	assert_int_equal(yg_spool_state(sp, &blob, &len), YG_OK);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(blob, want, len);
+}
+
+/* Peeks everything after `after` and checks the seqs are after+1.. in
+ * order with the given payloads. */
+static void expect_records(yg_spool *sp, uint64_t after, const char *const *want, size_t n)
+{
+	got_t g = {0};
+	size_t got;
+	assert_int_equal(yg_spool_peek(sp, after, 0, 0, collect, &g, &got), YG_OK);
+	assert_int_equal(got, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(g.seqs[i], after + 1 + i);
+		assert_string_equal(g.recs[i], want[i]);
+	}
+}
+
+#define EXPECT_RECS(sp, after, ...)                                                                \
+	do {                                                                                       \
+		const char *const w_[] = {__VA_ARGS__};                                            \
+		expect_records(sp, after, w_, sizeof(w_) / sizeof(w_[0]));                         \
+	} while (0)
+
+static void test_state_interleaved(void **state)
+{
+	(void)state;
+	yg_spool *sp = open_ok(NULL, NULL);
+	expect_state(sp, NULL);
+	static char big[YG_SPOOL_MAX_STATE + 1];
+	assert_int_equal(yg_spool_put_state(sp, big, sizeof(big)), YG_EINVAL);
+	assert_int_equal(yg_spool_put_state(sp, NULL, 1), YG_EINVAL);
+	put_state_str(sp, "s0"); /* before any record */
+	append_str(sp, "r1", 1);
+	append_str(sp, "r2", 2);
+	put_state_str(sp, "s1");
+	append_str(sp, "r3", 3);
+	put_state_str(sp, "s2");
+	put_state_str(sp, "s2"); /* the same, nothing appended since: no-op */
+	expect_state(sp, "s2");
+	yg_spool_stats st;
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.last_seq, 3);
+	assert_int_equal(st.state_frames, 3);
+	assert_int_equal(st.state_bytes, 3 * 18);
+	assert_int_equal(st.bytes, 6 * 18);
+	assert_int_equal(st.state_seq, 3);
+	assert_int_equal(st.committed_seq, 3);
+	assert_int_equal(st.records_pending, 3);
+	/* peek never returns a state frame, in one go or one by one */
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3");
+	for (uint64_t after = 0; after < 3; after++) {
+		got_t g = {0};
+		size_t n;
+		assert_int_equal(yg_spool_peek(sp, after, 1, 0, collect, &g, &n), YG_OK);
+		assert_int_equal(n, 1);
+		assert_int_equal(g.seqs[0], after + 1);
+	}
+	assert_int_equal(yg_spool_sync(sp), YG_OK);
+	yg_spool_close(sp);
+
+	/* the latest state is found again; seqs go on */
+	yg_diag *d = yg_diag_create();
+	sp = open_ok(NULL, d);
+	assert_int_equal(yg_diag_count(d), 0);
+	expect_state(sp, "s2");
+	append_str(sp, "r4", 4);
+	put_state_str(sp, ""); /* an empty state is a state */
+	expect_state(sp, "");
+	append_str(sp, "r5", 5);
+	EXPECT_RECS(sp, 2, "r3", "r4", "r5");
+	yg_spool_close(sp);
+	sp = open_ok(NULL, d);
+	expect_state(sp, "");
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3", "r4", "r5");
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+}
+
+static void test_state_torn_tail(void **state)
+{
+	(void)state;
+	yg_spool *sp = open_ok(NULL, NULL);
+	append_str(sp, "r1", 1);
+	put_state_str(sp, "first state");
+	append_str(sp, "r2", 2);
+	append_str(sp, "r3", 3);
+	put_state_str(sp, "second state, longer");
+	yg_spool_close(sp);
+	char p[512];
+	seg_path(p, sizeof(p), 1);
+	struct stat stt;
+	assert_int_equal(stat(p, &stt), 0);
+	/* kill -9 in the middle of writing the second state frame */
+	truncate_to(p, stt.st_size - 5);
+	yg_diag *d = yg_diag_create();
+	sp = open_ok(NULL, d);
+	assert_true(diag_has(d, "torn record"));
+	expect_state(sp, "first state"); /* the previous one */
+	yg_spool_stats st;
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.last_seq, 3); /* without state_commits records stay */
+	assert_int_equal(st.state_seq, 1);
+	assert_int_equal(st.truncated_bytes, 16 + 20 - 5);
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3");
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+
+	/* with state_commits, the records after the latest intact state
+	 * frame were never committed (so never handed out): dropped, and
+	 * their seqs reused */
+	rm_dir_files(dir);
+	yg_spool_config cfg = {.state_commits = true};
+	sp = open_ok(&cfg, NULL);
+	append_str(sp, "r1", 1);
+	put_state_str(sp, "first state");
+	append_str(sp, "r2", 2);
+	append_str(sp, "r3", 3);
+	put_state_str(sp, "second state");
+	append_str(sp, "r4", 4);
+	append_str(sp, "r5", 5);
+	put_state_str(sp, "third state, to be torn");
+	yg_spool_close(sp);
+	assert_int_equal(stat(p, &stt), 0);
+	truncate_to(p, stt.st_size - 38); /* one byte of the frame left */
+	d = yg_diag_create();
+	sp = open_ok(&cfg, d);
+	assert_true(diag_has(d, "torn record header"));
+	assert_true(diag_has(d, "2 records after the latest state frame were not committed"));
+	expect_state(sp, "second state");
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.last_seq, 3);
+	assert_int_equal(st.committed_seq, 3);
+	assert_int_equal(st.uncommitted_dropped, 2);
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3");
+	append_str(sp, "r4 again", 4);
+	put_state_str(sp, "fourth state");
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3", "r4 again");
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+	sp = open_ok(&cfg, NULL);
+	expect_state(sp, "fourth state");
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3", "r4 again");
+	yg_spool_close(sp);
+}
+
+/* Does a file of that name exist in the spool directory? */
+static bool has_file(const char *name)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void test_state_survives_ack(void **state)
+{
+	(void)state;
+	/* 16 + 10 bytes a record, 100-byte segments */
+	yg_spool_config cfg = {.segment_bytes = 100};
+	yg_spool *sp = open_ok(&cfg, NULL);
+	char rec[16];
+	for (int i = 1; i <= 2; i++) {
+		snprintf(rec, sizeof(rec), "record-%03d", i);
+		append_str(sp, rec, (uint64_t)i);
+	}
+	put_state_str(sp, "state A"); /* 23 bytes: segment 1 holds 75 */
+	for (int i = 3; i <= 8; i++) {
+		snprintf(rec, sizeof(rec), "record-%03d", i);
+		append_str(sp, rec, (uint64_t)i);
+	}
+	assert_int_equal(count_segments(), 3);
+	assert_false(has_file("state"));
+	/* the ack deletes the segment of the latest state frame: the state
+	 * goes to the state file first */
+	assert_int_equal(yg_spool_ack(sp, 6), YG_OK);
+	assert_int_equal(count_segments(), 1);
+	assert_true(has_file("state"));
+	expect_state(sp, "state A");
+	yg_spool_stats st;
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.state_frames, 0);
+	assert_int_equal(st.state_seq, 2);
+	assert_int_equal(st.bytes, 3 * 26); /* segment 6: records 6..8 */
+	yg_spool_close(sp);
+	sp = open_ok(&cfg, NULL);
+	expect_state(sp, "state A");
+	EXPECT_RECS(sp, 6, "record-007", "record-008");
+	/* a newer state frame wins over the file */
+	put_state_str(sp, "state B");
+	yg_spool_close(sp);
+	sp = open_ok(&cfg, NULL);
+	expect_state(sp, "state B");
+	/* everything acked: no segment, the state is in the file */
+	assert_int_equal(yg_spool_ack(sp, 8), YG_OK);
+	assert_int_equal(count_segments(), 0);
+	expect_state(sp, "state B");
+	yg_spool_close(sp);
+	sp = open_ok(&cfg, NULL);
+	expect_state(sp, "state B");
+	append_str(sp, "record-009", 9);
+	put_state_str(sp, "state C");
+	yg_spool_close(sp);
+
+	/* a damaged state file is ignored when a newer frame exists... */
+	char p[512];
+	snprintf(p, sizeof(p), "%s/state", dir);
+	flip_byte(p, 30);
+	yg_diag *d = yg_diag_create();
+	sp = open_ok(&cfg, d);
+	assert_int_equal(yg_diag_count(d), 0);
+	expect_state(sp, "state C");
+	/* ...and reported when it is the only state */
+	assert_int_equal(yg_spool_ack(sp, 9), YG_OK); /* file now holds C */
+	yg_spool_close(sp);
+	flip_byte(p, 30);
+	sp = open_ok(&cfg, d);
+	assert_true(diag_has(d, "damaged state file"));
+	expect_state(sp, NULL);
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+}
+
+static void test_state_run_bounded(void **state)
+{
+	(void)state;
+	yg_spool *sp = open_ok(NULL, NULL);
+	append_str(sp, "r1", 1);
+	char s[32];
+	yg_spool_stats st;
+	/* a state changing without records (say, filtered lines moved the
+	 * positions) keeps at most two frames after the last record */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(s, sizeof(s), "state-%04d", i);
+		put_state_str(sp, s);
+		yg_spool_stats_get(sp, &st);
+		assert_true(st.state_frames <= 2);
+	}
+	assert_int_equal(st.bytes, 18 + 2 * 26);
+	expect_state(sp, "state-0999");
+	yg_spool_close(sp);
+	sp = open_ok(NULL, NULL);
+	expect_state(sp, "state-0999");
+	/* the same in a segment of state frames only (all records acked) */
+	assert_int_equal(yg_spool_ack(sp, 1), YG_OK);
+	assert_int_equal(count_segments(), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(s, sizeof(s), "only-%04d", i);
+		put_state_str(sp, s);
+	}
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.state_frames, 2);
+	assert_int_equal(st.segments, 1);
+	yg_spool_close(sp);
+	sp = open_ok(NULL, NULL);
+	expect_state(sp, "only-0099");
+	/* records go on in that segment (it is named after the next seq) */
+	append_str(sp, "r2", 2);
+	put_state_str(sp, "after r2");
+	assert_int_equal(count_segments(), 1);
+	yg_spool_close(sp);
+	sp = open_ok(NULL, NULL);
+	expect_state(sp, "after r2");
+	EXPECT_RECS(sp, 1, "r2");
+	yg_spool_close(sp);
+}
+
+static void test_state_bound(void **state)
+{
+	(void)state;
+	const size_t rl = 64 * 1024;
+	yg_spool_config cfg = {.max_bytes = YG_SPOOL_HEADER_BYTES + YG_SPOOL_MAX_RECORD,
+	                       .segment_bytes = 4 * (rl + 16)};
+	yg_spool *sp = open_ok(&cfg, NULL);
+	char *rec = calloc(1, rl);
+	assert_non_null(rec);
+	size_t fit = (size_t)(cfg.max_bytes / (rl + 16)); /* 15 */
+	for (size_t i = 0; i < fit; i++)
+		assert_int_equal(yg_spool_append(sp, rec, rl, NULL), YG_OK);
+	/* fill up to 500 bytes below the bound */
+	size_t last = (size_t)(cfg.max_bytes - fit * (rl + 16)) - 16 - 500;
+	assert_int_equal(yg_spool_append(sp, rec, last, NULL), YG_OK);
+	assert_int_equal(yg_spool_append(sp, rec, 500, NULL), YG_ELIMIT);
+	/* the state covering those records is accepted past the bound... */
+	char *blob = calloc(1, 1000);
+	assert_non_null(blob);
+	assert_int_equal(yg_spool_put_state(sp, blob, 1000), YG_OK);
+	yg_spool_stats st;
+	yg_spool_stats_get(sp, &st);
+	assert_true(st.bytes > cfg.max_bytes);
+	assert_int_equal(st.bytes, cfg.max_bytes - 500 + YG_SPOOL_HEADER_BYTES + 1000);
+	/* ...a state covering nothing new must fit */
+	blob[0] = 1;
+	assert_int_equal(yg_spool_put_state(sp, blob, 1000), YG_ELIMIT);
+	assert_int_equal(yg_spool_append(sp, "x", 1, NULL), YG_ELIMIT);
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.full_refusals, 3);
+	assert_int_equal(st.state_frames, 1);
+	/* an ack freeing a segment makes room again */
+	assert_int_equal(yg_spool_ack(sp, 4), YG_OK);
+	assert_int_equal(yg_spool_put_state(sp, blob, 1000), YG_OK);
+	assert_int_equal(yg_spool_append(sp, rec, rl, NULL), YG_OK);
+	yg_spool_close(sp);
+	free(blob);
+	free(rec);
+}
+
+static void test_state_commits(void **state)
+{
+	(void)state;
+	yg_spool_config cfg = {.state_commits = true, .segment_bytes = 100};
+	yg_spool *sp = open_ok(&cfg, NULL);
+	/* no state ever: every record is committed */
+	append_str(sp, "r1", 1);
+	EXPECT_RECS(sp, 0, "r1");
+	put_state_str(sp, "S1");
+	append_str(sp, "r2", 2);
+	append_str(sp, "r3", 3);
+	/* r2 and r3 wait for the next state */
+	EXPECT_RECS(sp, 0, "r1");
+	yg_spool_stats st;
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.committed_seq, 1);
+	assert_int_equal(st.last_seq, 3);
+	assert_int_equal(yg_spool_ack(sp, 2), YG_EINVAL);
+	put_state_str(sp, "S2");
+	EXPECT_RECS(sp, 0, "r1", "r2", "r3");
+	assert_int_equal(yg_spool_ack(sp, 2), YG_OK);
+	for (int i = 4; i <= 9; i++)
+		append_str(sp, "rX", (uint64_t)i); /* across segments */
+	EXPECT_RECS(sp, 2, "r3");
+	yg_spool_close(sp); /* a clean close commits nothing */
+
+	yg_diag *d = yg_diag_create();
+	sp = open_ok(&cfg, d);
+	assert_true(diag_has(d, "6 records after the latest state frame were not committed"));
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.last_seq, 3);
+	assert_int_equal(st.uncommitted_dropped, 6);
+	assert_int_equal(st.acked_seq, 2);
+	expect_state(sp, "S2");
+	append_str(sp, "r4", 4); /* seq reused: r4..r9 were never handed out */
+	put_state_str(sp, "S3");
+	EXPECT_RECS(sp, 2, "r3", "r4");
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+
+	/* a spool used without state_commits whose records after the state
+	 * were acked: reopened with it, the acked ones are kept */
+	yg_spool_config plain = {.segment_bytes = 100};
+	sp = open_ok(&plain, NULL);
+	append_str(sp, "r5", 5);
+	append_str(sp, "r6", 6);
+	assert_int_equal(yg_spool_ack(sp, 5), YG_OK);
+	yg_spool_close(sp);
+	d = yg_diag_create();
+	sp = open_ok(&cfg, d);
+	yg_spool_stats_get(sp, &st);
+	assert_int_equal(st.last_seq, 5);
+	assert_int_equal(st.uncommitted_dropped, 1);
+	yg_spool_close(sp);
+	yg_diag_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +868,12 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_corrupt_byte, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_full_bound, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_million, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_interleaved, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_torn_tail, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_survives_ack, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_run_bounded, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_bound, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_state_commits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

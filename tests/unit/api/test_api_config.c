@@ -1,0 +1,82 @@
+/* test_api_config.c: the <api> block, with file:line errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api/api.h"
+
+static yg_err parse(const char *xml, yg_api_config *cfg, yg_diag *d)
+{
+	yg_wxml_doc *doc = NULL;
+	assert_int_equal(yg_wxml_parse_buffer(xml, strlen(xml), "ossec.conf", d, &doc), YG_OK);
+	yg_err err = yg_api_config_add_api(cfg, yg_wxml_doc_root(doc, 0), "ossec.conf", d);
+	yg_wxml_doc_destroy(doc);
+	return err;
+}
+
+static void test_defaults_and_values(void **state)
+{
+	(void)state;
+	yg_api_config *cfg = yg_api_config_create();
+	yg_diag *d = yg_diag_create();
+	yg_api_options o;
+	yg_api_config_options(cfg, &o);
+	assert_string_equal(o.listen, "127.0.0.1");
+	assert_int_equal(o.port, 55000);
+	assert_true(o.ui);
+	assert_null(o.tls_cert);
+	assert_int_equal(parse("<api><listen>::1</listen><port>8443</port><ui>no</ui>"
+	                       "<tls><cert>/etc/y/c.pem</cert><key>/etc/y/k.pem</key></tls>"
+	                       "<users_db>/var/y/users.db</users_db><threads>8</threads></api>",
+	                       cfg, d),
+	                 YG_OK);
+	yg_api_config_options(cfg, &o);
+	assert_string_equal(o.listen, "::1");
+	assert_int_equal(o.port, 8443);
+	assert_false(o.ui);
+	assert_string_equal(o.tls_cert, "/etc/y/c.pem");
+	assert_string_equal(o.tls_key, "/etc/y/k.pem");
+	assert_string_equal(o.users_db, "/var/y/users.db");
+	assert_int_equal(o.threads, 8);
+	assert_true(yg_api_config_enabled(cfg));
+	assert_int_equal(yg_diag_count(d), 0);
+	yg_diag_destroy(d);
+	yg_api_config_destroy(cfg);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	yg_api_config *cfg = yg_api_config_create();
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(parse("<api>\n<listen>localhost</listen>\n<port>70000</port>\n"
+	                       "<tls><cert>rel.pem</cert></tls>\n<bogus>1</bogus>\n"
+	                       "<enabled>maybe</enabled></api>",
+	                       cfg, d),
+	                 YG_EPARSE);
+	assert_int_equal(yg_diag_errors(d), 5); /* the bad cert path leaves no half pair */
+	const yg_diag_entry *e = yg_diag_get(d, 0);
+	assert_string_equal(e->file, "ossec.conf");
+	assert_int_equal(e->line, 2);
+	assert_string_equal(e->element, "listen");
+	assert_int_equal(yg_diag_get(d, 1)->line, 3);
+	/* What was valid is kept. */
+	yg_api_options o;
+	yg_api_config_options(cfg, &o);
+	assert_string_equal(o.listen, "127.0.0.1");
+	assert_int_equal(o.port, 55000);
+	yg_diag_destroy(d);
+	yg_api_config_destroy(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_defaults_and_values),
+	        cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
