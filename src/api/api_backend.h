@@ -182,6 +182,8 @@ void yg_api_backend_release(yg_api_backend *be);
 typedef struct yg_alert_store yg_alert_store;
 typedef struct yg_tickets yg_tickets;
 typedef struct yg_waf yg_waf;
+typedef struct yg_waf_ledger yg_waf_ledger;
+typedef struct yg_waf_allow yg_waf_allow;
 typedef struct yg_registry yg_registry;
 typedef struct yg_integrations yg_integrations;
 
@@ -198,6 +200,20 @@ yg_err yg_api_backend_tickets(yg_api_backend *be, yg_tickets *t);
  * time: `lock` (not NULL) is the mutex the manager holds around its own
  * calls on w; the API takes it around each of its calls. */
 yg_err yg_api_backend_waf(yg_api_backend *be, yg_waf *w, pthread_mutex_t *lock);
+
+/* be->bans over a bare ban ledger, for a manager whose agents apply the
+ * bans: an added address is checked (valid, not too broad, not in `allow`,
+ * not refused by `allowed`), recorded as a manual ban, and `changed` is
+ * called so the manager sends it to the agents; a lift likewise. The
+ * ledger is used under `lock`. hooks may be NULL. */
+typedef struct yg_api_ledger_hooks {
+	const yg_waf_allow *allow;                       /* may be NULL */
+	bool (*allowed)(void *ctx, const char *address); /* true: refuse */
+	void (*changed)(void *ctx);                      /* may be NULL */
+	void *ctx;
+} yg_api_ledger_hooks;
+yg_err yg_api_backend_ledger(yg_api_backend *be, yg_waf_ledger *led, pthread_mutex_t *lock,
+                             const yg_api_ledger_hooks *hooks);
 
 /* be->agents from the agents registry (thread-safe itself). */
 yg_err yg_api_backend_registry(yg_api_backend *be, yg_registry *reg);

@@ -8,10 +8,22 @@
 #include "api/api_backend.h"
 #include "waf/waf.h"
 
+/* Either a WAF service (w) or, on a manager that records bans for its
+ * agents, a bare ledger (led) with the checks the service would make. */
 typedef struct waf_be {
 	yg_waf *w;
 	pthread_mutex_t *lock;
+	yg_waf_ledger *led;
+	const yg_waf_allow *allow;
+	bool (*allowed)(void *ctx, const char *address);
+	void (*changed)(void *ctx);
+	void *ctx;
 } waf_be;
+
+static yg_waf_ledger *ledger_of(waf_be *b)
+{
+	return b->w ? yg_waf_get_ledger(b->w) : b->led;
+}
 
 static json_object *ban_json(const yg_waf_ban *b)
 {
@@ -39,7 +51,7 @@ static yg_err w_list(void *ctx, bool all, size_t limit, json_object **out, char 
 	waf_be *b = ctx;
 	yg_waf_ban_list l = {0};
 	pthread_mutex_lock(b->lock);
-	yg_waf_ledger *led = yg_waf_get_ledger(b->w);
+	yg_waf_ledger *led = ledger_of(b);
 	yg_err err =
 	        all ? yg_waf_ledger_list_all(led, limit, &l) : yg_waf_ledger_list_active(led, &l);
 	pthread_mutex_unlock(b->lock);
@@ -117,6 +129,65 @@ static yg_err w_lift(void *ctx, const char *address, const char *actor, char *ms
 	return err;
 }
 
+/* Ledger mode: the address is checked here, recorded, and the owner told
+ * (it sends the ban to the agents that apply it). */
+static yg_err l_add(void *ctx, const yg_api_ban_new *n, json_object **out, char *msg, size_t msgsz)
+{
+	waf_be *b = ctx;
+	yg_waf_addr a;
+	char canon[YG_WAF_ADDR_TEXT_MAX];
+	if (yg_waf_addr_parse(n->address, &a) != YG_OK) {
+		snprintf(msg, msgsz, "not a valid IP address or CIDR, or too broad");
+		return YG_EINVAL;
+	}
+	yg_waf_addr_format(&a, canon);
+	if ((b->allow && yg_waf_allowed(b->allow, &a)) ||
+	    (b->allowed && b->allowed(b->ctx, canon))) {
+		snprintf(msg, msgsz, "the address overlaps the allow-list");
+		return YG_EINVAL;
+	}
+	char reason[YG_WAF_REASON_MAX];
+	snprintf(reason, sizeof(reason), "%s%s(by %s)", n->reason, n->reason[0] ? " " : "",
+	         n->actor);
+	yg_waf_ban_req req = {
+	        .address = canon,
+	        .source = YG_WAF_SOURCE_MANUAL,
+	        .timeout = n->timeout,
+	        .reason = reason,
+	};
+	yg_waf_add_result res;
+	yg_waf_ban ban;
+	pthread_mutex_lock(b->lock);
+	yg_err err = yg_waf_ledger_add(b->led, &req, &res, &ban);
+	pthread_mutex_unlock(b->lock);
+	if (err) {
+		snprintf(msg, msgsz, "the ban cannot be recorded now");
+		return err;
+	}
+	if (b->changed)
+		b->changed(b->ctx);
+	*out = ban_json(&ban);
+	return YG_OK;
+}
+
+static yg_err l_lift(void *ctx, const char *address, const char *actor, char *msg, size_t msgsz)
+{
+	waf_be *b = ctx;
+	yg_waf_addr a;
+	char canon[YG_WAF_ADDR_TEXT_MAX];
+	if (yg_waf_addr_parse(address, &a) != YG_OK) {
+		snprintf(msg, msgsz, "not a valid IP address or CIDR");
+		return YG_EINVAL;
+	}
+	yg_waf_addr_format(&a, canon);
+	pthread_mutex_lock(b->lock);
+	yg_err err = yg_waf_ledger_lift(b->led, canon, actor);
+	pthread_mutex_unlock(b->lock);
+	if (!err && b->changed)
+		b->changed(b->ctx);
+	return err;
+}
+
 static void w_release(void *ctx)
 {
 	free(ctx);
@@ -136,6 +207,32 @@ yg_err yg_api_backend_waf(yg_api_backend *be, yg_waf *w, pthread_mutex_t *lock)
 	        .list = w_list,
 	        .add = w_add,
 	        .lift = w_lift,
+	        .release = w_release,
+	};
+	return YG_OK;
+}
+
+yg_err yg_api_backend_ledger(yg_api_backend *be, yg_waf_ledger *led, pthread_mutex_t *lock,
+                             const yg_api_ledger_hooks *hooks)
+{
+	if (!be || !led || !lock)
+		return YG_EINVAL;
+	waf_be *b = calloc(1, sizeof(*b));
+	if (!b)
+		return YG_ENOMEM;
+	b->led = led;
+	b->lock = lock;
+	if (hooks) {
+		b->allow = hooks->allow;
+		b->allowed = hooks->allowed;
+		b->changed = hooks->changed;
+		b->ctx = hooks->ctx;
+	}
+	be->bans = (yg_api_bans_ops){
+	        .ctx = b,
+	        .list = w_list,
+	        .add = l_add,
+	        .lift = l_lift,
 	        .release = w_release,
 	};
 	return YG_OK;

@@ -406,3 +406,8 @@ void agents_close(yg_agents *a)
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
+
+yg_registry *agents_registry(yg_agents *a)
+{
+	return a ? a->reg : NULL;
+}

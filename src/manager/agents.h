@@ -44,6 +44,9 @@ void agents_committed(yg_agents *a);
  * returns how many. */
 size_t agents_ids(yg_agents *a, char (*out)[16], size_t max);
 
+/* The agent registry (thread-safe), for the API. */
+struct yg_registry *agents_registry(yg_agents *a);
+
 /* Sends an active-response message to an agent; YG_ENOTFOUND when it is
  * not connected. */
 yg_err agents_send_ar(yg_agents *a, const char *agent_id, uint64_t req_id, const char *json);

@@ -1,6 +1,6 @@
 /* config_respond.c: the blocks that say what happens after an alert:
  * <command>, <active-response>, <global><white_list>, <integration>,
- * <tickets> and <waf>. Each goes to its module's reader; this file only
+ * <tickets>, <waf> and <api>. Each goes to its module's reader; this file only
  * dispatches and keeps the module configurations in yg_manager_config. */
 #include <string.h>
 
@@ -12,7 +12,8 @@ yg_err manager_config_respond_init(yg_manager_config *cfg)
 	cfg->intg = yg_intg_config_create();
 	cfg->tickets = yg_tickets_config_create();
 	cfg->waf = yg_waf_config_create();
-	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf ? YG_OK : YG_ENOMEM;
+	cfg->api = yg_api_config_create();
+	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf && cfg->api ? YG_OK : YG_ENOMEM;
 }
 
 void manager_config_respond_free(yg_manager_config *cfg)
@@ -21,6 +22,7 @@ void manager_config_respond_free(yg_manager_config *cfg)
 	yg_intg_config_destroy(cfg->intg);
 	yg_tickets_config_destroy(cfg->tickets);
 	yg_waf_config_destroy(cfg->waf);
+	yg_api_config_destroy(cfg->api);
 }
 
 /* <global>: the white list is the only part for yagura; Wazuh's other
@@ -70,6 +72,9 @@ bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b,
 		*err = yg_waf_config_read(cfg->waf, b, file, d);
 		if (!*err)
 			*err = yg_waf_config_check(cfg->waf, file, d);
+	} else if (!strcmp(n, "api")) {
+		cfg->has_api = true;
+		*err = yg_api_config_add_api(cfg->api, b, file, d);
 	} else
 		return false;
 	return true;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "manager/agents.h"
+#include "manager/api_wire.h"
 #include "manager/manager_int.h"
 #include "manager/respond.h"
 
@@ -157,6 +158,8 @@ static void reload(manager *m)
 		yg_ruleset_destroy(m->rs);
 		m->rs = rs;
 	}
+	api_wire_close(m->api); /* it shows the stores closed below */
+	m->api = NULL;
 	respond_close(m->respond); /* it reads the old configuration */
 	m->respond = NULL;
 	yg_pipeline_set_sink(m->pipe, NULL, NULL);
@@ -166,6 +169,7 @@ static void reload(manager *m)
 	m->respond = respond_open(m, &failed);
 	if (m->respond)
 		yg_pipeline_set_sink(m->pipe, respond_alerts, m->respond);
+	api_wire_open(m, &failed);
 	char db[PATH_MAX];
 	yg_diag *d = yg_diag_create();
 	if (!d || !home_path(db, sizeof(db), m->opts->home, "var/db/manager.db") ||
@@ -309,6 +313,10 @@ static bool open_parts(manager *m)
 		if (m->respond)
 			yg_pipeline_set_sink(m->pipe, respond_alerts, m->respond);
 	}
+	if (ok) {
+		api_wire_open(m, &failed);
+		ok = !failed;
+	}
 out:
 	print_diag_to_log(m, d);
 	if (!ok)
@@ -331,6 +339,8 @@ static void close_parts(manager *m)
 		sources_close_fim(m);
 	}
 	sources_close_lc(m);
+	api_wire_close(m->api); /* it shows the stores closed below */
+	m->api = NULL;
 	respond_close(m->respond);
 	m->respond = NULL;
 	agents_close(m->agents); /* what was not committed is resent by the agents */
@@ -446,7 +456,7 @@ static void loop(manager *m)
 		if (m->agents)
 			agents_drain(m->agents);
 		if (m->respond) {
-			bool changed = got_usr1;
+			bool changed = got_usr1 || api_wire_take_changed(m->api);
 			got_usr1 = 0;
 			respond_tick(m->respond, changed);
 		}

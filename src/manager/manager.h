@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api.h"
 #include "ar/ar_config.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
@@ -57,6 +58,8 @@ typedef struct yg_manager_config {
 	yg_tickets_config *tickets; /* <tickets> (default routes without one) */
 	yg_waf_config *waf;         /* <waf>: the manager's own WAF, if it has one */
 	bool has_waf;
+	yg_api_config *api; /* <api>: the REST API and web UI */
+	bool has_api;       /* served only when an <api> block is present */
 } yg_manager_config;
 
 /* Reads the nconf files (absolute or relative to the cwd) with relative

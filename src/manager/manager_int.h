@@ -37,6 +37,7 @@ enum {
 	MSG_PIPELINE = 1016,
 	MSG_AGENTS = 1017,
 	MSG_RESPOND = 1018,
+	MSG_API = 1019,
 };
 
 typedef struct manager {
@@ -59,6 +60,7 @@ typedef struct manager {
 	long long commit_error_logged; /* ms, to log failures once in a while */
 	struct yg_agents *agents;      /* NULL without <remote> */
 	struct yg_respond *respond;    /* tickets, integrations, responses */
+	struct yg_api_wire *api;       /* NULL without <api> */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)

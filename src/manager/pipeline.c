@@ -75,7 +75,7 @@ struct yg_pipeline {
 	bool unwritten;        /* ... and it is not (all) there yet */
 	uint64_t next_seq;     /* alert id numbers, unique across restarts */
 	char manager_name[256];
-	uint64_t first_seq;    /* store seq of the committed batch's first alert */
+	uint64_t first_seq; /* store seq of the committed batch's first alert */
 	yg_pipeline_sink sink;
 	void *sink_ctx;
 	yg_pipeline_stats st;
@@ -402,7 +402,7 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	sl->in.agent_id = arena_str(p, in->agent_id, &ok);
 	sl->in.agent_name = arena_str(p, in->agent_name, &ok);
 	sl->in.agent_ip = arena_str(p, in->agent_ip, &ok);
-	sl->in.manager_name = in->manager_name ? arena_str(p, in->manager_name, &ok)
+	sl->in.manager_name = in->manager_name     ? arena_str(p, in->manager_name, &ok)
 	                      : p->manager_name[0] ? p->manager_name
 	                                           : NULL;
 	sl->in.decoded_as = arena_str(p, in->decoded_as, &ok);

@@ -346,3 +346,13 @@ int respond_timeout_ms(yg_respond *r)
 		t = 0;
 	return t;
 }
+
+struct yg_tickets *respond_tickets(yg_respond *r)
+{
+	return r ? r->tickets : NULL;
+}
+
+struct yg_integrations *respond_integrations(yg_respond *r)
+{
+	return r ? r->intg : NULL;
+}

@@ -42,4 +42,8 @@ void respond_tick(yg_respond *r, bool ledger_changed);
 int respond_fd(const yg_respond *r);
 int respond_timeout_ms(yg_respond *r);
 
+/* The modules the API shows (NULL when not configured). */
+struct yg_tickets *respond_tickets(yg_respond *r);
+struct yg_integrations *respond_integrations(yg_respond *r);
+
 #endif
