@@ -7,6 +7,10 @@
 int cmd_logtest(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_manager(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_enroll(int argc, char **argv);
+/* `yagura ctl`: the administrator's command line (cmd_ctl*.c). */
+int cmd_ctl(int argc, char **argv);
 
 /* Loads the ruleset named by an ossec.conf-format file (conf may be NULL:
  * Wazuh's default directories) relative to `home`. Prints problems to

@@ -12,6 +12,9 @@ static const struct {
 	{"logtest", cmd_logtest, "test log lines against the ruleset (like wazuh-logtest)"},
 	{"replay", cmd_replay, "run log files through the engine and print alerts"},
 	{"manager", cmd_manager, "run the manager: FIM, log collection, analysis, alerts"},
+	{"agent", cmd_agent, "run an agent: FIM, log collection, active responses -> manager"},
+	{"enroll", cmd_enroll, "enrol this host as an agent of a manager"},
+	{"ctl", cmd_ctl, "administer a manager's home: agents, bans, tickets, alerts, status"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,373 @@
+/* agent.c: the agent's life cycle and event loop.
+ *
+ * One thread waits (ppoll) on the FIM inotify descriptor, the collector's
+ * descriptor, execd's descriptor and the eventfd of the AR request queue,
+ * with the modules' own timeouts; the transport client has its own thread
+ * (agent_send.c). Signals are blocked outside ppoll, so none is lost between
+ * a check and the wait. SIGTERM/SIGINT stop the agent cleanly; SIGHUP reads
+ * the configuration again and restarts the sources and responders on it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent_int.h"
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* Reads the configuration files into cfg; the diagnostics go to stderr
+ * (when `print` or on error) and the log. 0 when there was no error. */
+static int read_config(agent *a, yg_agent_config *cfg, bool print)
+{
+	const yg_agent_opts *o = a->opts;
+	yg_diag *d = yg_diag_create();
+	if (!d)
+		return 1;
+	yg_err err = yg_agent_config_read(cfg, o->conf, o->nconf, d);
+	int rc = (err || yg_diag_errors(d)) ? 1 : 0;
+	if (print || rc)
+		yg_diag_print(d, stderr);
+	if (a->log)
+		alog_diag(a, d);
+	yg_diag_destroy(d);
+	return rc;
+}
+
+/* HOME/etc/agent.id: "<id> <name>\n" as `yagura enroll` writes it. */
+static bool read_identity(agent *a)
+{
+	char p[PATH_MAX], buf[256];
+	if (!agent_path(p, sizeof(p), a->opts->home, "etc/agent.id"))
+		return false;
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *sp = strchr(buf, ' ');
+	if (!sp || sp == buf || (size_t)(sp - buf) >= sizeof(a->id) ||
+	    strlen(sp + 1) >= sizeof(a->name) || !sp[1])
+		return false;
+	for (char *c = buf; c < sp; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	memcpy(a->id, buf, (size_t)(sp - buf));
+	a->id[sp - buf] = '\0';
+	memcpy(a->name, sp + 1, strlen(sp + 1) + 1);
+	return true;
+}
+
+/* The pid file, locked for the agent's life: -2 (and the holder's pid)
+ * when another agent runs on this home, -1 on an error. */
+static int lock_pidfile(const char *home, long *other)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	if (!agent_path(dir, sizeof(dir), home, "var/run") || !agent_mkdirs(dir) ||
+	    !agent_path(path, sizeof(path), home, "var/run/yagura-agent.pid"))
+		return -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+static bool write_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	return ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
+}
+
+static bool daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return true;
+}
+
+/* The spool, bounded by <client_buffer><spool_max_mb>. */
+static bool open_spool(agent *a)
+{
+	char p[PATH_MAX];
+	if (!agent_path(p, sizeof(p), a->opts->home, "queue/spool") || !agent_mkdirs(p))
+		return false;
+	uint64_t max = (uint64_t)a->cfg.spool_max_mb << 20;
+	yg_spool_config sc = {.max_bytes = max,
+	                      .segment_bytes = max / 8 < (8u << 20) ? max / 8 : (8u << 20),
+	                      .fsync = YG_SPOOL_FSYNC_MANUAL,
+	                      .state_commits = true};
+	yg_diag *d = yg_diag_create();
+	yg_err err = yg_spool_open(p, &sc, d, &a->spool);
+	alog_diag(a, d);
+	yg_diag_destroy(d);
+	if (err) {
+		alog(a, "ERROR", AMSG_SPOOL, "cannot open the spool %s: %s", p, yg_strerror(err));
+		return false;
+	}
+	yg_spool_stats st;
+	yg_spool_stats_get(a->spool, &st);
+	if (st.uncommitted_dropped)
+		alog(a, "INFO", AMSG_SPOOL,
+		     "spool: %llu events written after the last saved positions were dropped; "
+		     "they are read again",
+		     (unsigned long long)st.uncommitted_dropped);
+	return true;
+}
+
+/* Sources and responders; the spool and the client stay across reloads. */
+static bool open_parts(agent *a)
+{
+	bool ok = ar_open(a) && yara_open(a) && src_open(a);
+	alog(a, ok ? "INFO" : "ERROR", AMSG_INIT,
+	     "%zu fim directories, %zu localfiles, active response %s, waf %s, yara %s",
+	     yg_fim_config_ndirs(a->cfg.fim), yg_lc_config_count(a->cfg.lc),
+	     a->cfg.ar_disabled ? "off" : "on", a->waf ? "on" : "off", a->yara ? "on" : "off");
+	return ok;
+}
+
+static void close_parts(agent *a)
+{
+	src_close(a);
+	yara_close(a);
+	ar_close(a);
+	ievent_flush(a); /* results of the last runs */
+}
+
+/* SIGHUP: a configuration with errors changes nothing; otherwise the
+ * sources and responders restart on the new one (the manager address is
+ * kept: changing it needs a restart). */
+static void reload(agent *a)
+{
+	alog(a, "INFO", AMSG_RELOAD, "reloading the configuration");
+	yg_agent_config ncfg;
+	if (read_config(a, &ncfg, false)) {
+		alog(a, "ERROR", AMSG_RELOAD,
+		     "reload refused: configuration errors; the running configuration is kept");
+		yg_agent_config_free(&ncfg);
+		return;
+	}
+	close_parts(a);
+	memcpy(ncfg.server, a->cfg.server, sizeof(ncfg.server));
+	ncfg.port = a->cfg.port;
+	yg_agent_config_free(&a->cfg);
+	a->cfg = ncfg;
+	if (!open_parts(a))
+		alog(a, "ERROR", AMSG_RELOAD, "reload: a part could not start (see above)");
+}
+
+static int next_timeout(agent *a, long long last_lc)
+{
+	if (!a->spool_full && (a->lc_more || a->fim_more || a->niev))
+		return 0;
+	long long to = 1000;
+	if (a->lc) {
+		long long t = 1000 - (agent_now_ms() - last_lc);
+		if (t < to)
+			to = t;
+	}
+	int ts[3] = {a->fim ? yg_fim_next_timeout_ms(a->fim) : -1, ar_timeout_ms(a),
+	             yara_timeout_ms(a)};
+	for (int i = 0; i < 3; i++)
+		if (ts[i] >= 0 && ts[i] < to)
+			to = ts[i];
+	return to < 0 ? 0 : (int)to;
+}
+
+static void loop(agent *a)
+{
+	sigset_t empty;
+	sigemptyset(&empty);
+	long long last_lc = 0;
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			reload(a);
+		}
+		struct pollfd fds[4];
+		nfds_t n = 0;
+		int fds_in[4] = {a->ar_efd, a->fim ? yg_fim_fd(a->fim) : -1, ar_fd(a),
+		                 a->lc ? yg_lc_fd(a->lc) : -1};
+		for (int i = 0; i < 4; i++)
+			if (fds_in[i] >= 0)
+				fds[n++] = (struct pollfd){.fd = fds_in[i], .events = POLLIN};
+		int to = next_timeout(a, last_lc);
+		struct timespec ts = {.tv_sec = to / 1000, .tv_nsec = (to % 1000) * 1000000L};
+		int r = ppoll(n ? fds : NULL, n, &ts, &empty);
+		if (r < 0 && errno != EINTR) {
+			alog(a, "ERROR", AMSG_INIT, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (got_term)
+			break;
+		bool lc_woke = false;
+		for (nfds_t i = 0; r > 0 && i < n; i++)
+			if (fds[i].fd == fds_in[3] && (fds[i].revents & POLLIN))
+				lc_woke = true;
+		send_drain_ar(a);
+		ar_tick(a);
+		src_poll(a, lc_woke, &last_lc);
+		yara_tick(a);
+		ievent_flush(a);
+	}
+}
+
+/* Everything after the configuration was read; rc is the exit status. */
+static int run(agent *a)
+{
+	const yg_agent_opts *opts = a->opts;
+	char p[PATH_MAX];
+	if (!agent_path(p, sizeof(p), opts->home, "logs") || !agent_mkdirs(p) ||
+	    !agent_path(p, sizeof(p), opts->home, "logs/yagura-agent.log") ||
+	    !(a->log = fopen(p, "a"))) {
+		fprintf(stderr, "yagura agent: cannot open %s/logs/yagura-agent.log\n", opts->home);
+		return 1;
+	}
+	if (!read_identity(a)) {
+		fprintf(stderr,
+		        "yagura agent: %s/etc/agent.id missing or invalid: enrol first with "
+		        "`yagura enroll`\n",
+		        opts->home);
+		alog(a, "ERROR", AMSG_INIT, "not enrolled (etc/agent.id)");
+		return 1;
+	}
+	if (!agent_path(p, sizeof(p), opts->home, "var/db") || !agent_mkdirs(p))
+		return 1;
+	long other = 0;
+	int pid_fd = lock_pidfile(opts->home, &other);
+	if (pid_fd == -2) {
+		fprintf(stderr, "yagura agent: another agent (pid %ld) runs on %s\n", other,
+		        opts->home);
+		alog(a, "ERROR", AMSG_INIT, "another agent (pid %ld) runs on this home", other);
+		return 1;
+	}
+	if (!opts->foreground && !daemonize()) {
+		alog(a, "ERROR", AMSG_INIT, "could not become a daemon");
+		if (pid_fd >= 0)
+			close(pid_fd);
+		return 1;
+	}
+	bool pid_written = pid_fd >= 0 && write_pid(pid_fd);
+	if (!pid_written)
+		alog(a, "WARNING", AMSG_INIT, "could not write var/run/yagura-agent.pid");
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = 1;
+	if (open_spool(a) && open_parts(a) && send_open(a)) {
+		alog(a, "INFO", AMSG_STARTED, "started (pid %ld, agent %s, home %s)",
+		     (long)getpid(), a->id, opts->home);
+		loop(a);
+		alog(a, "INFO", AMSG_STOPPING, "stopping");
+		rc = 0;
+	}
+	/* the client first: it reads the spool from its thread */
+	send_close(a);
+	close_parts(a);
+	if (a->spool) {
+		yg_spool_stats st;
+		yg_spool_stats_get(a->spool, &st);
+		alog(a, "INFO", AMSG_STOPPING, "spool: %llu events not yet acknowledged",
+		     (unsigned long long)st.records_pending);
+	}
+	yg_spool_close(a->spool);
+	a->spool = NULL;
+	if (pid_written && agent_path(p, sizeof(p), opts->home, "var/run/yagura-agent.pid"))
+		unlink(p);
+	if (pid_fd >= 0)
+		close(pid_fd);
+	alog(a, rc ? "ERROR" : "INFO", AMSG_STOPPED, rc ? "start-up failed" : "stopped");
+	return rc;
+}
+
+int yg_agent_run(const yg_agent_opts *opts)
+{
+	agent a = {.opts = opts, .ar_efd = -1};
+	pthread_mutex_init(&a.ar_mu, NULL);
+	yg_fim_input_init(&a.fim_in);
+	yg_buf_init(&a.rec, YG_SPOOL_MAX_RECORD + 64);
+	yg_buf_init(&a.state, YG_SPOOL_MAX_STATE);
+	yg_buf_init(&a.line, 1u << 20);
+	int rc = read_config(&a, &a.cfg, opts->test_only);
+	if (opts->test_only) {
+		if (rc == 0)
+			fprintf(stderr,
+			        "yagura agent: configuration OK (manager %s:%d, %zu fim "
+			        "directories, "
+			        "%zu localfiles)\n",
+			        a.cfg.server, a.cfg.port, yg_fim_config_ndirs(a.cfg.fim),
+			        yg_lc_config_count(a.cfg.lc));
+	} else if (rc) {
+		fprintf(stderr, "yagura agent: configuration errors; not started\n");
+	} else {
+		a.ar_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		rc = a.ar_efd < 0 ? 1 : run(&a);
+	}
+	for (size_t i = 0; i < a.niev; i++) {
+		free(a.iev[i].location);
+		free(a.iev[i].log);
+	}
+	if (a.ar_efd >= 0)
+		close(a.ar_efd);
+	if (a.log)
+		fclose(a.log);
+	yg_fim_input_free(&a.fim_in);
+	yg_buf_free(&a.rec);
+	yg_buf_free(&a.state);
+	yg_buf_free(&a.line);
+	yg_agent_config_free(&a.cfg);
+	pthread_mutex_destroy(&a.ar_mu);
+	return rc;
+}

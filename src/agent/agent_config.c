@@ -1,0 +1,273 @@
+/* agent_config.c: the agent's ossec.conf: one pass over every <ossec_config>
+ * block of every file, each block handed to its module or read here
+ * (<client>, <client_buffer>, <active-response>). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "engine/wxml.h"
+
+#define WARN(d, f, n, ...) yg_diag_add(d, YG_SEV_WARNING, f, (n)->line, (n)->name, __VA_ARGS__)
+#define ERR(d, f, n, ...) yg_diag_add(d, YG_SEV_ERROR, f, (n)->line, (n)->name, __VA_ARGS__)
+
+/* s (blanks around it allowed) as an int in [lo, hi]. */
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (end == s)
+		return false;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* "yes"/"no" into *out; false for anything else. */
+static bool parse_yes_no(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes"))
+		*out = true;
+	else if (!strcmp(s, "no"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static yg_err int_option(const yg_wxml_node *c, const char *file, yg_diag *d, int lo, int hi,
+                         int *out)
+{
+	if (parse_int(c->content, lo, hi, out))
+		return YG_OK;
+	ERR(d, file, c, "invalid value '%s' (expected %d-%d)", c->content, lo, hi);
+	return YG_EPARSE;
+}
+
+static yg_err yes_no_option(const yg_wxml_node *c, const char *file, yg_diag *d, bool *out)
+{
+	if (parse_yes_no(c->content, out))
+		return YG_OK;
+	ERR(d, file, c, "invalid value '%s' (expected yes or no)", c->content);
+	return YG_EPARSE;
+}
+
+/* A host name or address: letters, digits, '.', '-', '_', ':' only (it is
+ * checked against the manager's certificate and handed to getaddrinfo). */
+static bool valid_host(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= YG_AGENT_HOST_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == '_' || c == ':'))
+			return false;
+	}
+	return true;
+}
+
+/* <client><server>: address and port; the rest of Wazuh's options warned. */
+static yg_err read_server(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	if (cfg->server[0]) {
+		WARN(d, file, n,
+		     "only the first <server> is used (no fail-over between managers yet)");
+		return YG_OK;
+	}
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		if (!strcmp(c->name, "address")) {
+			if (!valid_host(c->content)) {
+				ERR(d, file, c, "invalid manager address '%s'", c->content);
+				rc = YG_EPARSE;
+				continue;
+			}
+			memcpy(cfg->server, c->content, strlen(c->content) + 1);
+		} else if (!strcmp(c->name, "port")) {
+			if (int_option(c, file, d, 1, 65535, &cfg->port))
+				rc = YG_EPARSE;
+		} else if (!strcmp(c->name, "protocol")) {
+			if (strcmp(c->content, "tcp") != 0)
+				WARN(d, file, c, "yagura agents always use TCP (TLS); '%s' ignored",
+				     c->content);
+		} else {
+			WARN(d, file, c, "option not supported by the agent; ignored");
+		}
+	}
+	return rc;
+}
+
+static yg_err read_client(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		yg_err r = YG_OK;
+		if (!strcmp(c->name, "server"))
+			r = read_server(cfg, c, file, d);
+		else if (!strcmp(c->name, "notify_time"))
+			r = int_option(c, file, d, 1, 3600, &cfg->notify_time);
+		else if (!strcmp(c->name, "enrollment"))
+			WARN(d, file, c, "enrolment is done once with `yagura enroll`; ignored");
+		else
+			WARN(d, file, c, "option not supported by the agent; ignored");
+		if (r)
+			rc = r;
+	}
+	return rc;
+}
+
+/* <client_buffer>: Wazuh's options are checked and accepted (the disk spool
+ * replaces the memory buffer); <spool_max_mb> bounds the spool. */
+static yg_err read_client_buffer(yg_agent_config *cfg, const yg_wxml_node *n, const char *file,
+                                 yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		yg_err r = YG_OK;
+		if (!strcmp(c->name, "disabled"))
+			r = yes_no_option(c, file, d, &cfg->buffer_disabled);
+		else if (!strcmp(c->name, "queue_size"))
+			r = int_option(c, file, d, 1, 100000, &cfg->queue_size);
+		else if (!strcmp(c->name, "events_per_second"))
+			r = int_option(c, file, d, 0, 1000, &cfg->events_per_second);
+		else if (!strcmp(c->name, "spool_max_mb"))
+			r = int_option(c, file, d, 4, 1 << 20, &cfg->spool_max_mb);
+		else
+			WARN(d, file, c, "unknown option in <client_buffer>; ignored");
+		if (r)
+			rc = r;
+	}
+	return rc;
+}
+
+/* <active-response> on an agent: only <disabled> means something here; the
+ * manager decides what runs and computes repeated-offender timeouts. */
+static yg_err read_ar(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		if (!strcmp(c->name, "disabled")) {
+			if (yes_no_option(c, file, d, &cfg->ar_disabled))
+				rc = YG_EPARSE;
+		} else if (!strcmp(c->name, "repeated_offenders")) {
+			WARN(d, file, c,
+			     "applied by the manager (set it in the manager's configuration)");
+		} else if (!strcmp(c->name, "ca_store") || !strcmp(c->name, "ca_verification")) {
+			WARN(d, file, c, "not needed: requests arrive over the agent's TLS link");
+		} else {
+			WARN(d, file, c, "option not supported by the agent; ignored");
+		}
+	}
+	return rc;
+}
+
+/* One block of <ossec_config>; YG_ENOMEM stops everything. */
+static yg_err read_block(yg_agent_config *cfg, const yg_wxml_node *b, const char *path, yg_diag *d)
+{
+	if (!strcmp(b->name, "client"))
+		return read_client(cfg, b, path, d);
+	if (!strcmp(b->name, "client_buffer"))
+		return read_client_buffer(cfg, b, path, d);
+	if (!strcmp(b->name, "syscheck"))
+		return yg_fim_config_read(cfg->fim, b, path, d);
+	if (!strcmp(b->name, "localfile"))
+		return yg_lc_config_add_localfile(cfg->lc, b, path, d);
+	if (!strcmp(b->name, "active-response"))
+		return read_ar(cfg, b, path, d);
+	if (!strcmp(b->name, "waf")) {
+		if (!cfg->waf && !(cfg->waf = yg_waf_config_create()))
+			return YG_ENOMEM;
+		cfg->has_waf = true;
+		return yg_waf_config_read(cfg->waf, b, path, d);
+	}
+	if (!strcmp(b->name, "yara")) {
+		if (!cfg->yara && !(cfg->yara = yg_yarascan_config_create()))
+			return YG_ENOMEM;
+		cfg->has_yara = true;
+		return yg_yarascan_config_add_yara(cfg->yara, b, path, d);
+	}
+	if (!strcmp(b->name, "labels"))
+		WARN(d, path, b, "agent labels are not implemented yet; ignored");
+	else
+		WARN(d, path, b, "block not supported by the agent; ignored");
+	return YG_OK;
+}
+
+static yg_err read_file(yg_agent_config *cfg, const char *path, yg_diag *d)
+{
+	yg_wxml_doc *doc = NULL;
+	/* Wazuh reads ossec.conf without <var> substitution */
+	yg_err rc = yg_wxml_parse_file_ex(path, YG_WXML_NO_VARS, d, &doc);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < yg_wxml_doc_nroots(doc); i++) {
+		const yg_wxml_node *root = yg_wxml_doc_root(doc, i);
+		if (strcmp(root->name, "ossec_config") != 0) {
+			WARN(d, path, root, "top-level element outside <ossec_config>; ignored");
+			continue;
+		}
+		for (size_t j = 0; j < root->nchildren; j++) {
+			yg_err r = read_block(cfg, root->children[j], path, d);
+			if (r == YG_ENOMEM) {
+				yg_wxml_doc_destroy(doc);
+				return r;
+			}
+			if (r)
+				rc = YG_EPARSE;
+		}
+	}
+	yg_wxml_doc_destroy(doc);
+	return rc;
+}
+
+yg_err yg_agent_config_read(yg_agent_config *cfg, const char *const *conf, size_t nconf,
+                            yg_diag *diag)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = 1514;
+	cfg->notify_time = 10;
+	cfg->queue_size = 5000;
+	cfg->events_per_second = 500;
+	cfg->spool_max_mb = 256;
+	cfg->fim = yg_fim_config_create();
+	cfg->lc = yg_lc_config_create();
+	if (!cfg->fim || !cfg->lc)
+		return YG_ENOMEM;
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < nconf; i++) {
+		yg_err r = read_file(cfg, conf[i], diag);
+		if (r == YG_ENOMEM)
+			return r;
+		if (r)
+			rc = YG_EPARSE;
+	}
+	const char *first = nconf ? conf[0] : NULL;
+	if (!cfg->server[0]) {
+		yg_diag_add(diag, YG_SEV_ERROR, first, 0, "client",
+		            "no manager address: <client><server><address> is required");
+		rc = YG_EPARSE;
+	}
+	if (cfg->has_waf && !yg_waf_config_disabled(cfg->waf) &&
+	    yg_waf_config_check(cfg->waf, first, diag))
+		rc = YG_EPARSE;
+	return rc;
+}
+
+void yg_agent_config_free(yg_agent_config *cfg)
+{
+	yg_fim_config_destroy(cfg->fim);
+	yg_lc_config_destroy(cfg->lc);
+	yg_waf_config_destroy(cfg->waf);
+	yg_yarascan_config_destroy(cfg->yara);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,151 @@
+/* agent_util.c: the agent's own log, paths and internal events. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "agent/agent_int.h"
+
+/* Writes one numbered line to HOME/logs/yagura-agent.log (and stderr in
+ * the foreground or before the log is open). Any thread; never fails
+ * visibly (stdio locks the stream per call). */
+void alog(agent *a, const char *level, int id, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm);
+	if (a->log) {
+		fprintf(a->log, "%s yagura-agent: %s: YG-%d %s\n", ts, level, id, msg);
+		fflush(a->log);
+	}
+	if (a->opts->foreground || !a->log)
+		fprintf(stderr, "%s yagura-agent: %s: YG-%d %s\n", ts, level, id, msg);
+}
+
+void alog_diag(agent *a, const yg_diag *d)
+{
+	for (size_t i = 0; d && i < yg_diag_count(d); i++) {
+		const yg_diag_entry *e = yg_diag_get(d, i);
+		alog(a, e->severity == YG_SEV_ERROR ? "ERROR" : "WARNING", AMSG_CONFIG,
+		     "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
+		     e->element ? e->element : "-", e->message);
+	}
+}
+
+bool agent_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+				return false;
+			buf[i] = c;
+		}
+	}
+	return true;
+}
+
+bool agent_path(char *out, size_t n, const char *home, const char *rel)
+{
+	int w = snprintf(out, n, "%s/%s", home, rel);
+	return w > 0 && (size_t)w < n;
+}
+
+long long agent_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- internal events ---- */
+
+void ievent_add(agent *a, const char *location, const char *log)
+{
+	if (a->niev == IEVENTS_MAX) {
+		if (a->iev_lost++ % 100 == 0)
+			alog(a, "WARNING", AMSG_SPOOL,
+			     "internal event queue full (the spool is full); %llu events only in "
+			     "this log: %s",
+			     (unsigned long long)a->iev_lost, log);
+		return;
+	}
+	ievent *e = &a->iev[a->niev];
+	e->location = strdup(location);
+	e->log = strdup(log);
+	if (!e->location || !e->log) {
+		free(e->location);
+		free(e->log);
+		alog(a, "ERROR", AMSG_SPOOL, "out of memory; event only in this log: %s", log);
+		return;
+	}
+	a->niev++;
+}
+
+void ievent_flush(agent *a)
+{
+	size_t done = 0;
+	for (; done < a->niev && a->spool; done++) {
+		yg_input in = {.log = a->iev[done].log,
+		               .location = a->iev[done].location,
+		               .now = time(NULL)};
+		if (src_append(a, &in))
+			break;
+	}
+	if (!done)
+		return;
+	for (size_t i = 0; i < done; i++) {
+		free(a->iev[i].location);
+		free(a->iev[i].log);
+	}
+	memmove(a->iev, a->iev + done, (a->niev - done) * sizeof(a->iev[0]));
+	a->niev -= done;
+	src_commit(a);
+}
+
+/* Appends `"key":"value"` (escaped) when value is not NULL. */
+static yg_err put_field(yg_buf *b, const char *key, const char *value)
+{
+	if (!value)
+		return YG_OK;
+	yg_err e = yg_buf_printf(b, ",\"%s\":", key);
+	return e ? e : yg_buf_json_str(b, value);
+}
+
+void ar_event(agent *a, const char *event, const char *program, const char *command,
+              const char *srcip, const char *message)
+{
+	yg_buf b;
+	yg_buf_init(&b, 16384);
+	/* every piece is checked: a half-written object must not be queued */
+	yg_err e = yg_buf_puts(&b, "{\"yagura\":{\"module\":\"active-response\",\"event\":");
+	e = e ? e : yg_buf_json_str(&b, event);
+	e = e ? e : put_field(&b, "program", program);
+	e = e ? e : put_field(&b, "command", command);
+	e = e ? e : put_field(&b, "agent", a->id);
+	e = e ? e : put_field(&b, "srcip", srcip && *srcip ? srcip : NULL);
+	e = e ? e : put_field(&b, "message", message ? message : "");
+	e = e ? e : yg_buf_puts(&b, "}}");
+	if (!e)
+		ievent_add(a, "yagura-execd", b.data);
+	else
+		alog(a, "ERROR", AMSG_AR, "result event too large; dropped: %s", event);
+	yg_buf_free(&b);
+}

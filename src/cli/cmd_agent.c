@@ -1,0 +1,84 @@
+/* cmd_agent.c: `yagura agent`: option parsing; the daemon itself is
+ * src/agent/. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "cli/cli.h"
+
+#define MAX_CONF 16
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: yagura agent -D HOME [-c ossec.conf]... [-f] [-t]\n"
+	             "  -D HOME  agent home (etc/, var/, queue/spool/, logs/ under it)\n"
+	             "  -c FILE  configuration in ossec.conf format (repeatable;\n"
+	             "           default HOME/etc/ossec.conf)\n"
+	             "  -f       stay in the foreground, messages also on stderr\n"
+	             "  -t       check the configuration, then exit\n"
+	             "Enrol first with `yagura enroll`.\n");
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	const char *conf[MAX_CONF];
+	size_t nconf = 0;
+	const char *home = NULL;
+	bool fg = false, test = false;
+	int c;
+	while ((c = getopt(argc, argv, "c:D:fth")) != -1) {
+		switch (c) {
+		case 'c':
+			if (nconf == MAX_CONF) {
+				fprintf(stderr, "yagura agent: at most %d -c files\n", MAX_CONF);
+				return 2;
+			}
+			conf[nconf++] = optarg;
+			break;
+		case 'D': home = optarg; break;
+		case 'f': fg = true; break;
+		case 't': test = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !home) {
+		usage(stderr);
+		return 2;
+	}
+	char abs_home[PATH_MAX];
+	if (!realpath(home, abs_home)) {
+		fprintf(stderr, "yagura agent: home directory '%s' not found\n", home);
+		return 1;
+	}
+	char defconf[PATH_MAX + 32];
+	char *abs_conf[MAX_CONF] = {0};
+	if (nconf == 0) {
+		snprintf(defconf, sizeof(defconf), "%s/etc/ossec.conf", abs_home);
+		conf[nconf++] = defconf;
+	}
+	for (size_t i = 0; i < nconf; i++) {
+		abs_conf[i] = realpath(conf[i], NULL);
+		if (!abs_conf[i]) {
+			fprintf(stderr, "yagura agent: cannot read configuration file '%s'\n",
+			        conf[i]);
+			for (size_t j = 0; j < i; j++)
+				free(abs_conf[j]);
+			return 1;
+		}
+	}
+	yg_agent_opts o = {
+	        .conf = (const char *const *)abs_conf,
+	        .nconf = nconf,
+	        .home = abs_home,
+	        .foreground = fg,
+	        .test_only = test,
+	};
+	int rc = yg_agent_run(&o);
+	for (size_t i = 0; i < nconf; i++)
+		free(abs_conf[i]);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* cmd_enroll.c: `yagura enroll`: enrols this host with a manager (Wazuh's
+ * agent-auth) and writes the agent's identity under HOME/etc:
+ * agent.key (0600), agent.crt, ca.crt and agent.id ("<id> <name>\n").
+ * The files are written under temporary names and renamed only when the
+ * manager accepted, so a refused attempt leaves a working identity alone. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "transport/enroll.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: yagura enroll -m MANAGER [-p PORT] -A NAME (-P PASSWORD | -T TOKEN)\n"
+	        "       (long forms: --manager, --port, --name, --password, --token, --home)\n"
+	        "                     (--ca FILE | --ca-fingerprint SHA256 | --tofu) -D HOME\n"
+	        "  -m MANAGER   the manager's host name or address (checked against its "
+	        "certificate)\n"
+	        "  -p PORT      enrolment port (default 1515)\n"
+	        "  -A NAME      this agent's name (letters, digits, '.', '-', '_')\n"
+	        "  -P PASSWORD  the manager's enrolment password (default: HOME/etc/authd.pass)\n"
+	        "  -T TOKEN     a one-time token from `yagura ctl token create`\n"
+	        "  --ca FILE    trust the manager whose certificate chains to this CA\n"
+	        "  --ca-fingerprint SHA256   ... to the CA with this fingerprint\n"
+	        "  --tofu       trust the CA the manager presents (trusted networks only)\n"
+	        "  -D HOME      agent home: etc/agent.key, agent.crt, ca.crt, agent.id\n");
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > YG_AGENT_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* The first line of path without trailing blanks into out; false if none. */
+static bool read_first_line(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(out, (int)n, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	size_t len = strlen(out);
+	while (len && (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' ' ||
+	               out[len - 1] == '\t'))
+		out[--len] = '\0';
+	return len > 0;
+}
+
+static void enroll_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	if (level >= YG_TLOG_INFO)
+		fprintf(stderr, "yagura enroll: %s\n", msg);
+}
+
+static bool path_in(char *out, size_t n, const char *home, const char *rel)
+{
+	int w = snprintf(out, n, "%s/etc/%s", home, rel);
+	return w > 0 && (size_t)w < n;
+}
+
+/* Writes "<id> <name>\n" to path (0640). */
+static bool write_id(const char *path, const char *id, const char *name)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%s %s\n", id, name) > 0;
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+	return fclose(f) == 0 && ok;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	const char *manager = NULL, *name = NULL, *password = NULL, *token = NULL;
+	const char *ca = NULL, *fp = NULL, *home = NULL;
+	bool tofu = false;
+	long port = YG_ENROLL_PORT;
+	static const struct option longopts[] = {
+	        {"ca", required_argument, NULL, 'C'},
+	        {"ca-fingerprint", required_argument, NULL, 'F'},
+	        {"tofu", no_argument, NULL, 'U'},
+	        {"manager", required_argument, NULL, 'm'},
+	        {"port", required_argument, NULL, 'p'},
+	        {"name", required_argument, NULL, 'A'},
+	        {"password", required_argument, NULL, 'P'},
+	        {"token", required_argument, NULL, 'T'},
+	        {"home", required_argument, NULL, 'D'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0, 0, 0, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "m:p:A:P:T:D:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': manager = optarg; break;
+		case 'p': {
+			char *end = NULL;
+			port = strtol(optarg, &end, 10);
+			if (!end || *end || port < 1 || port > 65535) {
+				fprintf(stderr, "yagura enroll: -p wants a port number\n");
+				return 2;
+			}
+			break;
+		}
+		case 'A': name = optarg; break;
+		case 'P': password = optarg; break;
+		case 'T': token = optarg; break;
+		case 'D': home = optarg; break;
+		case 'C': ca = optarg; break;
+		case 'F': fp = optarg; break;
+		case 'U': tofu = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !manager || !name || !home) {
+		usage(stderr);
+		return 2;
+	}
+	if ((password && token) || (!!ca + !!fp + tofu) != 1) {
+		fprintf(stderr, "yagura enroll: give one of -P/-T and exactly one of --ca, "
+		                "--ca-fingerprint, --tofu\n");
+		return 2;
+	}
+	if (!valid_name(name)) {
+		fprintf(stderr,
+		        "yagura enroll: invalid agent name '%s' (letters, digits, '.', "
+		        "'-', '_'; at most %d)\n",
+		        name, YG_AGENT_NAME_MAX);
+		return 2;
+	}
+	char abs_home[PATH_MAX], etc[PATH_MAX + 8];
+	if (!realpath(home, abs_home)) {
+		fprintf(stderr, "yagura enroll: home directory '%s' not found\n", home);
+		return 1;
+	}
+	snprintf(etc, sizeof(etc), "%s/etc", abs_home);
+	if (mkdir(etc, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "yagura enroll: cannot create %s: %s\n", etc, strerror(errno));
+		return 1;
+	}
+	char pass[512];
+	if (!password && !token) {
+		char pf[PATH_MAX];
+		if (path_in(pf, sizeof(pf), abs_home, "authd.pass") &&
+		    read_first_line(pf, pass, sizeof(pass)))
+			password = pass;
+	}
+	enum { KEY, CRT, CA, ID, NFILES };
+	static const char *const names[NFILES] = {"agent.key", "agent.crt", "ca.crt", "agent.id"};
+	char tmp[NFILES][PATH_MAX], dst[NFILES][PATH_MAX];
+	for (int i = 0; i < NFILES; i++) {
+		char t[64];
+		snprintf(t, sizeof(t), "%s.new", names[i]);
+		if (!path_in(tmp[i], sizeof(tmp[i]), abs_home, t) ||
+		    !path_in(dst[i], sizeof(dst[i]), abs_home, names[i])) {
+			fprintf(stderr, "yagura enroll: home path too long\n");
+			return 1;
+		}
+	}
+	yg_enroll_request_opts o = {
+	        .host = manager,
+	        .port = (uint16_t)port,
+	        .name = name,
+	        .password = password,
+	        .token = token,
+	        .ca_file = ca,
+	        .ca_fingerprint = fp,
+	        .tofu = tofu,
+	        .key_out = tmp[KEY],
+	        .cert_out = tmp[CRT],
+	        .ca_out = tmp[CA],
+	        .log = enroll_log,
+	};
+	char id[YG_AGENT_ID_MAX] = "";
+	yg_diag *d = yg_diag_create();
+	if (!d)
+		return 1;
+	yg_err err = yg_enroll_request(&o, id, d);
+	yg_diag_print(d, stderr);
+	yg_diag_destroy(d);
+	int rc = 0;
+	if (err) {
+		fprintf(stderr, "yagura enroll: %s\n",
+		        err == YG_EINVAL ? "refused by the manager (or bad options): see above"
+		                         : "could not enrol: the manager is unreachable or could "
+		                           "not be trusted (see above)");
+		rc = 1;
+	} else if (!write_id(tmp[ID], id, name)) {
+		fprintf(stderr, "yagura enroll: cannot write %s\n", tmp[ID]);
+		rc = 1;
+	}
+	for (int i = 0; i < NFILES; i++) {
+		if (rc)
+			unlink(tmp[i]);
+		else if (rename(tmp[i], dst[i]) != 0) {
+			fprintf(stderr, "yagura enroll: cannot write %s: %s\n", dst[i],
+			        strerror(errno));
+			rc = 1;
+		}
+	}
+	if (!rc)
+		printf("%s\n", id);
+	return rc;
+}
