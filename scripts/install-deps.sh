@@ -69,8 +69,14 @@ packages=(
 	# chromium driven by playwright-core, which the test installs with npm into
 	# <build dir>/api-ui-node/ on first use (never into the source tree)
 	chromium
-	npm
 )
+
+# npm comes with Debian's nodejs as a package of its own, but a Node.js from
+# elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm
+# package) already provides the command: then there is nothing to install.
+if ! command -v npm >/dev/null 2>&1; then
+	packages+=(npm)
+fi
 
 # Hyperscan is only built for x86-64.
 if [[ "$(dpkg --print-architecture)" == amd64 ]]; then

@@ -216,6 +216,11 @@ fi
 echo "  running in the background, pid $pid; its messages ($mlog):"
 grep -E 'YG-(1001|1004|1005) ' "$mlog" | sed 's/^/    /'
 
+# A user for the web UI and the API, with a generated password.
+admin_pw=$("$yagura" ctl -D "$demo" --json users add admin --role admin |
+	"$py" -c 'import json,sys; print(json.load(sys.stdin)["password"])') ||
+	die "could not create the web UI's admin user"
+
 # Show it working: one change in the web root, and its alert.
 cat <<EOF
 
@@ -292,6 +297,20 @@ A SQL injection in the collected nginx access log: rule 31103
 
 Every alert so far, one line each:
     $py scripts/show-alerts.py $malerts
+
+The web UI and REST API (alerts, dashboard, tickets, agents, bans):
+    http://127.0.0.1:55000/   user admin, password $admin_pw
+    (API: curl -s -X POST -d '{"user":"admin","password":"..."}' http://127.0.0.1:55000/api/v1/auth)
+
+Tickets, bans, agents, alerts from the command line:
+    $yagura ctl -D $demo status
+    $yagura ctl -D $demo tickets list
+    $yagura ctl -D $demo alerts search --level 5
+
+An agent on this machine (another home): enrol it, then start it:
+    $yagura ctl -D $demo token create
+    $yagura enroll -D AGENT_HOME -m 127.0.0.1 -A web1 -T TOKEN --ca $demo/etc/ca/ca.crt
+    $yagura agent -D AGENT_HOME      (its etc/ossec.conf: <client><server><address>127.0.0.1</address></server></client>, see docs/agent.md)
 
 The manager's messages:    $mlog
 Its configuration:         $demo/etc/ossec.conf
