@@ -968,7 +968,7 @@ void fim_check_path(yg_fim *f, const fim_dir *d, char *pb, bool realtime, bool s
 	if (db_get(f, pb, &tmp))
 		fim_missing(f, pb, realtime);
 	if (d->realtime)
-		fim_rt_watch(f, pb);
+		fim_rt_watch(f, pb, &st);
 	DIR *dir = opendir(pb);
 	if (!dir) {
 		fim_log(f, YG_FIM_LOG_WARNING, 6716, "(6716): Cannot open directory '%s': %s", pb,
@@ -1074,6 +1074,10 @@ void fim_scan_dirs(yg_fim *f, bool only_realtime, bool realtime_mode)
 	meta_set(f, "gen", f->gen);
 	f->st.files_scanned = 0;
 	f->limit_warned = false;
+	/* Every pass walks all realtime trees and retries their watches:
+	 * unwatched_dirs is recounted, not accumulated over scans. */
+	if (f->ifd >= 0)
+		f->st.unwatched_dirs = 0;
 	f->db_files = db_count(f);
 	fim_txn_begin(f);
 	for (size_t i = 0; i < f->cfg->ndirs; i++) {
@@ -1129,6 +1133,7 @@ yg_fim *yg_fim_create(const yg_fim_config *cfg, const char *db_path, yg_fim_emit
 	f->ctx = ctx;
 	f->settle_ms = FIM_DEFAULT_SETTLE_MS;
 	f->ifd = -1;
+	f->watch_limit = cfg->max_realtime_watches;
 	size_t dl = strlen(db_path) + 6;
 	f->diff_dir = malloc(dl);
 	if (!f->diff_dir)
@@ -1224,6 +1229,11 @@ void yg_fim_set_logger(yg_fim *f, yg_fim_log_fn fn, void *ctx)
 void yg_fim_set_settle_ms(yg_fim *f, unsigned ms)
 {
 	f->settle_ms = ms;
+}
+
+void yg_fim_set_watch_limit(yg_fim *f, size_t max)
+{
+	f->watch_limit = max;
 }
 
 void yg_fim_set_sleep_fn(yg_fim *f, void (*fn)(void *ctx, unsigned ms), void *ctx)

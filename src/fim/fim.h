@@ -57,6 +57,8 @@ yg_err yg_fim_config_read(yg_fim_config *cfg, const yg_wxml_node *syscheck, cons
 bool yg_fim_config_disabled(const yg_fim_config *cfg);
 unsigned yg_fim_config_frequency(const yg_fim_config *cfg);
 bool yg_fim_config_scan_on_start(const yg_fim_config *cfg);
+/* <max_realtime_watches> (yagura's own option): 0 when not set. */
+size_t yg_fim_config_max_realtime_watches(const yg_fim_config *cfg);
 size_t yg_fim_config_ndirs(const yg_fim_config *cfg);
 
 /* One configured directory, for `-t` output and tests. */
@@ -137,8 +139,16 @@ void yg_fim_destroy(yg_fim *fim);
 /* Messages go to fn (default: none). */
 void yg_fim_set_logger(yg_fim *fim, yg_fim_log_fn fn, void *ctx);
 /* How long a path must be quiet before a realtime change is examined
- * (default 200 ms), so a file written in chunks gives one event. */
+ * (default 100 ms), so a file written in chunks gives one event. */
 void yg_fim_set_settle_ms(yg_fim *fim, unsigned ms);
+/* A ceiling on the inotify watches this monitor adds (0: only the kernel's
+ * fs.inotify.max_user_watches), to leave watches to other programs. The
+ * default is the configuration's <max_realtime_watches>. Reaching it acts as
+ * the kernel's limit does: warning 6364 once, the directory and further ones
+ * counted in stats.unwatched_dirs and checked by scheduled scans only.
+ * Watches already held are kept when it is lowered; each scan retries the
+ * unwatched directories. */
+void yg_fim_set_watch_limit(yg_fim *fim, size_t max);
 /* Overrides max_files_per_second; for tests the pause can be replaced:
  * `sleep_fn(ctx, ms)` is called instead of sleeping when set. */
 void yg_fim_set_sleep_fn(yg_fim *fim, void (*sleep_fn)(void *ctx, unsigned ms), void *ctx);
@@ -177,7 +187,7 @@ typedef struct yg_fim_stats {
 	uint64_t events;         /* delivered */
 	uint64_t pending;        /* waiting for the consumer */
 	uint64_t watches;        /* inotify watches held */
-	uint64_t unwatched_dirs; /* realtime dirs left to scans (limit hit) */
+	uint64_t unwatched_dirs; /* realtime dirs without a watch (a limit hit), last walk */
 	uint64_t overflows;      /* IN_Q_OVERFLOW seen */
 	uint64_t throttle_waits; /* pauses taken for max_files_per_second */
 	uint64_t limit_skipped;  /* new files not added: file_limit reached */

@@ -67,6 +67,11 @@ bool yg_fim_config_scan_on_start(const yg_fim_config *cfg)
 	return cfg->scan_on_start;
 }
 
+size_t yg_fim_config_max_realtime_watches(const yg_fim_config *cfg)
+{
+	return cfg->max_realtime_watches;
+}
+
 size_t yg_fim_config_ndirs(const yg_fim_config *cfg)
 {
 	return cfg->ndirs;
@@ -626,6 +631,12 @@ yg_err yg_fim_config_read(yg_fim_config *cfg, const yg_wxml_node *sc, const char
 		} else if (strcmp(nm, "max_files_per_second") == 0) {
 			if (read_num(e, file, diag, UINT_MAX, &v))
 				cfg->max_files_per_second = (unsigned)v;
+			else
+				r = YG_EPARSE;
+		} else if (strcmp(nm, "max_realtime_watches") == 0) {
+			/* yagura's own: the kernel's max_user_watches is an int. */
+			if (read_num(e, file, diag, INT_MAX, &v))
+				cfg->max_realtime_watches = (size_t)v;
 			else
 				r = YG_EPARSE;
 		} else if (strcmp(nm, "disabled") == 0) {

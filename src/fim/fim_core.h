@@ -3,6 +3,7 @@
 #define YAGURA_FIM_CORE_H
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "fim/fim_int.h"
@@ -14,6 +15,7 @@
 #define FIM_MAX_SETTLING 65536 /* paths waiting to settle; past it: rescan */
 #define FIM_SETTLE_BUCKETS 4096
 #define FIM_MAX_WD (1 << 24)
+#define FIM_WATCH_BUCKETS 4096 /* inode -> watch index */
 #define FIM_DIFF_MAX_INPUT (16ull * 1024 * 1024)
 #define FIM_DIFF_MAX_OUTPUT (64 * 1024)
 
@@ -42,6 +44,16 @@ typedef struct fim_pend {
 	char *diff;
 	char *tags;
 } fim_pend;
+
+/* One inotify watch, indexed by its descriptor. The inode index exists
+ * because the kernel keys watches by inode: a directory already watched
+ * (perhaps under an older name) costs no new watch, which our own ceiling
+ * must know without asking the kernel for a watch. */
+typedef struct fim_watch {
+	char *path; /* NULL: no watch with this descriptor */
+	uint64_t dev, ino;
+	int next; /* next descriptor + 1 in the same inode bucket; 0 ends */
+} fim_watch;
 
 typedef struct fim_settle {
 	struct fim_settle *next;
@@ -84,9 +96,11 @@ struct yg_fim {
 
 	/* realtime */
 	int ifd;
-	char **wd_path; /* indexed by watch descriptor */
+	fim_watch *wd; /* indexed by watch descriptor */
 	size_t wd_cap;
-	bool enospc_warned;
+	int wd_bucket[FIM_WATCH_BUCKETS]; /* first descriptor + 1; 0: none */
+	size_t watch_limit;               /* 0: only the kernel's */
+	bool watch_limit_warned;
 	bool need_rescan;
 	unsigned settle_ms;
 	fim_settle *settle[FIM_SETTLE_BUCKETS];
@@ -109,7 +123,10 @@ void fim_check_path(yg_fim *f, const fim_dir *d, char *pb, bool realtime, bool s
 void fim_scan_dirs(yg_fim *f, bool only_realtime, bool realtime_mode);
 
 /* fim_rt.c */
-void fim_rt_watch(yg_fim *f, const char *dir);
+/* Adds (or renews) the watch of directory `dir`, lstat'ed as st; past the
+ * kernel's or the monitor's watch limit the directory is counted in
+ * unwatched_dirs (warning 6364 once) and left to scheduled scans. */
+void fim_rt_watch(yg_fim *f, const char *dir, const struct stat *st);
 void fim_rt_stop_all(yg_fim *f);
 
 #endif

@@ -48,6 +48,7 @@ struct yg_fim_config {
 	fim_pattern *nodiff;
 	size_t nnodiff;
 	unsigned max_files_per_second; /* 0 = unlimited */
+	size_t max_realtime_watches;   /* yagura's own; 0 = the kernel's only */
 	bool file_limit_enabled;
 	uint64_t file_limit;
 	bool disk_quota_enabled;

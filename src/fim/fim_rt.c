@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -28,68 +29,159 @@ static uint32_t path_hash(const char *s)
 	return h;
 }
 
-static void count_watches(yg_fim *f)
+static uint32_t inode_bucket(uint64_t dev, uint64_t ino)
 {
-	uint64_t n = 0;
-	for (size_t i = 0; i < f->wd_cap; i++)
-		n += f->wd_path[i] != NULL;
-	f->st.watches = n;
+	uint64_t h = (ino ^ (dev << 32) ^ (dev >> 32)) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 40) % FIM_WATCH_BUCKETS;
 }
 
-void fim_rt_watch(yg_fim *f, const char *dir)
+/* The descriptor of the watch held on inode (dev, ino), or -1. */
+static int watch_find(const yg_fim *f, uint64_t dev, uint64_t ino)
 {
-	if (f->ifd < 0)
-		return;
-	int wd = inotify_add_watch(f->ifd, dir, RT_MASK);
-	if (wd < 0) {
-		if (errno == ENOSPC) {
-			f->st.unwatched_dirs++;
-			if (!f->enospc_warned)
-				fim_log(f, YG_FIM_LOG_WARNING, 6364,
-				        "(6364): Unable to add directory to real time monitoring: "
-				        "'%s' - the inotify watch limit "
-				        "(fs.inotify.max_user_watches) "
-				        "is reached. This and further directories are checked by "
-				        "scheduled scans only (every %u s).",
-				        dir, f->cfg->frequency);
-			else
-				fim_log(f, YG_FIM_LOG_DEBUG, 6364,
-				        "(6364): No inotify watch for '%s' (limit reached)", dir);
-			f->enospc_warned = true;
-		} else {
-			fim_log(f, YG_FIM_LOG_DEBUG, 6719, "(6719): Cannot watch '%s': %s", dir,
-			        strerror(errno));
-		}
-		return;
+	for (int w = f->wd_bucket[inode_bucket(dev, ino)]; w; w = f->wd[w - 1].next) {
+		const fim_watch *x = &f->wd[w - 1];
+		if (x->dev == dev && x->ino == ino)
+			return w - 1;
 	}
-	if (wd >= FIM_MAX_WD) {
-		inotify_rm_watch(f->ifd, wd);
+	return -1;
+}
+
+static void watch_unlink(yg_fim *f, int wd)
+{
+	int *pp = &f->wd_bucket[inode_bucket(f->wd[wd].dev, f->wd[wd].ino)];
+	while (*pp && *pp != wd + 1)
+		pp = &f->wd[*pp - 1].next;
+	if (*pp)
+		*pp = f->wd[wd].next;
+	f->wd[wd].next = 0;
+}
+
+/* Forgets watch wd (already removed from the kernel, or being removed). */
+static void watch_drop(yg_fim *f, int wd)
+{
+	if (wd < 0 || (size_t)wd >= f->wd_cap || !f->wd[wd].path)
 		return;
-	}
+	watch_unlink(f, wd);
+	free(f->wd[wd].path);
+	f->wd[wd].path = NULL;
+	if (f->st.watches)
+		f->st.watches--;
+}
+
+/* Records watch wd on dir (dev, ino); the path is copied. A descriptor
+ * already held takes the new name (a directory renamed while its events were
+ * lost keeps its wd). Returns false on ENOMEM. */
+static bool watch_set(yg_fim *f, int wd, const char *dir, uint64_t dev, uint64_t ino)
+{
 	if ((size_t)wd >= f->wd_cap) {
 		size_t nc = f->wd_cap ? f->wd_cap : 256;
 		while (nc <= (size_t)wd)
 			nc *= 2;
-		char **nv = realloc(f->wd_path, nc * sizeof(*nv));
-		if (!nv) {
-			inotify_rm_watch(f->ifd, wd);
-			return;
-		}
+		fim_watch *nv = realloc(f->wd, nc * sizeof(*nv));
+		if (!nv)
+			return false;
 		memset(nv + f->wd_cap, 0, (nc - f->wd_cap) * sizeof(*nv));
-		f->wd_path = nv;
+		f->wd = nv;
 		f->wd_cap = nc;
 	}
 	char *p = strdup(dir);
-	if (!p) {
-		inotify_rm_watch(f->ifd, wd);
-		free(f->wd_path[wd]);
-		f->wd_path[wd] = NULL;
+	if (!p)
+		return false;
+	fim_watch *x = &f->wd[wd];
+	if (x->path) {
+		watch_unlink(f, wd);
+		free(x->path);
+	} else {
+		f->st.watches++;
+	}
+	x->path = p;
+	x->dev = dev;
+	x->ino = ino;
+	uint32_t b = inode_bucket(dev, ino);
+	x->next = f->wd_bucket[b];
+	f->wd_bucket[b] = wd + 1;
+	return true;
+}
+
+/* Reads the kernel's per-user watch limit for the message; "?" when it
+ * cannot be read. */
+static void kernel_watch_limit(char *out, size_t len)
+{
+	snprintf(out, len, "?");
+	FILE *fp = fopen("/proc/sys/fs/inotify/max_user_watches", "re");
+	if (!fp)
+		return;
+	char line[32];
+	if (fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0])
+			snprintf(out, len, "%s", line);
+	}
+	fclose(fp);
+}
+
+/* dir gets no watch: a limit is reached (ours when `own`, else the
+ * kernel's). Counted, warned about once per monitor, left to scans. */
+static void watch_refused(yg_fim *f, const char *dir, bool own)
+{
+	f->st.unwatched_dirs++;
+	if (f->watch_limit_warned) {
+		fim_log(f, YG_FIM_LOG_DEBUG, 6364,
+		        "(6364): No inotify watch for '%s' (limit reached)", dir);
 		return;
 	}
-	if (!f->wd_path[wd])
-		f->st.watches++;
-	free(f->wd_path[wd]);
-	f->wd_path[wd] = p; /* a moved directory keeps its wd: new name */
+	f->watch_limit_warned = true;
+	char lim[80];
+	if (own) {
+		snprintf(lim, sizeof(lim), "max_realtime_watches = %zu", f->watch_limit);
+	} else {
+		char k[32];
+		kernel_watch_limit(k, sizeof(k));
+		snprintf(lim, sizeof(lim), "fs.inotify.max_user_watches = %s", k);
+	}
+	fim_log(f, YG_FIM_LOG_WARNING, 6364,
+	        "(6364): Unable to add directory to real time monitoring: '%s' - the inotify "
+	        "watch limit (%s) is reached. This and further directories are checked by "
+	        "scheduled scans only (every %u s).",
+	        dir, lim, f->cfg->frequency);
+}
+
+void fim_rt_watch(yg_fim *f, const char *dir, const struct stat *st)
+{
+	if (f->ifd < 0)
+		return;
+	uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
+	/* Our ceiling behaves as the kernel's: a directory that holds a watch
+	 * is renewed (the kernel hands back its wd), a new one is refused. */
+	bool full = f->watch_limit && f->st.watches >= f->watch_limit;
+	if (full && watch_find(f, dev, ino) < 0) {
+		watch_refused(f, dir, true);
+		return;
+	}
+	int wd = inotify_add_watch(f->ifd, dir, RT_MASK);
+	if (wd < 0) {
+		if (errno == ENOSPC)
+			watch_refused(f, dir, false);
+		else
+			fim_log(f, YG_FIM_LOG_DEBUG, 6719, "(6719): Cannot watch '%s': %s", dir,
+			        strerror(errno));
+		return;
+	}
+	bool known = (size_t)wd < f->wd_cap && f->wd[wd].path;
+	if (wd >= FIM_MAX_WD || (full && !known)) {
+		/* Past our bound, or the inode was replaced since lstat and the
+		 * kernel made a new watch past our ceiling: give it back. */
+		inotify_rm_watch(f->ifd, wd);
+		if (known)
+			watch_drop(f, wd);
+		if (full)
+			watch_refused(f, dir, true);
+		return;
+	}
+	if (!watch_set(f, wd, dir, dev, ino)) {
+		inotify_rm_watch(f->ifd, wd);
+		watch_drop(f, wd);
+	}
 }
 
 /* Drops the watches of dir and everything under it. */
@@ -97,17 +189,22 @@ static void unwatch_tree(yg_fim *f, const char *dir)
 {
 	size_t dl = strlen(dir);
 	for (size_t i = 0; i < f->wd_cap; i++) {
-		char *p = f->wd_path[i];
+		const char *p = f->wd[i].path;
 		if (p && strncmp(p, dir, dl) == 0 && (p[dl] == '\0' || p[dl] == '/')) {
 			inotify_rm_watch(f->ifd, (int)i);
-			free(p);
-			f->wd_path[i] = NULL;
+			watch_drop(f, (int)i);
 		}
 	}
-	count_watches(f);
 }
 
-/* Walks the directories of d's tree (no file is read), adding watches. */
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walks the directories of d's tree (no file is read), adding watches in
+ * the scan's order (names sorted, depth first), so which directories keep a
+ * watch when a limit is reached does not depend on readdir's order. */
 static void watch_tree(yg_fim *f, const fim_dir *d, char *pb)
 {
 	struct stat st;
@@ -116,7 +213,7 @@ static void watch_tree(yg_fim *f, const fim_dir *d, char *pb)
 	int depth = fim_depth(d, pb);
 	if (depth >= d->recursion_level || fim_config_ignored(f->cfg, pb, true))
 		return;
-	fim_rt_watch(f, pb);
+	fim_rt_watch(f, pb, &st);
 	DIR *dir = opendir(pb);
 	if (!dir)
 		return;
@@ -140,6 +237,8 @@ static void watch_tree(yg_fim *f, const fim_dir *d, char *pb)
 		n++;
 	}
 	closedir(dir);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
 	size_t len = strlen(pb);
 	for (size_t i = 0; i < n; i++) {
 		size_t nl = strlen(names[i]);
@@ -210,9 +309,10 @@ void fim_rt_stop_all(yg_fim *f)
 		close(f->ifd);
 	f->ifd = -1;
 	for (size_t i = 0; i < f->wd_cap; i++)
-		free(f->wd_path[i]);
-	free(f->wd_path);
-	f->wd_path = NULL;
+		free(f->wd[i].path);
+	free(f->wd);
+	f->wd = NULL;
+	memset(f->wd_bucket, 0, sizeof(f->wd_bucket));
 	f->wd_cap = 0;
 	f->st.watches = 0;
 	settle_clear(f);
@@ -315,19 +415,16 @@ static int rt_read(yg_fim *f)
 				        "overflow. Realtime directories will be rescanned.");
 				continue;
 			}
-			if (ev->wd < 0 || (size_t)ev->wd >= f->wd_cap || !f->wd_path[ev->wd])
+			if (ev->wd < 0 || (size_t)ev->wd >= f->wd_cap || !f->wd[ev->wd].path)
 				continue;
 			if (ev->mask & IN_IGNORED) {
-				free(f->wd_path[ev->wd]);
-				f->wd_path[ev->wd] = NULL;
-				if (f->st.watches)
-					f->st.watches--;
+				watch_drop(f, ev->wd);
 				continue;
 			}
 			if (ev->len == 0 || ev->name[0] == '\0')
 				continue;
 			char full[FIM_PATH_MAX];
-			const char *dir = f->wd_path[ev->wd];
+			const char *dir = f->wd[ev->wd].path;
 			size_t dl = strlen(dir), nl = strnlen(ev->name, ev->len);
 			size_t sep = dir[dl - 1] == '/' ? 0 : 1;
 			if (dl + sep + nl >= sizeof(full))

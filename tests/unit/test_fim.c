@@ -44,7 +44,52 @@ typedef struct env {
 	yg_wxml_doc *doc;
 	yg_fim_config *cfg;
 	yg_fim *fim;
+	/* warnings logged by the monitor */
+	int warn6364, warn6906;
+	char msg6364[2048];
+	/* tally mode, for many files: "added" events of <dir>/fNNNNNN counted
+	 * per N instead of recorded; anything else counts in tally_other */
+	int *tally;
+	int ntally;
+	int tally_other;
 } env;
+
+static void logger(void *ctx, yg_fim_log_level lvl, int id, const char *msg)
+{
+	env *v = ctx;
+	if (lvl != YG_FIM_LOG_WARNING)
+		return;
+	if (id == 6364) {
+		v->warn6364++;
+		snprintf(v->msg6364, sizeof(v->msg6364), "%s", msg);
+	} else if (id == 6906) {
+		v->warn6906++;
+	}
+}
+
+/* Counts e in tally mode; see env. */
+static void tally(env *v, const yg_fim_event *e)
+{
+	size_t dl = strlen(v->dir);
+	const char *p = e->path;
+	if (strcmp(e->event, "added") != 0 || strncmp(p, v->dir, dl) != 0 ||
+	    strncmp(p + dl, "/f", 2) != 0 || strlen(p + dl + 2) != 6) {
+		v->tally_other++;
+		return;
+	}
+	int n = 0;
+	for (const char *q = p + dl + 2; *q; q++) {
+		if (*q < '0' || *q > '9') {
+			v->tally_other++;
+			return;
+		}
+		n = n * 10 + (*q - '0');
+	}
+	if (n < v->ntally)
+		v->tally[n]++;
+	else
+		v->tally_other++;
+}
 
 static int emit(void *ctx, const yg_fim_event *e)
 {
@@ -53,6 +98,10 @@ static int emit(void *ctx, const yg_fim_event *e)
 	if (v->refuse > 0) {
 		v->refuse--;
 		return 1;
+	}
+	if (v->tally) {
+		tally(v, e);
+		return 0;
 	}
 	assert_true(v->n < MAXEV);
 	rec *r = &v->ev[v->n++];
@@ -159,6 +208,7 @@ static void start(env *v)
 	assert_non_null(v->fim);
 	yg_diag_destroy(diag);
 	yg_fim_set_sleep_fn(v->fim, count_sleep, v);
+	yg_fim_set_logger(v->fim, logger, v);
 }
 
 static int setup(void **state)
@@ -180,6 +230,7 @@ static int teardown(void **state)
 	yg_fim_config_destroy(v->cfg);
 	yg_wxml_doc_destroy(v->doc);
 	clear(v);
+	free(v->tally);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", v->base);
 	assert_int_equal(system(cmd), 0);
@@ -518,10 +569,14 @@ static void test_weird_files(void **state)
 
 /* ---- realtime ---- */
 
-static void rt_start(env *v, const char *body)
+/* Configures, takes the baseline and starts realtime with at most
+ * `watch_limit` watches (0: the kernel's limit only). */
+static void rt_start_limit(env *v, const char *body, size_t watch_limit)
 {
 	configure(v, body);
 	start(v);
+	if (watch_limit)
+		yg_fim_set_watch_limit(v->fim, watch_limit);
 	yg_fim_set_settle_ms(v->fim, 200);
 	assert_int_equal(yg_fim_scan(v->fim), YG_OK);
 	assert_int_equal(yg_fim_realtime_start(v->fim), YG_OK);
@@ -529,6 +584,22 @@ static void rt_start(env *v, const char *body)
 	/* frequency far away: only realtime events happen below */
 	assert_int_equal(yg_fim_poll(v->fim, 0), YG_OK);
 	clear(v);
+}
+
+static void rt_start(env *v, const char *body)
+{
+	rt_start_limit(v, body, 0);
+}
+
+/* How many recorded events are for rel (any kind). */
+static int count_for(env *v, const char *rel)
+{
+	char p[1024];
+	int n = 0;
+	path(v, p, sizeof(p), rel);
+	for (int i = 0; i < v->n; i++)
+		n += strcmp(v->ev[i].path, p) == 0;
+	return n;
 }
 
 static void test_rt_basic(void **state)
@@ -605,12 +676,193 @@ static void test_rt_chunked(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A ceiling of 2 watches on a tree of 6 directories (and an ignored one):
+ * the first two in scan order are watched, the rest are left to scheduled
+ * scans, which find what realtime cannot see; nothing is lost. */
+static void test_rt_watch_limit(void **state)
+{
+	env *v = *state;
+	const char *dirs[] = {"0ign", "a", "b", "c", "d", "e"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		mk(v, dirs[i]);
+	rt_start_limit(v,
+	               "<frequency>36000</frequency><scan_on_start>no</scan_on_start>"
+	               "<directories realtime=\"yes\">%D</directories><ignore>%D/0ign</ignore>",
+	               2);
+	yg_fim_stats st;
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 2);        /* %D and %D/a */
+	assert_int_equal(st.unwatched_dirs, 4); /* b..e; 0ign costs nothing */
+	assert_int_equal(v->warn6364, 1);
+	assert_non_null(strstr(v->msg6364, "max_realtime_watches = 2"));
+	char p[1024], quoted[1100];
+	path(v, p, sizeof(p), "b");
+	snprintf(quoted, sizeof(quoted), "'%s'", p);
+	assert_non_null(strstr(v->msg6364, quoted)); /* the first refused */
+
+	/* Watched directories: realtime. */
+	put(v, "top", "1");
+	put(v, "a/x", "1");
+	rec *r = wait_for(v, "top", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "realtime");
+	r = wait_for(v, "a/x", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "realtime");
+	/* Unwatched (and ignored) directories: realtime sees nothing... */
+	put(v, "b/y", "1");
+	put(v, "e/z", "1");
+	put(v, "0ign/q", "1");
+	drain(v, 700);
+	assert_int_equal(v->n, 2);
+	/* ...the next scheduled scan does, once; the rest is not repeated. */
+	assert_int_equal(yg_fim_scan(v->fim), YG_OK);
+	assert_int_equal(v->n, 4);
+	r = find(v, "b/y", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "scheduled");
+	r = find(v, "e/z", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "scheduled");
+	assert_int_equal(count_for(v, "top"), 1);
+	assert_int_equal(count_for(v, "a/x"), 1);
+	assert_int_equal(count_for(v, "0ign/q"), 0);
+	/* The scan retried the watches: same outcome, counted afresh, not
+	 * warned again. */
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 2);
+	assert_int_equal(st.unwatched_dirs, 4);
+	assert_int_equal(v->warn6364, 1);
+	/* A modification in an unwatched directory: scheduled scan too. */
+	put(v, "e/z", "22");
+	drain(v, 500);
+	assert_int_equal(v->n, 4);
+	assert_int_equal(yg_fim_scan(v->fim), YG_OK);
+	assert_int_equal(v->n, 5);
+	assert_non_null(find(v, "e/z", "modified"));
+
+	/* Limit lifted: the next scan watches every directory but the ignored
+	 * one, and realtime covers them. */
+	yg_fim_set_watch_limit(v->fim, 0);
+	assert_int_equal(yg_fim_scan(v->fim), YG_OK);
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 6);
+	assert_int_equal(st.unwatched_dirs, 0);
+	put(v, "e/late", "1");
+	r = wait_for(v, "e/late", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "realtime");
+	assert_int_equal(v->warn6364, 1);
+}
+
+/* <max_realtime_watches> sets the monitor's default ceiling. */
+static void test_rt_watch_limit_config(void **state)
+{
+	env *v = *state;
+	mk(v, "a");
+	mk(v, "a/b");
+	rt_start(v, "<frequency>36000</frequency><max_realtime_watches>2</max_realtime_watches>"
+	            "<directories realtime=\"yes\">%D</directories>");
+	assert_int_equal(yg_fim_config_max_realtime_watches(v->cfg), 2);
+	yg_fim_stats st;
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 2);
+	assert_int_equal(st.unwatched_dirs, 1);
+	assert_int_equal(v->warn6364, 1);
+	/* A directory created past the limit: its files are still reported
+	 * (the walk that would add its watch scans it), later ones are not. */
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "mkdir %s/n && echo x > %s/n/early", v->dir, v->dir);
+	assert_int_equal(system(cmd), 0);
+	assert_non_null(wait_for(v, "n/early", "added"));
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 2);
+	assert_int_equal(st.unwatched_dirs, 2);
+	/* Removing a watched directory frees its watch for the next scan. */
+	snprintf(cmd, sizeof(cmd), "rm -r %s/a", v->dir);
+	assert_int_equal(system(cmd), 0);
+	drain(v, 300);
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 1);
+	assert_int_equal(yg_fim_scan(v->fim), YG_OK);
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.watches, 2); /* %D and %D/n */
+	assert_int_equal(st.unwatched_dirs, 0);
+	put(v, "n/later", "1");
+	assert_non_null(wait_for(v, "n/later", "added"));
+}
+
+/* Reads a number from a /proc file; -1 when it cannot. */
+static long read_proc_long(const char *file)
+{
+	FILE *fp = fopen(file, "r");
+	long n = -1;
+	if (!fp)
+		return -1;
+	if (fscanf(fp, "%ld", &n) != 1)
+		n = -1;
+	fclose(fp);
+	return n;
+}
+
+/* More files than the inotify queue holds, created while nobody reads it:
+ * the queue overflows, the realtime directories are rescanned, and every
+ * file is reported added exactly once. */
+static void test_rt_overflow(void **state)
+{
+	env *v = *state;
+	long maxq = read_proc_long("/proc/sys/fs/inotify/max_queued_events");
+	if (maxq <= 0 || maxq > 39900) {
+		print_message("test_rt_overflow skipped: fs.inotify.max_queued_events is %ld "
+		              "(the test creates at most 40000 files)\n",
+		              maxq);
+		skip();
+	}
+	int nfiles = (int)maxq + 100;
+	rt_start(v, "<frequency>36000</frequency><scan_on_start>no</scan_on_start>"
+	            "<directories realtime=\"yes\">%D</directories>");
+	v->tally = calloc((size_t)nfiles, sizeof(int));
+	assert_non_null(v->tally);
+	v->ntally = nfiles;
+	for (int i = 0; i < nfiles; i++) {
+		char p[1024];
+		snprintf(p, sizeof(p), "%s/f%06d", v->dir, i);
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "x\n", 2), 2);
+		close(fd);
+	}
+	int done = 0;
+	time_t t0 = time(NULL);
+	while (done < nfiles && time(NULL) - t0 < 15) {
+		assert_int_equal(yg_fim_poll(v->fim, 50), YG_OK);
+		done = 0;
+		for (int i = 0; i < nfiles; i++)
+			done += v->tally[i] > 0;
+	}
+	drain(v, 500); /* nothing more may come */
+	yg_fim_stats st;
+	yg_fim_get_stats(v->fim, &st);
+	assert_true(st.overflows >= 1);
+	assert_true(v->warn6906 >= 1);
+	int missing = 0, twice = 0;
+	for (int i = 0; i < nfiles; i++) {
+		missing += v->tally[i] == 0;
+		twice += v->tally[i] > 1;
+	}
+	assert_int_equal(missing, 0);
+	assert_int_equal(twice, 0);
+	assert_int_equal(v->tally_other, 0);
+	assert_int_equal(st.files_in_db, (uint64_t)nfiles);
+}
+
 static void test_config_errors(void **state)
 {
 	(void)state;
 	const char *xml = "<syscheck>\n<frequency>abc</frequency>\n"
 	                  "<directories realtime=\"maybe\">/a</directories>\n"
-	                  "<ignore type=\"sregex\">x</ignore>\n<bogus/>\n</syscheck>";
+	                  "<ignore type=\"sregex\">x</ignore>\n<bogus/>\n"
+	                  "<max_realtime_watches>-1</max_realtime_watches>\n</syscheck>";
 	yg_diag *diag = yg_diag_create();
 	yg_wxml_doc *doc = NULL;
 	assert_int_equal(
@@ -619,11 +871,22 @@ static void test_config_errors(void **state)
 	yg_fim_config *cfg = yg_fim_config_create();
 	assert_int_equal(yg_fim_config_read(cfg, yg_wxml_doc_root(doc, 0), "c.conf", diag),
 	                 YG_EPARSE);
-	assert_int_equal(yg_diag_errors(diag), 2); /* frequency, bogus */
+	assert_int_equal(yg_diag_errors(diag), 3); /* frequency, bogus, watches */
 	const yg_diag_entry *e = yg_diag_get(diag, 0);
 	assert_string_equal(e->file, "c.conf");
 	assert_int_equal(e->line, 2);
 	assert_string_equal(e->element, "frequency");
+	bool seen = false;
+	for (size_t i = 0; i < yg_diag_count(diag); i++) {
+		e = yg_diag_get(diag, i);
+		if (e->element && strcmp(e->element, "max_realtime_watches") == 0) {
+			assert_int_equal(e->line, 6);
+			assert_int_equal(e->severity, YG_SEV_ERROR);
+			seen = true;
+		}
+	}
+	assert_true(seen);
+	assert_int_equal(yg_fim_config_max_realtime_watches(cfg), 0);
 	assert_int_equal(yg_fim_config_ndirs(cfg), 0); /* bad attribute skips it */
 	assert_int_equal(yg_fim_config_frequency(cfg), 43200);
 	yg_fim_config_destroy(cfg);
@@ -688,6 +951,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_rt_basic, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rt_subdir, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rt_chunked, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rt_watch_limit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rt_watch_limit_config, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rt_overflow, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
