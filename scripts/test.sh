@@ -91,7 +91,10 @@ run_build "$build_dir" "$build_dir" -- \
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:print_summary=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1
 export LSAN_OPTIONS=print_suppressions=0
-# Sanitized code runs several times slower: give tests more time.
+# Sanitized code runs several times slower: give tests more time, and run
+# the two 100,000-event loss tests with 20,000 events (the same code paths:
+# the sanitizers look for memory errors, the normal run checks the numbers).
+export YG_LOSS_N=20000 YG_AGENT_LOSS_N=20000
 run_build "$asan_dir" "$asan_dir" --timeout-multiplier 3 -- \
 	-Dtests=true -Dfuzzing=false \
 	-Db_sanitize=address,undefined -Db_lundef=false \
