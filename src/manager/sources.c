@@ -99,6 +99,15 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 	const char *home = m->opts->home;
 	char p[4096];
 	m->fim_ready = false;
+	/* the collector first: "ready" (YG-1004) must not be logged before the
+	 * collected files are open, or a line written right after it could
+	 * fall before their only-future-events starting point */
+	if (yg_lc_config_count(m->cfg.lc)) {
+		m->lc = yg_lc_create(m->cfg.lc, db_path, lc_emit, m, d);
+		if (!m->lc)
+			return false;
+		yg_lc_set_logger(m->lc, lc_logger, m);
+	}
 	if (yg_fim_config_ndirs(m->cfg.fim) && !yg_fim_config_disabled(m->cfg.fim)) {
 		if (!home_path(p, sizeof(p), home, "var/db/fim.db"))
 			return false;
@@ -111,12 +120,6 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 	} else {
 		m->fim_ready = true;
 		mlog(m, "INFO", MSG_FIM_READY, "no file-integrity monitoring configured");
-	}
-	if (yg_lc_config_count(m->cfg.lc)) {
-		m->lc = yg_lc_create(m->cfg.lc, db_path, lc_emit, m, d);
-		if (!m->lc)
-			return false;
-		yg_lc_set_logger(m->lc, lc_logger, m);
 	}
 	return true;
 }

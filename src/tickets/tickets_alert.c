@@ -145,6 +145,8 @@ yg_err tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
 	a->srcip = get_str(root, "data", "srcip");
 	if (!a->srcip)
 		a->srcip = get_str(root, "srcip", NULL);
+	if (!a->srcip) /* Suricata's EVE names it src_ip */
+		a->srcip = get_str(root, "data", "src_ip");
 	a->fim_path = get_str(root, "syscheck", "path");
 	a->full_log = get_str(root, "full_log", NULL);
 	const char *ts = get_str(root, "timestamp", NULL);
