@@ -85,7 +85,10 @@ bench_start_manager() {
 	done
 	mgr_pid=
 	mgr_t0=$(now)
+	# MANAGER_JOBS: the manager's -j (analysis workers); default: its own
+	# shellcheck disable=SC2086 # word splitting of the optional "-j N"
 	/usr/bin/time -v -o "$timelog" "$yagura" manager -D "$home" "${confs[@]}" -f \
+		${MANAGER_JOBS:+-j "$MANAGER_JOBS"} \
 		>/dev/null 2>"$home/manager.stderr" &
 	mgr_time_pid=$!
 	for ((i = 0; i < 6000; i++)); do

@@ -251,10 +251,16 @@ bool ar_open(agent *a)
 	    !agent_path(db, sizeof(db), home, "var/db/execd.db"))
 		return false;
 	yg_diag *d = yg_diag_create();
+	/* One run at a time, as Wazuh's execd (it waits for each script with
+	 * wpclose): scripts such as the article's yara.sh rely on it, their
+	 * check-then-create lock files race when runs overlap (a file written
+	 * slowly gives several FIM alerts, hence several runs, and was then
+	 * scanned twice). */
 	yg_execd_opts eo = {.ar_bin_dir = bin,
 	                    .cwd = home,
 	                    .log_path = log,
 	                    .db_path = db,
+	                    .max_concurrent = 1,
 	                    .on_result = delete_result,
 	                    .result_ctx = a};
 	a->execd = d ? yg_execd_create(&eo, d) : NULL;

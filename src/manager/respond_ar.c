@@ -262,17 +262,67 @@ static bool record_ban(yg_respond *r, const yg_ar_action *a, const char *srcip,
 	}
 	note_sent(r, ban.address, a->agent_id, ban.expires);
 	if (ticket && r->tickets) {
+		/* link_ban adds the "ban" entry (once per address); this one
+		 * records the response itself, repeats and extensions included. */
 		yg_tickets_link_ban(r->tickets, ticket, ban.address);
-		char line[160];
-		snprintf(line, sizeof(line), "ban of %s on agent %s (%s)", ban.address, a->agent_id,
-		         a->timeout ? "timed" : "permanent");
-		yg_tickets_timeline_add(r->tickets, ticket, YG_TL_BAN, line);
+		char line[192], until[32] = "";
+		time_t exp = (time_t)ban.expires;
+		struct tm tm;
+		if (ban.expires && gmtime_r(&exp, &tm))
+			strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (ban.expires)
+			snprintf(line, sizeof(line), "%s: ban of %s on agent %s until %s",
+			         a->response, ban.address, a->agent_id, until);
+		else
+			snprintf(line, sizeof(line), "%s: permanent ban of %s on agent %s",
+			         a->response, ban.address, a->agent_id);
+		yg_tickets_timeline_add(r->tickets, ticket, YG_TL_RESPONSE, line);
 	}
 	return true;
 }
 
+/* An agent refused a ban (990040 from its built-in action: not a valid
+ * address, or in its <allow> list): the ledger must not keep listing it. */
+static void note_refused_ban(yg_respond *r, const char *json, size_t len)
+{
+	if (!memmem(json, len, "\"990040\"", 8) ||
+	    !memmem(json, len, BAN_PROGRAM, strlen(BAN_PROGRAM)))
+		return;
+	json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return;
+	json_object *root = json_tokener_parse_ex(tok, json, (int)len), *rule, *id, *data, *y, *v;
+	json_tokener_free(tok);
+	const char *srcip = NULL, *agent = NULL;
+	if (root && json_object_object_get_ex(root, "rule", &rule) &&
+	    json_object_object_get_ex(rule, "id", &id) &&
+	    !strcmp(json_object_get_string(id), "990040") &&
+	    json_object_object_get_ex(root, "data", &data) &&
+	    json_object_object_get_ex(data, "yagura", &y) &&
+	    json_object_object_get_ex(y, "program", &v) &&
+	    strstr(json_object_get_string(v), BAN_PROGRAM)) {
+		if (json_object_object_get_ex(y, "srcip", &v))
+			srcip = json_object_get_string(v);
+		if (json_object_object_get_ex(y, "agent", &v))
+			agent = json_object_get_string(v);
+	}
+	yg_waf_ban b;
+	if (srcip && agent && yg_waf_ledger_get(r->ledger, srcip, &b) == YG_OK && !b.lifted &&
+	    !strcmp(b.agent_id, agent)) {
+		yg_waf_ledger_lift(r->ledger, b.address, "refused by the agent");
+		/* the agent has nothing to lift: no delete for it */
+		respond_sent *sent = find_sent(r, b.address, agent);
+		if (sent)
+			*sent = r->sent[--r->nsent];
+		mlog(r->m, "WARNING", MSG_RESPOND,
+		     "agent %s refused the ban of %s; lifted in the ledger", agent, b.address);
+	}
+	json_object_put(root);
+}
+
 void respond_ar_alert(yg_respond *r, const char *json, size_t len, int64_t ticket)
 {
+	note_refused_ban(r, json, len);
 	char ids[MAX_AGENTS][16];
 	const char *ptrs[MAX_AGENTS];
 	size_t nids = r->m->agents ? agents_ids(r->m->agents, ids, MAX_AGENTS - 1) : 0;
@@ -482,6 +532,7 @@ yg_err respond_ar_open(yg_respond *r, yg_diag *d)
 		                    .cwd = home,
 		                    .log_path = log,
 		                    .db_path = p,
+		                    .max_concurrent = 1, /* one at a time, as Wazuh's execd */
 		                    .on_result = execd_result,
 		                    .result_ctx = r};
 		if (!(r->execd = yg_execd_create(&eo, d)))

@@ -13,6 +13,10 @@
 #include "transport/server_int.h"
 #include "transport/tutil.h"
 
+/* How often a streaming connection's agent is looked up again (see
+ * still_authorised). */
+#define AUTH_RECHECK_MS 5000u
+
 #define LOG(c, lvl, ...) yg_tlog((c)->srv->cfg.cb.log, (c)->srv->cfg.cb.ctx, lvl, __VA_ARGS__)
 
 /* The handshake is done and OpenSSL has verified the chain: find the agent
@@ -42,6 +46,7 @@ void ts_conn_authenticate(ts_conn *c)
 	}
 	snprintf(c->id, sizeof(c->id), "%s", a.id);
 	yg_tid_parse(a.id, &c->idnum);
+	c->auth_checked_ms = yg_tnow_ms();
 	c->state = CONN_WAIT_HELLO;
 }
 
@@ -168,12 +173,37 @@ static bool rate_take(ts_conn *c, uint32_t n)
 	return false;
 }
 
+/* Whether c's agent is still registered and not revoked, so that removal
+ * and revocation also end a live connection, not only the next one: a
+ * compromised agent must not keep streaming until it happens to reconnect.
+ * Checked at every keepalive (force) and, for a peer that streams without
+ * keepalives, at most every AUTH_RECHECK_MS on EVENTS. Only a definite
+ * answer drops it (a database error keeps the connection). false: the
+ * connection was ended with ERROR. */
+static bool still_authorised(ts_conn *c, bool force)
+{
+	uint64_t now = yg_tnow_ms();
+	if (!force && now - c->auth_checked_ms < AUTH_RECHECK_MS)
+		return true;
+	c->auth_checked_ms = now;
+	yg_agent_info a;
+	yg_err e = yg_registry_get(c->srv->cfg.registry, c->id, &a);
+	if (e != YG_ENOTFOUND && (e != YG_OK || !a.revoked))
+		return true;
+	LOG(c, YG_TLOG_WARN, "dropped connection from %s: agent %s is %s", c->peer, c->id,
+	    e == YG_OK ? "revoked" : "removed");
+	ts_conn_error(c, "not authorised");
+	return false;
+}
+
 /* EVENTS: returns 0 (consumed), 1 (held: paused, offer again later), -1
  * (connection failed). */
 static int on_events(ts_conn *c, const yg_frame *f)
 {
 	yg_tserver *srv = c->srv;
 	ts_agent *ag = c->ag;
+	if (!still_authorised(c, false))
+		return -1;
 	size_t max = yg_frame_events_max_records(f->len);
 	if (max > c->recs_cap) {
 		yg_tbuf *nr = realloc(c->recs, (max ? max : 1) * sizeof(*nr));
@@ -221,6 +251,8 @@ static int on_events(ts_conn *c, const yg_frame *f)
 static int on_keepalive(ts_conn *c, const yg_frame *f)
 {
 	yg_tserver *srv = c->srv;
+	if (!still_authorised(c, true))
+		return -1;
 	json_object *o = parse_json(f->payload, f->len);
 	char version[64];
 	json_str(o, "version", version, sizeof(version));

@@ -33,7 +33,8 @@ typedef struct ts_conn {
 	char peer[64];
 	char id[12]; /* "" until authenticated */
 	uint32_t idnum;
-	ts_agent *ag; /* set at HELLO */
+	ts_agent *ag;             /* set at HELLO */
+	uint64_t auth_checked_ms; /* last registry check of id (server_conn.c) */
 	bool paused_full, paused_rate;
 	struct event *rate_timer;
 	yg_tbuf *recs; /* scratch for parsing EVENTS */

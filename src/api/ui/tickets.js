@@ -36,6 +36,7 @@ Y.view('ticket', async (main, id) => {
   };
   const base = '/tickets/' + t.id;
   const info = (k, v) => Y.el('tr', {}, Y.el('th', {}, k), Y.el('td', {}, v));
+  const bans = Y.el('span', { id: 'ticket-bans' }, d.bans.join(', ') || '—');
   main.append(
     Y.el('div', { class: 'row' }, Y.el('button', { class: 'secondary', onclick: () => Y.go('tickets') }, '← Board'),
       Y.el('h1', {}, '#' + t.id + ' ' + t.title)),
@@ -45,7 +46,7 @@ Y.view('ticket', async (main, id) => {
         info('Severity', t.severity_name), info('Type', t.type), info('Assignee', t.assignee || '—'),
         info('Rule', t.rule_id + ' (level ' + t.level + ')'), info('Alerts', t.alert_count),
         info('First alert', Y.fmtTime(t.first_alert)), info('Last alert', Y.fmtTime(t.last_alert)),
-        info('Bans', d.bans.join(', ') || '—'))),
+        info('Bans', bans))),
         Y.el('p', { class: 'text' }, t.description)),
       Y.canWrite() ? actions(t, base, act) : Y.el('div', { class: 'panel muted' }, 'Read-only access.')),
     msg,
@@ -56,7 +57,21 @@ Y.view('ticket', async (main, id) => {
     Y.el('div', { class: 'panel' }, Y.el('h2', {}, 'Alerts (' + d.alert_ids.length + ')'),
       d.alert_ids.slice(-50).reverse().map((a) => Y.el('div', {},
         Y.el('a', { href: '#/alert/' + encodeURIComponent(a) }, a)))));
+  if (d.bans.length) banStates(bans, d.bans);
 });
+
+// Says which of a ticket's bans are still in force (e.g. after closing it
+// lifted them). Without the ban ledger, or when the list of bans in force
+// is cut at the limit, it claims nothing it cannot see.
+async function banStates(cell, addrs) {
+  const limit = 1000;
+  let r;
+  try { r = await Y.api('GET', '/bans' + Y.qs({ limit })); } catch (e) { return; }
+  const live = new Set(r.items.map((b) => b.address));
+  const cut = r.items.length >= limit;
+  Y.clear(cell).append(addrs.map((a) => a + (live.has(a) ? ' (in force)'
+    : cut ? '' : ' (no longer in force)')).join(', '));
+}
 
 // The status, assignee, comment and close controls of a ticket.
 function actions(t, base, act) {

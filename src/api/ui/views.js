@@ -86,6 +86,7 @@ Y.view('alert', async (main, id) => {
   const a = await Y.api('GET', '/alerts/' + encodeURIComponent(id));
   const rule = a.rule || {}, agent = a.agent || {}, data = a.data || {};
   const row = (k, v) => v == null || v === '' ? null : Y.el('tr', {}, Y.el('th', {}, k), Y.el('td', {}, v));
+  const ticket = Y.el('span', { id: 'alert-ticket', class: 'muted' }, 'looking…');
   main.append(
     Y.el('div', { class: 'row' }, Y.el('button', { class: 'secondary', onclick: () => history.back() }, '← Back'),
       Y.el('h1', {}, rule.description || 'Alert')),
@@ -94,10 +95,31 @@ Y.view('alert', async (main, id) => {
       row('Level', rule.level != null ? Y.level(rule.level) : null), row('Rule', rule.id),
       row('Groups', (rule.groups || []).join(', ')),
       row('Agent', agent.id != null ? `${agent.id} ${agent.name || ''}` : null),
-      row('Source IP', data.srcip), row('Location', a.location), row('Full log', a.full_log)))),
+      row('Source IP', data.srcip), row('Location', a.location), row('Full log', a.full_log),
+      row('Ticket', ticket)))),
     Y.el('div', { class: 'panel' }, Y.el('h2', {}, 'Alert JSON'),
       Y.el('pre', { class: 'json' }, JSON.stringify(a, null, 2))));
+  const tk = await findTicket(a).catch(() => null);
+  Y.clear(ticket).append(tk ? Y.el('a', { href: '#/ticket/' + tk.id },
+    '#' + tk.id + ' ' + tk.title + ' (' + tk.status + ')') : '—');
 });
+
+// The ticket an alert was filed in, or null. The API has no search by alert
+// id, so: the tickets of the alert's rule whose text holds its fold value
+// (source IP, else FIM path), each checked against its first alert id or,
+// failing that, its list of alert ids.
+async function findTicket(a) {
+  const rule = a.rule || {};
+  if (!/^[0-9]+$/.test(String(rule.id || ''))) return null;
+  const q = (a.data && a.data.srcip) || a.srcip || (a.syscheck && a.syscheck.path) || '';
+  const page = await Y.api('GET', '/tickets' + Y.qs({ rule_id: rule.id, q, limit: 10 }));
+  for (const t of page.items) {
+    if (t.first_alert_id === a.id) return t;
+    const d = await Y.api('GET', '/tickets/' + t.id);
+    if (d.alert_ids.includes(a.id)) return t;
+  }
+  return null;
+}
 
 Y.view('agents', async (main) => {
   main.append(Y.el('h1', {}, 'Agents'));
