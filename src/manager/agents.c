@@ -18,6 +18,7 @@
 #define QUEUE_MAX_RECORDS 16384
 #define QUEUE_MAX_BYTES (64u << 20)
 #define TOUCHED_MAX 4096
+#define TOUCHED_SLOTS 8192 /* a power of two, twice TOUCHED_MAX */
 #define CERT_DAYS 3650
 
 /* One queued event: which agent, its seq, the record bytes. */
@@ -56,8 +57,11 @@ struct yg_agents {
 	/* loop thread only */
 	known *known;
 	size_t nknown, capknown;
+	uint32_t *kidx; /* open addressing: index + 1 into known, 0 = empty */
+	size_t kcap;    /* a power of two, at least twice nknown */
 	touched touched[TOUCHED_MAX];
 	size_t ntouched;
+	uint32_t tidx[TOUCHED_SLOTS]; /* index + 1 into touched, per batch */
 	yg_evrec rec;
 	uint64_t bad_records;
 };
@@ -130,11 +134,39 @@ static void on_disconnect(void *ctx, const char *id, const char *reason)
 
 /* ---- loop thread ---- */
 
+/* Every event names its agent: these two tables are hashed so that a
+ * manager with thousands of agents does not compare ids per event. */
+static uint32_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+static bool known_reindex(yg_agents *a, size_t cap)
+{
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+	if (!idx)
+		return false;
+	for (size_t i = 0; i < a->nknown; i++) {
+		size_t j = id_hash(a->known[i].id) & (cap - 1);
+		while (idx[j])
+			j = (j + 1) & (cap - 1);
+		idx[j] = (uint32_t)i + 1;
+	}
+	free(a->kidx);
+	a->kidx = idx;
+	a->kcap = cap;
+	return true;
+}
+
 static const known *lookup(yg_agents *a, const char *id)
 {
-	for (size_t i = 0; i < a->nknown; i++)
-		if (!strcmp(a->known[i].id, id))
-			return &a->known[i];
+	size_t j = a->kcap ? id_hash(id) & (a->kcap - 1) : 0;
+	for (; a->kcap && a->kidx[j]; j = (j + 1) & (a->kcap - 1))
+		if (!strcmp(a->known[a->kidx[j] - 1].id, id))
+			return &a->known[a->kidx[j] - 1];
 	if (a->nknown == a->capknown) {
 		size_t cap = a->capknown ? a->capknown * 2 : 64;
 		known *k = realloc(a->known, cap * sizeof(*k));
@@ -143,42 +175,54 @@ static const known *lookup(yg_agents *a, const char *id)
 		a->known = k;
 		a->capknown = cap;
 	}
+	if (2 * (a->nknown + 1) > a->kcap && !known_reindex(a, a->kcap ? a->kcap * 2 : 128))
+		return NULL;
 	yg_agent_info info;
 	if (yg_registry_get(a->reg, id, &info))
 		return NULL;
-	known *k = &a->known[a->nknown++];
+	known *k = &a->known[a->nknown];
 	snprintf(k->id, sizeof(k->id), "%s", info.id);
 	snprintf(k->name, sizeof(k->name), "%s", info.name);
 	snprintf(k->ip, sizeof(k->ip), "%s", info.ip);
+	j = id_hash(k->id) & (a->kcap - 1);
+	while (a->kidx[j])
+		j = (j + 1) & (a->kcap - 1);
+	a->kidx[j] = (uint32_t)++a->nknown;
 	return k;
+}
+
+/* The slot of id in the batch's table: its entry, or the empty slot where
+ * it would go. */
+static size_t touched_slot(const yg_agents *a, const char *id)
+{
+	size_t j = id_hash(id) & (TOUCHED_SLOTS - 1);
+	while (a->tidx[j] && strcmp(a->touched[a->tidx[j] - 1].id, id))
+		j = (j + 1) & (TOUCHED_SLOTS - 1);
+	return j;
 }
 
 /* Records the batch's highest seq per agent; false when the table is full
  * (the caller stops taking events until the commit). */
 static bool touch(yg_agents *a, const char *id, uint64_t seq)
 {
-	for (size_t i = 0; i < a->ntouched; i++) {
-		if (!strcmp(a->touched[i].id, id)) {
-			if (seq > a->touched[i].seq)
-				a->touched[i].seq = seq;
-			return true;
-		}
+	size_t j = touched_slot(a, id);
+	if (a->tidx[j]) {
+		touched *t = &a->touched[a->tidx[j] - 1];
+		if (seq > t->seq)
+			t->seq = seq;
+		return true;
 	}
 	if (a->ntouched == TOUCHED_MAX)
 		return false;
 	snprintf(a->touched[a->ntouched].id, sizeof(a->touched[0].id), "%s", id);
-	a->touched[a->ntouched++].seq = seq;
+	a->touched[a->ntouched].seq = seq;
+	a->tidx[j] = (uint32_t)++a->ntouched;
 	return true;
 }
 
 static bool has_room(yg_agents *a, const char *id)
 {
-	if (a->ntouched < TOUCHED_MAX)
-		return true;
-	for (size_t i = 0; i < a->ntouched; i++)
-		if (!strcmp(a->touched[i].id, id))
-			return true;
-	return false;
+	return a->ntouched < TOUCHED_MAX || a->tidx[touched_slot(a, id)] != 0;
 }
 
 size_t agents_drain(yg_agents *a)
@@ -259,6 +303,8 @@ void agents_committed(yg_agents *a)
 {
 	for (size_t i = 0; i < a->ntouched; i++)
 		yg_tserver_ack(a->srv, a->touched[i].id, a->touched[i].seq);
+	/* all at once: clearing slot by slot would cut the probe chains */
+	memset(a->tidx, 0, sizeof(a->tidx));
 	a->ntouched = 0;
 }
 
@@ -403,6 +449,7 @@ void agents_close(yg_agents *a)
 		close(a->efd);
 	yg_evrec_free(&a->rec);
 	free(a->known);
+	free(a->kidx);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
