@@ -53,7 +53,7 @@ static int read_config(agent *a, yg_agent_config *cfg, bool print)
 static bool read_identity(agent *a)
 {
 	char p[PATH_MAX], buf[256];
-	if (!agent_path(p, sizeof(p), a->opts->home, "etc/agent.id"))
+	if (!yg_path_join(p, sizeof(p), a->opts->home, "etc/agent.id"))
 		return false;
 	FILE *f = fopen(p, "r");
 	if (!f)
@@ -76,64 +76,11 @@ static bool read_identity(agent *a)
 	return true;
 }
 
-/* The pid file, locked for the agent's life: -2 (and the holder's pid)
- * when another agent runs on this home, -1 on an error. */
-static int lock_pidfile(const char *home, long *other)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-	if (!agent_path(dir, sizeof(dir), home, "var/run") || !agent_mkdirs(dir) ||
-	    !agent_path(path, sizeof(path), home, "var/run/yagura-agent.pid"))
-		return -1;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
-		close(fd);
-		return -2;
-	}
-	return fd;
-}
-
-static bool write_pid(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	return ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
-}
-
-static bool daemonize(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return false;
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid > 0)
-		_exit(0);
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return true;
-}
-
 /* The spool, bounded by <client_buffer><spool_max_mb>. */
 static bool open_spool(agent *a)
 {
 	char p[PATH_MAX];
-	if (!agent_path(p, sizeof(p), a->opts->home, "queue/spool") || !agent_mkdirs(p))
+	if (!yg_path_join(p, sizeof(p), a->opts->home, "queue/spool") || !yg_mkdirs(p))
 		return false;
 	uint64_t max = (uint64_t)a->cfg.spool_max_mb << 20;
 	yg_spool_config sc = {.max_bytes = max,
@@ -205,7 +152,7 @@ static int next_timeout(agent *a, long long last_lc)
 		return 0;
 	long long to = 1000;
 	if (a->lc) {
-		long long t = 1000 - (agent_now_ms() - last_lc);
+		long long t = 1000 - (yg_now_ms() - last_lc);
 		if (t < to)
 			to = t;
 	}
@@ -260,8 +207,8 @@ static int run(agent *a)
 {
 	const yg_agent_opts *opts = a->opts;
 	char p[PATH_MAX];
-	if (!agent_path(p, sizeof(p), opts->home, "logs") || !agent_mkdirs(p) ||
-	    !agent_path(p, sizeof(p), opts->home, "logs/yagura-agent.log") ||
+	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
+	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura-agent.log") ||
 	    !(a->log = fopen(p, "a"))) {
 		fprintf(stderr, "yagura agent: cannot open %s/logs/yagura-agent.log\n", opts->home);
 		return 1;
@@ -274,23 +221,23 @@ static int run(agent *a)
 		alog(a, "ERROR", AMSG_INIT, "not enrolled (etc/agent.id)");
 		return 1;
 	}
-	if (!agent_path(p, sizeof(p), opts->home, "var/db") || !agent_mkdirs(p))
+	if (!yg_path_join(p, sizeof(p), opts->home, "var/db") || !yg_mkdirs(p))
 		return 1;
 	long other = 0;
-	int pid_fd = lock_pidfile(opts->home, &other);
+	int pid_fd = yg_pidfile_lock(opts->home, "var/run/yagura-agent.pid", &other);
 	if (pid_fd == -2) {
 		fprintf(stderr, "yagura agent: another agent (pid %ld) runs on %s\n", other,
 		        opts->home);
 		alog(a, "ERROR", AMSG_INIT, "another agent (pid %ld) runs on this home", other);
 		return 1;
 	}
-	if (!opts->foreground && !daemonize()) {
+	if (!opts->foreground && !yg_daemonize()) {
 		alog(a, "ERROR", AMSG_INIT, "could not become a daemon");
 		if (pid_fd >= 0)
 			close(pid_fd);
 		return 1;
 	}
-	bool pid_written = pid_fd >= 0 && write_pid(pid_fd);
+	bool pid_written = pid_fd >= 0 && yg_pidfile_write(pid_fd);
 	if (!pid_written)
 		alog(a, "WARNING", AMSG_INIT, "could not write var/run/yagura-agent.pid");
 	sigset_t block;
@@ -324,7 +271,7 @@ static int run(agent *a)
 	}
 	yg_spool_close(a->spool);
 	a->spool = NULL;
-	if (pid_written && agent_path(p, sizeof(p), opts->home, "var/run/yagura-agent.pid"))
+	if (pid_written && yg_path_join(p, sizeof(p), opts->home, "var/run/yagura-agent.pid"))
 		unlink(p);
 	if (pid_fd >= 0)
 		close(pid_fd);

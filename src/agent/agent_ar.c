@@ -246,9 +246,9 @@ bool ar_open(agent *a)
 {
 	const char *home = a->opts->home;
 	char bin[PATH_MAX], log[PATH_MAX], db[PATH_MAX];
-	if (!agent_path(bin, sizeof(bin), home, "active-response/bin") || !agent_mkdirs(bin) ||
-	    !agent_path(log, sizeof(log), home, "logs/active-responses.log") ||
-	    !agent_path(db, sizeof(db), home, "var/db/execd.db"))
+	if (!yg_path_join(bin, sizeof(bin), home, "active-response/bin") || !yg_mkdirs(bin) ||
+	    !yg_path_join(log, sizeof(log), home, "logs/active-responses.log") ||
+	    !yg_path_join(db, sizeof(db), home, "var/db/execd.db"))
 		return false;
 	yg_diag *d = yg_diag_create();
 	/* One run at a time, as Wazuh's execd (it waits for each script with
@@ -273,7 +273,7 @@ bool ar_open(agent *a)
 	if (!a->cfg.has_waf || yg_waf_config_disabled(a->cfg.waf))
 		return true;
 	const char *ledger = yg_waf_config_ledger(a->cfg.waf);
-	if (!ledger && !agent_path(db, sizeof(db), home, "var/db/bans.db"))
+	if (!ledger && !yg_path_join(db, sizeof(db), home, "var/db/bans.db"))
 		return false;
 	yg_err err = yg_waf_open(a->cfg.waf, ledger ? ledger : db, NULL, &a->waf);
 	if (err) {
@@ -285,7 +285,7 @@ bool ar_open(agent *a)
 	if (yg_waf_sync(a->waf, &rep))
 		alog(a, "WARNING", AMSG_WAF, "waf: first apply failed (%s); retried",
 		     rep.error[0] ? rep.error : "?");
-	a->waf_next_tick = agent_now_ms() + WAF_TICK_MS;
+	a->waf_next_tick = yg_now_ms() + WAF_TICK_MS;
 	return true;
 }
 
@@ -293,9 +293,9 @@ void ar_tick(agent *a)
 {
 	if (a->execd)
 		yg_execd_poll(a->execd, 0);
-	if (!a->waf || agent_now_ms() < a->waf_next_tick)
+	if (!a->waf || yg_now_ms() < a->waf_next_tick)
 		return;
-	a->waf_next_tick = agent_now_ms() + WAF_TICK_MS;
+	a->waf_next_tick = yg_now_ms() + WAF_TICK_MS;
 	yg_waf_ban_list lifted = {0};
 	yg_waf_apply_report rep;
 	memset(&rep, 0, sizeof(rep));
@@ -311,7 +311,7 @@ int ar_timeout_ms(agent *a)
 {
 	int t = a->execd ? yg_execd_next_timeout_ms(a->execd) : -1;
 	if (a->waf) {
-		long long w = a->waf_next_tick - agent_now_ms();
+		long long w = a->waf_next_tick - yg_now_ms();
 		if (w < 0)
 			w = 0;
 		if (t < 0 || w < t)

@@ -24,6 +24,7 @@
 #include "agent/spool.h"
 #include "ar/execd.h"
 #include "common/ybuf.h"
+#include "common/ydaemon.h"
 #include "fim/fim_input.h"
 #include "transport/client.h"
 #include "transport/registry.h"
@@ -104,9 +105,6 @@ typedef struct agent {
 void alog(agent *a, const char *level, int id, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 void alog_diag(agent *a, const yg_diag *d);
-bool agent_mkdirs(const char *path);
-bool agent_path(char *out, size_t n, const char *home, const char *rel);
-long long agent_now_ms(void);
 
 /* ---- agent_src.c ---- */
 /* Opens FIM and the collector (positions in var/db/agent.db, first set

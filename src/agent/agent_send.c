@@ -144,9 +144,9 @@ bool send_open(agent *a)
 {
 	const char *home = a->opts->home;
 	char ca[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
-	if (!agent_path(ca, sizeof(ca), home, "etc/ca.crt") ||
-	    !agent_path(crt, sizeof(crt), home, "etc/agent.crt") ||
-	    !agent_path(key, sizeof(key), home, "etc/agent.key"))
+	if (!yg_path_join(ca, sizeof(ca), home, "etc/ca.crt") ||
+	    !yg_path_join(crt, sizeof(crt), home, "etc/agent.crt") ||
+	    !yg_path_join(key, sizeof(key), home, "etc/agent.key"))
 		return false;
 	yg_spool_stats st;
 	yg_spool_stats_get(a->spool, &st);

@@ -205,7 +205,7 @@ bool src_open(agent *a)
 		return false;
 	bool ok = false;
 	if (yg_fim_config_ndirs(a->cfg.fim) && !yg_fim_config_disabled(a->cfg.fim)) {
-		if (!agent_path(p, sizeof(p), home, "var/db/fim.db"))
+		if (!yg_path_join(p, sizeof(p), home, "var/db/fim.db"))
 			goto out;
 		a->fim = yg_fim_create(a->cfg.fim, p, fim_emit, a, d);
 		if (!a->fim)
@@ -214,7 +214,7 @@ bool src_open(agent *a)
 		if (yg_fim_realtime_start(a->fim))
 			alog(a, "WARNING", AMSG_FIM, "fim: realtime monitoring could not start");
 	}
-	if (!agent_path(p, sizeof(p), home, "var/db/agent.db") || !import_state(a, p))
+	if (!yg_path_join(p, sizeof(p), home, "var/db/agent.db") || !import_state(a, p))
 		goto out;
 	if (yg_lc_config_count(a->cfg.lc)) {
 		a->lc = yg_lc_create(a->cfg.lc, p, lc_emit, a, d);
@@ -240,7 +240,7 @@ void src_poll(agent *a, bool lc_woke, long long *last_lc)
 			alog(a, "WARNING", AMSG_FIM, "fim: poll reported an I/O error");
 	}
 	if (a->lc) {
-		long long now = agent_now_ms();
+		long long now = yg_now_ms();
 		if (lc_woke || a->lc_more || now - *last_lc >= LC_PERIOD_MS) {
 			*last_lc = now;
 			a->lc_more = false;

@@ -43,40 +43,6 @@ void alog_diag(agent *a, const yg_diag *d)
 	}
 }
 
-bool agent_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char c = buf[i];
-			buf[i] = '\0';
-			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-				return false;
-			buf[i] = c;
-		}
-	}
-	return true;
-}
-
-bool agent_path(char *out, size_t n, const char *home, const char *rel)
-{
-	int w = snprintf(out, n, "%s/%s", home, rel);
-	return w > 0 && (size_t)w < n;
-}
-
-long long agent_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- internal events ---- */
-
 void ievent_add(agent *a, const char *location, const char *log)
 {
 	if (a->niev == IEVENTS_MAX) {

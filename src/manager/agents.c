@@ -368,10 +368,10 @@ yg_agents *agents_open(manager *m, const char *db_path, bool *failed)
 	a->q = calloc(QUEUE_MAX_RECORDS, sizeof(*a->q));
 	char dir[PATH_MAX], key[PATH_MAX], crt[PATH_MAX], pass[PATH_MAX];
 	const char *home = m->opts->home;
-	if (a->efd < 0 || !a->q || !home_path(dir, sizeof(dir), home, "etc/ca") ||
-	    !home_path(key, sizeof(key), home, "etc/sslmanager.key") ||
-	    !home_path(crt, sizeof(crt), home, "etc/sslmanager.cert") ||
-	    !home_path(pass, sizeof(pass), home, "etc/authd.pass"))
+	if (a->efd < 0 || !a->q || !yg_path_join(dir, sizeof(dir), home, "etc/ca") ||
+	    !yg_path_join(key, sizeof(key), home, "etc/sslmanager.key") ||
+	    !yg_path_join(crt, sizeof(crt), home, "etc/sslmanager.cert") ||
+	    !yg_path_join(pass, sizeof(pass), home, "etc/authd.pass"))
 		goto fail;
 	if (yg_ca_open_or_create(dir, "yagura CA", d, &a->ca) || !server_cert(a, key, crt, d) ||
 	    yg_registry_open(db_path, d, &a->reg))

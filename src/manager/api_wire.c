@@ -55,10 +55,10 @@ yg_api_wire *api_wire_open(manager *m, bool *failed)
 	m->api = w;
 	const char *home = m->opts->home;
 	char db[PATH_MAX], bans[PATH_MAX], users[PATH_MAX], dir[PATH_MAX];
-	if (!home_path(db, sizeof(db), home, "var/db/manager.db") ||
-	    !home_path(bans, sizeof(bans), home, "var/db/bans.db") ||
-	    !home_path(dir, sizeof(dir), home, "api") || !mkdirs(dir) ||
-	    !home_path(users, sizeof(users), home, "api/users.db"))
+	if (!yg_path_join(db, sizeof(db), home, "var/db/manager.db") ||
+	    !yg_path_join(bans, sizeof(bans), home, "var/db/bans.db") ||
+	    !yg_path_join(dir, sizeof(dir), home, "api") || !yg_mkdirs(dir) ||
+	    !yg_path_join(users, sizeof(users), home, "api/users.db"))
 		goto fail;
 	if (yg_api_backend_store(&w->be, m->store, db, d))
 		goto fail;

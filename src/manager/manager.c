@@ -102,7 +102,7 @@ static bool commit(manager *m)
 		return true;
 	yg_err err = yg_pipeline_commit(m->pipe, commit_hook, m);
 	if (err) {
-		long long now = now_ms();
+		long long now = yg_now_ms();
 		if (now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
 			m->commit_error_logged = now;
 			mlog(m, "ERROR", MSG_COMMIT,
@@ -172,7 +172,7 @@ static void reload(manager *m)
 	api_wire_open(m, &failed);
 	char db[PATH_MAX];
 	yg_diag *d = yg_diag_create();
-	if (!d || !home_path(db, sizeof(db), m->opts->home, "var/db/manager.db") ||
+	if (!d || !yg_path_join(db, sizeof(db), m->opts->home, "var/db/manager.db") ||
 	    !sources_open(m, db, d))
 		mlog(m, "ERROR", MSG_INIT, "reload: a source could not start (see above)");
 	if (d)
@@ -185,61 +185,6 @@ static void reload(manager *m)
 }
 
 /* ---- start-up ---- */
-
-/* Writes the pid file and keeps it locked for the manager's life, so a
- * second manager on the same home refuses to start instead of sharing its
- * databases. Returns the descriptor (>= 0), -1 on an error, -2 when another
- * manager holds the lock (its pid in *other). */
-static int lock_pidfile(const char *home, long *other)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-	if (!home_path(dir, sizeof(dir), home, "var/run") || !mkdirs(dir) ||
-	    !home_path(path, sizeof(path), home, "var/run/yagura.pid"))
-		return -1;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
-		close(fd);
-		return -2;
-	}
-	return fd;
-}
-
-static bool write_pid(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	return ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
-}
-
-static bool daemonize(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return false;
-	pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid > 0)
-		_exit(0);
-	int fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return true;
-}
 
 static unsigned default_workers(void)
 {
@@ -259,11 +204,11 @@ static bool open_parts(manager *m)
 	if (!d)
 		return false;
 	bool ok = false;
-	if (!home_path(p, sizeof(p), home, "var/db") || !mkdirs(p) ||
-	    !home_path(db, sizeof(db), home, "var/db/manager.db"))
+	if (!yg_path_join(p, sizeof(p), home, "var/db") || !yg_mkdirs(p) ||
+	    !yg_path_join(db, sizeof(db), home, "var/db/manager.db"))
 		goto out;
 	yg_alerts_log_config acfg;
-	if (!home_path(p, sizeof(p), home, "logs/alerts"))
+	if (!yg_path_join(p, sizeof(p), home, "logs/alerts"))
 		goto out;
 	yg_alerts_log_config_default(&acfg, p);
 	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
@@ -385,7 +330,7 @@ static int next_timeout(manager *m, long long last_lc)
 		return 0;
 	long long to = 1000;
 	if (m->lc) {
-		long long t = 1000 - (now_ms() - last_lc);
+		long long t = 1000 - (yg_now_ms() - last_lc);
 		if (t < to)
 			to = t;
 	}
@@ -446,7 +391,7 @@ static void loop(manager *m)
 		}
 		if (m->lc) {
 			bool woke = r > 0 && lfd >= 0 && (fds[n - 1].revents & POLLIN);
-			long long now = now_ms();
+			long long now = yg_now_ms();
 			if (woke || m->lc_more || now - last_lc >= 1000) {
 				last_lc = now;
 				m->lc_more = false;
@@ -499,8 +444,9 @@ int yg_manager_run(const yg_manager_opts *opts)
 		goto done;
 	}
 	char p[PATH_MAX];
-	if (!home_path(p, sizeof(p), opts->home, "logs") || !mkdirs(p) ||
-	    !home_path(p, sizeof(p), opts->home, "logs/yagura.log") || !(m.log = fopen(p, "a"))) {
+	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
+	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura.log") ||
+	    !(m.log = fopen(p, "a"))) {
 		fprintf(stderr, "yagura manager: cannot open %s/logs/yagura.log\n", opts->home);
 		rc = 1;
 		goto done;
@@ -516,7 +462,7 @@ int yg_manager_run(const yg_manager_opts *opts)
 		goto out;
 	}
 	long other = 0;
-	pid_fd = lock_pidfile(opts->home, &other);
+	pid_fd = yg_pidfile_lock(opts->home, "var/run/yagura.pid", &other);
 	if (pid_fd == -2) {
 		fprintf(stderr, "yagura manager: another manager (pid %ld) runs on %s\n", other,
 		        opts->home);
@@ -526,12 +472,12 @@ int yg_manager_run(const yg_manager_opts *opts)
 	}
 	/* the lock is inherited by the daemon (flock locks belong to the open
 	 * file, not to the process) */
-	if (!opts->foreground && !daemonize()) {
+	if (!opts->foreground && !yg_daemonize()) {
 		mlog(&m, "ERROR", MSG_INIT, "could not become a daemon");
 		rc = 1;
 		goto out;
 	}
-	pid_written = pid_fd >= 0 && write_pid(pid_fd);
+	pid_written = pid_fd >= 0 && yg_pidfile_write(pid_fd);
 	if (!pid_written)
 		mlog(&m, "WARNING", MSG_INIT, "could not write var/run/yagura.pid");
 	sigset_t block;
@@ -557,7 +503,7 @@ int yg_manager_run(const yg_manager_opts *opts)
 	mlog(&m, "INFO", MSG_STOPPING, "stopping");
 out:
 	close_parts(&m);
-	if (pid_written && home_path(p, sizeof(p), opts->home, "var/run/yagura.pid"))
+	if (pid_written && yg_path_join(p, sizeof(p), opts->home, "var/run/yagura.pid"))
 		unlink(p);
 	if (pid_fd >= 0)
 		close(pid_fd);

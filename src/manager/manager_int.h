@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "common/ybuf.h"
+#include "common/ydaemon.h"
 #include "fim/fim_input.h"
 #include "manager/manager.h"
 #include "manager/pipeline.h"
@@ -66,11 +67,6 @@ typedef struct manager {
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 void print_diag_to_log(manager *m, const yg_diag *d);
-/* mkdir -p of an absolute path; true on success. */
-bool mkdirs(const char *path);
-/* home + "/" + rel into out; false when it does not fit. */
-bool home_path(char *out, size_t n, const char *home, const char *rel);
-long long now_ms(void);
 
 /* Opens FIM and log collection as m->cfg says (positions in db_path, the
  * store's database). false (logged through d) on failure. */

@@ -262,14 +262,14 @@ yg_respond *respond_open(manager *m, bool *failed)
 	if (yg_alert_store_with_db(m->store, db_setup, r))
 		goto fail;
 	if (yg_tickets_config_enabled(m->cfg.tickets)) {
-		if (!home_path(p, sizeof(p), home, "var/db/tickets.db") ||
+		if (!yg_path_join(p, sizeof(p), home, "var/db/tickets.db") ||
 		    yg_tickets_create(p, m->cfg.tickets, d, &r->tickets))
 			goto fail;
 	}
 	if (yg_intg_config_count(m->cfg.intg)) {
-		if (!home_path(p, sizeof(p), home, "var/db/outbox.db") ||
-		    !home_path(q, sizeof(q), home, "integrations") ||
-		    !home_path(t, sizeof(t), home, "tmp") || !mkdirs(t))
+		if (!yg_path_join(p, sizeof(p), home, "var/db/outbox.db") ||
+		    !yg_path_join(q, sizeof(q), home, "integrations") ||
+		    !yg_path_join(t, sizeof(t), home, "tmp") || !yg_mkdirs(t))
 			goto fail;
 		yg_integrations_opts io = {.outbox_path = p,
 		                           .scripts_dir = q,
@@ -321,7 +321,7 @@ void respond_tick(yg_respond *r, bool ledger_changed)
 {
 	respond_ar_tick(r, ledger_changed);
 	flush_events(r);
-	long long now = now_ms();
+	long long now = yg_now_ms();
 	if (r->cursor_dirty && now - r->cursor_saved >= CURSOR_SAVE_MS) {
 		if (yg_alert_store_with_db(r->m->store, save_cursor, r) == YG_OK)
 			r->cursor_dirty = false;

@@ -174,7 +174,7 @@ static void add_pending(yg_respond *r, const char *agent, char *request, const c
 	snprintf(p->program, sizeof(p->program), "%s", program);
 	p->request = request;
 	p->key = key ? strdup(key) : NULL;
-	p->give_up_ms = now_ms() + PENDING_TTL_MS;
+	p->give_up_ms = yg_now_ms() + PENDING_TTL_MS;
 }
 
 /* Sends a request to an agent, or keeps it for later. Takes request. */
@@ -202,7 +202,7 @@ static void send_agent(yg_respond *r, const char *agent, char *request, const ch
 
 static void retry_pending(yg_respond *r)
 {
-	long long now = now_ms();
+	long long now = yg_now_ms();
 	size_t k = 0;
 	for (size_t i = 0; i < r->npending; i++) {
 		respond_pending *p = &r->pending[i];
@@ -505,7 +505,8 @@ yg_err respond_ar_open(yg_respond *r, yg_diag *d)
 	const char *home = m->opts->home;
 	char p[PATH_MAX], bin[PATH_MAX], log[PATH_MAX];
 	gethostname(r->host, sizeof(r->host) - 1);
-	if (!home_path(p, sizeof(p), home, "var/db/bans.db") || yg_waf_ledger_open(p, &r->ledger)) {
+	if (!yg_path_join(p, sizeof(p), home, "var/db/bans.db") ||
+	    yg_waf_ledger_open(p, &r->ledger)) {
 		yg_diag_add(d, YG_SEV_ERROR, p, 0, "bans", "cannot open the ban ledger");
 		return YG_EIO;
 	}
@@ -513,7 +514,7 @@ yg_err respond_ar_open(yg_respond *r, yg_diag *d)
 		yg_waf_policy pol;
 		yg_waf_config_policy(m->cfg.waf, &pol);
 		yg_waf_ledger_set_policy(r->ledger, &pol);
-		if (!home_path(p, sizeof(p), home, "var/db/waf.db") ||
+		if (!yg_path_join(p, sizeof(p), home, "var/db/waf.db") ||
 		    yg_waf_open(m->cfg.waf, p, NULL, &r->waf)) {
 			yg_diag_add(d, YG_SEV_ERROR, p, 0, "waf",
 			            "the WAF ban action cannot start");
@@ -524,9 +525,10 @@ yg_err respond_ar_open(yg_respond *r, yg_diag *d)
 		yg_ar_dispatch_opts o = {.node_name = r->host};
 		if (!(r->dispatch = yg_ar_dispatch_create(m->cfg.ar, &o)))
 			return YG_ENOMEM;
-		if (!home_path(bin, sizeof(bin), home, "active-response/bin") || !mkdirs(bin) ||
-		    !home_path(log, sizeof(log), home, "logs/active-responses.log") ||
-		    !home_path(p, sizeof(p), home, "var/db/execd.db"))
+		if (!yg_path_join(bin, sizeof(bin), home, "active-response/bin") ||
+		    !yg_mkdirs(bin) ||
+		    !yg_path_join(log, sizeof(log), home, "logs/active-responses.log") ||
+		    !yg_path_join(p, sizeof(p), home, "var/db/execd.db"))
 			return YG_EINVAL;
 		yg_execd_opts eo = {.ar_bin_dir = bin,
 		                    .cwd = home,
@@ -590,7 +592,7 @@ void respond_ar_tick(yg_respond *r, bool ledger_changed)
 	}
 	if (r->npending && r->m->agents)
 		retry_pending(r);
-	long long now = now_ms();
+	long long now = yg_now_ms();
 	if (ledger_changed || now - r->ledger_checked >= LEDGER_CHECK_MS) {
 		r->ledger_checked = now;
 		yg_waf_ban_list due = {0};

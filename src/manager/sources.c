@@ -109,7 +109,7 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 		yg_lc_set_logger(m->lc, lc_logger, m);
 	}
 	if (yg_fim_config_ndirs(m->cfg.fim) && !yg_fim_config_disabled(m->cfg.fim)) {
-		if (!home_path(p, sizeof(p), home, "var/db/fim.db"))
+		if (!yg_path_join(p, sizeof(p), home, "var/db/fim.db"))
 			return false;
 		m->fim = yg_fim_create(m->cfg.fim, p, fim_emit, m, d);
 		if (!m->fim)

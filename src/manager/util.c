@@ -31,31 +31,6 @@ void mlog(manager *m, const char *level, int id, const char *fmt, ...)
 		fprintf(stderr, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
 }
 
-bool mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char c = buf[i];
-			buf[i] = '\0';
-			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-				return false;
-			buf[i] = c;
-		}
-	}
-	return true;
-}
-
-bool home_path(char *out, size_t n, const char *home, const char *rel)
-{
-	int w = snprintf(out, n, "%s/%s", home, rel);
-	return w > 0 && (size_t)w < n;
-}
-
 void print_diag_to_log(manager *m, const yg_diag *d)
 {
 	for (size_t i = 0; i < yg_diag_count(d); i++) {
@@ -64,11 +39,4 @@ void print_diag_to_log(manager *m, const yg_diag *d)
 		     "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
 		     e->element ? e->element : "-", e->message);
 	}
-}
-
-long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -1,0 +1,102 @@
+/* ydaemon.c: see ydaemon.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/ydaemon.h"
+
+bool yg_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+				return false;
+			buf[i] = c;
+		}
+	}
+	return true;
+}
+
+bool yg_path_join(char *out, size_t n, const char *home, const char *rel)
+{
+	int w = snprintf(out, n, "%s/%s", home, rel);
+	return w > 0 && (size_t)w < n;
+}
+
+long long yg_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int yg_pidfile_lock(const char *home, const char *rel, long *other)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	if (!yg_path_join(path, sizeof(path), home, rel))
+		return -1;
+	memcpy(dir, path, sizeof(dir));
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (!yg_mkdirs(dir))
+			return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+bool yg_pidfile_write(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	return ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
+}
+
+bool yg_daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid > 0)
+		_exit(0);
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return true;
+}

@@ -1,0 +1,27 @@
+/* ydaemon.h: what a yagura daemon (manager, agent) does around its loop:
+ * its home's paths and directories, a locked pid file, detaching. */
+#ifndef YAGURA_COMMON_YDAEMON_H
+#define YAGURA_COMMON_YDAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* mkdir -p of an absolute path (mode 0750); true on success. */
+bool yg_mkdirs(const char *path);
+/* home + "/" + rel into out; false when it does not fit. */
+bool yg_path_join(char *out, size_t n, const char *home, const char *rel);
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long yg_now_ms(void);
+
+/* Opens home/rel (its directory made) and locks it (flock) for the
+ * daemon's life, so a second daemon on the same home refuses to start.
+ * Returns the descriptor (>= 0), -1 on an error, -2 when another process
+ * holds the lock (its pid, read from the file, in *other). The lock stays
+ * with the open file, so it survives yg_daemonize. */
+int yg_pidfile_lock(const char *home, const char *rel, long *other);
+/* Writes this process's pid into the locked file. */
+bool yg_pidfile_write(int fd);
+/* Forks twice with setsid, stdio on /dev/null; the parent exits 0. */
+bool yg_daemonize(void);
+
+#endif
