@@ -123,34 +123,6 @@ static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *ms
 
 /* ---- log collection ---- */
 
-/* Wazuh adds a <localfile>'s <label>s to each JSON event as top-level
- * string fields: the object's closing brace is replaced by them. */
-static const char *with_labels(agent *a, const char *line, size_t len)
-{
-	const yg_lc_label *labels = NULL;
-	size_t entry = yg_lc_current_entry(a->lc);
-	size_t n = entry == (size_t)-1 ? 0 : yg_lc_config_labels(a->cfg.lc, entry, &labels);
-	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
-		len--;
-	if (!n || len < 2 || line[0] != '{' || line[len - 1] != '}')
-		return line;
-	yg_buf *b = &a->line;
-	yg_buf_reset(b);
-	bool empty = true;
-	for (size_t i = 1; i + 1 < len && empty; i++)
-		empty = line[i] == ' ' || line[i] == '\t';
-	if (yg_buf_append(b, line, len - 1))
-		return line;
-	for (size_t i = 0; i < n; i++) {
-		if ((!empty || i) && yg_buf_putc(b, ','))
-			return line;
-		if (yg_buf_json_str(b, labels[i].key) || yg_buf_putc(b, ':') ||
-		    yg_buf_json_str(b, labels[i].value))
-			return line;
-	}
-	return yg_buf_putc(b, '}') ? line : b->data;
-}
-
 static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
                    size_t len)
 {
@@ -163,7 +135,7 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 	}
 	bool json = log_format && !strcmp(log_format, "json");
 	if (json)
-		line = with_labels(a, line, len);
+		line = yg_lc_with_labels(a->lc, line, len, &a->line);
 	yg_input in = {.log = line, .location = location, .no_predecode = false, .now = time(NULL)};
 	if (src_append(a, &in)) {
 		a->lc_more = !a->spool_full; /* a write error: retry at once */

@@ -1111,6 +1111,32 @@ size_t yg_lc_current_entry(const yg_lc *lc)
 	return lc->cur_entry;
 }
 
+const char *yg_lc_with_labels(const yg_lc *lc, const char *line, size_t len, yg_buf *out)
+{
+	const yg_lc_label *labels = NULL;
+	size_t n = lc->cur_entry == (size_t)-1
+	                   ? 0
+	                   : yg_lc_config_labels(lc->cfg, lc->cur_entry, &labels);
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+		len--;
+	if (!n || len < 2 || line[0] != '{' || line[len - 1] != '}')
+		return line;
+	yg_buf_reset(out);
+	bool empty = true;
+	for (size_t i = 1; i + 1 < len && empty; i++)
+		empty = line[i] == ' ' || line[i] == '\t';
+	if (yg_buf_append(out, line, len - 1))
+		return line;
+	for (size_t i = 0; i < n; i++) {
+		if ((!empty || i) && yg_buf_putc(out, ','))
+			return line;
+		if (yg_buf_json_str(out, labels[i].key) || yg_buf_putc(out, ':') ||
+		    yg_buf_json_str(out, labels[i].value))
+			return line;
+	}
+	return yg_buf_putc(out, '}') ? line : out->data;
+}
+
 size_t yg_lc_nfiles(const yg_lc *lc)
 {
 	return lc->nfiles;

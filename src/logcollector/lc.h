@@ -155,6 +155,13 @@ yg_err yg_lc_positions_import(const char *db_path, const void *blob, size_t len)
  * from (for labels, target...). Outside emit: (size_t)-1. */
 size_t yg_lc_current_entry(const yg_lc *lc);
 
+/* While inside `emit` for a `log_format json` entry: the line with that
+ * <localfile>'s <label>s added as top-level string fields, as Wazuh's
+ * logcollector does (the object's closing brace replaced by them), built
+ * in out; the line itself when there are no labels or it is not one JSON
+ * object. */
+const char *yg_lc_with_labels(const yg_lc *lc, const char *line, size_t len, yg_buf *out);
+
 /* Number of files currently followed (draining rotated ones included). */
 size_t yg_lc_nfiles(const yg_lc *lc);
 

@@ -39,40 +39,12 @@ static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *ms
 
 /* ---- collected logs ---- */
 
-/* Wazuh adds a <localfile>'s <label>s to each JSON event as top-level
- * string fields. The object's closing brace is replaced by the labels. */
-static const char *with_labels(manager *m, const char *line, size_t len)
-{
-	const yg_lc_label *labels = NULL;
-	size_t entry = yg_lc_current_entry(m->lc);
-	size_t n = entry == (size_t)-1 ? 0 : yg_lc_config_labels(m->cfg.lc, entry, &labels);
-	while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
-		len--;
-	if (!n || len < 2 || line[0] != '{' || line[len - 1] != '}')
-		return line;
-	yg_buf *b = &m->line;
-	yg_buf_reset(b);
-	bool empty = true;
-	for (size_t i = 1; i + 1 < len && empty; i++)
-		empty = line[i] == ' ' || line[i] == '\t';
-	if (yg_buf_append(b, line, len - 1))
-		return line;
-	for (size_t i = 0; i < n; i++) {
-		if ((!empty || i) && yg_buf_putc(b, ','))
-			return line;
-		if (yg_buf_json_str(b, labels[i].key) || yg_buf_putc(b, ':') ||
-		    yg_buf_json_str(b, labels[i].value))
-			return line;
-	}
-	return yg_buf_putc(b, '}') ? line : b->data;
-}
-
 static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
                    size_t len)
 {
 	manager *m = ctx;
 	if (log_format && !strcmp(log_format, "json"))
-		line = with_labels(m, line, len);
+		line = yg_lc_with_labels(m->lc, line, len, &m->line);
 	yg_input in = {
 	        .log = line,
 	        .location = location,

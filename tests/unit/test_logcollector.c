@@ -25,6 +25,8 @@ typedef struct sink {
 	size_t n, cap;
 	int reject; /* refuse the next `reject` events */
 	size_t refused;
+	yg_lc **labels_of; /* when set: record lines with their labels */
+	yg_buf labelled;
 } sink;
 
 static int sink_emit(void *ctx, const char *location, const char *fmt, const char *line, size_t len)
@@ -32,6 +34,8 @@ static int sink_emit(void *ctx, const char *location, const char *fmt, const cha
 	sink *s = ctx;
 	(void)fmt;
 	assert_int_equal(strlen(line), len);
+	if (s->labels_of)
+		line = yg_lc_with_labels(*s->labels_of, line, len, &s->labelled);
 	if (s->reject > 0) {
 		s->reject--;
 		s->refused++;
@@ -566,6 +570,27 @@ static void test_json_lines(void **state)
 	EXPECT(f, "{\"event_type\":\"alert\",\"a\":1}", "{\"event_type\":\"flow\"}");
 }
 
+/* A json <localfile>'s labels become top-level fields of each object. */
+static void test_json_labels(void **state)
+{
+	fx *f = *state;
+	appends(f, "eve.json", "");
+	assert_int_equal(config(f,
+	                        "<localfile><log_format>json</log_format>"
+	                        "<location>@/eve.json</location>"
+	                        "<label key=\"source\">suricata</label>"
+	                        "<label key=\"env\">prod \"a\"</label></localfile>",
+	                        NULL),
+	                 YG_OK);
+	yg_buf_init(&f->s.labelled, 1 << 20);
+	f->s.labels_of = &f->lc;
+	start(f);
+	appends(f, "eve.json", "{\"a\":1}\n{ }\nnot json\n");
+	EXPECT(f, "{\"a\":1,\"source\":\"suricata\",\"env\":\"prod \\\"a\\\"\"}",
+	       "{ \"source\":\"suricata\",\"env\":\"prod \\\"a\\\"\"}", "not json");
+	yg_buf_free(&f->s.labelled);
+}
+
 static void test_bad_bytes_and_huge_line(void **state)
 {
 	fx *f = *state;
@@ -951,6 +976,7 @@ int main(void)
 	        T(test_multiline_start),
 	        T(test_multiline_end_and_all),
 	        T(test_json_lines),
+	        T(test_json_labels),
 	        T(test_bad_bytes_and_huge_line),
 	        T(test_backpressure),
 	        T(test_many_lines_exact),
