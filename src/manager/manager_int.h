@@ -3,7 +3,7 @@
  *   manager.c   life cycle: configuration, start-up, the event loop, signals
  *   sources.c   the local sources (FIM, log collection) feeding the pipeline
  *   pipeline.c  events -> engine workers -> one commit -> alerts.json
- *   util.c      the manager's own log, paths */
+ *   util.c      the manager's own log (paths, pid file: common/ydaemon.h) */
 #ifndef YAGURA_MANAGER_INT_H
 #define YAGURA_MANAGER_INT_H
 
