@@ -1,4 +1,4 @@
-/* util.c: the manager's own log and paths. */
+/* util.c: the manager's own log. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
