@@ -17,15 +17,9 @@
 #include "api/api_users.h"
 #include "common/ybuf.h"
 #include "outputs/alert_store.h"
-#ifdef HAVE_TICKETS
 #include "tickets/tickets.h"
-#endif
-#ifdef HAVE_WAF
 #include "waf/waf.h"
-#endif
-#ifdef HAVE_REGISTRY
 #include "transport/registry.h"
-#endif
 
 #define T0 1714521600LL /* 2024-05-01T00:00:00Z */
 
@@ -110,7 +104,6 @@ int main(int argc, char **argv)
 		die("store backend", d);
 	char modules[256] = "alerts";
 
-#ifdef HAVE_TICKETS
 	snprintf(path, sizeof(path), "%s/tickets.db", dir);
 	yg_tickets *tickets = NULL;
 	if (yg_tickets_create(path, NULL, d, &tickets))
@@ -122,8 +115,6 @@ int main(int argc, char **argv)
 	}
 	yg_api_backend_tickets(&be, tickets);
 	snprintf(modules + strlen(modules), sizeof(modules) - strlen(modules), "%s", ",tickets");
-#endif
-#ifdef HAVE_WAF
 	char xml[4200];
 	snprintf(xml, sizeof(xml),
 	         "<waf><ban_file>%s/banned</ban_file><allow>127.0.0.1</allow></waf>", dir);
@@ -139,8 +130,6 @@ int main(int argc, char **argv)
 	static pthread_mutex_t waf_lock = PTHREAD_MUTEX_INITIALIZER;
 	yg_api_backend_waf(&be, waf, &waf_lock);
 	snprintf(modules + strlen(modules), sizeof(modules) - strlen(modules), "%s", ",bans");
-#endif
-#ifdef HAVE_REGISTRY
 	snprintf(path, sizeof(path), "%s/registry.db", dir);
 	yg_registry *reg = NULL;
 	char aid[YG_AGENT_ID_MAX];
@@ -150,7 +139,6 @@ int main(int argc, char **argv)
 		die("registry", d);
 	yg_api_backend_registry(&be, reg);
 	snprintf(modules + strlen(modules), sizeof(modules) - strlen(modules), "%s", ",agents");
-#endif
 
 	snprintf(users_path, sizeof(users_path), "%s/users.db", dir);
 	yg_api_users *users = NULL;
@@ -180,17 +168,11 @@ int main(int argc, char **argv)
 		;
 	yg_api_destroy(api);
 	yg_api_backend_release(&be);
-#ifdef HAVE_REGISTRY
 	yg_registry_close(reg);
-#endif
-#ifdef HAVE_WAF
 	yg_waf_close(waf);
 	yg_waf_config_destroy(wcfg);
 	yg_wxml_doc_destroy(doc);
-#endif
-#ifdef HAVE_TICKETS
 	yg_tickets_destroy(tickets);
-#endif
 	yg_alert_store_destroy(store);
 	yg_buf_free(&b);
 	yg_diag_destroy(d);
