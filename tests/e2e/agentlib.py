@@ -18,9 +18,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
-import time
+from harness import free_port, text, wait_for, write  # noqa: F401,E402  (re-exported)
 
 PASSWORD = "s3cret-pass"
 
@@ -32,39 +31,6 @@ def shared_dirs(root):
     if not os.path.isdir(seed) or not os.path.isdir(samples):
         return None
     return seed, samples
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, timeout=10.0, interval=0.1):
-    """Polls pred() until it returns something true or timeout seconds pass;
-    returns its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(interval)
-
-
-def text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def write(path, content, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(content)
-    if mode is not None:
-        os.chmod(path, mode)
 
 
 def subst_text(s, subst):

@@ -12,7 +12,6 @@ Usage: test_agent_loss.py YAGURA SOURCE_ROOT [N]"""
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, free_port, text, wait_for, write  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 if not os.path.isdir(os.path.join(ROOT, "..", "shared")):
@@ -35,37 +34,6 @@ CHUNK_S = 0.05           # the writer appends every CHUNK_S seconds
 PLAN = [(0.20, "manager"), (0.45, "agent"), (0.70, "manager")]
 DOWN_S = {"manager": 3.0, "agent": 2.0}   # how long each stays down
 LINE_RE = re.compile(rb"Accepted password for u(\d+) from")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(pred, timeout=10.0, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
-
-
-def text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def write(path, content):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(content)
 
 
 SAN_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")

@@ -39,7 +39,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, free_port, text, wait_for, write  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 if not os.path.isdir(os.path.join(ROOT, "..", "shared")):
@@ -53,45 +53,12 @@ ADDR_LINE = re.compile(rb"^[0-9a-f.:/]+$")
 F_HELLO, F_EVENTS, F_ACK, F_KEEPALIVE, F_AR_REQ, F_AR_RES, F_ERROR, F_EREQ, F_ERESP = range(1, 10)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(pred, timeout=10.0, step=0.2):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
-
-
-def text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def raw(path):
     try:
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
         return b""
-
-
-def write(path, content, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(content)
-    if mode is not None:
-        os.chmod(path, mode)
 
 
 def append(path, content):

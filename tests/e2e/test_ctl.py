@@ -20,21 +20,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, free_port, wait_for  # noqa: E402
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 PWNED = "/tmp/pwned-ctl"
 HOSTILE = ["1.2.3.4; touch /tmp/pwned-ctl", "$(id)", "`id`", "0.0.0.0/0", "::/0",
            "1.2.3.4/24", "01.2.3.4", "../../etc/passwd", "1.2.3.4\nx", "A" * 10240,
            "-1.2.3.4", ""]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def ctl(home, *args, stdin=None, json_out=False):
@@ -48,15 +40,6 @@ def ctl(home, *args, stdin=None, json_out=False):
         except ValueError:
             out = {"unparsable": p.stdout}
     return p.returncode, out, p.stderr
-
-
-def wait_for(pred, timeout=15.0):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.1)
 
 
 def enroll(port, ca, name, secret_key, secret, tmp):

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, wait_for  # noqa: E402
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 N = int(sys.argv[3]) if len(sys.argv) > 3 else int(os.environ.get("YG_LOSS_N", "100000"))
@@ -115,15 +115,6 @@ class Alerts:
         miss = [i for i in range(n) if self.count[(tag, i)] == 0]
         dup = sum(self.count[(tag, i)] - 1 for i in range(n) if self.count[(tag, i)] > 1)
         return miss, dup
-
-
-def wait_for(pred, timeout=10.0, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
 
 
 def wait_all(al, tag, n, stall=30.0):

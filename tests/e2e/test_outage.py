@@ -41,7 +41,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, wait_for  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
@@ -65,15 +65,6 @@ def log_text(home):
             return f.read()
     except FileNotFoundError:
         return ""
-
-
-def wait_for(pred, timeout=10.0, step=0.1):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
 
 
 class Alerts:

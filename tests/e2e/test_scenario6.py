@@ -41,7 +41,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, wait_for  # noqa: E402
 from receiver import Receiver  # noqa: E402
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
@@ -84,15 +84,6 @@ def read_alerts(home):
         return []
     with open(path) as f:
         return [(json.loads(l), l.rstrip("\n")) for l in f if l.strip()]
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.1)
 
 
 def log_text(home):

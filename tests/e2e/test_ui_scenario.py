@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import check, finish  # noqa: E402
+from harness import check, finish, free_port, text, wait_for, write  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 BUILD, JS = os.path.abspath(sys.argv[3]), os.path.abspath(sys.argv[4])
@@ -62,36 +61,6 @@ if not NODE:
 # The api_ui test's machinery: playwright-core in <build root>/api-ui-node.
 sys.path.insert(0, os.path.join(ROOT, "tests", "unit", "api"))
 from test_api_ui import playwright_dir  # noqa: E402
-
-
-def text(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def write(path, s):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(s)
-
-
-def wait_for(pred, timeout=15.0, step=0.1):
-    """Polls pred() until it returns something true or timeout seconds pass."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(step)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed_localfile(www):

@@ -12,10 +12,11 @@ header trips CRS rule 920350)."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
+
+from harness import free_port
 
 MODULE = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so"
 MODSEC_CONF = "/etc/nginx/modsecurity.conf"
@@ -36,12 +37,6 @@ def missing():
     if not shutil.which("curl"):
         return "curl is not installed"
     return None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class WafFixture:
