@@ -24,19 +24,20 @@
 #include "common/ybuf.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "common/yopt.h"
 #include "engine/wxml.h"
 
 /* ---- configuration: <yara> ---- */
 
 typedef struct yg_yarascan_config yg_yarascan_config;
 
-#define YG_YARASCAN_DEFAULT_SETTLE_MS 2000u
-#define YG_YARASCAN_DEFAULT_MAX_FILE_SIZE (32ull * 1024 * 1024)
-#define YG_YARASCAN_DEFAULT_TIMEOUT_S 60u
-
 /* A configuration with the defaults and no rules; NULL on ENOMEM. */
 yg_yarascan_config *yg_yarascan_config_create(void);
 void yg_yarascan_config_destroy(yg_yarascan_config *cfg);
+
+/* The <yara> block's option table (common/yopt.h): names, types, ranges and
+ * defaults of every option below. */
+extern const yg_opt_block yg_yarascan_block;
 
 /* Reads one <yara> block (`node`, from `file`) into cfg; several blocks add
  * up. Options:
@@ -50,6 +51,9 @@ void yg_yarascan_config_destroy(yg_yarascan_config *cfg);
  * YG_EPARSE if there was any, YG_ENOMEM. Paths must be absolute. */
 yg_err yg_yarascan_config_add_yara(yg_yarascan_config *cfg, const yg_wxml_node *node,
                                    const char *file, yg_diag *diag);
+
+/* Prints the effective <yara> block as ossec.conf XML. */
+void yg_yarascan_config_print(const yg_yarascan_config *cfg, FILE *out);
 
 /* Programmatic setters (tests, CLI). Paths are copied. */
 yg_err yg_yarascan_config_add_rules(yg_yarascan_config *cfg, const char *path);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/yopt.h"
 #include "yarascan/yarascan_int.h"
 
 #define YS_PATH_MAX 4096
@@ -14,9 +15,10 @@ yg_yarascan_config *yg_yarascan_config_create(void)
 	yg_yarascan_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return NULL;
-	cfg->settle_ms = YG_YARASCAN_DEFAULT_SETTLE_MS;
-	cfg->max_file_size = YG_YARASCAN_DEFAULT_MAX_FILE_SIZE;
-	cfg->timeout_s = YG_YARASCAN_DEFAULT_TIMEOUT_S;
+	if (yg_opt_defaults(&yg_yarascan_block, cfg) != YG_OK) {
+		free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -131,175 +133,112 @@ const char *yg_yarascan_config_dir(const yg_yarascan_config *cfg, size_t i)
 	return i < cfg->ndirs ? cfg->dirs[i] : NULL;
 }
 
-/* ---- small parsers ---- */
+/* ---- the <yara> block ---- */
 
-/* Copies s[0..len) without surrounding blanks; NULL on ENOMEM. */
-static char *trim_dup(const char *s, size_t len)
+/* <rules>: a file or directory of rules, absolute; repeatable. */
+static yg_err parse_rules(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	while (len > 0 && isspace((unsigned char)*s)) {
-		s++;
-		len--;
+	if (v[0] != '/' || strlen(v) >= YS_PATH_MAX) {
+		yg_opt_bad(ctx, e, "rules must be an absolute path of a file or directory");
+		return YG_EPARSE;
 	}
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	return strndup(s, len);
+	yg_err err = add_rules(obj, v, ctx->file, e->line);
+	if (err == YG_ELIMIT) {
+		yg_opt_bad(ctx, e, "more than %d entries", YS_MAX_ENTRIES);
+		return YG_EPARSE;
+	}
+	return err;
 }
 
-/* A decimal number <= max with an optional K/M/G (KB/MB/GB, any case) binary
- * multiplier when `units`; false when malformed or out of range. */
-static bool parse_num(const char *s, bool units, uint64_t max, uint64_t *out)
+/* Adds one entry of a <directories> list; false after reporting. */
+static yg_err add_dir_entry(yg_yarascan_config *cfg, const char *p, const yg_wxml_node *e,
+                            const yg_opt_ctx *ctx)
 {
-	uint64_t v = 0, mult = 1;
-	size_t i = 0;
-	while (isspace((unsigned char)s[i]))
-		i++;
-	if (s[i] < '0' || s[i] > '9')
-		return false;
-	for (; s[i] >= '0' && s[i] <= '9'; i++) {
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
+	if (p[0] != '/' || strlen(p) >= YS_PATH_MAX) {
+		yg_opt_bad(ctx, e, "not an absolute path: '%s'", p);
+		return YG_EPARSE;
 	}
-	if (units && s[i]) {
-		switch (s[i]) {
-		case 'k':
-		case 'K': mult = 1024; break;
-		case 'm':
-		case 'M': mult = 1024 * 1024; break;
-		case 'g':
-		case 'G': mult = 1024 * 1024 * 1024; break;
-		default: return false;
-		}
-		i++;
-		if (s[i] == 'b' || s[i] == 'B')
-			i++;
+	yg_err err = yg_yarascan_config_add_directory(cfg, p);
+	if (err == YG_ELIMIT) {
+		yg_opt_bad(ctx, e, "more than %d entries", YS_MAX_ENTRIES);
+		return YG_EPARSE;
 	}
-	while (isspace((unsigned char)s[i]))
-		i++;
-	if (s[i] || v > max / mult)
-		return false;
-	*out = v * mult;
-	return true;
+	return err;
 }
 
-static bool path_ok(const char *p)
+/* <directories>: a comma-separated list of absolute paths; repeatable. */
+static yg_err parse_dirs(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	return p[0] == '/' && strlen(p) < YS_PATH_MAX;
-}
-
-/* <directories>: a comma-separated list of absolute paths. */
-static yg_err read_dirs(yg_yarascan_config *cfg, const yg_wxml_node *e, const char *file,
-                        yg_diag *diag)
-{
-	const char *s = e->content;
-	bool bad = false, any = false;
-	for (;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char *p = trim_dup(s, len);
-		if (!p)
-			return YG_ENOMEM;
-		if (*p) {
-			any = true;
-			if (!path_ok(p)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-				            "not an absolute path: '%s'", p);
-				bad = true;
-			} else {
-				yg_err err = yg_yarascan_config_add_directory(cfg, p);
-				if (err) {
-					free(p);
-					return err;
-				}
-			}
-		}
-		free(p);
-		if (!comma)
-			break;
-		s = comma + 1;
-	}
-	if (!any) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name, "empty value");
-		bad = true;
-	}
-	return bad ? YG_EPARSE : YG_OK;
-}
-
-/* Reads one option element; YG_EPARSE after reporting a bad value. */
-static yg_err read_option(yg_yarascan_config *cfg, const yg_wxml_node *e, const char *file,
-                          yg_diag *diag)
-{
-	uint64_t v;
-	if (strcmp(e->name, "disabled") == 0) {
-		char *s = trim_dup(e->content, strlen(e->content));
-		if (!s)
-			return YG_ENOMEM;
-		bool yes = strcmp(s, "yes") == 0, no = strcmp(s, "no") == 0;
-		free(s);
-		if (!yes && !no)
-			goto bad;
-		cfg->disabled = yes;
-		return YG_OK;
-	}
-	if (strcmp(e->name, "rules") == 0) {
-		char *p = trim_dup(e->content, strlen(e->content));
-		if (!p)
-			return YG_ENOMEM;
-		if (!path_ok(p)) {
-			free(p);
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "rules must be an absolute path of a file or directory");
-			return YG_EPARSE;
-		}
-		yg_err err = add_rules(cfg, p, file, e->line);
-		free(p);
-		return err;
-	}
-	if (strcmp(e->name, "directories") == 0)
-		return read_dirs(cfg, e, file, diag);
-	if (strcmp(e->name, "settle_ms") == 0) {
-		if (!parse_num(e->content, false, 3600000, &v))
-			goto bad;
-		cfg->settle_ms = (unsigned)v;
-		return YG_OK;
-	}
-	if (strcmp(e->name, "max_file_size") == 0) {
-		if (!parse_num(e->content, true, UINT64_MAX, &v) || v == 0)
-			goto bad;
-		cfg->max_file_size = v;
-		return YG_OK;
-	}
-	if (strcmp(e->name, "timeout") == 0) {
-		if (!parse_num(e->content, false, 3600, &v) || v == 0)
-			goto bad;
-		cfg->timeout_s = (unsigned)v;
-		return YG_OK;
-	}
-	yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name, "unknown option of <yara>");
-	return YG_EPARSE;
-bad:
-	yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name, "invalid value '%.64s'",
-	            e->content);
-	return YG_EPARSE;
-}
-
-yg_err yg_yarascan_config_add_yara(yg_yarascan_config *cfg, const yg_wxml_node *node,
-                                   const char *file, yg_diag *diag)
-{
+	char *list = strdup(v), *save = NULL;
+	if (!list)
+		return YG_ENOMEM;
 	yg_err result = YG_OK;
-	for (size_t i = 0; i < node->nchildren; i++) {
-		yg_err err = read_option(cfg, node->children[i], file, diag);
-		if (err == YG_ENOMEM)
-			return err;
-		if (err == YG_ELIMIT) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, node->children[i]->line,
-			            node->children[i]->name, "more than %d entries",
-			            YS_MAX_ENTRIES);
-			err = YG_EPARSE;
+	bool any = false;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		for (size_t n = strlen(tok); n > 0 && isspace((unsigned char)tok[n - 1]); n--)
+			tok[n - 1] = '\0';
+		if (!*tok)
+			continue;
+		any = true;
+		yg_err err = add_dir_entry(obj, tok, e, ctx);
+		if (err == YG_ENOMEM) {
+			result = err;
+			break;
 		}
 		if (err)
 			result = YG_EPARSE;
 	}
+	free(list);
+	if (!any && result == YG_OK) {
+		yg_opt_bad(ctx, e, "empty value");
+		result = YG_EPARSE;
+	}
 	return result;
+}
+
+static void print_rules(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_yarascan_config *cfg = obj;
+	for (size_t i = 0; i < cfg->nrules; i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, cfg->rules[i].path, o->name);
+}
+
+static void print_dirs(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_yarascan_config *cfg = obj;
+	for (size_t i = 0; i < cfg->ndirs; i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, cfg->dirs[i], o->name);
+}
+
+#define C yg_yarascan_config
+static const yg_opt yara_opts[] = {
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(C, disabled), .def = "no",
+         .help = "turn the built-in scanner off"},
+        {"rules", YG_OPT_CUSTOM, .parse = parse_rules, .print = print_rules,
+         .help = "a rules file or directory (absolute; repeatable)"},
+        {"directories", YG_OPT_CUSTOM, .parse = parse_dirs, .print = print_dirs,
+         .help = "directories to scan, comma-separated (absolute; repeatable)"},
+        {"settle_ms", YG_OPT_UINT, YG_OPT_AT(C, settle_ms), 0, 3600000, "2000",
+         .help = "how long a file must stay unchanged before it is scanned"},
+        {"max_file_size", YG_OPT_SIZE, YG_OPT_AT(C, max_file_size), 1, UINT64_MAX, "32M",
+         .help = "larger files are not scanned"},
+        {"timeout", YG_OPT_SECONDS, YG_OPT_AT(C, timeout_s), 1, 3600, "60",
+         .help = "the longest one scan may take"},
+        {0},
+};
+#undef C
+
+const yg_opt_block yg_yarascan_block = {"yara", yara_opts, sizeof(yg_yarascan_config), false};
+
+yg_err yg_yarascan_config_add_yara(yg_yarascan_config *cfg, const yg_wxml_node *node,
+                                   const char *file, yg_diag *diag)
+{
+	return yg_opt_read(&yg_yarascan_block, cfg, node, file, diag);
+}
+
+void yg_yarascan_config_print(const yg_yarascan_config *cfg, FILE *out)
+{
+	yg_opt_print(&yg_yarascan_block, cfg, 2, out);
 }

@@ -1,0 +1,242 @@
+/* test_options.c: the option tables (src/common/yopt.h), and every
+ * configuration block declared with one.
+ *
+ * The sweep feeds each option of each registered block values that must be
+ * refused, as a user would write them in ossec.conf, and checks that each
+ * gives an error naming the file, the line and the option. A block that
+ * moves to an option table is added to `blocks` below; its CUSTOM options
+ * get their bad values in `custom_bad`. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/yopt.h"
+#include "engine/wxml.h"
+#include "yarascan/yarascan.h"
+
+static const yg_opt_block *const blocks[] = {
+        &yg_yarascan_block,
+};
+
+/* Bad values of CUSTOM options: "block/option" -> values. */
+static const struct {
+	const char *key;
+	const char *bad[4];
+} custom_bad[] = {
+        {"yara/rules", {"relative/rules.yar", "", NULL}},
+        {"yara/directories", {"/var/www,relative", ",", "", NULL}},
+};
+
+/* Bad values by type; each must be refused whatever the range. */
+static void type_bad_values(const yg_opt *o, const char **out, size_t *n)
+{
+	static char above[64];
+	*n = 0;
+	switch (o->type) {
+	case YG_OPT_BOOL:
+		out[(*n)++] = "maybe";
+		out[(*n)++] = "YES";
+		out[(*n)++] = "";
+		break;
+	case YG_OPT_UINT:
+	case YG_OPT_SIZE:
+	case YG_OPT_SECONDS:
+		out[(*n)++] = "-1";
+		out[(*n)++] = "ten";
+		out[(*n)++] = "99999999999999999999999";
+		out[(*n)++] = "1x";
+		if (o->max < UINT64_MAX) {
+			snprintf(above, sizeof above, "%llu", (unsigned long long)o->max + 1);
+			out[(*n)++] = above;
+		}
+		break;
+	case YG_OPT_PATH: out[(*n)++] = "relative/path"; break;
+	case YG_OPT_STRING:
+		if (!(o->flags & YG_OPT_EMPTY_OK))
+			out[(*n)++] = "";
+		break;
+	case YG_OPT_ENUM: out[(*n)++] = "no-such-choice"; break;
+	case YG_OPT_CUSTOM: break;
+	}
+}
+
+static void custom_bad_values(const yg_opt_block *b, const yg_opt *o, const char **out, size_t *n)
+{
+	char key[128];
+	snprintf(key, sizeof key, "%s/%s", b->name, o->name);
+	*n = 0;
+	for (size_t i = 0; i < sizeof custom_bad / sizeof custom_bad[0]; i++)
+		if (strcmp(custom_bad[i].key, key) == 0)
+			for (size_t j = 0; custom_bad[i].bad[j]; j++)
+				out[(*n)++] = custom_bad[i].bad[j];
+	if (*n == 0)
+		fail_msg("no bad values for the custom option %s: add them to custom_bad", key);
+}
+
+/* Reads "<block>\n  <opt>value</opt>\n</block>" from file "t.conf" and checks
+ * for exactly one error, at line 2, naming the option. */
+static void expect_refused(const yg_opt_block *b, const yg_opt *o, const char *value)
+{
+	char xml[1024];
+	int len = snprintf(xml, sizeof xml, "<%s>\n  <%s>%s</%s>\n</%s>\n", b->name, o->name, value,
+	                   o->name, b->name);
+	yg_diag *diag = yg_diag_create();
+	yg_wxml_doc *doc = NULL;
+	assert_int_equal(yg_wxml_parse_buffer(xml, (size_t)len, "t.conf", diag, &doc), YG_OK);
+	void *obj = calloc(1, b->obj_size);
+	assert_non_null(obj);
+	assert_int_equal(yg_opt_defaults(b, obj), YG_OK);
+	yg_err err = yg_opt_read(b, obj, yg_wxml_doc_root(doc, 0), "t.conf", diag);
+	const yg_diag_entry *e = yg_diag_get(diag, 0);
+	if (err != YG_EPARSE || yg_diag_errors(diag) != 1 || !e || e->line != 2 ||
+	    strcmp(e->file, "t.conf") != 0 || strcmp(e->element, o->name) != 0)
+		fail_msg("<%s><%s>%s</%s>: expected one error at t.conf:2 naming <%s>, got "
+		         "err %d, %zu errors, first: %s:%d <%s> %s",
+		         b->name, o->name, value, o->name, o->name, err, yg_diag_errors(diag),
+		         e && e->file ? e->file : "-", e ? e->line : 0,
+		         e && e->element ? e->element : "-", e ? e->message : "-");
+	yg_opt_free(b, obj);
+	free(obj);
+	yg_wxml_doc_destroy(doc);
+	yg_diag_destroy(diag);
+}
+
+static void every_option_refuses_bad_values(void **state)
+{
+	(void)state;
+	size_t checked = 0;
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		const yg_opt_block *b = blocks[i];
+		for (const yg_opt *o = b->opts; o->name; o++) {
+			if (o->flags & YG_OPT_IGNORED)
+				continue;
+			const char *bad[8];
+			size_t n;
+			if (o->type == YG_OPT_CUSTOM)
+				custom_bad_values(b, o, bad, &n);
+			else
+				type_bad_values(o, bad, &n);
+			for (size_t k = 0; k < n; k++, checked++)
+				expect_refused(b, o, bad[k]);
+		}
+	}
+	assert_true(checked > 0);
+}
+
+/* Every default in every table parses (yg_opt_defaults says YG_EINVAL
+ * otherwise), and an unknown option is an error at its line. */
+static void defaults_parse_and_unknown_is_refused(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		const yg_opt_block *b = blocks[i];
+		void *obj = calloc(1, b->obj_size);
+		assert_int_equal(yg_opt_defaults(b, obj), YG_OK);
+		char xml[256];
+		int len = snprintf(xml, sizeof xml,
+		                   "<%s>\n\n  <no_such_option>1</no_such_option>\n</%s>", b->name,
+		                   b->name);
+		yg_diag *diag = yg_diag_create();
+		yg_wxml_doc *doc = NULL;
+		assert_int_equal(yg_wxml_parse_buffer(xml, (size_t)len, "u.conf", diag, &doc),
+		                 YG_OK);
+		yg_err err = yg_opt_read(b, obj, yg_wxml_doc_root(doc, 0), "u.conf", diag);
+		assert_int_equal(err, b->unknown_is_warning ? YG_OK : YG_EPARSE);
+		const yg_diag_entry *e = yg_diag_get(diag, 0);
+		assert_non_null(e);
+		assert_int_equal(e->line, 3);
+		assert_string_equal(e->element, "no_such_option");
+		yg_opt_free(b, obj);
+		free(obj);
+		yg_wxml_doc_destroy(doc);
+		yg_diag_destroy(diag);
+	}
+}
+
+/* The value parsers behind the types. */
+static void value_parsers(void **state)
+{
+	(void)state;
+	uint64_t v;
+	bool b;
+	assert_true(yg_opt_parse_bool("yes", &b) && b);
+	assert_true(yg_opt_parse_bool("no", &b) && !b);
+	assert_false(yg_opt_parse_bool("true", &b));
+	assert_true(yg_opt_parse_uint("42", 0, 100, &v) && v == 42);
+	assert_false(yg_opt_parse_uint("101", 0, 100, &v));
+	assert_false(yg_opt_parse_uint("4 2", 0, 100, &v));
+	assert_false(yg_opt_parse_uint("18446744073709551616", 0, UINT64_MAX, &v));
+	assert_true(yg_opt_parse_size("32M", 1, UINT64_MAX, &v) && v == 32ull << 20);
+	assert_true(yg_opt_parse_size("2kb", 1, UINT64_MAX, &v) && v == 2048);
+	assert_true(yg_opt_parse_size("1G", 1, UINT64_MAX, &v) && v == 1ull << 30);
+	assert_false(yg_opt_parse_size("1T", 1, UINT64_MAX, &v));
+	assert_false(yg_opt_parse_size("17179869184G", 1, UINT64_MAX, &v));
+	assert_true(yg_opt_parse_seconds("90", 0, 1000000, &v) && v == 90);
+	assert_true(yg_opt_parse_seconds("10m", 0, 1000000, &v) && v == 600);
+	assert_true(yg_opt_parse_seconds("2h", 0, 1000000, &v) && v == 7200);
+	assert_true(yg_opt_parse_seconds("1d", 0, 1000000, &v) && v == 86400);
+	assert_true(yg_opt_parse_seconds("1w", 0, 1000000, &v) && v == 604800);
+	assert_false(yg_opt_parse_seconds("1y", 0, 1000000, &v));
+	assert_false(yg_opt_parse_seconds("2w", 0, 1000000, &v));
+}
+
+/* Reading, printing and reading back gives the same effective values. */
+static void print_reads_back(void **state)
+{
+	(void)state;
+	const char *xml =
+	        "<yara>\n  <settle_ms>500</settle_ms>\n  <max_file_size>1M</max_file_size>\n"
+	        "  <rules>/etc/r.yar</rules>\n  <directories>/a, /b</directories>\n"
+	        "</yara>\n";
+	yg_diag *diag = yg_diag_create();
+	yg_wxml_doc *doc = NULL;
+	assert_int_equal(yg_wxml_parse_buffer(xml, strlen(xml), "p.conf", diag, &doc), YG_OK);
+	yg_yarascan_config *cfg = yg_yarascan_config_create();
+	assert_int_equal(yg_yarascan_config_add_yara(cfg, yg_wxml_doc_root(doc, 0), "p.conf", diag),
+	                 YG_OK);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	yg_yarascan_config_print(cfg, f);
+	fclose(f);
+	assert_non_null(strstr(out, "<settle_ms>500</settle_ms>"));
+	assert_non_null(strstr(out, "<max_file_size>1048576</max_file_size>"));
+	assert_non_null(strstr(out, "<timeout>60</timeout>"));
+	assert_non_null(strstr(out, "<disabled>no</disabled>"));
+	assert_non_null(strstr(out, "<rules>/etc/r.yar</rules>"));
+	assert_non_null(strstr(out, "<directories>/b</directories>"));
+
+	yg_wxml_doc *doc2 = NULL;
+	assert_int_equal(yg_wxml_parse_buffer(out, len, "printed", diag, &doc2), YG_OK);
+	yg_yarascan_config *cfg2 = yg_yarascan_config_create();
+	assert_int_equal(
+	        yg_yarascan_config_add_yara(cfg2, yg_wxml_doc_root(doc2, 0), "printed", diag),
+	        YG_OK);
+	assert_int_equal(yg_yarascan_config_settle_ms(cfg2), 500);
+	assert_int_equal(yg_yarascan_config_max_file_size(cfg2), 1048576);
+	assert_int_equal(yg_yarascan_config_ndirs(cfg2), 2);
+	assert_int_equal(yg_diag_count(diag), 0);
+	free(out);
+	yg_yarascan_config_destroy(cfg);
+	yg_yarascan_config_destroy(cfg2);
+	yg_wxml_doc_destroy(doc);
+	yg_wxml_doc_destroy(doc2);
+	yg_diag_destroy(diag);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(value_parsers),
+	        cmocka_unit_test(every_option_refuses_bad_values),
+	        cmocka_unit_test(defaults_parse_and_unknown_is_refused),
+	        cmocka_unit_test(print_reads_back),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
