@@ -28,6 +28,7 @@
 #include "common/ybuf.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "common/yopt.h"
 #include "engine/wxml.h"
 
 /* ---- configuration ---- */
@@ -40,6 +41,9 @@ typedef struct yg_tickets_config yg_tickets_config;
  * NULL on ENOMEM. */
 yg_tickets_config *yg_tickets_config_create(void);
 void yg_tickets_config_destroy(yg_tickets_config *cfg);
+
+/* The <tickets> block's option table (common/yopt.h). */
+extern const yg_opt_block yg_tickets_block;
 
 /* Reads one <tickets> element into cfg (several blocks add up; scalar
  * options keep the last value). Every bad option is reported into diag as

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yopt.h"
 #include "tickets/tickets_int.h"
 
 #define FOLD_WINDOW_MAX (366u * 86400u)
@@ -20,8 +21,10 @@ yg_tickets_config *yg_tickets_config_create(void)
 	yg_tickets_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
 		return NULL;
-	cfg->enabled = true;
-	cfg->fold_window = 86400;
+	if (yg_opt_defaults(&yg_tickets_block, cfg) != YG_OK) {
+		free(cfg);
+		return NULL;
+	}
 	return cfg;
 }
 
@@ -95,75 +98,7 @@ bool tk_printable(const char *s, size_t len)
 	return true;
 }
 
-/* ---- small parsers ---- */
-
-/* The content of e without surrounding blanks, as [*s, *s + *len). */
-static void trimmed(const char *c, const char **s, size_t *len)
-{
-	size_t n = strlen(c);
-	while (n > 0 && isspace((unsigned char)*c)) {
-		c++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)c[n - 1]))
-		n--;
-	*s = c;
-	*len = n;
-}
-
-/* A decimal number up to max, with an optional s/m/h/d unit when `units`.
- * False when malformed or too big. */
-static bool parse_num(const char *s, size_t len, bool units, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0, mult = 1;
-	if (len > 0 && units) {
-		switch (s[len - 1]) {
-		case 's': len--; break;
-		case 'm':
-			mult = 60;
-			len--;
-			break;
-		case 'h':
-			mult = 3600;
-			len--;
-			break;
-		case 'd':
-			mult = 86400;
-			len--;
-			break;
-		default: break;
-		}
-	}
-	if (len == 0 || len > 12)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > max / mult)
-		return false;
-	*out = v * mult;
-	return true;
-}
-
-static bool read_yesno(const yg_wxml_node *e, const char *file, yg_diag *diag, bool *out)
-{
-	const char *s;
-	size_t n;
-	trimmed(e->content, &s, &n);
-	if (n == 3 && !memcmp(s, "yes", 3)) {
-		*out = true;
-		return true;
-	}
-	if (n == 2 && !memcmp(s, "no", 2)) {
-		*out = false;
-		return true;
-	}
-	yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-	            "invalid value '%s' (expected yes or no)", e->content);
-	return false;
-}
+/* ---- lists and <route> ---- */
 
 /* Whether one list item is acceptable: rule and agent ids are digits
  * (agent ids may also hold letters, '-', '_'); groups are Wazuh group
@@ -187,17 +122,34 @@ static bool item_ok(const char *s, size_t n, const char *what)
 	return true;
 }
 
-/* Appends the comma-separated items of e's content to l (Wazuh's list
- * style: blanks around items and empty items, like the article's trailing
- * comma, are skipped). */
-static yg_err read_list(tk_list *l, const yg_wxml_node *e, const char *file, yg_diag *diag)
+/* Appends s[0..n) to l; YG_EPARSE after reporting when l is full. */
+static yg_err list_add(tk_list *l, const char *s, size_t n, const yg_wxml_node *e,
+                       const yg_opt_ctx *ctx)
 {
-	const char *p = e->content;
+	if (l->n >= TK_MAX_LIST) {
+		yg_opt_bad(ctx, e, "more than %d values", TK_MAX_LIST);
+		return YG_EPARSE;
+	}
+	char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return YG_ENOMEM;
+	l->v = nv;
+	if (!(l->v[l->n] = strndup(s, n)))
+		return YG_ENOMEM;
+	l->n++;
+	return YG_OK;
+}
+
+/* Appends the comma-separated items of v to l (Wazuh's list style: blanks
+ * around items and empty items, like the article's trailing comma, are
+ * skipped). */
+static yg_err read_list(tk_list *l, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
 	bool any = false;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t seg = comma ? (size_t)(comma - p) : strlen(p);
-		const char *s = p;
+	while (*v) {
+		const char *comma = strchr(v, ',');
+		size_t seg = comma ? (size_t)(comma - v) : strlen(v);
+		const char *s = v;
 		size_t n = seg;
 		while (n > 0 && isspace((unsigned char)*s)) {
 			s++;
@@ -205,95 +157,79 @@ static yg_err read_list(tk_list *l, const yg_wxml_node *e, const char *file, yg_
 		}
 		while (n > 0 && isspace((unsigned char)s[n - 1]))
 			n--;
-		p += seg + (comma ? 1 : 0);
+		v += seg + (comma ? 1 : 0);
 		if (n == 0)
 			continue;
 		if (!item_ok(s, n, e->name)) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "invalid value '%.*s'", (int)(n > 200 ? 200 : n), s);
+			yg_opt_bad(ctx, e, "invalid value '%.*s'", (int)(n > 200 ? 200 : n), s);
 			return YG_EPARSE;
 		}
-		if (l->n >= TK_MAX_LIST) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "more than %d values", TK_MAX_LIST);
-			return YG_EPARSE;
-		}
-		char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
-		if (!nv)
-			return YG_ENOMEM;
-		l->v = nv;
-		if (!(l->v[l->n] = strndup(s, n)))
-			return YG_ENOMEM;
-		l->n++;
+		yg_err err = list_add(l, s, n, e, ctx);
+		if (err)
+			return err;
 		any = true;
 	}
 	if (!any) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name, "empty value");
+		yg_opt_bad(ctx, e, "empty value");
 		return YG_EPARSE;
 	}
 	return YG_OK;
 }
 
-/* ---- <route> ---- */
-
-static yg_err read_route(yg_tickets_config *cfg, const yg_wxml_node *n, const char *file,
-                         yg_diag *diag)
+static yg_err parse_groups(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
+	return read_list(&((tk_route *)obj)->groups, v, e, ctx);
+}
+
+static yg_err parse_rule_ids(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return read_list(&((tk_route *)obj)->rule_ids, v, e, ctx);
+}
+
+static yg_err parse_agent_ids(void *obj, const char *v, const yg_wxml_node *e,
+                              const yg_opt_ctx *ctx)
+{
+	return read_list(&((tk_route *)obj)->agent_ids, v, e, ctx);
+}
+
+static const yg_opt route_opts[] = {
+        {"level", YG_OPT_UINT, YG_OPT_AT(tk_route, level), 0, 16,
+         .help = "alerts of this level or higher"},
+        {"group", YG_OPT_CUSTOM, .parse = parse_groups,
+         .help = "alerts with any of these groups (comma-separated)"},
+        {"rule_id", YG_OPT_CUSTOM, .parse = parse_rule_ids,
+         .help = "alerts of these rules (comma-separated)"},
+        {"agent_id", YG_OPT_CUSTOM, .parse = parse_agent_ids,
+         .help = "alerts of these agents (comma-separated)"},
+        {0},
+};
+static const yg_opt_block route_block = {"route", route_opts, sizeof(tk_route), false};
+
+/* <route>: a sub-block of criteria; added whole or not at all. */
+static yg_err parse_route(void *obj, const char *v, const yg_wxml_node *n, const yg_opt_ctx *ctx)
+{
+	yg_tickets_config *cfg = obj;
 	tk_route r = {.line = n->line};
-	yg_err rc = YG_OK;
-	bool any = false;
+	(void)v;
 	for (size_t i = 0; i < n->nattrs; i++)
-		yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "route",
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, n->line, "route",
 		            "unknown attribute '%s': ignored", n->attrs[i].name);
-	for (size_t i = 0; i < n->nchildren && rc != YG_ENOMEM; i++) {
-		const yg_wxml_node *e = n->children[i];
-		yg_err r1 = YG_OK;
-		if (!strcmp(e->name, "level")) {
-			const char *s;
-			size_t len;
-			uint64_t v;
-			trimmed(e->content, &s, &len);
-			if (!parse_num(s, len, false, 16, &v)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-				            "invalid value '%s' (expected a level 0-16)",
-				            e->content);
-				r1 = YG_EPARSE;
-			} else {
-				r.level = (int)v;
-			}
-		} else if (!strcmp(e->name, "group")) {
-			r1 = read_list(&r.groups, e, file, diag);
-		} else if (!strcmp(e->name, "rule_id")) {
-			r1 = read_list(&r.rule_ids, e, file, diag);
-		} else if (!strcmp(e->name, "agent_id")) {
-			r1 = read_list(&r.agent_ids, e, file, diag);
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "unknown element in <route>");
-			r1 = YG_EPARSE;
-		}
-		if (r1)
-			rc = r1;
-		else
-			any = true;
-	}
-	if (rc == YG_OK && !any)
-		yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "route",
+	yg_err rc = yg_opt_read(&route_block, &r, n, ctx->file, ctx->diag);
+	if (rc == YG_OK && n->nchildren == 0)
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, n->line, "route",
 		            "a route without criteria matches every alert");
 	if (rc == YG_OK && cfg->nroutes >= TK_MAX_ROUTES) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, "route", "more than %d routes",
-		            TK_MAX_ROUTES);
+		yg_opt_bad(ctx, n, "more than %d routes", TK_MAX_ROUTES);
 		rc = YG_EPARSE;
 	}
 	if (rc == YG_OK) {
 		tk_route *nr = realloc(cfg->routes, (cfg->nroutes + 1) * sizeof(*nr));
-		if (!nr) {
-			rc = YG_ENOMEM;
-		} else {
+		if (nr) {
 			cfg->routes = nr;
 			cfg->routes[cfg->nroutes++] = r;
 			return YG_OK;
 		}
+		rc = YG_ENOMEM;
 	}
 	/* a route with a bad criterion is dropped whole: half of it would
 	 * match more than was asked for */
@@ -332,9 +268,13 @@ static bool token_ok(const char *s)
 	return true;
 }
 
-static yg_err read_forward(yg_tickets_config *cfg, const yg_wxml_node *n, const char *file,
-                           yg_diag *diag)
+/* <forward type=".." url=".." token=".."/>: a ticket system to copy to. */
+static yg_err parse_forward(void *obj, const char *v, const yg_wxml_node *n, const yg_opt_ctx *ctx)
 {
+	yg_tickets_config *cfg = obj;
+	const char *file = ctx->file;
+	yg_diag *diag = ctx->diag;
+	(void)v;
 	const char *type = yg_wxml_attr_get(n, "type");
 	const char *url = yg_wxml_attr_get(n, "url");
 	const char *token = yg_wxml_attr_get(n, "token");
@@ -387,56 +327,31 @@ static yg_err read_forward(yg_tickets_config *cfg, const yg_wxml_node *n, const 
 
 /* ---- <tickets> ---- */
 
+#define C yg_tickets_config
+static const yg_opt tickets_opts[] = {
+        {"enabled", YG_OPT_BOOL, YG_OPT_AT(C, enabled), .def = "yes",
+         .help = "open tickets for routed alerts"},
+        {"close_lifts_bans", YG_OPT_BOOL, YG_OPT_AT(C, close_lifts_bans), .def = "no",
+         .help = "closing a ticket lifts the bans it holds"},
+        {"fold_window", YG_OPT_SECONDS, YG_OPT_AT(C, fold_window), 0, FOLD_WINDOW_MAX, "86400",
+         .help = "repeats within this time fold into the open ticket"},
+        {"route", YG_OPT_CUSTOM, .parse = parse_route,
+         .help = "which alerts open tickets (repeatable)"},
+        {"forward", YG_OPT_CUSTOM, .parse = parse_forward,
+         .help = "copy tickets to Catalyst or TheHive (attributes type, url, token)"},
+        {0},
+};
+#undef C
+
+const yg_opt_block yg_tickets_block = {"tickets", tickets_opts, sizeof(yg_tickets_config), false};
+
 yg_err yg_tickets_config_add_tickets(yg_tickets_config *cfg, const yg_wxml_node *node,
                                      const char *file, yg_diag *diag)
 {
 	if (!cfg || !node)
 		return YG_EINVAL;
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < node->nchildren; i++) {
-		const yg_wxml_node *e = node->children[i];
-		const char *nm = e->name;
-		yg_err r = YG_OK;
-		bool b;
-		if (!strcmp(nm, "route")) {
-			r = read_route(cfg, e, file, diag);
-		} else if (!strcmp(nm, "forward")) {
-			r = read_forward(cfg, e, file, diag);
-		} else if (!strcmp(nm, "enabled")) {
-			if (read_yesno(e, file, diag, &b))
-				cfg->enabled = b;
-			else
-				r = YG_EPARSE;
-		} else if (!strcmp(nm, "close_lifts_bans")) {
-			if (read_yesno(e, file, diag, &b))
-				cfg->close_lifts_bans = b;
-			else
-				r = YG_EPARSE;
-		} else if (!strcmp(nm, "fold_window")) {
-			const char *s;
-			size_t len;
-			uint64_t v;
-			trimmed(e->content, &s, &len);
-			if (parse_num(s, len, true, FOLD_WINDOW_MAX, &v)) {
-				cfg->fold_window = (unsigned)v;
-			} else {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, nm,
-				            "invalid value '%s' (expected seconds up to %u, or a"
-				            " number with s/m/h/d)",
-				            e->content, FOLD_WINDOW_MAX);
-				r = YG_EPARSE;
-			}
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, nm,
-			            "unknown element in <tickets>");
-			r = YG_EPARSE;
-		}
-		if (r == YG_ENOMEM) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, nm, "out of memory");
-			return r;
-		}
-		if (r)
-			rc = r;
-	}
+	yg_err rc = yg_opt_read(&yg_tickets_block, cfg, node, file, diag);
+	if (rc == YG_ENOMEM)
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name, "out of memory");
 	return rc;
 }
