@@ -30,6 +30,7 @@ typedef struct rule_ctx {
 	const char *file;
 	int line;
 	unsigned sigid;
+	bool oom; /* an allocation failed: the load fails with YG_ENOMEM */
 } rule_ctx;
 
 #define RERR(ctx, ln, el, ...) \
@@ -948,8 +949,8 @@ static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int
 			}
 			level = atoi(av);
 		} else if (!strcasecmp(an, "maxsize")) {
-			if (!is_num(av)) {
-				RERR(c, n->line, "rule", "invalid maxsize '%s'", av);
+			if (!is_num(av) || strlen(av) > 9) {
+				RERR(c, n->line, "rule", "invalid maxsize '%s' (at most 9 digits)", av);
 				return false;
 			}
 			r->maxsize = atoi(av) % 10000;
@@ -967,8 +968,8 @@ static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int
 			}
 			r->frequency = f - 2;
 		} else if (!strcasecmp(an, "accuracy")) {
-			if (!is_num(av)) {
-				RERR(c, n->line, "rule", "invalid accuracy '%s'", av);
+			if (!is_num(av) || strlen(av) > 9) {
+				RERR(c, n->line, "rule", "invalid accuracy '%s' (at most 9 digits)", av);
 				return false;
 			}
 			*accuracy = atoi(av);
@@ -1318,6 +1319,15 @@ static void wire_search(yg_ruleset *rs, yg_rule *r)
 	}
 }
 
+/* An allocation failed while adding the rule at `line`: said, never silent,
+ * and the whole load then fails (a ruleset missing a rule is not the one
+ * the user wrote). */
+static void rule_oom(rule_ctx *c, int line)
+{
+	RERR(c, line, "rule", "rule %u: out of memory; the rule is not loaded", c->sigid);
+	c->oom = true;
+}
+
 static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_name)
 {
 	rule_texts t;
@@ -1325,8 +1335,10 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	int accuracy = 1;
 	bool overwrite = false, skip = false, ok = false;
 	yg_rule *r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		rule_oom(c, n->line);
 		return;
+	}
 	r->category = YG_DT_SYSLOG;
 	r->own_sid_list = -1;
 	r->sid_list = -1;
@@ -1362,8 +1374,10 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	if (r->maxsize > 0)
 		r->opts |= YG_RO_EXTRAINFO;
 	r->group = strdup(group_name);
-	if (!r->group)
+	if (!r->group) {
+		rule_oom(c, n->line);
 		goto out;
+	}
 	if (!read_elements(c, r, n, &t, &skip))
 		goto out;
 	if (skip)
@@ -1403,6 +1417,7 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 		yg_rnode *node = calloc(1, sizeof(*node));
 		if (!node || !register_rule(c->rs, r)) {
 			free(node);
+			rule_oom(c, n->line);
 			goto out;
 		}
 		node->rule = r;
@@ -1424,6 +1439,7 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 			goto out;
 		if (!register_rule(c->rs, r)) {
 			r = NULL; /* out of memory: already in the tree, so not freed */
+			rule_oom(c, n->line);
 			goto out;
 		}
 	} else {
@@ -1431,6 +1447,7 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 			goto out;
 		if (!register_rule(c->rs, r)) {
 			r = NULL; /* out of memory: already in the tree, so not freed */
+			rule_oom(c, n->line);
 			goto out;
 		}
 	}
@@ -1475,6 +1492,8 @@ yg_err yg_rules_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_
 		}
 	}
 	yg_wxml_doc_destroy(doc);
+	if (c.oom)
+		return YG_ENOMEM;
 	return yg_diag_errors(diag) > errors_before ? YG_EPARSE : YG_OK;
 }
 

@@ -522,17 +522,21 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 		yg_syslog_predecode(full, &pd);
 		ev->log = pd.message ? pd.message : full;
 		/* Wazuh cuts a few messages short (OS X ASL, broken AIX headers) */
-		if (pd.message && pd.message[pd.message_len] != '\0')
-			ev->log = yg_arena_strndup(ev->arena, pd.message, pd.message_len);
-		if (pd.hostname.ptr)
-			ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len);
-		if (pd.program_name.ptr)
-			ev->program_name =
-				yg_arena_strndup(ev->arena, pd.program_name.ptr, pd.program_name.len);
+		if (pd.message && pd.message[pd.message_len] != '\0' &&
+		    !(ev->log = yg_arena_strndup(ev->arena, pd.message, pd.message_len)))
+			return YG_ENOMEM;
+		if (pd.hostname.ptr &&
+		    !(ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len)))
+			return YG_ENOMEM;
+		if (pd.program_name.ptr &&
+		    !(ev->program_name = yg_arena_strndup(ev->arena, pd.program_name.ptr,
+		                                          pd.program_name.len)))
+			return YG_ENOMEM;
 		if (pd.timestamp.ptr) {
 			ts = pd.timestamp.ptr;
 			tslen = pd.timestamp.len;
-			ev->dec_timestamp = yg_arena_strndup(ev->arena, ts, tslen);
+			if (!(ev->dec_timestamp = yg_arena_strndup(ev->arena, ts, tslen)))
+				return YG_ENOMEM;
 		}
 	}
 	if (!ev->hostname)
