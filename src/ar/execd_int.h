@@ -31,10 +31,10 @@ typedef struct ex_proc {
 	int err_fd; /* our end of its stderr */
 } ex_proc;
 
-/* Starts `path` with argv [path], env [PATH=/usr/bin:/bin], cwd `cwd`, a new
- * session, default signals and only fds 0-2. bind_stdout false sends stdout
- * to /dev/null. Returns YG_EIO with the reason in err when fork or execve
- * failed (the child's execve errno is reported back through a pipe). */
+/* Starts `path` (common/yproc.h) with argv [path], env [PATH=/usr/bin:/bin],
+ * cwd `cwd`, a new session, default signals and only fds 0-2. bind_stdout
+ * false sends stdout to /dev/null. Returns YG_EIO with the reason in err
+ * when fork or execve failed (the child's execve errno is reported back). */
 yg_err ex_spawn(const char *path, const char *cwd, bool bind_stdout, ex_proc *out, char *err,
                 size_t errlen);
 

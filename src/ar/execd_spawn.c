@@ -1,17 +1,15 @@
 /* execd_spawn.c: which program may run, and running it without a shell. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ar/execd_int.h"
+#include "common/yproc.h"
 
 #define NAME_MAX_LEN 255
 
@@ -92,129 +90,23 @@ ssize_t ex_write_nosigpipe(int fd, const char *buf, size_t len)
 	return n;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* In the child, after fork: only async-signal-safe calls. Reports errno on
- * errfd and exits 127 when something fails. */
-static void child(const char *path, const char *cwd, int in, int out, int errp, int errfd,
-                  char *const argv[], char *const envp[])
-{
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &dfl, NULL);
-	setsid();
-	/* A daemon may run with 0-2 closed: move every source above 2 first so
-	 * dup2 never meets itself (and never keeps a close-on-exec flag). */
-	if (errfd < 3)
-		errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
-	if (in < 3)
-		in = fcntl(in, F_DUPFD, 3);
-	if (out < 3)
-		out = fcntl(out, F_DUPFD, 3);
-	if (errp < 3)
-		errp = fcntl(errp, F_DUPFD, 3);
-	if (errfd < 0 || in < 0 || out < 0 || errp < 0)
-		goto fail;
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errp, 2) < 0)
-		goto fail;
-	if (chdir(cwd) != 0)
-		goto fail;
-	/* Nothing of the parent's survives but 0-2 and the (close-on-exec)
-	 * error pipe. */
-	if (errfd > 3)
-		syscall(SYS_close_range, 3u, (unsigned)errfd - 1, 0u);
-	syscall(SYS_close_range, (unsigned)errfd + 1, ~0u, 0u);
-	execve(path, argv, envp);
-fail:;
-	int e = errno;
-	ssize_t w = write(errfd, &e, sizeof(e));
-	(void)w;
-	_exit(127);
-}
-
 yg_err ex_spawn(const char *path, const char *cwd, bool bind_stdout, ex_proc *out, char *err,
                 size_t errlen)
 {
-	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1}, ep[2] = {-1, -1};
-	int devnull = -1;
-	out->pid = -1;
-	out->pidfd = out->in_fd = out->out_fd = out->err_fd = -1;
-	char *argv[] = {(char *)path, NULL};
 	char *envp[] = {(char *)"PATH=/usr/bin:/bin", NULL};
-
-	if (pipe2(in, O_CLOEXEC) || pipe2(e, O_CLOEXEC) || pipe2(ep, O_CLOEXEC))
-		goto sys_fail;
-	if (bind_stdout) {
-		if (pipe2(o, O_CLOEXEC))
-			goto sys_fail;
-	} else {
-		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (devnull < 0)
-			goto sys_fail;
-	}
-	pid_t pid = fork();
-	if (pid < 0)
-		goto sys_fail;
-	if (pid == 0)
-		child(path, cwd, in[0], bind_stdout ? o[1] : devnull, e[1], ep[1], argv, envp);
-
-	close_fd(&in[0]);
-	close_fd(&o[1]);
-	close_fd(&e[1]);
-	close_fd(&ep[1]);
-	close_fd(&devnull);
-	int child_errno = 0;
-	ssize_t n;
-	do {
-		n = read(ep[0], &child_errno, sizeof(child_errno));
-	} while (n < 0 && errno == EINTR);
-	close_fd(&ep[0]);
-	if (n == (ssize_t)sizeof(child_errno)) {
-		int st;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		snprintf(err, errlen, "cannot execute: %s", strerror(child_errno));
-		close_fd(&in[1]);
-		close_fd(&o[0]);
-		close_fd(&e[0]);
-		return YG_EIO;
-	}
-	out->pid = pid;
-#ifdef SYS_pidfd_open
-	out->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (out->pidfd >= 0)
-		fcntl(out->pidfd, F_SETFD, FD_CLOEXEC);
-#endif
-	out->in_fd = in[1];
-	out->out_fd = o[0];
-	out->err_fd = e[0];
-	int fds[3] = {in[1], o[0], e[0]};
-	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0)
-			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-	return YG_OK;
-
-sys_fail:;
-	int se = errno;
-	snprintf(err, errlen, "cannot start: %s", strerror(se));
-	close_fd(&in[0]);
-	close_fd(&in[1]);
-	close_fd(&o[0]);
-	close_fd(&o[1]);
-	close_fd(&e[0]);
-	close_fd(&e[1]);
-	close_fd(&ep[0]);
-	close_fd(&ep[1]);
-	close_fd(&devnull);
-	return YG_EIO;
+	yg_proc_spec spec = {.path = path,
+	                     .envp = envp,
+	                     .cwd = cwd,
+	                     .stdin_ = {YG_PROC_PIPE, -1},
+	                     .stdout_ = {bind_stdout ? YG_PROC_PIPE : YG_PROC_DEVNULL, -1},
+	                     .stderr_ = {YG_PROC_PIPE, -1},
+	                     .new_session = true};
+	yg_proc p;
+	yg_err e = yg_proc_spawn(&spec, &p, err, errlen);
+	*out = (ex_proc){.pid = e ? -1 : p.pid,
+	                 .pidfd = p.pidfd,
+	                 .in_fd = p.in_fd,
+	                 .out_fd = p.out_fd,
+	                 .err_fd = p.err_fd};
+	return e == YG_EINVAL ? YG_EIO : e;
 }

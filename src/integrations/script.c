@@ -1,8 +1,6 @@
 /* script.c: custom-* scripts, run as integratord runs them (see script.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/yproc.h"
 #include "integrations/script.h"
 
-extern char **environ;
-
 struct yg_intg_script {
-	pid_t pid; /* 0 once reaped */
+	yg_proc proc; /* proc.pid is 0 once reaped */
 	int64_t deadline_ms;
 	bool timed_out;
 	char alert_file[512];
@@ -71,11 +68,8 @@ yg_err yg_intg_script_start(const yg_intg_script_args *a, int64_t now_ms, yg_int
                             char *err, size_t errlen)
 {
 	yg_intg_script *s = calloc(1, sizeof(*s));
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int out_fd = -1, rc;
+	int out_fd = -1;
 	char tmo[16], rtr[16];
-	sigset_t all, none;
 	if (!s)
 		return YG_ENOMEM;
 	if (!write_temp(s->alert_file, sizeof(s->alert_file), a->tmpdir, a->name, ".alert", a->body,
@@ -100,30 +94,23 @@ yg_err yg_intg_script_start(const yg_intg_script_args *a, int64_t now_ms, yg_int
 	                tmo,
 	                rtr,
 	                NULL};
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-	                                        POSIX_SPAWN_SETSIGMASK);
-	rc = posix_spawn(&s->pid, a->path, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	/* Wazuh's integratord gives the script the daemon's environment; here it
+	 * gets the safe one (PATH, LC_ALL): a script finds its interpreter, and
+	 * nothing of the manager's environment leaks into it. */
+	yg_proc_spec spec = {.path = a->path,
+	                     .argv = argv,
+	                     .stdout_ = {YG_PROC_FD, out_fd},
+	                     .stderr_ = {YG_PROC_FD, out_fd}};
+	yg_proc proc;
+	yg_err rc = yg_proc_spawn(&spec, &proc, err, errlen);
 	close(out_fd);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot run %s: %s", a->path, strerror(rc));
-		s->pid = 0;
+	if (rc != YG_OK) {
 		remove_files(s);
 		free(s);
 		return YG_EIO;
 	}
+	yg_proc_close(&proc); /* no pipes; the pidfd is not used here */
+	s->proc = proc;
 	s->deadline_ms = now_ms + (int64_t)a->timeout * 1000;
 	*out = s;
 	return YG_OK;
@@ -157,20 +144,15 @@ static void output_tail(const yg_intg_script *s, char *err, size_t errlen)
 
 bool yg_intg_script_poll(yg_intg_script *s, int64_t now_ms, bool *ok, char *err, size_t errlen)
 {
-	int status;
-	pid_t r = waitpid(s->pid, &status, WNOHANG);
-	if (r == 0) {
+	int status = 0;
+	if (!yg_proc_reap(&s->proc, &status)) {
 		if (now_ms < s->deadline_ms)
 			return false;
-		kill(-s->pid, SIGKILL);
+		yg_proc_kill(&s->proc, &status);
 		s->timed_out = true;
-		r = waitpid(s->pid, &status, 0);
 	}
-	s->pid = 0;
 	*ok = false;
-	if (r < 0)
-		snprintf(err, errlen, "waitpid: %s", strerror(errno));
-	else if (s->timed_out)
+	if (s->timed_out)
 		snprintf(err, errlen, "timed out: killed");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		*ok = true;
@@ -188,10 +170,7 @@ void yg_intg_script_free(yg_intg_script *s)
 {
 	if (!s)
 		return;
-	if (s->pid > 0) {
-		kill(-s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
+	yg_proc_kill(&s->proc, NULL);
 	remove_files(s);
 	free(s);
 }

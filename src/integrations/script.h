@@ -4,7 +4,7 @@
  *   <dir>/<name> <alert_file> <api_key> <hook_url> "" <options_file> <timeout> <retries>
  * which is Wazuh 4.14's argv (the fifth slot is "debug" in Wazuh's debug
  * mode, the sixth "" when there are no <options>). No shell is involved:
- * posix_spawn (a vfork+execve) with an argv array, stdin from /dev/null,
+ * common/yproc.h with an argv array and the safe environment, stdin from /dev/null,
  * stdout and stderr captured into a file for the error message, every other
  * descriptor closed, in its own process group so a timeout kills the whole
  * tree. Exit status 0 is a delivery; anything else a failure. */

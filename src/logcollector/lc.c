@@ -13,7 +13,6 @@
 #include <glob.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,10 +25,10 @@
 #include <unistd.h>
 
 #include "common/ybuf.h"
+#include "common/yproc.h"
 #include "logcollector/lc_int.h"
 #include "logcollector/lc_store.h"
 
-extern char **environ;
 
 #define LC_BUDGET 5000          /* events per source per pass, for fairness */
 #define LC_FILES_PER_ENTRY 1000 /* Wazuh's default file_limit */
@@ -911,34 +910,24 @@ static void cmd_split(yg_lc *lc, lc_cmd *c)
 }
 
 /* Starts the command with /bin/sh -c (the string comes from the trusted
- * configuration, never from event data), stdout into a pipe. */
+ * configuration, never from event data), stdout into a pipe, through
+ * common/yproc.h: the safe environment and no descriptor of ours. */
 static void cmd_start(yg_lc *lc, lc_cmd *c)
 {
 	const lc_entry *e = entry_of(lc, c->entry);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_COMMAND_FAILED, "cannot run '%s': %s",
-		       e->command, strerror(errno));
-		return;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	char *argv[] = {"/bin/sh", "-c", e->command, NULL};
-	pid_t pid;
-	int r = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(p[1]);
-	if (r != 0) {
-		close(p[0]);
+	yg_proc_spec spec = {.path = "/bin/sh", .argv = argv, .stdout_ = {YG_PROC_PIPE, -1}};
+	yg_proc p;
+	char err[256];
+	if (yg_proc_spawn(&spec, &p, err, sizeof err) != YG_OK) {
 		lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_COMMAND_FAILED, "cannot run '%s': %s",
-		       e->command, strerror(r));
+		       e->command, err);
 		return;
 	}
-	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
-	c->pid = pid;
-	c->fd = p[0];
+	if (p.pidfd >= 0)
+		close(p.pidfd);
+	c->pid = p.pid;
+	c->fd = p.out_fd;
 	c->overflow = false;
 	yg_buf_reset(&c->out);
 }

@@ -2,10 +2,10 @@
  *
  * The reload, verify and nftables steps of the WAF action run programs with
  * an argv array through fork + execve: no shell ever sees a value, so an
- * address (already validated) cannot become a command. The child gets
- * /dev/null as stdin and stdout, a pipe as stderr (kept, bounded), a fixed
- * PATH and nothing else in its environment, its own process group, and no
- * other open descriptors. */
+ * address (already validated) cannot become a command. The child is started
+ * by common/yproc.h: /dev/null as stdin and stdout, a pipe as stderr (kept,
+ * bounded), a fixed PATH and nothing else in its environment, its own
+ * process group, and no other open descriptors. */
 #ifndef YAGURA_WAF_EXEC_H
 #define YAGURA_WAF_EXEC_H
 
