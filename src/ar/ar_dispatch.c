@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/yhash.h"
 #include "ar/ar_dispatch.h"
 #include "ar/ar_int.h"
 #include "common/ybuf.h"
@@ -109,15 +110,6 @@ size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 
 /* ---- repeated offenders ---- */
 
-static uint64_t fnv1a(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 /* Drops the least recently seen counter (the table is full). */
 static void evict_oldest(yg_ar_dispatch *d)
@@ -150,7 +142,7 @@ static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const ch
 	if (kl < 0 || (size_t)kl >= sizeof(key))
 		return base;
 	int64_t now = d->clock(d->clock_ctx);
-	size_t b = fnv1a(key, (size_t)kl) % OFF_BUCKETS;
+	size_t b = yg_hash64(key, (size_t)kl) % OFF_BUCKETS;
 	for (offender *o = d->buckets[b]; o; o = o->next) {
 		if (strcmp(o->key, key) != 0)
 			continue;
@@ -588,7 +580,7 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	char idbuf[32];
 	const char *alert_id = get_str(root, "id", NULL);
 	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
-		snprintf(idbuf, sizeof(idbuf), "h%016llx", (unsigned long long)fnv1a(alert, len));
+		snprintf(idbuf, sizeof(idbuf), "h%016llx", (unsigned long long)yg_hash64(alert, len));
 		alert_id = idbuf;
 	}
 	char alert_agent[16];

@@ -5,6 +5,7 @@
  * then the first child whose prematch matches (or the first child without a
  * prematch) is chosen; then its regex, and the regexes of same-named
  * siblings chained after it (get_next), fill the fields. */
+#include "common/yhash.h"
 #include "engine/decode.h"
 
 #include <stdint.h>
@@ -51,10 +52,7 @@ void yg_pn_cache_destroy(struct yg_pn_cache *c)
 
 static uint32_t pn_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return yg_hash32_str(s);
 }
 
 /* The root decoders (with <program_name>) whose pattern matches `pname`,

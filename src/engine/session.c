@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/yhash.h"
 #include "engine/decode.h"
 #include "engine/predecode.h"
 #include "engine/session_int.h"
@@ -29,12 +30,7 @@ struct yg_fts_set {
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return yg_hash64_str(s);
 }
 
 static bool fts_grow(yg_fts_set *f)

@@ -6,13 +6,14 @@
  * is the key; lines without one are spread by their first 40 bytes. */
 #include <stdint.h>
 
+#include "common/yhash.h"
 #include "engine/engine.h"
 
 unsigned yg_event_shard(const char *s, unsigned n)
 {
 	if (n <= 1)
 		return 0;
-	uint32_t h = 2166136261u;
+	uint32_t h = YG_HASH32_INIT;
 	for (const char *p = s; *p; p++) {
 		if (*p >= '0' && *p <= '9' &&
 		    (p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'))) {
@@ -31,13 +32,13 @@ unsigned yg_event_shard(const char *s, unsigned n)
 			}
 			if (dots == 3 && digits) {
 				for (const char *k = p; k < q; k++)
-					h = (h ^ (unsigned char)*k) * 16777619u;
+					h = yg_hash32_byte(h, (unsigned char)*k);
 				return h % n;
 			}
 			p = q - 1;
 		}
 	}
 	for (const char *p = s; *p && p - s < 40; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
+		h = yg_hash32_byte(h, (unsigned char)*p);
 	return h % n;
 }

@@ -29,6 +29,7 @@
  * One deliberate difference: a 0xFF byte right after `<` ends the input for
  * os_xml on signed-char platforms (x86); here it is an ordinary byte, as on
  * aarch64. */
+#include "common/yhash.h"
 #include "engine/wxml.h"
 
 #include <errno.h>
@@ -550,9 +551,9 @@ static unsigned char wx_lower(unsigned char c)
 
 static uint32_t wx_hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = YG_HASH32_INIT;
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ wx_lower((unsigned char)s[i])) * 16777619u;
+		h = yg_hash32_byte(h, (unsigned char)wx_lower((unsigned char)s[i]));
 	return h;
 }
 

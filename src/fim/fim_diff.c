@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yhash.h"
 #include "fim/fim_int.h"
 
 #define FIM_DIFF_MAX_D 1000
@@ -44,12 +45,9 @@ static yg_err split_lines(const char *s, size_t len, line **out, size_t *n)
 			}
 			v = nv;
 		}
-		uint32_t h = 2166136261u;
-		for (size_t k = 0; k < l; k++)
-			h = (h ^ (unsigned char)s[i + k]) * 16777619u;
 		v[cnt].p = s + i;
 		v[cnt].len = l;
-		v[cnt].hash = h;
+		v[cnt].hash = yg_hash32(s + i, l);
 		cnt++;
 		i += l + (nl ? 1 : 0);
 	}

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/yhash.h"
 #include "fim/fim_core.h"
 
 #define RT_MASK                                                                                    \
@@ -23,10 +24,7 @@
 
 static uint32_t path_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return yg_hash32_str(s);
 }
 
 static uint32_t inode_bucket(uint64_t dev, uint64_t ino)

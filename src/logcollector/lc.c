@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/yhash.h"
 #include "common/ybuf.h"
 #include "common/yproc.h"
 #include "logcollector/lc_int.h"
@@ -107,16 +108,6 @@ static void lc_log(yg_lc *lc, yg_severity sev, int code, const char *fmt, ...)
 	lc->log(lc->logctx, sev, code, msg);
 }
 
-static uint64_t fnv1a(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 /* Hash of the first `len` bytes of fd; false if they cannot all be read. */
 static bool head_hash(int fd, uint32_t len, uint64_t *out)
@@ -131,7 +122,7 @@ static bool head_hash(int fd, uint32_t len, uint64_t *out)
 			return false;
 		got += (size_t)r;
 	}
-	*out = fnv1a(b, len);
+	*out = yg_hash64(b, len);
 	return true;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/yhash.h"
 #include "engine/evrec.h"
 #include "manager/agents.h"
 #include "manager/manager_int.h"
@@ -138,10 +139,7 @@ static void on_disconnect(void *ctx, const char *id, const char *reason)
  * manager with thousands of agents does not compare ids per event. */
 static uint32_t id_hash(const char *id)
 {
-	uint32_t h = 2166136261u;
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h;
+	return yg_hash32_str(id);
 }
 
 static bool known_reindex(yg_agents *a, size_t cap)
