@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/yopt.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "engine/wxml.h"
@@ -39,6 +40,9 @@ typedef struct yg_waf_config yg_waf_config;
  * window 86400 s, nftables off. NULL on ENOMEM. */
 yg_waf_config *yg_waf_config_create(void);
 void yg_waf_config_destroy(yg_waf_config *cfg);
+
+/* The <waf> block's option table (common/yopt.h). */
+extern const yg_opt_block yg_waf_block;
 
 /* Reads one <waf> element (call once per block: scalars are overridden,
  * <allow> entries accumulate). Every bad option is reported into diag as

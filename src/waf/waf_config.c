@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yopt.h"
 #include "waf/waf.h"
 
 #define ARGV_MAX 64
@@ -12,7 +13,7 @@ struct yg_waf_config {
 	char *ban_file;
 	char *ledger;
 	char **reload_argv, **verify_argv;
-	int command_timeout_ms;
+	unsigned command_timeout_s;
 	yg_waf_allow *allow;
 	yg_waf_policy policy;
 	bool nftables;
@@ -35,13 +36,11 @@ yg_waf_config *yg_waf_config_create(void)
 	c->nft_family = strdup("inet");
 	c->nft_table = strdup("yagura");
 	c->nft_set = strdup("banned");
-	if (!c->allow || !c->nft_family || !c->nft_table || !c->nft_set) {
+	if (!c->allow || !c->nft_family || !c->nft_table || !c->nft_set ||
+	    yg_opt_defaults(&yg_waf_block, c) != YG_OK) {
 		yg_waf_config_destroy(c);
 		return NULL;
 	}
-	c->command_timeout_ms = 10000;
-	c->policy.default_timeout = 600;
-	c->policy.repeated_window = 86400;
 	return c;
 }
 
@@ -63,39 +62,6 @@ void yg_waf_config_destroy(yg_waf_config *c)
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Plain decimal in [0, max]; false otherwise. */
-static bool parse_num(const char *s, long long max, long long *out)
-{
-	long long v = 0;
-	while (is_blank(*s))
-		s++;
-	if (!(*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (*s - '0');
-		if (v > max)
-			return false;
-	}
-	while (is_blank(*s))
-		s++;
-	if (*s)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* A copy of s without surrounding blanks; NULL on ENOMEM. */
-static char *trim_dup(const char *s)
-{
-	size_t n;
-	while (is_blank(*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && is_blank(s[n - 1]))
-		n--;
-	return strndup(s, n);
 }
 
 /* Splits text on blanks into a new argv (no quoting, no shell). */
@@ -181,12 +147,12 @@ static bool parse_repeated(const char *s, yg_waf_policy *p)
 	while (*s) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		long long v;
+		uint64_t v;
 		if (len >= sizeof(part) || r.nrepeated == WAZUH_REPEATED_MAX)
 			return false;
 		memcpy(part, s, len);
 		part[len] = '\0';
-		if (!parse_num(part, 5256000 /* ten years */, &v) || v == 0)
+		if (!yg_opt_parse_uint(part, 1, 5256000 /* ten years */, &v))
 			return false;
 		r.repeated[r.nrepeated++] = (unsigned)v;
 		s += len + (comma ? 1 : 0);
@@ -199,28 +165,14 @@ static bool parse_repeated(const char *s, yg_waf_policy *p)
 	return true;
 }
 
-/* Replaces *dst by a trimmed copy of s. */
-static yg_err set_str(char **dst, const char *s)
-{
-	char *v = trim_dup(s);
-	if (!v)
-		return YG_ENOMEM;
-	free(*dst);
-	*dst = v;
-	return YG_OK;
-}
-
 /* <nftables set="FAMILY TABLE SET">yes|no</nftables> */
-static bool read_nftables(yg_waf_config *c, const yg_wxml_node *n)
+static bool read_nftables(yg_waf_config *c, const char *v, const yg_wxml_node *n)
 {
 	const char *set = yg_wxml_attr_get(n, "set");
 	char **w = NULL;
 	size_t k = 0;
-	char *t = trim_dup(n->content);
-	bool yes, ok = t && (strcmp(t, "yes") == 0 || strcmp(t, "no") == 0);
-	yes = ok && strcmp(t, "yes") == 0;
-	free(t);
-	if (!ok)
+	bool yes;
+	if (!yg_opt_parse_bool(v, &yes))
 		return false;
 	if (set) {
 		if (split_words(set, &w, &k) != YG_OK || k != 3) {
@@ -247,79 +199,77 @@ static bool read_nftables(yg_waf_config *c, const yg_wxml_node *n)
 	return true;
 }
 
+static yg_err parse_nftables(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	if (read_nftables(obj, v, e))
+		return YG_OK;
+	yg_opt_bad(ctx, e, "invalid value '%.80s' (yes or no, set=\"FAMILY TABLE SET\")", v);
+	return YG_EPARSE;
+}
+
+static yg_err parse_reload(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return read_command(e, ctx->file, ctx->diag, &((yg_waf_config *)obj)->reload_argv);
+}
+
+static yg_err parse_verify(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return read_command(e, ctx->file, ctx->diag, &((yg_waf_config *)obj)->verify_argv);
+}
+
+static yg_err parse_allow(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	yg_err err = yg_waf_allow_add(((yg_waf_config *)obj)->allow, v);
+	if (err == YG_EINVAL) {
+		yg_opt_bad(ctx, e, "invalid value '%.80s' (an IPv4 or IPv6 address or CIDR)", v);
+		return YG_EPARSE;
+	}
+	return err;
+}
+
+static yg_err parse_repeated_opt(void *obj, const char *v, const yg_wxml_node *e,
+                                 const yg_opt_ctx *ctx)
+{
+	if (parse_repeated(v, &((yg_waf_config *)obj)->policy))
+		return YG_OK;
+	yg_opt_bad(ctx, e, "invalid value '%.80s' (at most %d comma-separated minutes)", v,
+	           WAZUH_REPEATED_MAX);
+	return YG_EPARSE;
+}
+
+#define C yg_waf_config
+static const yg_opt waf_opts[] = {
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(C, disabled), .def = "no"},
+        {"ban_file", YG_OPT_PATH, YG_OPT_AT(C, ban_file),
+         .help = "the file of banned addresses the WAF reads (required)"},
+        {"ledger", YG_OPT_PATH, YG_OPT_AT(C, ledger), .help = "the ban ledger's database"},
+        {"reload_command", YG_OPT_CUSTOM, .parse = parse_reload,
+         .help = "makes the WAF read the ban file again (words, or <arg> elements)"},
+        {"verify_command", YG_OPT_CUSTOM, .parse = parse_verify,
+         .help = "checks the WAF's configuration before a reload"},
+        {"command_timeout", YG_OPT_SECONDS, YG_OPT_AT(C, command_timeout_s), 1, 3600, "10",
+         .help = "the longest the verify or reload command may take"},
+        {"allow", YG_OPT_CUSTOM, .parse = parse_allow,
+         .help = "an address or network that is never banned (repeatable)"},
+        {"default_timeout", YG_OPT_SECONDS, YG_OPT_AT(C, policy.default_timeout), 0, 315360000,
+         "600", .help = "how long a first ban lasts; 0 = permanent"},
+        {"repeated_offenders", YG_OPT_CUSTOM, .parse = parse_repeated_opt,
+         .help = "minutes of the 2nd, 3rd... ban of an address (Wazuh's)"},
+        {"repeated_window", YG_OPT_SECONDS, YG_OPT_AT(C, policy.repeated_window), 0, 315360000,
+         "86400", .help = "offences older than this are forgotten; 0 = never"},
+        {"nftables", YG_OPT_CUSTOM, .parse = parse_nftables,
+         .help = "mirror the bans into an nftables set"},
+        {0},
+};
+#undef C
+
+const yg_opt_block yg_waf_block = {"waf", waf_opts, sizeof(yg_waf_config), false};
+
 yg_err yg_waf_config_read(yg_waf_config *c, const yg_wxml_node *waf, const char *file, yg_diag *d)
 {
-	bool bad = false;
-	for (size_t i = 0; i < waf->nchildren; i++) {
-		const yg_wxml_node *n = waf->children[i];
-		const char *v = n->content;
-		long long num;
-		yg_err e = YG_OK;
-		bool ok = true;
-		if (strcmp(n->name, "disabled") == 0) {
-			char *t = trim_dup(v);
-			ok = t && (strcmp(t, "yes") == 0 || strcmp(t, "no") == 0);
-			if (ok)
-				c->disabled = strcmp(t, "yes") == 0;
-			free(t);
-		} else if (strcmp(n->name, "ban_file") == 0 || strcmp(n->name, "ledger") == 0) {
-			char *t = trim_dup(v);
-			ok = t && t[0] == '/' && strlen(t) < 4000;
-			if (ok)
-				e = set_str(strcmp(n->name, "ledger") == 0 ? &c->ledger
-				                                           : &c->ban_file,
-				            t);
-			free(t);
-		} else if (strcmp(n->name, "reload_command") == 0) {
-			e = read_command(n, file, d, &c->reload_argv);
-			bad |= e == YG_EPARSE;
-			if (e == YG_ENOMEM)
-				return e;
-			continue;
-		} else if (strcmp(n->name, "verify_command") == 0) {
-			e = read_command(n, file, d, &c->verify_argv);
-			bad |= e == YG_EPARSE;
-			if (e == YG_ENOMEM)
-				return e;
-			continue;
-		} else if (strcmp(n->name, "command_timeout") == 0) {
-			ok = parse_num(v, 3600, &num) && num > 0;
-			if (ok)
-				c->command_timeout_ms = (int)num * 1000;
-		} else if (strcmp(n->name, "allow") == 0) {
-			char *t = trim_dup(v);
-			e = t ? yg_waf_allow_add(c->allow, t) : YG_ENOMEM;
-			free(t);
-			ok = e != YG_EINVAL;
-			if (e == YG_EINVAL)
-				e = YG_OK;
-		} else if (strcmp(n->name, "default_timeout") == 0) {
-			ok = parse_num(v, 315360000, &num);
-			if (ok)
-				c->policy.default_timeout = num;
-		} else if (strcmp(n->name, "repeated_offenders") == 0) {
-			ok = parse_repeated(v, &c->policy);
-		} else if (strcmp(n->name, "repeated_window") == 0) {
-			ok = parse_num(v, 315360000, &num);
-			if (ok)
-				c->policy.repeated_window = num;
-		} else if (strcmp(n->name, "nftables") == 0) {
-			ok = read_nftables(c, n);
-		} else {
-			yg_diag_add(d, YG_SEV_ERROR, file, n->line, n->name,
-			            "unknown option in <%s>", waf->name);
-			bad = true;
-			continue;
-		}
-		if (e == YG_ENOMEM)
-			return e;
-		if (!ok || e) {
-			yg_diag_add(d, YG_SEV_ERROR, file, n->line, n->name,
-			            "invalid value '%.80s'", v);
-			bad = true;
-		}
-	}
-	return bad ? YG_EPARSE : YG_OK;
+	return yg_opt_read(&yg_waf_block, c, waf, file, d);
 }
 
 yg_err yg_waf_config_check(const yg_waf_config *c, const char *file, yg_diag *d)
@@ -361,7 +311,7 @@ void yg_waf_config_action_opts(const yg_waf_config *c, yg_waf_action_opts *o)
 	o->ban_file = c->ban_file;
 	o->reload_argv = (const char *const *)c->reload_argv;
 	o->verify_argv = (const char *const *)c->verify_argv;
-	o->command_timeout_ms = c->command_timeout_ms;
+	o->command_timeout_ms = (int)c->command_timeout_s * 1000;
 	o->allow = c->allow;
 	o->nftables = c->nftables;
 	o->nft_family = c->nft_family;

@@ -19,6 +19,7 @@
 #include "common/yopt.h"
 #include "engine/wxml.h"
 #include "tickets/tickets.h"
+#include "waf/waf.h"
 #include "yarascan/yarascan.h"
 
 static const yg_opt_block *const blocks[] = {
