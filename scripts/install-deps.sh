@@ -37,6 +37,8 @@ packages=(
 	clang
 	llvm
 	libclang-rt-14-dev
+	# the style check (scripts/check-format.sh, meson test clang-format)
+	clang-format
 	# libraries the engine and the modules link against
 	libpcre2-dev
 	libxml2-dev
