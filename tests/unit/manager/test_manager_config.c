@@ -1,0 +1,204 @@
+/* test_manager_config.c: the manager's configuration reader
+ * (yg_manager_config_read): the article's ossec.conf as it is, several
+ * files, and problems reported with their file and line while the rest is
+ * read. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "manager/manager.h"
+
+#define SEED YG_SOURCE_ROOT "/../shared/scenarios/seed/ossec.conf"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/yg-mconf-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_conf(const char *name, const char *text)
+{
+	static char path[2][128];
+	static int turn;
+	char *p = path[turn++ % 2];
+	snprintf(p, 128, "%s/%s", dir, name);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return p;
+}
+
+/* The first diag entry at `line` of a file ending in `file`, or NULL. */
+static const yg_diag_entry *entry_at(const yg_diag *d, const char *file, int line)
+{
+	for (size_t i = 0; i < yg_diag_count(d); i++) {
+		const yg_diag_entry *e = yg_diag_get(d, i);
+		size_t fl = e->file ? strlen(e->file) : 0, nl = strlen(file);
+		if (e->line == line && fl >= nl && strcmp(e->file + fl - nl, file) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void print_diag(const yg_diag *d)
+{
+	yg_diag_print(d, stdout);
+}
+
+/* The article's ossec.conf reads without an error (Wazuh's blocks yagura
+ * does not use are warnings, never errors). */
+static void article_config_reads(void **state)
+{
+	(void)state;
+	if (access(SEED, R_OK) != 0)
+		skip();
+	const char *conf[] = {SEED};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	yg_err err = yg_manager_config_read(&cfg, conf, 1, dir, d);
+	if (err != YG_OK || yg_diag_errors(d))
+		print_diag(d);
+	assert_int_equal(err, YG_OK);
+	assert_int_equal(yg_diag_errors(d), 0);
+	assert_non_null(cfg.fim);
+	assert_non_null(cfg.lc);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
+/* Values of several blocks land where they belong; defaults elsewhere. */
+static void values_and_defaults(void **state)
+{
+	(void)state;
+	const char *p =
+	        write_conf("a.conf", "<ossec_config>\n"
+	                             "  <alerts><log_alert_level>5</log_alert_level></alerts>\n"
+	                             "  <remote><port>11514</port></remote>\n"
+	                             "  <auth><port>11515</port></auth>\n"
+	                             "</ossec_config>\n");
+	const char *conf[] = {p};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf, 1, dir, d), YG_OK);
+	assert_int_equal(cfg.log_alert_level, 5);
+	assert_true(cfg.remote.enabled);
+	assert_int_equal(cfg.remote.port, 11514);
+	assert_int_equal(cfg.auth.port, 11515);
+	assert_true(cfg.auth.use_password);
+	assert_false(cfg.has_api);
+	assert_false(cfg.has_waf);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
+/* Every bad value is reported at its own file and line, across files and
+ * blocks, and the good blocks around it are still read. */
+static void errors_name_file_and_line(void **state)
+{
+	(void)state;
+	const char *a = write_conf("one.conf", "<ossec_config>\n"
+	                                       "  <alerts>\n"
+	                                       "    <log_alert_level>99</log_alert_level>\n"
+	                                       "  </alerts>\n"
+	                                       "  <remote><port>11514</port></remote>\n"
+	                                       "</ossec_config>\n");
+	const char *b =
+	        write_conf("two.conf", "<ossec_config>\n"
+	                               "  <waf>\n"
+	                               "\n"
+	                               "    <command_timeout>forever</command_timeout>\n"
+	                               "  </waf>\n"
+	                               "  <tickets><fold_window>-1</fold_window></tickets>\n"
+	                               "</ossec_config>\n");
+	const char *conf[] = {a, b};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	yg_err err = yg_manager_config_read(&cfg, conf, 2, dir, d);
+	print_diag(d);
+	assert_int_equal(err, YG_EPARSE);
+	const yg_diag_entry *e = entry_at(d, "one.conf", 3);
+	assert_non_null(e);
+	assert_int_equal(e->severity, YG_SEV_ERROR);
+	e = entry_at(d, "two.conf", 4);
+	assert_non_null(e);
+	assert_int_equal(e->severity, YG_SEV_ERROR);
+	e = entry_at(d, "two.conf", 6);
+	assert_non_null(e);
+	assert_int_equal(e->severity, YG_SEV_ERROR);
+	assert_int_equal(cfg.remote.port, 11514); /* the good block was read */
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
+/* A block yagura does not know is a warning with its line, not an error. */
+static void unknown_block_is_a_warning(void **state)
+{
+	(void)state;
+	const char *p = write_conf("w.conf", "<ossec_config>\n"
+	                                     "  <no_such_block><x>1</x></no_such_block>\n"
+	                                     "</ossec_config>\n");
+	const char *conf[] = {p};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf, 1, dir, d), YG_OK);
+	const yg_diag_entry *e = entry_at(d, "w.conf", 2);
+	assert_non_null(e);
+	assert_int_equal(e->severity, YG_SEV_WARNING);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
+/* A file that is not there, or not XML, is an error naming it. */
+static void unreadable_files(void **state)
+{
+	(void)state;
+	const char *bad =
+	        write_conf("broken.conf", "<ossec_config>\n  <alerts>\n</ossec_config>\n");
+	char missing[128];
+	snprintf(missing, sizeof missing, "%s/missing.conf", dir);
+	const char *conf[] = {missing, bad};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_not_equal(yg_manager_config_read(&cfg, conf, 2, dir, d), YG_OK);
+	bool named_missing = false, named_broken = false;
+	for (size_t i = 0; i < yg_diag_count(d); i++) {
+		const yg_diag_entry *e = yg_diag_get(d, i);
+		named_missing |= e->file && strstr(e->file, "missing.conf");
+		named_broken |= e->file && strstr(e->file, "broken.conf");
+	}
+	assert_true(named_missing);
+	assert_true(named_broken);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(article_config_reads),
+	        cmocka_unit_test(values_and_defaults),
+	        cmocka_unit_test(errors_name_file_and_line),
+	        cmocka_unit_test(unknown_block_is_a_warning),
+	        cmocka_unit_test(unreadable_files),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
