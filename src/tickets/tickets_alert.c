@@ -92,7 +92,7 @@ static bool parse_time(const char *t, int64_t *ms)
 	return true;
 }
 
-yg_err tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
+yg_err yg_tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (!json || len == 0 || len > TK_MAX_ALERT)
@@ -162,7 +162,7 @@ yg_err tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
 	return YG_OK;
 }
 
-bool tk_alert_in_group(const tk_alert *a, const char *group)
+bool yg_tk_alert_in_group(const tk_alert *a, const char *group)
 {
 	if (!a->groups)
 		return false;
@@ -195,7 +195,7 @@ static bool route_match(const tk_route *r, const tk_alert *a)
 	if (r->groups.n) {
 		size_t i;
 		for (i = 0; i < r->groups.n; i++)
-			if (tk_alert_in_group(a, r->groups.v[i]))
+			if (yg_tk_alert_in_group(a, r->groups.v[i]))
 				break;
 		if (i == r->groups.n)
 			return false;
@@ -203,7 +203,7 @@ static bool route_match(const tk_route *r, const tk_alert *a)
 	return true;
 }
 
-bool tk_route_match(const yg_tickets_config *cfg, const tk_alert *a)
+bool yg_tk_route_match(const yg_tickets_config *cfg, const tk_alert *a)
 {
 	if (!cfg->enabled)
 		return false;
@@ -211,7 +211,7 @@ bool tk_route_match(const yg_tickets_config *cfg, const tk_alert *a)
 		if (a->level < DEFAULT_LEVEL)
 			return false;
 		for (size_t i = 0; i < sizeof(default_groups) / sizeof(default_groups[0]); i++)
-			if (tk_alert_in_group(a, default_groups[i]))
+			if (yg_tk_alert_in_group(a, default_groups[i]))
 				return true;
 		return false;
 	}
@@ -228,7 +228,7 @@ static yg_err key_part(yg_buf *out, const char *name, const char *v)
 	return yg_buf_printf(out, "%s:%zu:%s;", name, strlen(v), v);
 }
 
-yg_err tk_alert_fold_key(const tk_alert *a, yg_buf *out)
+yg_err yg_tk_alert_fold_key(const tk_alert *a, yg_buf *out)
 {
 	yg_err e = key_part(out, "rule", a->rule_id);
 	if (e)
@@ -242,16 +242,16 @@ yg_err tk_alert_fold_key(const tk_alert *a, yg_buf *out)
 	return YG_OK;
 }
 
-yg_tickets_kind tk_alert_kind(const tk_alert *a)
+yg_tickets_kind yg_tk_alert_kind(const tk_alert *a)
 {
-	if (tk_alert_in_group(a, "yara"))
+	if (yg_tk_alert_in_group(a, "yara"))
 		return YG_TL_YARA_HIT;
 	if (get(a->root, "syscheck", NULL))
 		return YG_TL_FIM_DIFF;
 	return YG_TL_ALERT;
 }
 
-yg_err tk_buf_put_trunc(yg_buf *b, const char *s, size_t max)
+yg_err yg_tk_buf_put_trunc(yg_buf *b, const char *s, size_t max)
 {
 	size_t n = strlen(s);
 	if (n > max) {
@@ -273,7 +273,7 @@ static void copy_member(json_object *dst, json_object *src, const char *name)
 	    json_object_get_string_len(v) > TK_MAX_FULL_LOG) {
 		yg_buf b;
 		yg_buf_init(&b, TK_MAX_FULL_LOG + 8);
-		if (tk_buf_put_trunc(&b, json_object_get_string(v), TK_MAX_FULL_LOG) == YG_OK)
+		if (yg_tk_buf_put_trunc(&b, json_object_get_string(v), TK_MAX_FULL_LOG) == YG_OK)
 			json_object_object_add(dst, name,
 			                       json_object_new_string_len(b.data, (int)b.len));
 		yg_buf_free(&b);
@@ -282,7 +282,7 @@ static void copy_member(json_object *dst, json_object *src, const char *name)
 	json_object_object_add(dst, name, json_object_get(v));
 }
 
-yg_err tk_alert_timeline_text(const tk_alert *a, yg_buf *out)
+yg_err yg_tk_alert_timeline_text(const tk_alert *a, yg_buf *out)
 {
 	json_object *o = json_object_new_object();
 	if (!o)
@@ -294,7 +294,7 @@ yg_err tk_alert_timeline_text(const tk_alert *a, yg_buf *out)
 	if (a->srcip)
 		json_object_object_add(o, "srcip", json_object_new_string(a->srcip));
 	copy_member(o, a->root, "full_log");
-	yg_tickets_kind k = tk_alert_kind(a);
+	yg_tickets_kind k = yg_tk_alert_kind(a);
 	if (k == YG_TL_FIM_DIFF) {
 		json_object *sc = get(a->root, "syscheck", NULL);
 		json_object *f = json_object_new_object();
@@ -316,7 +316,7 @@ yg_err tk_alert_timeline_text(const tk_alert *a, yg_buf *out)
 	return e;
 }
 
-yg_err tk_alert_description(const tk_alert *a, yg_buf *out)
+yg_err yg_tk_alert_description(const tk_alert *a, yg_buf *out)
 {
 	yg_err e = yg_buf_printf(out, "Rule %s (level %d): %s\nAgent: %s%s%s%s\n", a->rule_id,
 	                         a->level, a->description, a->agent_id, a->agent_name ? " (" : "",
@@ -330,7 +330,7 @@ yg_err tk_alert_description(const tk_alert *a, yg_buf *out)
 	if (!e && a->full_log) {
 		e = yg_buf_puts(out, "Log: ");
 		if (!e)
-			e = tk_buf_put_trunc(out, a->full_log, TK_MAX_FULL_LOG);
+			e = yg_tk_buf_put_trunc(out, a->full_log, TK_MAX_FULL_LOG);
 		if (!e)
 			e = yg_buf_putc(out, '\n');
 	}

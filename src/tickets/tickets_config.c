@@ -83,12 +83,12 @@ size_t yg_tickets_config_nforwarders(const yg_tickets_config *cfg)
 	return cfg->nfwd;
 }
 
-const tk_forward *tk_config_forward(const yg_tickets_config *cfg, size_t i)
+const tk_forward *yg_tk_config_forward(const yg_tickets_config *cfg, size_t i)
 {
 	return i < cfg->nfwd ? &cfg->fwd[i] : NULL;
 }
 
-bool tk_printable(const char *s, size_t len)
+bool yg_tk_printable(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

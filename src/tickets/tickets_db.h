@@ -23,29 +23,29 @@ struct yg_tickets {
 };
 
 /* Wall-clock time in epoch milliseconds. */
-int64_t tk_now_ms(void);
+int64_t yg_tk_now_ms(void);
 /* A prepared statement, or NULL on error. */
-sqlite3_stmt *tk_prep(yg_tickets *t, const char *sql);
+sqlite3_stmt *yg_tk_prep(yg_tickets *t, const char *sql);
 /* Binds a copy of s (NUL-terminated) to parameter i. */
-void tk_bind_text(sqlite3_stmt *st, int i, const char *s);
+void yg_tk_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Steps a statement that returns no row and finalizes it; NULL -> YG_EIO. */
-yg_err tk_run(sqlite3_stmt *st);
-yg_err tk_exec(yg_tickets *t, const char *sql);
+yg_err yg_tk_run(sqlite3_stmt *st);
+yg_err yg_tk_exec(yg_tickets *t, const char *sql);
 /* Ends the transaction: COMMIT when err is YG_OK, else ROLLBACK. */
-yg_err tk_finish(yg_tickets *t, yg_err err);
+yg_err yg_tk_finish(yg_tickets *t, yg_err err);
 /* Column i as text, "" for NULL. */
-const char *tk_col_text(sqlite3_stmt *st, int i);
+const char *yg_tk_col_text(sqlite3_stmt *st, int i);
 /* Fills tk with pointers into the current row of a TICKET_COLS query. */
-void tk_row_ticket(sqlite3_stmt *st, yg_ticket *tk);
+void yg_tk_row_ticket(sqlite3_stmt *st, yg_ticket *tk);
 /* YG_OK when ticket id exists (status, when not NULL, gets its status),
  * YG_ENOTFOUND or YG_EIO. */
-yg_err tk_ticket_status(yg_tickets *t, int64_t id, char status[16]);
-yg_err tk_timeline_insert(yg_tickets *t, int64_t id, const char *kind, const char *text,
-                          int64_t time_ms);
+yg_err yg_tk_ticket_status(yg_tickets *t, int64_t id, char status[16]);
+yg_err yg_tk_timeline_insert(yg_tickets *t, int64_t id, const char *kind, const char *text,
+                             int64_t time_ms);
 /* Sets the ticket's updated time to now. */
-yg_err tk_touch(yg_tickets *t, int64_t id);
-bool tk_valid_status(const char *s);
+yg_err yg_tk_touch(yg_tickets *t, int64_t id);
+bool yg_tk_valid_status(const char *s);
 /* Appends column 0 of every row of st to out; finalizes st. */
-yg_err tk_collect(sqlite3_stmt *st, yg_tickets_strv *out);
+yg_err yg_tk_collect(sqlite3_stmt *st, yg_tickets_strv *out);
 
 #endif

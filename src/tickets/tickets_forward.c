@@ -103,7 +103,7 @@ static char *join(const char *a, const char *b)
 yg_err yg_tickets_forward_request(yg_tickets *t, int64_t id, size_t i, yg_tickets_request *out)
 {
 	memset(out, 0, sizeof(*out));
-	const tk_forward *f = tk_config_forward(tk_store_config(t), i);
+	const tk_forward *f = yg_tk_config_forward(yg_tk_store_config(t), i);
 	if (!f)
 		return YG_EINVAL;
 	yg_ticket *tk = NULL;

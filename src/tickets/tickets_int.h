@@ -63,25 +63,25 @@ typedef struct tk_alert {
 
 /* Parses len bytes of alert JSON into *a (a->root owned: json_object_put).
  * YG_EPARSE when not an object or without id / rule.id. */
-yg_err tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a);
-bool tk_alert_in_group(const tk_alert *a, const char *group);
+yg_err yg_tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a);
+bool yg_tk_alert_in_group(const tk_alert *a, const char *group);
 /* Whether cfg routes the alert (the default route when none configured). */
-bool tk_route_match(const yg_tickets_config *cfg, const tk_alert *a);
+bool yg_tk_route_match(const yg_tickets_config *cfg, const tk_alert *a);
 /* The fold key, the timeline kind and text, the description: appended to
  * out. */
-yg_err tk_alert_fold_key(const tk_alert *a, yg_buf *out);
-yg_tickets_kind tk_alert_kind(const tk_alert *a);
-yg_err tk_alert_timeline_text(const tk_alert *a, yg_buf *out);
-yg_err tk_alert_description(const tk_alert *a, yg_buf *out);
+yg_err yg_tk_alert_fold_key(const tk_alert *a, yg_buf *out);
+yg_tickets_kind yg_tk_alert_kind(const tk_alert *a);
+yg_err yg_tk_alert_timeline_text(const tk_alert *a, yg_buf *out);
+yg_err yg_tk_alert_description(const tk_alert *a, yg_buf *out);
 
 /* True when s (len bytes) holds no control character and is valid for a
  * header or a stored value. */
-bool tk_printable(const char *s, size_t len);
+bool yg_tk_printable(const char *s, size_t len);
 /* Appends "text" truncated to max bytes at a UTF-8 boundary. */
-yg_err tk_buf_put_trunc(yg_buf *b, const char *s, size_t max);
+yg_err yg_tk_buf_put_trunc(yg_buf *b, const char *s, size_t max);
 
-const tk_forward *tk_config_forward(const yg_tickets_config *cfg, size_t i);
+const tk_forward *yg_tk_config_forward(const yg_tickets_config *cfg, size_t i);
 /* The configuration a store was created with. */
-const yg_tickets_config *tk_store_config(const yg_tickets *t);
+const yg_tickets_config *yg_tk_store_config(const yg_tickets *t);
 
 #endif

@@ -36,13 +36,13 @@ yg_err yg_tickets_get(yg_tickets *t, int64_t id, yg_ticket **out)
 		return YG_ENOMEM;
 	pthread_mutex_lock(&t->mu);
 	yg_err e = YG_EIO;
-	sqlite3_stmt *st = tk_prep(t, "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "SELECT " TICKET_COLS " FROM tickets WHERE id = ?1");
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			yg_ticket *tk = &o->tk;
-			tk_row_ticket(st, tk);
+			yg_tk_row_ticket(st, tk);
 			const char **f[10] = {&tk->title,      &tk->type,     &tk->status,
 			                      &tk->resolution, &tk->assignee, &tk->description,
 			                      &tk->rule_id,    &tk->fold_key, &tk->first_alert_id};
@@ -67,7 +67,7 @@ yg_err yg_tickets_get(yg_tickets *t, int64_t id, yg_ticket **out)
 	return YG_OK;
 }
 
-bool tk_valid_status(const char *s)
+bool yg_tk_valid_status(const char *s)
 {
 	return !strcmp(s, "open") || !strcmp(s, "in_progress") || !strcmp(s, "closed");
 }
@@ -77,7 +77,7 @@ bool tk_valid_status(const char *s)
 static yg_err filter_prep(yg_tickets *t, const yg_tickets_filter *f, bool count, sqlite3_stmt **out)
 {
 	*out = NULL;
-	if (f->status && !tk_valid_status(f->status))
+	if (f->status && !yg_tk_valid_status(f->status))
 		return YG_EINVAL;
 	if (f->type && strcmp(f->type, "incident") && strcmp(f->type, "alert"))
 		return YG_EINVAL;
@@ -105,21 +105,21 @@ static yg_err filter_prep(yg_tickets *t, const yg_tickets_filter *f, bool count,
 	if (!count)
 		ADD(" ORDER BY last_alert DESC, id DESC LIMIT ?7 OFFSET ?8");
 #undef ADD
-	sqlite3_stmt *st = tk_prep(t, sql);
+	sqlite3_stmt *st = yg_tk_prep(t, sql);
 	if (!st)
 		return YG_EIO;
 	if (f->status)
-		tk_bind_text(st, 1, f->status);
+		yg_tk_bind_text(st, 1, f->status);
 	if (f->type)
-		tk_bind_text(st, 2, f->type);
+		yg_tk_bind_text(st, 2, f->type);
 	if (f->severity)
 		sqlite3_bind_int(st, 3, f->severity);
 	if (f->assignee)
-		tk_bind_text(st, 4, f->assignee);
+		yg_tk_bind_text(st, 4, f->assignee);
 	if (f->rule_id)
-		tk_bind_text(st, 5, f->rule_id);
+		yg_tk_bind_text(st, 5, f->rule_id);
 	if (f->text && f->text[0])
-		tk_bind_text(st, 6, f->text);
+		yg_tk_bind_text(st, 6, f->text);
 	if (!count) {
 		size_t lim = f->limit ? f->limit : LIST_DEFAULT;
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)(lim > LIST_MAX ? LIST_MAX : lim));
@@ -140,7 +140,7 @@ yg_err yg_tickets_list(yg_tickets *t, const yg_tickets_filter *f, yg_ticket_cb c
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			yg_ticket tk;
-			tk_row_ticket(st, &tk);
+			yg_tk_row_ticket(st, &tk);
 			if (cb(ctx, &tk))
 				break;
 		}
@@ -175,12 +175,12 @@ yg_err yg_tickets_get_stats(yg_tickets *t, yg_tickets_stats *out)
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&t->mu);
 	yg_err e = YG_EIO;
-	sqlite3_stmt *st = tk_prep(
+	sqlite3_stmt *st = yg_tk_prep(
 	        t, "SELECT status, severity, count(*) FROM tickets GROUP BY status, severity");
 	if (st) {
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *s = tk_col_text(st, 0);
+			const char *s = yg_tk_col_text(st, 0);
 			int sev = sqlite3_column_int(st, 1);
 			uint64_t c = (uint64_t)sqlite3_column_int64(st, 2);
 			bool closed = !strcmp(s, "closed");
@@ -214,7 +214,7 @@ void yg_tickets_strv_free(yg_tickets_strv *s)
 }
 
 /* Appends column 0 of every row of st to out; finalizes st. */
-yg_err tk_collect(sqlite3_stmt *st, yg_tickets_strv *out)
+yg_err yg_tk_collect(sqlite3_stmt *st, yg_tickets_strv *out)
 {
 	int rc;
 	yg_err e = YG_OK;
@@ -225,7 +225,7 @@ yg_err tk_collect(sqlite3_stmt *st, yg_tickets_strv *out)
 			break;
 		}
 		out->v = nv;
-		if (!(out->v[out->n] = strdup(tk_col_text(st, 0))))
+		if (!(out->v[out->n] = strdup(yg_tk_col_text(st, 0))))
 			e = YG_ENOMEM;
 		else
 			out->n++;
@@ -241,14 +241,14 @@ static yg_err list_strings(yg_tickets *t, int64_t id, const char *sql, yg_ticket
 	out->v = NULL;
 	out->n = 0;
 	pthread_mutex_lock(&t->mu);
-	yg_err e = tk_ticket_status(t, id, NULL);
+	yg_err e = yg_tk_ticket_status(t, id, NULL);
 	if (!e) {
-		sqlite3_stmt *st = tk_prep(t, sql);
+		sqlite3_stmt *st = yg_tk_prep(t, sql);
 		if (!st) {
 			e = YG_EIO;
 		} else {
 			sqlite3_bind_int64(st, 1, id);
-			e = tk_collect(st, out);
+			e = yg_tk_collect(st, out);
 		}
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -277,8 +277,8 @@ static yg_err list_entries(yg_tickets *t, int64_t id, const char *sql, size_t li
                            yg_tickets_entry_cb cb, void *ctx)
 {
 	pthread_mutex_lock(&t->mu);
-	yg_err e = tk_ticket_status(t, id, NULL);
-	sqlite3_stmt *st = e ? NULL : tk_prep(t, sql);
+	yg_err e = yg_tk_ticket_status(t, id, NULL);
+	sqlite3_stmt *st = e ? NULL : yg_tk_prep(t, sql);
 	if (!e && !st)
 		e = YG_EIO;
 	if (!e) {
@@ -289,9 +289,9 @@ static yg_err list_entries(yg_tickets *t, int64_t id, const char *sql, size_t li
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			yg_tickets_entry en = {.id = sqlite3_column_int64(st, 0),
-			                       .kind = tk_col_text(st, 1),
-			                       .author = tk_col_text(st, 2),
-			                       .text = tk_col_text(st, 3),
+			                       .kind = yg_tk_col_text(st, 1),
+			                       .author = yg_tk_col_text(st, 2),
+			                       .text = yg_tk_col_text(st, 3),
 			                       .time_ms = sqlite3_column_int64(st, 4)};
 			if (cb(ctx, &en))
 				break;

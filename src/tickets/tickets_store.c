@@ -60,7 +60,7 @@ static const char schema[] =
         " time INTEGER NOT NULL,"
         " UNIQUE(ticket_id, address));";
 
-int64_t tk_now_ms(void)
+int64_t yg_tk_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -151,7 +151,7 @@ void yg_tickets_destroy(yg_tickets *t)
 
 /* ---- statement helpers ---- */
 
-sqlite3_stmt *tk_prep(yg_tickets *t, const char *sql)
+sqlite3_stmt *yg_tk_prep(yg_tickets *t, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(t->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -161,13 +161,13 @@ sqlite3_stmt *tk_prep(yg_tickets *t, const char *sql)
 	return st;
 }
 
-void tk_bind_text(sqlite3_stmt *st, int i, const char *s)
+void yg_tk_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
 /* Runs a statement that returns no row; finalizes it. */
-yg_err tk_run(sqlite3_stmt *st)
+yg_err yg_tk_run(sqlite3_stmt *st)
 {
 	if (!st)
 		return YG_EIO;
@@ -176,41 +176,41 @@ yg_err tk_run(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
 }
 
-yg_err tk_exec(yg_tickets *t, const char *sql)
+yg_err yg_tk_exec(yg_tickets *t, const char *sql)
 {
 	return sqlite3_exec(t->db, sql, NULL, NULL, NULL) == SQLITE_OK ? YG_OK : YG_EIO;
 }
 
 /* Ends the transaction: COMMIT when err is YG_OK, else ROLLBACK. */
-yg_err tk_finish(yg_tickets *t, yg_err err)
+yg_err yg_tk_finish(yg_tickets *t, yg_err err)
 {
 	if (err == YG_OK)
-		err = tk_exec(t, "COMMIT");
+		err = yg_tk_exec(t, "COMMIT");
 	if (err)
-		(void)tk_exec(t, "ROLLBACK");
+		(void)yg_tk_exec(t, "ROLLBACK");
 	return err;
 }
 
-const char *tk_col_text(sqlite3_stmt *st, int i)
+const char *yg_tk_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 	return s ? (const char *)s : "";
 }
 
 /* Fills tk with pointers into the current row of a TICKET_COLS query. */
-void tk_row_ticket(sqlite3_stmt *st, yg_ticket *tk)
+void yg_tk_row_ticket(sqlite3_stmt *st, yg_ticket *tk)
 {
 	tk->id = sqlite3_column_int64(st, 0);
-	tk->title = tk_col_text(st, 1);
-	tk->type = tk_col_text(st, 2);
+	tk->title = yg_tk_col_text(st, 1);
+	tk->type = yg_tk_col_text(st, 2);
 	tk->severity = sqlite3_column_int(st, 3);
-	tk->status = tk_col_text(st, 4);
-	tk->resolution = tk_col_text(st, 5);
-	tk->assignee = tk_col_text(st, 6);
-	tk->description = tk_col_text(st, 7);
-	tk->rule_id = tk_col_text(st, 8);
-	tk->fold_key = tk_col_text(st, 9);
-	tk->first_alert_id = tk_col_text(st, 10);
+	tk->status = yg_tk_col_text(st, 4);
+	tk->resolution = yg_tk_col_text(st, 5);
+	tk->assignee = yg_tk_col_text(st, 6);
+	tk->description = yg_tk_col_text(st, 7);
+	tk->rule_id = yg_tk_col_text(st, 8);
+	tk->fold_key = yg_tk_col_text(st, 9);
+	tk->first_alert_id = yg_tk_col_text(st, 10);
 	tk->level = sqlite3_column_int(st, 11);
 	tk->created_ms = sqlite3_column_int64(st, 12);
 	tk->updated_ms = sqlite3_column_int64(st, 13);
@@ -221,42 +221,42 @@ void tk_row_ticket(sqlite3_stmt *st, yg_ticket *tk)
 
 /* Whether ticket id exists; YG_ENOTFOUND or YG_EIO otherwise. *status (may
  * be NULL, 16 bytes) gets its status. Caller holds the mutex. */
-yg_err tk_ticket_status(yg_tickets *t, int64_t id, char status[16])
+yg_err yg_tk_ticket_status(yg_tickets *t, int64_t id, char status[16])
 {
-	sqlite3_stmt *st = tk_prep(t, "SELECT status FROM tickets WHERE id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "SELECT status FROM tickets WHERE id = ?1");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	yg_err e = rc == SQLITE_ROW ? YG_OK : rc == SQLITE_DONE ? YG_ENOTFOUND : YG_EIO;
 	if (!e && status)
-		snprintf(status, 16, "%s", tk_col_text(st, 0));
+		snprintf(status, 16, "%s", yg_tk_col_text(st, 0));
 	sqlite3_finalize(st);
 	return e;
 }
 
-yg_err tk_timeline_insert(yg_tickets *t, int64_t id, const char *kind, const char *text,
-                          int64_t time_ms)
+yg_err yg_tk_timeline_insert(yg_tickets *t, int64_t id, const char *kind, const char *text,
+                             int64_t time_ms)
 {
-	sqlite3_stmt *st = tk_prep(
+	sqlite3_stmt *st = yg_tk_prep(
 	        t, "INSERT INTO timeline(ticket_id, kind, text, time) VALUES (?1, ?2, ?3, ?4)");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	tk_bind_text(st, 2, kind);
-	tk_bind_text(st, 3, text);
+	yg_tk_bind_text(st, 2, kind);
+	yg_tk_bind_text(st, 3, text);
 	sqlite3_bind_int64(st, 4, time_ms);
-	return tk_run(st);
+	return yg_tk_run(st);
 }
 
-yg_err tk_touch(yg_tickets *t, int64_t id)
+yg_err yg_tk_touch(yg_tickets *t, int64_t id)
 {
-	sqlite3_stmt *st = tk_prep(t, "UPDATE tickets SET updated = ?2 WHERE id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "UPDATE tickets SET updated = ?2 WHERE id = ?1");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tk_now_ms());
-	return tk_run(st);
+	sqlite3_bind_int64(st, 2, yg_tk_now_ms());
+	return yg_tk_run(st);
 }
 
 /* ---- offering an alert ---- */
@@ -267,12 +267,12 @@ static yg_err find_fold(yg_tickets *t, const char *key, int64_t time_ms, int64_t
 	*id = 0;
 	if (t->cfg->fold_window == 0)
 		return YG_OK;
-	sqlite3_stmt *st = tk_prep(t, "SELECT id FROM tickets WHERE fold_key = ?1"
-	                              " AND status <> 'closed' AND last_alert >= ?2"
-	                              " ORDER BY last_alert DESC, id DESC LIMIT 1");
+	sqlite3_stmt *st = yg_tk_prep(t, "SELECT id FROM tickets WHERE fold_key = ?1"
+	                                 " AND status <> 'closed' AND last_alert >= ?2"
+	                                 " ORDER BY last_alert DESC, id DESC LIMIT 1");
 	if (!st)
 		return YG_EIO;
-	tk_bind_text(st, 1, key);
+	yg_tk_bind_text(st, 1, key);
 	sqlite3_bind_int64(st, 2, time_ms - (int64_t)t->cfg->fold_window * 1000);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -285,12 +285,12 @@ static yg_err find_fold(yg_tickets *t, const char *key, int64_t time_ms, int64_t
  * incident, never the other way. */
 static yg_err fold_into(yg_tickets *t, int64_t id, const tk_alert *a, bool incident)
 {
-	sqlite3_stmt *st = tk_prep(t, "UPDATE tickets SET alert_count = alert_count + 1,"
-	                              " last_alert = max(last_alert, ?2),"
-	                              " first_alert = min(first_alert, ?2),"
-	                              " severity = max(severity, ?3), level = max(level, ?4),"
-	                              " type = CASE WHEN ?5 THEN 'incident' ELSE type END,"
-	                              " updated = ?6 WHERE id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "UPDATE tickets SET alert_count = alert_count + 1,"
+	                                 " last_alert = max(last_alert, ?2),"
+	                                 " first_alert = min(first_alert, ?2),"
+	                                 " severity = max(severity, ?3), level = max(level, ?4),"
+	                                 " type = CASE WHEN ?5 THEN 'incident' ELSE type END,"
+	                                 " updated = ?6 WHERE id = ?1");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
@@ -298,8 +298,8 @@ static yg_err fold_into(yg_tickets *t, int64_t id, const tk_alert *a, bool incid
 	sqlite3_bind_int(st, 3, yg_tickets_severity_of_level(a->level));
 	sqlite3_bind_int(st, 4, a->level);
 	sqlite3_bind_int(st, 5, incident);
-	sqlite3_bind_int64(st, 6, tk_now_ms());
-	return tk_run(st);
+	sqlite3_bind_int64(st, 6, yg_tk_now_ms());
+	return yg_tk_run(st);
 }
 
 static yg_err open_ticket(yg_tickets *t, const tk_alert *a, const char *key, bool incident,
@@ -307,16 +307,16 @@ static yg_err open_ticket(yg_tickets *t, const tk_alert *a, const char *key, boo
 {
 	yg_buf desc;
 	yg_buf_init(&desc, 64 * 1024);
-	yg_err e = tk_alert_description(a, &desc);
+	yg_err e = yg_tk_alert_description(a, &desc);
 	if (e) {
 		yg_buf_free(&desc);
 		return e;
 	}
 	sqlite3_stmt *st =
-	        tk_prep(t, "INSERT INTO tickets(title, type, severity, status, description,"
-	                   " rule_id, fold_key, first_alert_id, level, created, updated,"
-	                   " alert_count, first_alert, last_alert) VALUES"
-	                   " (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?10)");
+	        yg_tk_prep(t, "INSERT INTO tickets(title, type, severity, status, description,"
+	                      " rule_id, fold_key, first_alert_id, level, created, updated,"
+	                      " alert_count, first_alert, last_alert) VALUES"
+	                      " (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, ?8, ?9, ?9, 1, ?10, ?10)");
 	if (!st) {
 		yg_buf_free(&desc);
 		return YG_EIO;
@@ -327,17 +327,17 @@ static yg_err open_ticket(yg_tickets *t, const tk_alert *a, const char *key, boo
 		snprintf(title, sizeof(title), "Rule %.40s", a->rule_id);
 		tt = title;
 	}
-	tk_bind_text(st, 1, tt);
-	tk_bind_text(st, 2, incident ? "incident" : "alert");
+	yg_tk_bind_text(st, 1, tt);
+	yg_tk_bind_text(st, 2, incident ? "incident" : "alert");
 	sqlite3_bind_int(st, 3, yg_tickets_severity_of_level(a->level));
-	tk_bind_text(st, 4, desc.data ? desc.data : "");
-	tk_bind_text(st, 5, a->rule_id);
-	tk_bind_text(st, 6, key);
-	tk_bind_text(st, 7, a->id);
+	yg_tk_bind_text(st, 4, desc.data ? desc.data : "");
+	yg_tk_bind_text(st, 5, a->rule_id);
+	yg_tk_bind_text(st, 6, key);
+	yg_tk_bind_text(st, 7, a->id);
 	sqlite3_bind_int(st, 8, a->level);
-	sqlite3_bind_int64(st, 9, tk_now_ms());
+	sqlite3_bind_int64(st, 9, yg_tk_now_ms());
 	sqlite3_bind_int64(st, 10, a->time_ms);
-	e = tk_run(st);
+	e = yg_tk_run(st);
 	yg_buf_free(&desc);
 	if (!e)
 		*id = sqlite3_last_insert_rowid(t->db);
@@ -348,10 +348,10 @@ static yg_err open_ticket(yg_tickets *t, const tk_alert *a, const char *key, boo
 static yg_err offer_locked(yg_tickets *t, const tk_alert *a, const char *key,
                            yg_tickets_outcome *oc, int64_t *id)
 {
-	sqlite3_stmt *st = tk_prep(t, "SELECT ticket_id FROM ticket_alerts WHERE alert_id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "SELECT ticket_id FROM ticket_alerts WHERE alert_id = ?1");
 	if (!st)
 		return YG_EIO;
-	tk_bind_text(st, 1, a->id);
+	yg_tk_bind_text(st, 1, a->id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
@@ -363,7 +363,7 @@ static yg_err offer_locked(yg_tickets *t, const tk_alert *a, const char *key,
 	if (rc != SQLITE_DONE)
 		return YG_EIO;
 
-	bool incident = tk_alert_in_group(a, "incident");
+	bool incident = yg_tk_alert_in_group(a, "incident");
 	yg_err e = find_fold(t, key, a->time_ms, id);
 	if (!e && *id) {
 		e = fold_into(t, *id, a, incident);
@@ -374,20 +374,20 @@ static yg_err offer_locked(yg_tickets *t, const tk_alert *a, const char *key,
 	}
 	if (e)
 		return e;
-	if (!(st = tk_prep(t, "INSERT INTO ticket_alerts(ticket_id, alert_id, time)"
-	                      " VALUES (?1, ?2, ?3)")))
+	if (!(st = yg_tk_prep(t, "INSERT INTO ticket_alerts(ticket_id, alert_id, time)"
+	                         " VALUES (?1, ?2, ?3)")))
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, *id);
-	tk_bind_text(st, 2, a->id);
+	yg_tk_bind_text(st, 2, a->id);
 	sqlite3_bind_int64(st, 3, a->time_ms);
-	if ((e = tk_run(st)))
+	if ((e = yg_tk_run(st)))
 		return e;
 	yg_buf text;
 	yg_buf_init(&text, 256 * 1024);
-	e = tk_alert_timeline_text(a, &text);
+	e = yg_tk_alert_timeline_text(a, &text);
 	if (!e)
-		e = tk_timeline_insert(t, *id, yg_tickets_kind_name(tk_alert_kind(a)), text.data,
-		                       a->time_ms);
+		e = yg_tk_timeline_insert(t, *id, yg_tickets_kind_name(yg_tk_alert_kind(a)),
+		                          text.data, a->time_ms);
 	yg_buf_free(&text);
 	return e;
 }
@@ -402,24 +402,24 @@ yg_err yg_tickets_offer(yg_tickets *t, const char *alert_json, size_t len,
 		*outcome = oc;
 	if (ticket_id)
 		*ticket_id = 0;
-	yg_err e = tk_alert_parse(alert_json, len, tk_now_ms(), &a);
+	yg_err e = yg_tk_alert_parse(alert_json, len, yg_tk_now_ms(), &a);
 	if (e)
 		return e;
-	if (!tk_route_match(t->cfg, &a)) {
+	if (!yg_tk_route_match(t->cfg, &a)) {
 		json_object_put(a.root);
 		return YG_OK;
 	}
 	yg_buf key;
 	yg_buf_init(&key, 8192);
-	if ((e = tk_alert_fold_key(&a, &key))) {
+	if ((e = yg_tk_alert_fold_key(&a, &key))) {
 		json_object_put(a.root);
 		yg_buf_free(&key);
 		return e == YG_ELIMIT ? YG_EPARSE : e;
 	}
 	pthread_mutex_lock(&t->mu);
-	e = tk_exec(t, "BEGIN IMMEDIATE");
+	e = yg_tk_exec(t, "BEGIN IMMEDIATE");
 	if (!e)
-		e = tk_finish(t, offer_locked(t, &a, key.data, &oc, &id));
+		e = yg_tk_finish(t, offer_locked(t, &a, key.data, &oc, &id));
 	pthread_mutex_unlock(&t->mu);
 	json_object_put(a.root);
 	yg_buf_free(&key);
@@ -441,13 +441,13 @@ size_t yg_tickets_nforwarders(const yg_tickets *t)
 
 const char *yg_tickets_forwarder_type(const yg_tickets *t, size_t i)
 {
-	const tk_forward *f = tk_config_forward(t->cfg, i);
+	const tk_forward *f = yg_tk_config_forward(t->cfg, i);
 	if (!f)
 		return NULL;
 	return f->type == TK_FWD_CATALYST ? "catalyst" : "thehive";
 }
 
-const yg_tickets_config *tk_store_config(const yg_tickets *t)
+const yg_tickets_config *yg_tk_store_config(const yg_tickets *t)
 {
 	return t->cfg;
 }

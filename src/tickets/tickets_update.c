@@ -17,14 +17,14 @@ static yg_err in_tx(yg_tickets *t, int64_t id,
                     yg_err (*fn)(yg_tickets *t, int64_t id, const void *arg), const void *arg)
 {
 	pthread_mutex_lock(&t->mu);
-	yg_err e = tk_exec(t, "BEGIN IMMEDIATE");
+	yg_err e = yg_tk_exec(t, "BEGIN IMMEDIATE");
 	if (!e) {
-		yg_err r = tk_ticket_status(t, id, NULL);
+		yg_err r = yg_tk_ticket_status(t, id, NULL);
 		if (!r)
 			r = fn(t, id, arg);
 		if (!r)
-			r = tk_touch(t, id);
-		e = tk_finish(t, r);
+			r = yg_tk_touch(t, id);
+		e = yg_tk_finish(t, r);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return e;
@@ -37,16 +37,16 @@ typedef struct comment_arg {
 static yg_err do_comment(yg_tickets *t, int64_t id, const void *arg)
 {
 	const comment_arg *c = arg;
-	int64_t now = tk_now_ms();
-	sqlite3_stmt *st = tk_prep(
+	int64_t now = yg_tk_now_ms();
+	sqlite3_stmt *st = yg_tk_prep(
 	        t, "INSERT INTO comments(ticket_id, author, text, time) VALUES (?1, ?2, ?3, ?4)");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	tk_bind_text(st, 2, c->author);
-	tk_bind_text(st, 3, c->text);
+	yg_tk_bind_text(st, 2, c->author);
+	yg_tk_bind_text(st, 3, c->text);
 	sqlite3_bind_int64(st, 4, now);
-	yg_err e = tk_run(st);
+	yg_err e = yg_tk_run(st);
 	if (e)
 		return e;
 	yg_buf b;
@@ -62,7 +62,7 @@ static yg_err do_comment(yg_tickets *t, int64_t id, const void *arg)
 	if (!e)
 		e = yg_buf_putc(&b, '}');
 	if (!e)
-		e = tk_timeline_insert(t, id, "comment", b.data, now);
+		e = yg_tk_timeline_insert(t, id, "comment", b.data, now);
 	yg_buf_free(&b);
 	return e;
 }
@@ -78,7 +78,8 @@ yg_err yg_tickets_comment(yg_tickets *t, int64_t id, const char *author, const c
 		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)
 			return YG_EINVAL;
 	}
-	if (al == 0 || al > MAX_AUTHOR || !tk_printable(author, al) || tl == 0 || tl > MAX_COMMENT)
+	if (al == 0 || al > MAX_AUTHOR || !yg_tk_printable(author, al) || tl == 0 ||
+	    tl > MAX_COMMENT)
 		return YG_EINVAL;
 	comment_arg c = {author, text};
 	return in_tx(t, id, do_comment, &c);
@@ -91,7 +92,7 @@ typedef struct timeline_arg {
 static yg_err do_timeline(yg_tickets *t, int64_t id, const void *arg)
 {
 	const timeline_arg *a = arg;
-	return tk_timeline_insert(t, id, a->kind, a->text, tk_now_ms());
+	return yg_tk_timeline_insert(t, id, a->kind, a->text, yg_tk_now_ms());
 }
 
 yg_err yg_tickets_timeline_add(yg_tickets *t, int64_t id, yg_tickets_kind kind, const char *text)
@@ -135,20 +136,20 @@ static bool canon_address(const char *s, char out[CANON_MAX])
 static yg_err do_ban(yg_tickets *t, int64_t id, const void *arg)
 {
 	const char *addr = arg;
-	int64_t now = tk_now_ms();
-	sqlite3_stmt *st = tk_prep(t, "INSERT OR IGNORE INTO bans(ticket_id, address, time)"
-	                              " VALUES (?1, ?2, ?3)");
+	int64_t now = yg_tk_now_ms();
+	sqlite3_stmt *st = yg_tk_prep(t, "INSERT OR IGNORE INTO bans(ticket_id, address, time)"
+	                                 " VALUES (?1, ?2, ?3)");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
-	tk_bind_text(st, 2, addr);
+	yg_tk_bind_text(st, 2, addr);
 	sqlite3_bind_int64(st, 3, now);
-	yg_err e = tk_run(st);
+	yg_err e = yg_tk_run(st);
 	if (e || sqlite3_changes(t->db) == 0)
 		return e;
 	char text[CANON_MAX + 32];
 	snprintf(text, sizeof(text), "{\"address\":\"%s\"}", addr);
-	return tk_timeline_insert(t, id, "ban", text, now);
+	return yg_tk_timeline_insert(t, id, "ban", text, now);
 }
 
 yg_err yg_tickets_link_ban(yg_tickets *t, int64_t id, const char *address)
@@ -171,7 +172,7 @@ static yg_err refuse(char *msg, size_t msgsz, const char *text)
 static bool value_ok(const char *s)
 {
 	size_t n = strlen(s);
-	return n <= TK_MAX_VALUE && tk_printable(s, n);
+	return n <= TK_MAX_VALUE && yg_tk_printable(s, n);
 }
 
 /* Checks the move from `from` to u->status; NULL when allowed, else why
@@ -183,7 +184,7 @@ static const char *check_move(const char *from, const yg_tickets_change *u)
 		return u->resolution && strcmp(from, "closed")
 		               ? "a resolution is only set when closing"
 		               : NULL;
-	if (!tk_valid_status(to))
+	if (!yg_tk_valid_status(to))
 		return "status must be open, in_progress or closed";
 	if (!strcmp(from, to))
 		return !strcmp(to, "closed") ? "the ticket is already closed"
@@ -230,7 +231,7 @@ static yg_err status_entry(yg_tickets *t, int64_t id, const char *from, const yg
 	if (!e)
 		e = yg_buf_putc(&b, '}');
 	if (!e)
-		e = tk_timeline_insert(t, id, "status", b.data, tk_now_ms());
+		e = yg_tk_timeline_insert(t, id, "status", b.data, yg_tk_now_ms());
 	yg_buf_free(&b);
 	return e;
 }
@@ -239,7 +240,7 @@ static yg_err update_locked(yg_tickets *t, int64_t id, const yg_tickets_change *
                             yg_tickets_strv *lift, char *msg, size_t msgsz)
 {
 	char from[16];
-	yg_err e = tk_ticket_status(t, id, from);
+	yg_err e = yg_tk_ticket_status(t, id, from);
 	if (e == YG_ENOTFOUND) {
 		(void)refuse(msg, msgsz, "no such ticket");
 		return YG_ENOTFOUND;
@@ -249,31 +250,32 @@ static yg_err update_locked(yg_tickets *t, int64_t id, const yg_tickets_change *
 	const char *why = check_move(from, u);
 	if (why)
 		return refuse(msg, msgsz, why);
-	sqlite3_stmt *st = tk_prep(t, "UPDATE tickets SET"
-	                              " status = coalesce(?2, status),"
-	                              " resolution = CASE WHEN ?2 = 'open' THEN ''"
-	                              "  ELSE coalesce(?3, resolution) END,"
-	                              " assignee = coalesce(?4, assignee),"
-	                              " updated = ?5 WHERE id = ?1");
+	sqlite3_stmt *st = yg_tk_prep(t, "UPDATE tickets SET"
+	                                 " status = coalesce(?2, status),"
+	                                 " resolution = CASE WHEN ?2 = 'open' THEN ''"
+	                                 "  ELSE coalesce(?3, resolution) END,"
+	                                 " assignee = coalesce(?4, assignee),"
+	                                 " updated = ?5 WHERE id = ?1");
 	if (!st)
 		return YG_EIO;
 	sqlite3_bind_int64(st, 1, id);
 	if (u->status)
-		tk_bind_text(st, 2, u->status);
+		yg_tk_bind_text(st, 2, u->status);
 	if (u->resolution)
-		tk_bind_text(st, 3, u->resolution);
+		yg_tk_bind_text(st, 3, u->resolution);
 	if (u->assignee)
-		tk_bind_text(st, 4, u->assignee);
-	sqlite3_bind_int64(st, 5, tk_now_ms());
-	if ((e = tk_run(st)))
+		yg_tk_bind_text(st, 4, u->assignee);
+	sqlite3_bind_int64(st, 5, yg_tk_now_ms());
+	if ((e = yg_tk_run(st)))
 		return e;
 	if ((e = status_entry(t, id, from, u, u->actor ? u->actor : "system")))
 		return e;
 	if (lift && u->status && !strcmp(u->status, "closed") && t->cfg->close_lifts_bans) {
-		if (!(st = tk_prep(t, "SELECT address FROM bans WHERE ticket_id = ?1 ORDER BY id")))
+		if (!(st = yg_tk_prep(t,
+		                      "SELECT address FROM bans WHERE ticket_id = ?1 ORDER BY id")))
 			return YG_EIO;
 		sqlite3_bind_int64(st, 1, id);
-		e = tk_collect(st, lift);
+		e = yg_tk_collect(st, lift);
 	}
 	return e;
 }
@@ -294,9 +296,9 @@ yg_err yg_tickets_update(yg_tickets *t, int64_t id, const yg_tickets_change *u,
 		return refuse(msg, msgsz,
 		              "values must be at most 1024 bytes without control characters");
 	pthread_mutex_lock(&t->mu);
-	yg_err e = tk_exec(t, "BEGIN IMMEDIATE");
+	yg_err e = yg_tk_exec(t, "BEGIN IMMEDIATE");
 	if (!e)
-		e = tk_finish(t, update_locked(t, id, u, lift, msg, msgsz));
+		e = yg_tk_finish(t, update_locked(t, id, u, lift, msg, msgsz));
 	pthread_mutex_unlock(&t->mu);
 	if (e && lift)
 		yg_tickets_strv_free(lift);
