@@ -83,6 +83,10 @@ typedef struct yg_opt_block {
 	size_t obj_size;    /* sizeof the struct the rows point into */
 	/* Unknown elements are errors unless set (then warnings). */
 	bool unknown_is_warning;
+	/* The owner's create/destroy pair, for code that handles any block
+	 * (the table-driven test); NULL for sub-blocks read into a field. */
+	void *(*create)(void);
+	void (*destroy)(void *obj);
 } yg_opt_block;
 
 /* Sets every field that has a default to it. YG_ENOMEM, or YG_EINVAL when

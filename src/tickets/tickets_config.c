@@ -203,7 +203,8 @@ static const yg_opt route_opts[] = {
          .help = "alerts of these agents (comma-separated)"},
         {0},
 };
-static const yg_opt_block route_block = {"route", route_opts, sizeof(tk_route), false};
+static const yg_opt_block route_block = {
+        .name = "route", .opts = route_opts, .obj_size = sizeof(tk_route)};
 
 /* <route>: a sub-block of criteria; added whole or not at all. */
 static yg_err parse_route(void *obj, const char *v, const yg_wxml_node *n, const yg_opt_ctx *ctx)
@@ -343,7 +344,18 @@ static const yg_opt tickets_opts[] = {
 };
 #undef C
 
-const yg_opt_block yg_tickets_block = {"tickets", tickets_opts, sizeof(yg_tickets_config), false};
+static void *block_create(void)
+{
+	return yg_tickets_config_create();
+}
+
+static void block_destroy(void *obj)
+{
+	yg_tickets_config_destroy(obj);
+}
+
+const yg_opt_block yg_tickets_block = {"tickets", tickets_opts, sizeof(yg_tickets_config),
+                                       false,     block_create, block_destroy};
 
 yg_err yg_tickets_config_add_tickets(yg_tickets_config *cfg, const yg_wxml_node *node,
                                      const char *file, yg_diag *diag)

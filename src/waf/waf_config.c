@@ -265,7 +265,18 @@ static const yg_opt waf_opts[] = {
 };
 #undef C
 
-const yg_opt_block yg_waf_block = {"waf", waf_opts, sizeof(yg_waf_config), false};
+static void *block_create(void)
+{
+	return yg_waf_config_create();
+}
+
+static void block_destroy(void *obj)
+{
+	yg_waf_config_destroy(obj);
+}
+
+const yg_opt_block yg_waf_block = {"waf", waf_opts,     sizeof(yg_waf_config),
+                                   false, block_create, block_destroy};
 
 yg_err yg_waf_config_read(yg_waf_config *c, const yg_wxml_node *waf, const char *file, yg_diag *d)
 {

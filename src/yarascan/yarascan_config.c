@@ -230,7 +230,18 @@ static const yg_opt yara_opts[] = {
 };
 #undef C
 
-const yg_opt_block yg_yarascan_block = {"yara", yara_opts, sizeof(yg_yarascan_config), false};
+static void *block_create(void)
+{
+	return yg_yarascan_config_create();
+}
+
+static void block_destroy(void *obj)
+{
+	yg_yarascan_config_destroy(obj);
+}
+
+const yg_opt_block yg_yarascan_block = {"yara", yara_opts,    sizeof(yg_yarascan_config),
+                                        false,  block_create, block_destroy};
 
 yg_err yg_yarascan_config_add_yara(yg_yarascan_config *cfg, const yg_wxml_node *node,
                                    const char *file, yg_diag *diag)

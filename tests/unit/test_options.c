@@ -91,9 +91,8 @@ static void expect_refused(const yg_opt_block *b, const yg_opt *o, const char *v
 	yg_diag *diag = yg_diag_create();
 	yg_wxml_doc *doc = NULL;
 	assert_int_equal(yg_wxml_parse_buffer(xml, (size_t)len, "t.conf", diag, &doc), YG_OK);
-	void *obj = calloc(1, b->obj_size);
+	void *obj = b->create();
 	assert_non_null(obj);
-	assert_int_equal(yg_opt_defaults(b, obj), YG_OK);
 	yg_err err = yg_opt_read(b, obj, yg_wxml_doc_root(doc, 0), "t.conf", diag);
 	const yg_diag_entry *e = yg_diag_get(diag, 0);
 	if (err != YG_EPARSE || yg_diag_errors(diag) != 1 || !e || e->line != 2 ||
@@ -104,8 +103,7 @@ static void expect_refused(const yg_opt_block *b, const yg_opt *o, const char *v
 		         b->name, o->name, value, o->name, o->name, err, yg_diag_errors(diag),
 		         e && e->file ? e->file : "-", e ? e->line : 0,
 		         e && e->element ? e->element : "-", e ? e->message : "-");
-	yg_opt_free(b, obj);
-	free(obj);
+	b->destroy(obj);
 	yg_wxml_doc_destroy(doc);
 	yg_diag_destroy(diag);
 }
@@ -132,15 +130,15 @@ static void every_option_refuses_bad_values(void **state)
 	assert_true(checked > 0);
 }
 
-/* Every default in every table parses (yg_opt_defaults says YG_EINVAL
+/* Every default in every table parses (the block's create fails
  * otherwise), and an unknown option is an error at its line. */
 static void defaults_parse_and_unknown_is_refused(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
 		const yg_opt_block *b = blocks[i];
-		void *obj = calloc(1, b->obj_size);
-		assert_int_equal(yg_opt_defaults(b, obj), YG_OK);
+		void *obj = b->create(); /* the defaults parse, or create fails */
+		assert_non_null(obj);
 		char xml[256];
 		int len = snprintf(xml, sizeof xml,
 		                   "<%s>\n\n  <no_such_option>1</no_such_option>\n</%s>", b->name,
@@ -155,8 +153,7 @@ static void defaults_parse_and_unknown_is_refused(void **state)
 		assert_non_null(e);
 		assert_int_equal(e->line, 3);
 		assert_string_equal(e->element, "no_such_option");
-		yg_opt_free(b, obj);
-		free(obj);
+		b->destroy(obj);
 		yg_wxml_doc_destroy(doc);
 		yg_diag_destroy(diag);
 	}
