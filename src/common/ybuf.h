@@ -27,8 +27,7 @@ void yg_buf_reset(yg_buf *b);
 yg_err yg_buf_append(yg_buf *b, const void *data, size_t len);
 yg_err yg_buf_puts(yg_buf *b, const char *s);
 yg_err yg_buf_putc(yg_buf *b, char c);
-yg_err yg_buf_printf(yg_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+yg_err yg_buf_printf(yg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as the body of a JSON string (without the quotes), escaping
  * quotes, backslashes and control characters; invalid UTF-8 bytes become
  * U+FFFD so the output is always valid JSON. */

@@ -37,8 +37,8 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-void yg_diag_add(yg_diag *diag, yg_severity sev, const char *file, int line,
-		 const char *element, const char *fmt, ...)
+void yg_diag_add(yg_diag *diag, yg_severity sev, const char *file, int line, const char *element,
+                 const char *fmt, ...)
 {
 	if (!diag)
 		return;

@@ -19,8 +19,8 @@ typedef struct yg_diag yg_diag;
 
 typedef struct yg_diag_entry {
 	yg_severity severity;
-	const char *file; /* may be NULL */
-	int line;         /* 0 when unknown */
+	const char *file;    /* may be NULL */
+	int line;            /* 0 when unknown */
 	const char *element; /* XML element or option name, may be NULL */
 	const char *message;
 } yg_diag_entry;
@@ -30,9 +30,8 @@ void yg_diag_destroy(yg_diag *diag);
 
 /* Records a message; file/element may be NULL, line may be 0. Never fails
  * visibly: if memory runs out the message is counted but not kept. */
-void yg_diag_add(yg_diag *diag, yg_severity sev, const char *file, int line,
-		 const char *element, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+void yg_diag_add(yg_diag *diag, yg_severity sev, const char *file, int line, const char *element,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 size_t yg_diag_count(const yg_diag *diag);
 size_t yg_diag_errors(const yg_diag *diag);

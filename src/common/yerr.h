@@ -8,12 +8,12 @@
 
 typedef enum yg_err {
 	YG_OK = 0,
-	YG_ENOMEM,   /* allocation failed */
-	YG_EINVAL,   /* bad argument or bad input value */
-	YG_EIO,      /* a file or stream could not be read/written */
-	YG_EPARSE,   /* malformed text (XML, regex, JSON, config) */
-	YG_ENOTFOUND,/* a named thing does not exist */
-	YG_ELIMIT,   /* a bound was reached */
+	YG_ENOMEM,    /* allocation failed */
+	YG_EINVAL,    /* bad argument or bad input value */
+	YG_EIO,       /* a file or stream could not be read/written */
+	YG_EPARSE,    /* malformed text (XML, regex, JSON, config) */
+	YG_ENOTFOUND, /* a named thing does not exist */
+	YG_ELIMIT,    /* a bound was reached */
 } yg_err;
 
 /* A static English name for an error code. */

@@ -43,7 +43,7 @@ static bool simple_http_request(const yg_event *ev)
 static bool valid_crawler(const yg_event *ev)
 {
 	static const char *const prefixes[] = {"66.249.", "72.14.", "209.85.", "65.55.",
-					       "207.46.", "74.6.",  "72.30.",  "67.195."};
+	                                       "207.46.", "74.6.",  "72.30.",  "67.195."};
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(ev->log, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
@@ -54,11 +54,11 @@ static const struct {
 	const char *name;
 	yg_compiled_fn fn;
 } table[] = {
-	{"comp_srcuser_dstuser", same_srcuser_dstuser},
-	{"check_id_size", id_size},
-	{"comp_mswin_targetuser_calleruser_diff", mswin_users_differ},
-	{"is_simple_http_request", simple_http_request},
-	{"is_valid_crawler", valid_crawler},
+        {"comp_srcuser_dstuser", same_srcuser_dstuser},
+        {"check_id_size", id_size},
+        {"comp_mswin_targetuser_calleruser_diff", mswin_users_differ},
+        {"is_simple_http_request", simple_http_request},
+        {"is_valid_crawler", valid_crawler},
 };
 
 yg_compiled_fn yg_compiled_find(const char *name)

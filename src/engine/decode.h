@@ -10,7 +10,7 @@ struct yg_pn_cache;
  * `trace` (may be NULL) receives one line per decoder step for logtest's
  * verbose output. */
 void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scratch,
-		     struct yg_pn_cache *cache);
+                     struct yg_pn_cache *cache);
 
 /* A per-session memo of which root decoders' <program_name> match a given
  * program name: the answer depends on the name alone, and a host has few

@@ -17,12 +17,22 @@
 #define YG_DECODER_MAX_TEXT 1024
 
 static const char *const internal_decoders[] = {
-	"rootcheck", "syscheck_integrity_changed", "syscheck_new_entry",
-	"syscheck_deleted", "syscheck_registry_key_modified",
-	"syscheck_registry_key_added", "syscheck_registry_key_deleted",
-	"syscheck_registry_value_modified", "syscheck_registry_value_added",
-	"syscheck_registry_value_deleted", "hostinfo_new", "hostinfo_modified",
-	"syscollector", "ciscat", "windows_eventchannel", "sca",
+        "rootcheck",
+        "syscheck_integrity_changed",
+        "syscheck_new_entry",
+        "syscheck_deleted",
+        "syscheck_registry_key_modified",
+        "syscheck_registry_key_added",
+        "syscheck_registry_key_deleted",
+        "syscheck_registry_value_modified",
+        "syscheck_registry_value_added",
+        "syscheck_registry_value_deleted",
+        "hostinfo_new",
+        "hostinfo_modified",
+        "syscollector",
+        "ciscat",
+        "windows_eventchannel",
+        "sca",
 };
 
 int yg_decoder_id_by_name(const yg_ruleset *rs, const char *name)
@@ -123,10 +133,14 @@ static int parse_type(const char *v)
 		const char *name;
 		int type;
 	} types[] = {
-		{"firewall", YG_DT_FIREWALL}, {"ids", YG_DT_IDS},
-		{"web-log", YG_DT_WEBLOG},    {"syslog", YG_DT_SYSLOG},
-		{"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
-		{"host-information", YG_DT_HOSTINFO}, {"ossec", YG_DT_OSSEC},
+	        {"firewall", YG_DT_FIREWALL},
+	        {"ids", YG_DT_IDS},
+	        {"web-log", YG_DT_WEBLOG},
+	        {"syslog", YG_DT_SYSLOG},
+	        {"squid", YG_DT_SQUID},
+	        {"windows", YG_DT_WINDOWS},
+	        {"host-information", YG_DT_HOSTINFO},
+	        {"ossec", YG_DT_OSSEC},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcmp(v, types[i].name))
@@ -136,8 +150,7 @@ static int parse_type(const char *v)
 
 /* Splits a comma list into trimmed words; calls fn for each. Returns false
  * on an empty word (Wazuh: "Wrong field"). */
-static bool for_each_word(const char *list, bool (*fn)(void *, const char *),
-			  void *ctx)
+static bool for_each_word(const char *list, bool (*fn)(void *, const char *), void *ctx)
 {
 	const char *p = list;
 	for (;;) {
@@ -227,28 +240,30 @@ static bool add_to_list(yg_dnode **list, yg_decoder *d, yg_diag *diag)
 				prev_ok = true;
 			if (d->prematch) {
 				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
-					    "decoder '%s': a multi-regex decoder cannot have <prematch>",
-					    d->name);
+				            "decoder '%s': a multi-regex decoder cannot have "
+				            "<prematch>",
+				            d->name);
 				return false;
 			}
 			if (d->fts) {
 				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
-					    "decoder '%s': a multi-regex decoder cannot have <fts>",
-					    d->name);
+				            "decoder '%s': a multi-regex decoder cannot have <fts>",
+				            d->name);
 				return false;
 			}
 			if ((n->dec->regex || n->dec->plugin) && (d->regex || d->plugin)) {
 				n->dec->get_next = true;
 			} else {
 				yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "decoder",
-					    "duplicate decoder '%s' without a regex to chain", d->name);
+				            "duplicate decoder '%s' without a regex to chain",
+				            d->name);
 				return false;
 			}
 		}
 	}
 	if (!prev_ok && (d->regex_offset & YG_OFF_AFTER_REGEX)) {
 		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "regex",
-			    "decoder '%s': offset=\"after_regex\" needs a previous regex", d->name);
+		            "decoder '%s': offset=\"after_regex\" needs a previous regex", d->name);
 		return false;
 	}
 	yg_dnode *node = calloc(1, sizeof(*node));
@@ -281,18 +296,18 @@ static bool attach(yg_ruleset *rs, yg_decoder *d, yg_diag *diag)
 	}
 	if (!added)
 		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, "parent",
-			    "decoder '%s': parent decoder '%s' not found", d->name, d->parent);
+		            "decoder '%s': parent decoder '%s' not found", d->name, d->parent);
 	return added;
 }
 
-static bool compile(yg_decoder *d, yg_pattern **out, yg_pat_type type,
-		    const char *text, const char *elem, yg_diag *diag)
+static bool compile(yg_decoder *d, yg_pattern **out, yg_pat_type type, const char *text,
+                    const char *elem, yg_diag *diag)
 {
 	char err[200];
 	if (yg_pattern_compile(type, text, false, out, err, sizeof(err))) {
 		yg_diag_add(diag, YG_SEV_ERROR, d->file, d->line, elem,
-			    "decoder '%s': bad %s '%s': %s", d->name, yg_pat_type_name(type),
-			    text, err);
+		            "decoder '%s': bad %s '%s': %s", d->name, yg_pat_type_name(type), text,
+		            err);
 		return false;
 	}
 	return true;
@@ -300,8 +315,8 @@ static bool compile(yg_decoder *d, yg_pattern **out, yg_pat_type type,
 
 /* Reads one <decoder> element; returns the decoder, or NULL after reporting
  * why it was refused. */
-static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
-				const char *file, yg_diag *diag)
+static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node, const char *file,
+                                yg_diag *diag)
 {
 	char *regex = NULL, *prematch = NULL, *pname = NULL;
 	yg_pat_type regex_t = YG_PAT_OSREGEX, pre_t = YG_PAT_OSREGEX, pname_t = YG_PAT_OSMATCH;
@@ -318,7 +333,7 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 	d->json.array_structure = true;
 	if (!name || !*name) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-			    "decoder without a name attribute");
+		            "decoder without a name attribute");
 		goto out;
 	}
 	d->name = strdup(name);
@@ -336,19 +351,21 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 			int off = parse_offset(e, &bad_off);
 			if (bad_off)
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid offset, using none", d->name);
+				            "decoder '%s': invalid offset, using none", d->name);
 			if (regex && off) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': only the first <regex> may have an offset",
-					    d->name);
+				yg_diag_add(
+				        diag, YG_SEV_ERROR, file, e->line, el,
+				        "decoder '%s': only the first <regex> may have an offset",
+				        d->name);
 				goto out;
 			}
 			if (off)
 				d->regex_offset = off;
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX, &regex_t) ||
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX,
+			                       &regex_t) ||
 			    (regex_t != YG_PAT_OSREGEX && regex_t != YG_PAT_PCRE2)) {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid type, using osregex", d->name);
+				            "decoder '%s': invalid type, using osregex", d->name);
 				regex_t = YG_PAT_OSREGEX;
 			}
 			if (!append_text(&regex, c))
@@ -357,27 +374,30 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 			int off = parse_offset(e, &bad_off);
 			if (bad_off)
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': invalid offset", d->name);
+				            "decoder '%s': invalid offset", d->name);
 			if (prematch && off) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': only the first <prematch> may have an offset",
-					    d->name);
+				            "decoder '%s': only the first <prematch> may have an "
+				            "offset",
+				            d->name);
 				goto out;
 			}
 			if (off)
 				d->prematch_offset = off;
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX, &pre_t) ||
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX,
+			                       &pre_t) ||
 			    (pre_t != YG_PAT_OSREGEX && pre_t != YG_PAT_PCRE2)) {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid type, using osregex", d->name);
+				            "decoder '%s': invalid type, using osregex", d->name);
 				pre_t = YG_PAT_OSREGEX;
 			}
 			if (!append_text(&prematch, c))
 				goto toolong;
 		} else if (!strcasecmp(el, "program_name")) {
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSMATCH, &pname_t)) {
+			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSMATCH,
+			                       &pname_t)) {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid type, using osmatch", d->name);
+				            "decoder '%s': invalid type, using osmatch", d->name);
 				pname_t = YG_PAT_OSMATCH;
 			}
 			if (!append_text(&pname, c))
@@ -401,13 +421,14 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 				d->plugin = YG_PLUGIN_SYMANTECWS;
 			else {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': unknown plugin decoder '%s'", d->name, c);
+				            "decoder '%s': unknown plugin decoder '%s'", d->name,
+				            c);
 				goto out;
 			}
 			d->plugin_offset = parse_offset(e, &bad_off);
 			if (bad_off) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': invalid offset", d->name);
+				            "decoder '%s': invalid offset", d->name);
 				goto out;
 			}
 		} else if (!strcasecmp(el, "json_null_field")) {
@@ -417,12 +438,13 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 				d->json.null_mode = YG_JSON_NULL_STRING;
 			else if (!strcasecmp(c, "empty")) {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': json_null_field 'empty' is deprecated; using the default",
-					    d->name);
+				            "decoder '%s': json_null_field 'empty' is deprecated; "
+				            "using the default",
+				            d->name);
 				d->json.null_mode = YG_JSON_NULL_STRING;
 			} else
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid value '%s'", d->name, c);
+				            "decoder '%s': invalid value '%s'", d->name, c);
 		} else if (!strcasecmp(el, "json_array_structure")) {
 			if (!strcasecmp(c, "array"))
 				d->json.array_structure = true;
@@ -430,14 +452,15 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 				d->json.array_structure = false;
 			else {
 				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-					    "decoder '%s': invalid value '%s'; using the default", d->name, c);
+				            "decoder '%s': invalid value '%s'; using the default",
+				            d->name, c);
 				d->json.array_structure = true;
 			}
 		} else if (!strcmp(el, "type")) {
 			int t = parse_type(c);
 			if (t < 0) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': invalid decoder type '%s'", d->name, c);
+				            "decoder '%s': invalid decoder type '%s'", d->name, c);
 				goto out;
 			}
 			d->type = t;
@@ -449,7 +472,8 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 			}
 			if (!for_each_word(c, add_order_word, d)) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': wrong field in <order> '%s'", d->name, c);
+				            "decoder '%s': wrong field in <order> '%s'", d->name,
+				            c);
 				goto out;
 			}
 		} else if (!strcasecmp(el, "accumulate")) {
@@ -457,31 +481,31 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 		} else if (!strcasecmp(el, "fts")) {
 			if (!for_each_word(c, add_fts_word, d)) {
 				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-					    "decoder '%s': wrong field in <fts> '%s'", d->name, c);
+				            "decoder '%s': wrong field in <fts> '%s'", d->name, c);
 				goto out;
 			}
 		} else if (!strcasecmp(el, "description") || !strcasecmp(el, "info")) {
 			/* not in Wazuh's list, but harmless documentation */
 		} else {
 			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				    "invalid element '%s' in decoder '%s'", el, d->name);
+			            "invalid element '%s' in decoder '%s'", el, d->name);
 			goto out;
 		}
 	}
 
 	if (!prematch && !d->parent && !pname) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-			    "decoder '%s' needs <prematch>, <program_name> or <parent>", d->name);
+		            "decoder '%s' needs <prematch>, <program_name> or <parent>", d->name);
 		goto out;
 	}
 	if ((!regex && (d->fts || d->norder)) || (regex && !d->norder)) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-			    "decoder '%s': <regex> and <order> go together", d->name);
+		            "decoder '%s': <regex> and <order> go together", d->name);
 		goto out;
 	}
 	if ((d->regex_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-			    "decoder '%s': offset after_parent without a parent", d->name);
+		            "decoder '%s': offset after_parent without a parent", d->name);
 		goto out;
 	}
 	if (d->regex_offset & YG_OFF_AFTER_PREMATCH) {
@@ -489,30 +513,30 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 			d->regex_offset = YG_OFF_AFTER_PARENT;
 		} else if (!prematch) {
 			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-				    "decoder '%s': offset after_prematch without a prematch",
-				    d->name);
+			            "decoder '%s': offset after_prematch without a prematch",
+			            d->name);
 			goto out;
 		}
 	}
 	if ((d->regex_offset & YG_OFF_AFTER_REGEX) && (!d->parent || !regex)) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-			    "decoder '%s': offset after_regex needs a parent", d->name);
+		            "decoder '%s': offset after_regex needs a parent", d->name);
 		goto out;
 	}
 	if (d->prematch_offset && (!(d->prematch_offset & YG_OFF_AFTER_PARENT) || !d->parent)) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "prematch",
-			    "decoder '%s': a prematch offset must be after_parent, with a parent",
-			    d->name);
+		            "decoder '%s': a prematch offset must be after_parent, with a parent",
+		            d->name);
 		goto out;
 	}
 	if ((d->plugin_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
-			    "decoder '%s': offset after_parent without a parent", d->name);
+		            "decoder '%s': offset after_parent without a parent", d->name);
 		goto out;
 	}
 	if ((d->plugin_offset & YG_OFF_AFTER_PREMATCH) && !prematch) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
-			    "decoder '%s': offset after_prematch without a prematch", d->name);
+		            "decoder '%s': offset after_prematch without a prematch", d->name);
 		goto out;
 	}
 	if (prematch && !compile(d, &d->prematch, pre_t, prematch, "prematch", diag))
@@ -524,13 +548,15 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 			goto out;
 		if (regex_t == YG_PAT_OSREGEX && yg_pattern_ncaptures(d->regex) == 0) {
 			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-				    "decoder '%s': regex '%s' has no capture group", d->name, regex);
+			            "decoder '%s': regex '%s' has no capture group", d->name,
+			            regex);
 			goto out;
 		}
 	}
 	if (d->plugin && (d->regex || d->norder)) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-			    "decoder '%s': a plugin decoder cannot have <regex> or <order>", d->name);
+		            "decoder '%s': a plugin decoder cannot have <regex> or <order>",
+		            d->name);
 		goto out;
 	}
 	if (!add_name(rs, d->name))
@@ -539,8 +565,8 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node,
 	goto out;
 toolong:
 	yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-		    "decoder '%s': element text longer than %d bytes", d->name ? d->name : "?",
-		    YG_DECODER_MAX_TEXT);
+	            "decoder '%s': element text longer than %d bytes", d->name ? d->name : "?",
+	            YG_DECODER_MAX_TEXT);
 out:
 	free(regex);
 	free(prematch);
@@ -564,7 +590,7 @@ yg_err yg_decoders_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, 
 			continue;
 		if (strcasecmp(node->name, "decoder") != 0) {
 			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
-				    "invalid element '%s' in a decoder file", node->name);
+			            "invalid element '%s' in a decoder file", node->name);
 			rc = YG_EPARSE;
 			continue;
 		}

@@ -5,23 +5,15 @@
 #include <strings.h>
 
 static const char *const sfield_names[YG_SF_COUNT] = {
-	[YG_SF_SRCIP] = "srcip",
-	[YG_SF_ID] = "id",
-	[YG_SF_DSTIP] = "dstip",
-	[YG_SF_SRCPORT] = "srcport",
-	[YG_SF_DSTPORT] = "dstport",
-	[YG_SF_SRCUSER] = "srcuser",
-	[YG_SF_DSTUSER] = "dstuser",
-	[YG_SF_PROTOCOL] = "protocol",
-	[YG_SF_ACTION] = "action",
-	[YG_SF_URL] = "url",
-	[YG_SF_DATA] = "data",
-	[YG_SF_EXTRA_DATA] = "extra_data",
-	[YG_SF_STATUS] = "status",
-	[YG_SF_SYSTEMNAME] = "system_name",
-	[YG_SF_SRCGEOIP] = "srcgeoip",
-	[YG_SF_DSTGEOIP] = "dstgeoip",
-	[YG_SF_LOCATION] = "location",
+        [YG_SF_SRCIP] = "srcip",       [YG_SF_ID] = "id",
+        [YG_SF_DSTIP] = "dstip",       [YG_SF_SRCPORT] = "srcport",
+        [YG_SF_DSTPORT] = "dstport",   [YG_SF_SRCUSER] = "srcuser",
+        [YG_SF_DSTUSER] = "dstuser",   [YG_SF_PROTOCOL] = "protocol",
+        [YG_SF_ACTION] = "action",     [YG_SF_URL] = "url",
+        [YG_SF_DATA] = "data",         [YG_SF_EXTRA_DATA] = "extra_data",
+        [YG_SF_STATUS] = "status",     [YG_SF_SYSTEMNAME] = "system_name",
+        [YG_SF_SRCGEOIP] = "srcgeoip", [YG_SF_DSTGEOIP] = "dstgeoip",
+        [YG_SF_LOCATION] = "location",
 };
 
 const char *yg_sfield_name(yg_sfield f)
@@ -156,8 +148,7 @@ void yg_event_reset(yg_event *ev)
 		yg_arena_reset(a);
 }
 
-yg_err yg_event_set(yg_event *ev, const char *key, bool copy_key,
-		    const char *value, size_t len)
+yg_err yg_event_set(yg_event *ev, const char *key, bool copy_key, const char *value, size_t len)
 {
 	char *v = yg_arena_strndup(ev->arena, value, len);
 	if (!v)

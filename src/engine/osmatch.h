@@ -15,8 +15,7 @@
 typedef struct yg_osmatch yg_osmatch;
 
 /* Compiles `pattern`; on failure returns YG_EPARSE with a reason in err. */
-yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err,
-			  size_t errlen);
+yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size_t errlen);
 
 /* True when `str` (NUL-terminated) matches, negation applied. */
 bool yg_osmatch_exec(const yg_osmatch *m, const char *str);

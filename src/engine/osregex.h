@@ -29,8 +29,7 @@ typedef struct yg_osregex yg_osregex;
 
 /* Compiles `pattern`. On failure returns YG_EPARSE and writes a short reason
  * (e.g. "unbalanced parenthesis at offset 7") into err. */
-yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err,
-			  size_t errlen);
+yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err, size_t errlen);
 
 /* Matches `str` (NUL-terminated). On a match returns true, stores up to
  * `maxcaps` captures into caps (spans into str), their number into *ncaps,
@@ -43,8 +42,8 @@ yg_err yg_osregex_compile(const char *pattern, yg_osregex **out, char *err,
  * <prematch> and everything else. The two modes differ in one corner (`*`
  * classes before a group that ends the pattern, at the end of the subject),
  * see docs/patterns.md. */
-bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps,
-		     int maxcaps, int *ncaps, const char **match_end);
+bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps, int maxcaps, int *ncaps,
+                     const char **match_end);
 
 /* Number of capture groups in the pattern (of its alternative with the most). */
 int yg_osregex_ncaptures(const yg_osregex *re);

@@ -200,8 +200,8 @@ yg_err yg_pattern_add_ip(yg_pattern *p, const char *ip, char *err, size_t errlen
 	return YG_OK;
 }
 
-yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
-			  yg_pattern **out, char *err, size_t errlen)
+yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate, yg_pattern **out,
+                          char *err, size_t errlen)
 {
 	yg_err rc = YG_OK;
 	*out = NULL;
@@ -216,9 +216,7 @@ yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
 		goto out;
 	}
 	switch (type) {
-	case YG_PAT_OSMATCH:
-		rc = yg_osmatch_compile(src, &p->u.osmatch, err, errlen);
-		break;
+	case YG_PAT_OSMATCH: rc = yg_osmatch_compile(src, &p->u.osmatch, err, errlen); break;
 	case YG_PAT_OSREGEX:
 		rc = yg_osregex_compile(src, &p->u.osregex, err, errlen);
 		if (!rc)
@@ -227,8 +225,8 @@ yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
 	case YG_PAT_PCRE2: {
 		int errcode;
 		PCRE2_SIZE erroff;
-		p->u.pcre2 = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
-					   &errcode, &erroff, NULL);
+		p->u.pcre2 = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0, &errcode,
+		                           &erroff, NULL);
 		if (!p->u.pcre2) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(errcode, msg, sizeof(msg));
@@ -239,11 +237,8 @@ yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
 		}
 		break;
 	}
-	case YG_PAT_STRING:
-		break;
-	case YG_PAT_IPLIST:
-		rc = yg_pattern_add_ip(p, src, err, errlen);
-		break;
+	case YG_PAT_STRING: break;
+	case YG_PAT_IPLIST: rc = yg_pattern_add_ip(p, src, err, errlen); break;
 	}
 out:
 	if (rc) {
@@ -339,27 +334,25 @@ static bool iplist_match(const yg_pattern *p, const char *str)
 	return p->list_negated ? !found : found;
 }
 
-bool yg_pattern_exec(const yg_pattern *p, const char *str,
-		     yg_match_scratch *scratch, yg_span *caps, int maxcaps,
-		     int *ncaps, const char **end)
+bool yg_pattern_exec(const yg_pattern *p, const char *str, yg_match_scratch *scratch, yg_span *caps,
+                     int maxcaps, int *ncaps, const char **end)
 {
 	if (ncaps)
 		*ncaps = 0;
 	if (!str)
 		return false;
 	switch (p->type) {
-	case YG_PAT_OSMATCH:
-		return yg_osmatch_exec(p->u.osmatch, str);
+	case YG_PAT_OSMATCH: return yg_osmatch_exec(p->u.osmatch, str);
 	case YG_PAT_OSREGEX:
-		if (p->pf && !yg_prefilter_may_match(p->pf, str,
-						     scratch && scratch->have_bg ? &scratch->bg : NULL))
+		if (p->pf && !yg_prefilter_may_match(
+		                     p->pf, str, scratch && scratch->have_bg ? &scratch->bg : NULL))
 			return false;
 		return yg_osregex_exec(p->u.osregex, str, caps, maxcaps, ncaps, end);
 	case YG_PAT_PCRE2: {
 		if (!scratch)
 			return false;
-		int rc = pcre2_match(p->u.pcre2, (PCRE2_SPTR)str, strlen(str), 0, 0,
-				     scratch->md, NULL);
+		int rc = pcre2_match(p->u.pcre2, (PCRE2_SPTR)str, strlen(str), 0, 0, scratch->md,
+		                     NULL);
 		if (rc <= 0)
 			return false;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(scratch->md);
@@ -380,10 +373,8 @@ bool yg_pattern_exec(const yg_pattern *p, const char *str,
 		}
 		return true;
 	}
-	case YG_PAT_STRING:
-		return strcmp(p->source, str) == 0;
-	case YG_PAT_IPLIST:
-		return iplist_match(p, str);
+	case YG_PAT_STRING: return strcmp(p->source, str) == 0;
+	case YG_PAT_IPLIST: return iplist_match(p, str);
 	}
 	return false;
 }

@@ -39,10 +39,9 @@ const char *yg_pat_type_name(yg_pat_type t);
 
 /* Compiles `src` as `type`. For YG_PAT_IPLIST, src is one address; add more
  * with yg_pattern_add_ip. On failure returns YG_EPARSE with a reason. */
-yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate,
-			  yg_pattern **out, char *err, size_t errlen);
-yg_err yg_pattern_add_ip(yg_pattern *p, const char *ip, char *err,
-			 size_t errlen);
+yg_err yg_pattern_compile(yg_pat_type type, const char *src, bool negate, yg_pattern **out,
+                          char *err, size_t errlen);
+yg_err yg_pattern_add_ip(yg_pattern *p, const char *ip, char *err, size_t errlen);
 void yg_pattern_destroy(yg_pattern *p);
 
 yg_pat_type yg_pattern_type(const yg_pattern *p);
@@ -55,16 +54,13 @@ int yg_pattern_ncaptures(const yg_pattern *p);
  * negate flag itself). caps/ncaps/end may be NULL. `end` receives where the
  * next decoder step starts (Wazuh's offsets): just past the last matched
  * character. For OS_Match it is not set. */
-bool yg_pattern_exec(const yg_pattern *p, const char *str,
-		     yg_match_scratch *scratch, yg_span *caps, int maxcaps,
-		     int *ncaps, const char **end);
+bool yg_pattern_exec(const yg_pattern *p, const char *str, yg_match_scratch *scratch, yg_span *caps,
+                     int maxcaps, int *ncaps, const char **end);
 
 /* The usual test: raw match XOR negate. */
-static inline bool yg_pattern_test(const yg_pattern *p, const char *str,
-				   yg_match_scratch *scratch)
+static inline bool yg_pattern_test(const yg_pattern *p, const char *str, yg_match_scratch *scratch)
 {
-	return yg_pattern_exec(p, str, scratch, NULL, 0, NULL, NULL) !=
-	       yg_pattern_negated(p);
+	return yg_pattern_exec(p, str, scratch, NULL, 0, NULL, NULL) != yg_pattern_negated(p);
 }
 
 #endif

@@ -22,7 +22,7 @@ typedef struct pf_alt {
 	bool anchored;
 	uint16_t bg[YG_PF_MAX_BG]; /* bigram hashes of the literal */
 	uint8_t nbg;
-	uint8_t first[32]; /* bitset of allowed first bytes when anchored */
+	uint8_t first[32];       /* bitset of allowed first bytes when anchored */
 	char lit[YG_PF_MAX_LIT]; /* lower-case literal, "" for none */
 	size_t litlen;
 } pf_alt;
@@ -44,7 +44,7 @@ void yg_bigrams_build(yg_bigrams *bg, const char *s, size_t len)
 	bg->len = len;
 	for (size_t i = 0; i + 1 < len; i++) {
 		unsigned h = bigram_hash((unsigned char)tolower((unsigned char)s[i]),
-					 (unsigned char)tolower((unsigned char)s[i + 1]));
+		                         (unsigned char)tolower((unsigned char)s[i + 1]));
 		bg->bits[h >> 6] |= 1ull << (h & 63);
 	}
 }
@@ -144,7 +144,7 @@ static bool read_alt(const char *p, const char *end, pf_alt *a)
 	a->lit[a->litlen] = '\0';
 	for (size_t i = 0; i + 1 < a->litlen && a->nbg < YG_PF_MAX_BG; i++)
 		a->bg[a->nbg++] = (uint16_t)bigram_hash((unsigned char)a->lit[i],
-							(unsigned char)a->lit[i + 1]);
+		                                        (unsigned char)a->lit[i + 1]);
 	if (a->anchored && !first_done)
 		memset(a->first, 0xFF, sizeof(a->first));
 	return true;

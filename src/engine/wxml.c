@@ -29,8 +29,8 @@
  * One deliberate difference: a 0xFF byte right after `<` ends the input for
  * os_xml on signed-char platforms (x86); here it is an ordinary byte, as on
  * aarch64. */
-#include "common/yhash.h"
 #include "engine/wxml.h"
+#include "common/yhash.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -53,8 +53,8 @@ yg_err yg_wxml_parse_file(const char *path, yg_diag *diag, yg_wxml_doc **out);
 
 /* Parses `len` bytes of text; `name` is used in messages. A NUL byte is an
  * ordinary character, as when Wazuh reads a file (strings end at it). */
-yg_err yg_wxml_parse_buffer(const char *text, size_t len, const char *name,
-			    yg_diag *diag, yg_wxml_doc **out);
+yg_err yg_wxml_parse_buffer(const char *text, size_t len, const char *name, yg_diag *diag,
+                            yg_wxml_doc **out);
 
 /* Flags for the _ex variants. */
 enum {
@@ -63,11 +63,9 @@ enum {
 	YG_WXML_NO_VARS = 1u << 0,
 };
 
-yg_err yg_wxml_parse_file_ex(const char *path, unsigned flags, yg_diag *diag,
-			     yg_wxml_doc **out);
-yg_err yg_wxml_parse_buffer_ex(const char *text, size_t len, const char *name,
-			       unsigned flags, yg_diag *diag,
-			       yg_wxml_doc **out);
+yg_err yg_wxml_parse_file_ex(const char *path, unsigned flags, yg_diag *diag, yg_wxml_doc **out);
+yg_err yg_wxml_parse_buffer_ex(const char *text, size_t len, const char *name, unsigned flags,
+                               yg_diag *diag, yg_wxml_doc **out);
 
 void yg_wxml_doc_destroy(yg_wxml_doc *doc);
 

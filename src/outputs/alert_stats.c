@@ -101,11 +101,11 @@ typedef struct top_sql {
  * window, all inside the index. A GROUP BY over the window would instead
  * look up every alert's row in the table, which on a month of a million
  * alerts is ten times slower. */
-#define TOP_SKIP_SCAN(col, first)                                                            \
-	"WITH RECURSIVE k(v) AS (SELECT min(" col ") FROM alerts" first                         \
-	" UNION ALL SELECT (SELECT min(" col ") FROM alerts WHERE " col " > k.v) FROM k"        \
-	" WHERE k.v IS NOT NULL)"                                                             \
-	" SELECT v, (SELECT count(*) FROM alerts WHERE " col " = k.v AND time >= ?1"            \
+#define TOP_SKIP_SCAN(col, first)                                                                  \
+	"WITH RECURSIVE k(v) AS (SELECT min(" col ") FROM alerts" first                            \
+	" UNION ALL SELECT (SELECT min(" col ") FROM alerts WHERE " col " > k.v) FROM k"           \
+	" WHERE k.v IS NOT NULL)"                                                                  \
+	" SELECT v, (SELECT count(*) FROM alerts WHERE " col " = k.v AND time >= ?1"               \
 	" AND time < ?2) AS c FROM k WHERE v IS NOT NULL AND c > 0 ORDER BY c DESC, v LIMIT ?3"
 
 static const top_sql top_sqls[] = {

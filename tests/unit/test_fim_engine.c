@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,21 +53,25 @@ static int teardown(void **state)
 static yg_verdict fim(yg_session *s, const char *decoded_as, const char *file, json_object **alert)
 {
 	yg_kv kv[] = {
-		{"file", file},
-		{"mode", "realtime"},
-		{"size_before", "10"},
-		{"size", "12"},
-		{"md5_before", "aaa"},
-		{"md5", "bbb"},
-		{"sha256", "ccc"},
-		{"inode", "42"},
-		{"changed_fields", "size,md5,sha256"},
-		{"event_type", "modified"},
+	        {"file", file},
+	        {"mode", "realtime"},
+	        {"size_before", "10"},
+	        {"size", "12"},
+	        {"md5_before", "aaa"},
+	        {"md5", "bbb"},
+	        {"sha256", "ccc"},
+	        {"inode", "42"},
+	        {"changed_fields", "size,md5,sha256"},
+	        {"event_type", "modified"},
 	};
 	char log[512];
 	snprintf(log, sizeof(log), "File '%s' modified\nMode: realtime\n", file);
-	yg_input in = {.log = log, .location = "syscheck", .decoded_as = decoded_as,
-		       .fields = kv, .nfields = sizeof(kv) / sizeof(kv[0]), .manager_name = "m"};
+	yg_input in = {.log = log,
+	               .location = "syscheck",
+	               .decoded_as = decoded_as,
+	               .fields = kv,
+	               .nfields = sizeof(kv) / sizeof(kv[0]),
+	               .manager_name = "m"};
 	yg_verdict v;
 	assert_int_equal(yg_session_process(s, &in, &v), YG_OK);
 	if (alert) {
@@ -96,7 +102,8 @@ static void test_default_rules(void **state)
 	assert_int_equal(v.rule_id, 550);
 	assert_int_equal(v.level, 7);
 	assert_string_equal(v.decoder_name, "syscheck_integrity_changed");
-	assert_string_equal(jget(a, "rule", "description"), "Integrity checksum changed for '/etc/passwd'.");
+	assert_string_equal(jget(a, "rule", "description"),
+	                    "Integrity checksum changed for '/etc/passwd'.");
 	assert_string_equal(jget(a, "syscheck", "path"), "/etc/passwd");
 	assert_string_equal(jget(a, "syscheck", "size_before"), "10");
 	assert_string_equal(jget(a, "syscheck", "size_after"), "12");
@@ -135,8 +142,8 @@ static void test_article_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_rules),
-		cmocka_unit_test(test_article_rules),
+	        cmocka_unit_test(test_default_rules),
+	        cmocka_unit_test(test_article_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
