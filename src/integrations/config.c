@@ -125,7 +125,7 @@ bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms)
 /* Reads Wazuh's rule_id list ("100, 200,300"): numbers separated by commas,
  * blanks allowed. Unlike Wazuh (which stops silently at the first odd
  * character) anything else is an error, so a typo is seen. */
-static bool parse_rule_ids(const char *s, unsigned **ids, size_t *n)
+bool yg_intg_parse_rule_ids(const char *s, unsigned **ids, size_t *n)
 {
 	unsigned *v = NULL;
 	size_t cnt = 0;
@@ -284,7 +284,7 @@ static bool read_option(yg_intg_def *def, const yg_wxml_node *c, char *v, const 
 	} else if (!strcmp(el, "rule_id")) {
 		free(def->rule_ids);
 		def->rule_ids = NULL;
-		ok = parse_rule_ids(v, &def->rule_ids, &def->nrule_ids);
+		ok = yg_intg_parse_rule_ids(v, &def->rule_ids, &def->nrule_ids);
 	} else if (!strcmp(el, "event_location")) {
 		char err[128];
 		yg_osmatch_destroy(def->location);

@@ -92,4 +92,8 @@ const yg_intg_def *yg_intg_config_get(const yg_intg_config *cfg, size_t i);
  * above `max_ms`. Shared with the tests. */
 bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms);
 
+/* Reads Wazuh's rule_id list ("100, 200,300") into a new array (*ids,
+ * *n); false when empty or anything but numbers, commas and blanks. */
+bool yg_intg_parse_rule_ids(const char *s, unsigned **ids, size_t *n);
+
 #endif

@@ -13,7 +13,10 @@ yg_err manager_config_respond_init(yg_manager_config *cfg)
 	cfg->tickets = yg_tickets_config_create();
 	cfg->waf = yg_waf_config_create();
 	cfg->api = yg_api_config_create();
-	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf && cfg->api ? YG_OK : YG_ENOMEM;
+	cfg->syslog = yg_syslog_config_create();
+	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf && cfg->api && cfg->syslog
+	               ? YG_OK
+	               : YG_ENOMEM;
 }
 
 void manager_config_respond_free(yg_manager_config *cfg)
@@ -23,6 +26,7 @@ void manager_config_respond_free(yg_manager_config *cfg)
 	yg_tickets_config_destroy(cfg->tickets);
 	yg_waf_config_destroy(cfg->waf);
 	yg_api_config_destroy(cfg->api);
+	yg_syslog_config_destroy(cfg->syslog);
 }
 
 /* <global>: the white list is the only part for yagura; Wazuh's other
@@ -75,7 +79,9 @@ bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b,
 	} else if (!strcmp(n, "api")) {
 		cfg->has_api = true;
 		*err = yg_api_config_add_api(cfg->api, b, file, d);
-	} else
+	} else if (!strcmp(n, "syslog_output"))
+		*err = yg_syslog_config_add(cfg->syslog, b, file, d);
+	else
 		return false;
 	return true;
 }

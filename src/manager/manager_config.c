@@ -24,7 +24,6 @@ static const char *const later_blocks[] = {
         "socket",
         "email_alerts",
         "database_output",
-        "syslog_output",
         "osquery",
         "fluent-forward",
         "github",
