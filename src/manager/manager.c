@@ -214,6 +214,16 @@ static bool open_parts(manager *m)
 	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
 	if (yg_alerts_log_create(&acfg, d, &m->alerts))
 		goto out;
+	if (m->cfg.logall_json) {
+		if (!yg_path_join(p, sizeof(p), home, "logs/archives"))
+			goto out;
+		yg_alerts_log_config_default(&acfg, p);
+		acfg.min_level = 0;
+		acfg.file_name = "archives.json";
+		acfg.rotated_prefix = "ossec-archive";
+		if (yg_alerts_log_create(&acfg, d, &m->archives))
+			goto out;
+	}
 	yg_alert_store_config scfg;
 	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
@@ -228,6 +238,7 @@ static bool open_parts(manager *m)
 	        .log_alert_level = m->cfg.log_alert_level,
 	        .store = m->store,
 	        .alerts = m->alerts,
+	        .archives = m->archives,
 	};
 	yg_err err = yg_pipeline_create(&pc, &m->pipe);
 	if (err) {
@@ -302,6 +313,8 @@ static void close_parts(manager *m)
 	if (m->alerts)
 		yg_alerts_log_sync(m->alerts);
 	yg_alerts_log_destroy(m->alerts);
+	yg_alerts_log_destroy(m->archives); /* syncs */
+	m->archives = NULL;
 	yg_alert_store_destroy(m->store);
 	yg_ruleset_destroy(m->rs);
 	yg_fim_input_free(&m->fim_in);

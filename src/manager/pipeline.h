@@ -41,6 +41,7 @@ typedef struct yg_pipeline_config {
 	int log_alert_level;      /* alerts below it are neither stored nor logged */
 	yg_alert_store *store;    /* the commit point */
 	yg_alerts_log *alerts;    /* appended after each commit */
+	yg_alerts_log *archives;  /* every event (<logall_json>), after alerts.json; may be NULL */
 	const char *manager_name; /* for events without one (copied); NULL: none */
 } yg_pipeline_config;
 
@@ -54,6 +55,9 @@ typedef struct yg_pipeline_stats {
 	uint64_t refused;         /* offers refused because the batch was full */
 	uint64_t recovered_bytes; /* alerts.json bytes completed at start-up */
 	uint64_t recover_skipped; /* 1: the last batch could not be rebuilt */
+	uint64_t archived;        /* events written to archives.json */
+	uint64_t archive_errors;  /* archives.json appends that failed (retried) */
+	uint64_t archive_dropped; /* events not archived (retry buffer full) */
 } yg_pipeline_stats;
 
 /* Creates the workers and the pipeline's table in the store, and completes
