@@ -22,6 +22,7 @@
 #include "manager/agents.h"
 #include "manager/api_wire.h"
 #include "manager/manager_int.h"
+#include "manager/metrics.h"
 #include "manager/respond.h"
 
 #define WORKERS_MAX 8
@@ -204,6 +205,8 @@ static bool open_parts(manager *m)
 	if (!d)
 		return false;
 	bool ok = false;
+	if (!m->metrics && !(m->metrics = metrics_create()))
+		goto out;
 	if (!yg_path_join(p, sizeof(p), home, "var/db") || !yg_mkdirs(p) ||
 	    !yg_path_join(db, sizeof(db), home, "var/db/manager.db"))
 		goto out;
@@ -295,8 +298,11 @@ static void close_parts(manager *m)
 		sources_close_fim(m);
 	}
 	sources_close_lc(m);
+	metrics_set_down(m->metrics, "stopping");
 	api_wire_close(m->api); /* it shows the stores closed below */
 	m->api = NULL;
+	metrics_destroy(m->metrics);
+	m->metrics = NULL;
 	respond_close(m->respond);
 	m->respond = NULL;
 	agents_close(m->agents); /* what was not committed is resent by the agents */
@@ -419,6 +425,7 @@ static void loop(manager *m)
 			respond_tick(m->respond, changed);
 		}
 		commit(m);
+		metrics_update(m->metrics, m);
 	}
 }
 

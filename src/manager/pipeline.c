@@ -39,6 +39,7 @@ typedef struct chunk {
 typedef struct slot {
 	yg_input in;     /* its strings point into the arena */
 	unsigned worker; /* the shard that runs it */
+	unsigned src;    /* yg_pipeline_source */
 	int level;       /* the alert's level, or -1 when there is none to file */
 	size_t off, len; /* the alert JSON in its worker's buffer */
 	size_t aoff;     /* the event JSON in its worker's archive buffer ... */
@@ -85,6 +86,33 @@ struct yg_pipeline {
 	void *sink_ctx;
 	yg_pipeline_stats st;
 };
+
+const double yg_pipeline_hist_ms[YG_PIPE_HIST_N] = {1,   2,   5,   10,   25,   50,
+                                                    100, 250, 500, 1000, 2500, 5000};
+
+const char *yg_pipeline_source_name(yg_pipeline_source s)
+{
+	static const char *const names[] = {"logcollector", "fim", "agent", "internal"};
+	return s < YG_PIPE_NSOURCES ? names[s] : "unknown";
+}
+
+static unsigned source_of(const yg_input *in)
+{
+	if (in->decoded_as && !strncmp(in->decoded_as, "syscheck", 8))
+		return YG_PIPE_FIM;
+	if (in->agent_id && strcmp(in->agent_id, "000") != 0)
+		return YG_PIPE_AGENT;
+	if (in->location && !strcmp(in->location, "yagura-execd"))
+		return YG_PIPE_INTERNAL;
+	return YG_PIPE_LOGCOLLECTOR;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ---- arena ---- */
 
@@ -460,6 +488,8 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	sl->in.alert_seq = p->next_seq++;
 	sl->worker = yg_event_shard(sl->in.log, p->nw);
 	sl->level = -1;
+	sl->src = source_of(in);
+	p->st.src_in[sl->src]++;
 	p->n++;
 	return true;
 }
@@ -569,6 +599,23 @@ static yg_err process(yg_pipeline *p)
 	return YG_OK;
 }
 
+/* The counters of a committed batch: events by source, alerts by level,
+ * how long the commit took. */
+static void count_committed(yg_pipeline *p, double seconds)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const slot *sl = &p->slots[i];
+		p->st.src_out[sl->src]++;
+		if (sl->level >= 0)
+			p->st.alerts_level[sl->level > 16 ? 16 : sl->level]++;
+	}
+	size_t b = 0;
+	while (b < YG_PIPE_HIST_N && seconds * 1000.0 > yg_pipeline_hist_ms[b])
+		b++;
+	p->st.commit_hist[b]++;
+	p->st.commit_seconds += seconds;
+}
+
 /* Appends the committed batch; after a failed append, writes what is
  * missing. */
 static yg_err append_batch(yg_pipeline *p)
@@ -596,6 +643,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 		if (err)
 			return err;
 	}
+	double t0 = mono_s();
 	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
 	commit_ctx c = {p, hook, ctx};
 	if (!err)
@@ -610,6 +658,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 	p->unwritten = p->text.len > 0;
 	if (p->unwritten)
 		err = append_batch(p);
+	count_committed(p, mono_s() - t0);
 	write_archive(p);
 	/* the sink sees the alerts before their strings (in the workers'
 	 * buffers and the arena) are reused by the next batch */

@@ -363,3 +363,9 @@ struct yg_integrations *respond_integrations(yg_respond *r)
 {
 	return r ? r->intg : NULL;
 }
+
+void respond_counts(yg_respond *r, size_t *events, yg_syslog_stats *syslog)
+{
+	*events = r->nevents;
+	yg_syslog_out_stats(r->syslog, syslog);
+}
