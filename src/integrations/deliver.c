@@ -377,8 +377,10 @@ static void http_done(yg_intg_deliver *d, req *r, CURLcode cc)
 	const yg_intg_def *def = yg_intg_config_get(d->cfg, r->integ);
 	if (def->kind == YG_INTG_EMAIL) {
 		/* SMTP: a 5xx reply (unknown recipient, refused sender) is final */
-		snprintf(err, sizeof(err), "%s%s%ld", curl_easy_strerror(cc),
-		         status ? ": SMTP " : "", status);
+		if (status)
+			snprintf(err, sizeof(err), "%s: SMTP %ld", curl_easy_strerror(cc), status);
+		else
+			snprintf(err, sizeof(err), "%s", curl_easy_strerror(cc));
 		outcome(d, r, cc == CURLE_OK, cc != CURLE_OK && status >= 500 && status < 600, err);
 	} else if (cc != CURLE_OK) {
 		snprintf(err, sizeof(err), "%s", curl_easy_strerror(cc));
