@@ -187,6 +187,13 @@ def main():
               m.log()[-2000:])
         st, _, body = http(api_port, "/metrics")
         check("GET /metrics without a token: 401", st == 401, f"{st} {body}")
+        req = urllib.request.Request(f"http://127.0.0.1:{api_port}/health", data=b"x",
+                                     method="POST")
+        try:
+            st = urllib.request.urlopen(req, timeout=30).status
+        except urllib.error.HTTPError as e:
+            st = e.code
+        check("POST /health: 405", st == 405, str(st))
         smtp = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "smtprecv.py"),
                                  str(smtp_port), smtp_out], stdout=subprocess.PIPE, text=True)
         check("SMTP receiver started", smtp.stdout.readline().strip() == "ready")
