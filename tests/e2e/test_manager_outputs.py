@@ -14,7 +14,7 @@ collecting an auth.log, with
     default; without one 401), whose counters must match what was sent.
 
 Also `manager -t` with bad values of the new options, each named with
-file:line. Usage: test_outputs.py YAGURA SOURCE_ROOT"""
+file:line. Usage: test_manager_outputs.py YAGURA SOURCE_ROOT"""
 import json
 import os
 import re
@@ -109,7 +109,7 @@ def check_bad_config(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="yg-outputs-")
+    tmp = tempfile.mkdtemp(prefix="yg-mgr-outputs-")
     check_bad_config(tmp)
     home = os.path.join(tmp, "home")
     u1, u2 = udp_socket(), udp_socket()
@@ -143,7 +143,9 @@ def main():
     smtp = None
     try:
         check("manager starts", m.start())
-        st, _, body = http(api_port, "/health")
+        h = al.wait_for(lambda: (lambda r: r if r[0] == 200 else None)(
+            http(api_port, "/health")), 30)
+        st, _, body = h or http(api_port, "/health")
         check("GET /health without a token: 200 ok", st == 200 and
               json.loads(body).get("status") == "ok", f"{st} {body}")
         with open(auth, "a") as f:
