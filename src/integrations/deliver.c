@@ -550,6 +550,9 @@ static void abort_all(yg_intg_deliver *d)
 		d->reqs = r->next;
 		yg_outbox_mark_retry(d->ob, r->id, yg_intg_now_ms(), yg_intg_now_ms(),
 		                     "interrupted by a stop");
+		for (size_t i = 0; i < r->nmore; i++)
+			yg_outbox_mark_retry(d->ob, r->more_id[i], yg_intg_now_ms(),
+			                     yg_intg_now_ms(), "interrupted by a stop");
 		req_free(d, r);
 	}
 }
