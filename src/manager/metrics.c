@@ -143,7 +143,10 @@ static void head(yg_buf *b, const char *name, const char *type, const char *help
 static void one(yg_buf *b, const char *name, const char *type, const char *help, double v)
 {
 	head(b, name, type, help);
-	yg_buf_printf(b, "%s %.17g\n", name, v);
+	if (v == (double)(long long)v)
+		yg_buf_printf(b, "%s %lld\n", name, (long long)v);
+	else
+		yg_buf_printf(b, "%s %.3f\n", name, v);
 }
 
 typedef struct agent_counts {
