@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/yopt.h"
 #include "integrations/config.h"
 #include "integrations/syslog_out.h"
 
@@ -31,6 +32,7 @@ static void def_free(yg_syslog_def *d)
 	yg_osmatch_destroy(d->group);
 	free(d->rule_ids);
 	yg_osmatch_destroy(d->location);
+	yg_opt_free(&yg_syslog_block, d);
 	free(d->file);
 	free(d);
 }
@@ -57,23 +59,6 @@ const yg_syslog_def *yg_syslog_config_get(const yg_syslog_config *cfg, size_t i)
 
 /* ---- reading a block ---- */
 
-static bool num_in(const char *s, long lo, long hi, long *out)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool host_ok(const char *s)
 {
 	if (!*s || strlen(s) > 253)
@@ -84,91 +69,84 @@ static bool host_ok(const char *s)
 	return true;
 }
 
-static bool compile(yg_osmatch **dst, const char *v, const char *file, int line, const char *el,
-                    yg_diag *d)
+typedef yg_syslog_def C;
+
+static yg_err parse_server(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	char err[200] = "";
-	yg_osmatch_destroy(*dst);
-	*dst = NULL;
-	if (!*v || yg_osmatch_compile(v, dst, err, sizeof(err))) {
-		yg_diag_add(d, YG_SEV_ERROR, file, line, el, "invalid pattern '%s'%s%s", v,
-		            err[0] ? ": " : "", err);
-		return false;
+	C *def = obj;
+	if (!host_ok(v)) {
+		yg_opt_bad(ctx, e, "invalid server '%s' (an address or a host name)", v);
+		return YG_EPARSE;
 	}
-	return true;
+	char *dup = strdup(v);
+	if (!dup)
+		return YG_ENOMEM;
+	free(def->server);
+	def->server = dup;
+	return YG_OK;
 }
 
-/* One child of <syslog_output>; false (reported) when it is bad. */
-static bool read_option(yg_syslog_def *def, const yg_wxml_node *c, const char *file, yg_diag *d)
+static yg_err compile(yg_osmatch **dst, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	const char *el = c->name, *v = c->content ? c->content : "";
-	long n;
-	if (!strcmp(el, "server")) {
-		if (!host_ok(v)) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-			            "invalid server '%s' (an address or a host name)", v);
-			return false;
-		}
-		free(def->server);
-		return (def->server = strdup(v)) != NULL;
+	char err[200] = "";
+	yg_osmatch *m = NULL;
+	if (!*v || yg_osmatch_compile(v, &m, err, sizeof(err))) {
+		yg_opt_bad(ctx, e, "invalid pattern '%s'%s%s", v, err[0] ? ": " : "", err);
+		return YG_EPARSE;
 	}
-	if (!strcmp(el, "port")) {
-		if (!num_in(v, 1, 65535, &n)) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-			            "invalid port '%s' (expected 1-65535)", v);
-			return false;
-		}
-		snprintf(def->port, sizeof(def->port), "%ld", n);
-		return true;
-	}
-	if (!strcmp(el, "level")) {
-		if (!num_in(v, 0, 16, &n)) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-			            "invalid level '%s' (expected 0-16)", v);
-			return false;
-		}
-		def->level = (unsigned)n;
-		return true;
-	}
-	if (!strcmp(el, "rule_id")) {
-		free(def->rule_ids);
-		def->rule_ids = NULL;
-		if (!yg_intg_parse_rule_ids(v, &def->rule_ids, &def->nrule_ids)) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-			            "invalid rule_id list '%s' (rule numbers separated by commas)",
-			            v);
-			return false;
-		}
-		return true;
-	}
-	if (!strcmp(el, "group"))
-		return compile(&def->group, v, file, c->line, el, d);
-	if (!strcmp(el, "location"))
-		return compile(&def->location, v, file, c->line, el, d);
-	if (!strcmp(el, "use_fqdn")) {
-		if (strcmp(v, "yes") && strcmp(v, "no")) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-			            "invalid value '%s' (expected yes or no)", v);
-			return false;
-		}
-		def->use_fqdn = !strcmp(v, "yes");
-		return true;
-	}
-	if (!strcmp(el, "format")) {
-		static const char *const names[] = {"default", "json", "cef", "splunk"};
-		for (size_t i = 0; i < 4; i++) {
-			if (!strcmp(v, names[i])) {
-				def->format = (yg_syslog_format)i;
-				return true;
-			}
-		}
-		yg_diag_add(d, YG_SEV_ERROR, file, c->line, el,
-		            "invalid format '%s' (expected default, json, cef or splunk)", v);
-		return false;
-	}
-	yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "unknown option in <syslog_output>");
-	return false;
+	yg_osmatch_destroy(*dst);
+	*dst = m;
+	return YG_OK;
 }
+
+static yg_err parse_group(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return compile(&((C *)obj)->group, v, e, ctx);
+}
+
+static yg_err parse_location(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return compile(&((C *)obj)->location, v, e, ctx);
+}
+
+static yg_err parse_rules(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	C *def = obj;
+	unsigned *ids = NULL;
+	size_t n = 0;
+	if (!yg_intg_parse_rule_ids(v, &ids, &n)) {
+		yg_opt_bad(ctx, e, "invalid rule_id list '%s' (rule numbers separated by commas)",
+		           v);
+		return YG_EPARSE;
+	}
+	free(def->rule_ids);
+	def->rule_ids = ids;
+	def->nrule_ids = n;
+	return YG_OK;
+}
+
+static const char *const formats[] = {"default", "json", "cef", "splunk", NULL};
+
+static const yg_opt syslog_opts[] = {
+        {"server", YG_OPT_CUSTOM, .parse = parse_server,
+         .help = "the syslog server: an address or a host name (required)"},
+        {"port", YG_OPT_UINT, YG_OPT_AT(C, port), 1, 65535, "514", .help = "its UDP port"},
+        {"level", YG_OPT_UINT, YG_OPT_AT(C, level), 0, 16, "0",
+         .help = "the lowest rule level sent (0: all)"},
+        {"group", YG_OPT_CUSTOM, .parse = parse_group,
+         .help = "an OS_Match pattern on the alert's groups written as g1,g2,"},
+        {"rule_id", YG_OPT_CUSTOM, .parse = parse_rules,
+         .help = "only these rule ids (comma-separated)"},
+        {"location", YG_OPT_CUSTOM, .parse = parse_location,
+         .help = "an OS_Match pattern on the alert's location"},
+        {"use_fqdn", YG_OPT_BOOL, YG_OPT_AT(C, use_fqdn), .def = "no",
+         .help = "the full host name rather than its part before the first dot"},
+        {"format", YG_OPT_ENUM, YG_OPT_AT(C, format), .def = "default", .choices = formats,
+         .help = "csyslogd's message format"},
+        {0},
+};
+
+const yg_opt_block yg_syslog_block = {"syslog_output", syslog_opts, sizeof(yg_syslog_def), false};
 
 yg_err yg_syslog_config_add(yg_syslog_config *cfg, const yg_wxml_node *node, const char *file,
                             yg_diag *diag)
@@ -176,29 +154,24 @@ yg_err yg_syslog_config_add(yg_syslog_config *cfg, const yg_wxml_node *node, con
 	yg_syslog_def *def = calloc(1, sizeof(*def));
 	if (!def)
 		return YG_ENOMEM;
-	snprintf(def->port, sizeof(def->port), "514");
+	yg_err rc = yg_opt_defaults(&yg_syslog_block, def);
 	def->line = node->line;
-	bool ok = true;
-	for (size_t i = 0; i < node->nchildren; i++)
-		ok &= read_option(def, node->children[i], file, diag);
-	if (ok && !def->server) {
+	if (!rc)
+		rc = yg_opt_read(&yg_syslog_block, def, node, file, diag);
+	if (!rc && !def->server) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "syslog_output",
 		            "<server> is required");
-		ok = false;
+		rc = YG_EPARSE;
 	}
 	def->file = strdup(file ? file : "");
-	yg_syslog_def **v = realloc(cfg->defs, (cfg->n + 1) * sizeof(*v));
-	if (!def->file || !v) {
-		if (v)
-			cfg->defs = v;
+	yg_syslog_def **v = rc ? NULL : realloc(cfg->defs, (cfg->n + 1) * sizeof(*v));
+	if (!rc && (!def->file || !v))
+		rc = YG_ENOMEM;
+	if (rc) {
 		def_free(def);
-		return YG_ENOMEM;
+		return rc;
 	}
 	cfg->defs = v;
-	if (!ok) {
-		def_free(def);
-		return YG_EPARSE;
-	}
 	cfg->defs[cfg->n++] = def;
 	return YG_OK;
 }
@@ -494,7 +467,9 @@ static long long mono_ms(void)
 static int open_dest(const yg_syslog_def *def, char *err, size_t errlen)
 {
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM}, *res = NULL;
-	int rc = getaddrinfo(def->server, def->port, &hints, &res);
+	char port[8];
+	snprintf(port, sizeof(port), "%u", def->port);
+	int rc = getaddrinfo(def->server, port, &hints, &res);
 	if (rc) {
 		snprintf(err, errlen, "%s", gai_strerror(rc));
 		return -1;
@@ -541,7 +516,7 @@ yg_err yg_syslog_out_create(const yg_syslog_config *cfg, const char *hostname, y
 		so->d[i].tried_ms = mono_ms();
 		if (so->d[i].fd < 0)
 			yg_diag_add(diag, YG_SEV_WARNING, so->d[i].def->file, so->d[i].def->line,
-			            "syslog_output", "cannot reach %s:%s now (%s); trying again",
+			            "syslog_output", "cannot reach %s:%u now (%s); trying again",
 			            so->d[i].def->server, so->d[i].def->port, err);
 	}
 	*out = so;

@@ -56,19 +56,23 @@ typedef enum yg_syslog_format {
 /* One <syslog_output> block, immutable once added. */
 typedef struct yg_syslog_def {
 	char *server; /* address or host name */
-	char port[8];
+	unsigned port;
 	unsigned level;     /* 0: no level filter */
 	yg_osmatch *group;  /* NULL: no filter */
 	unsigned *rule_ids; /* NULL: no filter */
 	size_t nrule_ids;
 	yg_osmatch *location; /* NULL: no filter */
 	bool use_fqdn;
-	yg_syslog_format format;
+	int format; /* yg_syslog_format */
 	char *file; /* where it was configured */
 	int line;
 } yg_syslog_def;
 
 typedef struct yg_syslog_config yg_syslog_config;
+
+/* The option table of one block (src/common/yopt.h), over a yg_syslog_def. */
+struct yg_opt_block;
+extern const struct yg_opt_block yg_syslog_block;
 
 yg_syslog_config *yg_syslog_config_create(void);
 void yg_syslog_config_destroy(yg_syslog_config *cfg);
