@@ -19,6 +19,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -253,6 +254,30 @@ def main():
             x for x in text.splitlines() if not x.startswith("#") and
             ("source=\"logcollector\"" in x or "level=\"5\"" in x or "commit_duration" in x or
              "outbox" in x or "syslog" in x or "archived" in x)))
+        # the commit point refuses (another writer holds manager.db): 503
+        db = sqlite3.connect(os.path.join(home, "var", "db", "manager.db"),
+                             isolation_level=None, timeout=60)
+        db.execute("BEGIN EXCLUSIVE")
+        with open(auth, "a") as f:
+            f.write(FAILED.replace("53432", "53433"))
+        down = al.wait_for(lambda: (lambda r: r if r[0] == 503 else None)(
+            http(api_port, "/health")), 90)
+        check("GET /health while commits fail: 503 with the reason",
+              down and "commits have been failing" in json.loads(down[2]).get("reason", ""),
+              str(down))
+        st, _, text = http(api_port, "/metrics", token)
+        check("metrics: yagura_up 0 and commit errors counted while it fails",
+              metric(text, "yagura_up") == 0 and
+              (metric(text, "yagura_commit_errors_total") or 0) >= 1, text[:600])
+        db.execute("ROLLBACK")
+        db.close()
+        up = al.wait_for(lambda: (lambda r: r if r[0] == 200 else None)(
+            http(api_port, "/health")), 90)
+        check("GET /health once commits work again: 200", up is not None, str(up))
+        n5716 = al.wait_for(lambda: len([a for a in m.alerts()
+                                         if a.get("rule", {}).get("id") == "5716"]) == 2, 60)
+        check("the line written meanwhile gives its alert once", n5716,
+              str(len(m.alerts())))
         rc = m.stop()
         check("manager stops cleanly", rc == 0, m.log()[-2000:])
     finally:
