@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/yopt.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
 
@@ -219,52 +220,113 @@ yg_err yg_email_config_alert_level(yg_email_config *ec, const yg_wxml_node *c, c
 	return YG_OK;
 }
 
-static bool pattern(yg_osmatch **dst, const yg_wxml_node *c, const char *file, yg_diag *d)
+/* ---- <email_alerts>: an option table (src/common/yopt.h) ---- */
+
+typedef email_block B;
+
+static yg_err opt_to(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	char err[200] = "";
-	yg_osmatch_destroy(*dst);
-	*dst = NULL;
-	const char *v = c->content ? c->content : "";
-	if (!*v || yg_osmatch_compile(v, dst, err, sizeof(err)))
-		return bad(d, file, c, err[0] ? err : "an OS_Match pattern");
-	return true;
+	B *b = obj;
+	if (!addr_ok(v)) {
+		yg_opt_bad(ctx, e, "invalid value '%s' (an e-mail address)", v);
+		return YG_EPARSE;
+	}
+	if (b->nto == EMAIL_TO_MAX) {
+		yg_opt_bad(ctx, e, "more than %d recipients", EMAIL_TO_MAX);
+		return YG_EPARSE;
+	}
+	return (b->to[b->nto] = strdup(v)) ? (b->nto++, YG_OK) : YG_ENOMEM;
 }
 
-/* One child of <email_alerts>. */
-static bool block_option(email_block *b, const yg_wxml_node *c, const char *file, yg_diag *d)
+static yg_err pattern(yg_osmatch **dst, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	const char *el = c->name, *v = c->content ? c->content : "";
-	if (!strcmp(el, "email_to"))
-		return add_to(b->to, &b->nto, v, file, c, d);
-	if (!strcmp(el, "level"))
-		return level_in(v, 0, 16, &b->level) || bad(d, file, c, "0-16");
-	if (!strcmp(el, "group"))
-		return pattern(&b->group, c, file, d);
-	if (!strcmp(el, "event_location"))
-		return pattern(&b->location, c, file, d);
-	if (!strcmp(el, "rule_id")) {
-		free(b->rule_ids);
-		b->rule_ids = NULL;
-		return yg_intg_parse_rule_ids(v, &b->rule_ids, &b->nrule_ids) ||
-		       bad(d, file, c, "rule numbers separated by commas");
+	char err[200] = "";
+	yg_osmatch *m = NULL;
+	if (!*v || yg_osmatch_compile(v, &m, err, sizeof(err))) {
+		yg_opt_bad(ctx, e, "invalid value '%s' (%s)", v,
+		           err[0] ? err : "an OS_Match pattern");
+		return YG_EPARSE;
 	}
-	if (!strcmp(el, "do_not_group")) {
-		b->do_not_group = true;
-		return true;
-	}
-	if (!strcmp(el, "do_not_delay"))
-		return true; /* every mail leaves at once (see docs/integrations.md) */
-	if (!strcmp(el, "format")) {
-		if (!strcmp(v, "sms"))
-			yg_diag_add(d, YG_SEV_WARNING, file, c->line, el,
-			            "the sms format is not written; the full message is sent");
-		else if (strcmp(v, "full") && strcmp(v, "default"))
-			return bad(d, file, c, "full, default or sms");
-		return true;
-	}
-	yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "unknown option in <email_alerts>");
-	return false;
+	yg_osmatch_destroy(*dst);
+	*dst = m;
+	return YG_OK;
 }
+
+static yg_err opt_group(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return pattern(&((B *)obj)->group, v, e, ctx);
+}
+
+static yg_err opt_location(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return pattern(&((B *)obj)->location, v, e, ctx);
+}
+
+static yg_err opt_rules(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	B *b = obj;
+	unsigned *ids = NULL;
+	size_t n = 0;
+	if (!yg_intg_parse_rule_ids(v, &ids, &n)) {
+		yg_opt_bad(ctx, e, "invalid value '%s' (rule numbers separated by commas)", v);
+		return YG_EPARSE;
+	}
+	free(b->rule_ids);
+	b->rule_ids = ids;
+	b->nrule_ids = n;
+	return YG_OK;
+}
+
+/* <do_not_group/>, <do_not_delay/>: empty elements (Wazuh's flags). */
+static yg_err opt_flag(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	if (*v) {
+		yg_opt_bad(ctx, e, "takes no value (write <%s/>)", e->name);
+		return YG_EPARSE;
+	}
+	/* do_not_delay: every mail leaves at once anyway (docs/integrations.md) */
+	if (!strcmp(e->name, "do_not_group"))
+		((B *)obj)->do_not_group = true;
+	return YG_OK;
+}
+
+static yg_err opt_format(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)obj;
+	if (!strcmp(v, "sms")) {
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, e->line, e->name,
+		            "the sms format is not written; the full message is sent");
+		return YG_OK;
+	}
+	if (strcmp(v, "full") && strcmp(v, "default")) {
+		yg_opt_bad(ctx, e, "invalid value '%s' (full, default or sms)", v);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
+static const yg_opt email_alerts_opts[] = {
+        {"email_to", YG_OPT_CUSTOM, .parse = opt_to,
+         .help = "a recipient (repeatable; at least one)"},
+        {"level", YG_OPT_UINT, YG_OPT_AT(B, level), 0, 16, "0",
+         .help = "the lowest rule level (never below email_alert_level)"},
+        {"group", YG_OPT_CUSTOM, .parse = opt_group,
+         .help = "an OS_Match pattern on the alert's groups written as g1,g2,"},
+        {"event_location", YG_OPT_CUSTOM, .parse = opt_location,
+         .help = "an OS_Match pattern on the alert's location"},
+        {"rule_id", YG_OPT_CUSTOM, .parse = opt_rules,
+         .help = "only these rule ids (comma-separated)"},
+        {"do_not_delay", YG_OPT_CUSTOM, .parse = opt_flag,
+         .help = "accepted: every mail is sent at once"},
+        {"do_not_group", YG_OPT_CUSTOM, .parse = opt_flag,
+         .help = "never in a digest of mails held back by email_maxperhour"},
+        {"format", YG_OPT_CUSTOM, .parse = opt_format,
+         .help = "full or default (sms is sent in full)"},
+        {0},
+};
+
+const yg_opt_block yg_email_alerts_block = {"email_alerts", email_alerts_opts, sizeof(email_block),
+                                            false};
 
 yg_err yg_email_config_add_alerts(yg_email_config *ec, const yg_wxml_node *node, const char *file,
                                   yg_diag *diag)
@@ -273,19 +335,21 @@ yg_err yg_email_config_add_alerts(yg_email_config *ec, const yg_wxml_node *node,
 	if (!b)
 		return YG_ENOMEM;
 	b->line = node->line;
-	b->file = strdup(file ? file : "");
-	bool ok = b->file != NULL;
-	for (size_t i = 0; i < node->nchildren; i++)
-		ok &= block_option(b, node->children[i], file, diag);
-	if (ok && !b->nto) {
+	yg_err rc = yg_opt_defaults(&yg_email_alerts_block, b);
+	if (!rc)
+		rc = yg_opt_read(&yg_email_alerts_block, b, node, file, diag);
+	if (!rc && !b->nto) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "email_alerts",
 		            "<email_to> is required");
-		ok = false;
+		rc = YG_EPARSE;
 	}
-	email_block **v = ok ? realloc(ec->blocks, (ec->nblocks + 1) * sizeof(*v)) : NULL;
-	if (!v) {
+	b->file = strdup(file ? file : "");
+	email_block **v = rc ? NULL : realloc(ec->blocks, (ec->nblocks + 1) * sizeof(*v));
+	if (!rc && (!b->file || !v))
+		rc = YG_ENOMEM;
+	if (rc) {
 		block_free(b);
-		return ok ? YG_ENOMEM : YG_EPARSE;
+		return rc;
 	}
 	ec->blocks = v;
 	ec->blocks[ec->nblocks++] = b;

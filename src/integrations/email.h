@@ -57,6 +57,10 @@
 
 typedef struct yg_email_config yg_email_config;
 
+/* The option table of <email_alerts> (src/common/yopt.h). */
+struct yg_opt_block;
+extern const struct yg_opt_block yg_email_alerts_block;
+
 yg_email_config *yg_email_config_create(void);
 void yg_email_config_destroy(yg_email_config *ec);
 
