@@ -325,19 +325,36 @@ static const yg_opt email_alerts_opts[] = {
         {0},
 };
 
+static void *block_create(void);
+static void block_destroy(void *obj);
+
 const yg_opt_block yg_email_alerts_block = {"email_alerts", email_alerts_opts, sizeof(email_block),
-                                            false};
+                                            false,          block_create,      block_destroy};
+
+/* A block with its defaults; NULL on ENOMEM. */
+static void *block_create(void)
+{
+	email_block *b = calloc(1, sizeof(*b));
+	if (b && yg_opt_defaults(&yg_email_alerts_block, b)) {
+		block_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void block_destroy(void *obj)
+{
+	block_free(obj);
+}
 
 yg_err yg_email_config_add_alerts(yg_email_config *ec, const yg_wxml_node *node, const char *file,
                                   yg_diag *diag)
 {
-	email_block *b = calloc(1, sizeof(*b));
+	email_block *b = block_create();
 	if (!b)
 		return YG_ENOMEM;
 	b->line = node->line;
-	yg_err rc = yg_opt_defaults(&yg_email_alerts_block, b);
-	if (!rc)
-		rc = yg_opt_read(&yg_email_alerts_block, b, node, file, diag);
+	yg_err rc = yg_opt_read(&yg_email_alerts_block, b, node, file, diag);
 	if (!rc && !b->nto) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "email_alerts",
 		            "<email_to> is required");

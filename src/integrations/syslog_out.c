@@ -146,18 +146,36 @@ static const yg_opt syslog_opts[] = {
         {0},
 };
 
-const yg_opt_block yg_syslog_block = {"syslog_output", syslog_opts, sizeof(yg_syslog_def), false};
+static void *block_create(void);
+static void block_destroy(void *obj);
+
+const yg_opt_block yg_syslog_block = {"syslog_output", syslog_opts,  sizeof(yg_syslog_def),
+                                      false,           block_create, block_destroy};
+
+/* A block with its defaults; NULL on ENOMEM. */
+static void *block_create(void)
+{
+	yg_syslog_def *def = calloc(1, sizeof(*def));
+	if (def && yg_opt_defaults(&yg_syslog_block, def)) {
+		def_free(def);
+		return NULL;
+	}
+	return def;
+}
+
+static void block_destroy(void *obj)
+{
+	def_free(obj);
+}
 
 yg_err yg_syslog_config_add(yg_syslog_config *cfg, const yg_wxml_node *node, const char *file,
                             yg_diag *diag)
 {
-	yg_syslog_def *def = calloc(1, sizeof(*def));
+	yg_syslog_def *def = block_create();
 	if (!def)
 		return YG_ENOMEM;
-	yg_err rc = yg_opt_defaults(&yg_syslog_block, def);
 	def->line = node->line;
-	if (!rc)
-		rc = yg_opt_read(&yg_syslog_block, def, node, file, diag);
+	yg_err rc = yg_opt_read(&yg_syslog_block, def, node, file, diag);
 	if (!rc && !def->server) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "syslog_output",
 		            "<server> is required");
