@@ -30,6 +30,10 @@
 #   SEED     corpus seed (default 20240303)
 #   TIMEOUT  seconds to wait for the alerts (default 1800)
 #   STALL    seconds without a new alert before giving up (default 120)
+#   METRICS_PORT  serve the API on this port of 127.0.0.1 with
+#            <metrics_auth>none</metrics_auth>, scrape GET /metrics once the
+#            alerts are in (before the stop) into WORK/metrics.txt and print
+#            its samples at the end
 set -euo pipefail
 bench_name=e2e_throughput
 # shellcheck source=bench/manager/lib.sh
@@ -97,8 +101,14 @@ EOF
 *) die "RULESET must be wazuh or yagura, not '$ruleset'" ;;
 esac
 cconf=$work/collect.conf
+api_block=
+if [[ -n "${METRICS_PORT:-}" ]]; then
+	[[ "$METRICS_PORT" =~ ^[1-9][0-9]*$ ]] || die "METRICS_PORT must be a port number"
+	api_block="<api><port>$METRICS_PORT</port><ui>no</ui><metrics_auth>none</metrics_auth></api>"
+fi
 cat >"$cconf" <<EOF
 <ossec_config>
+  $api_block
   <alerts>
     <log_alert_level>$level</log_alert_level>
   </alerts>
@@ -217,6 +227,10 @@ hwm=$(bench_status_kb "$mgr_pid" VmHWM)
 # second says how much it waited for a CPU
 read -r _ sched_wait _ <"/proc/$mgr_pid/schedstat"
 cpu=$(proc_cpu "$mgr_pid")
+if [[ -n "${METRICS_PORT:-}" ]]; then
+	curl -sS -o "$work/metrics.txt" "http://127.0.0.1:$METRICS_PORT/metrics" ||
+		say "the /metrics scrape failed"
+fi
 bench_stop_manager
 trap - EXIT
 rss_time=$(bench_time_kb "$work/manager.time")
@@ -259,4 +273,9 @@ echo
 echo "end: the last growth of alerts.json ($final lines, expected $expected$(awk -v a="$t_end" -v b="$t_expected" 'BEGIN { if (b > 0) printf "; the expected count was reached %.3f s before it", a - b }')); $cmp"
 echo "replay -j 1 of the same file: $replay_s s, $(awk -v n="$nlines" -v s="$replay_s" 'BEGIN { printf "%.0f", n / s }') events/s, CPU $replay_cpu s, $(awk -v n="$nlines" -v s="$replay_cpu" -v l="$replay_load_cpu" 'BEGIN { printf "%.0f", n / (s - l) }') events per CPU s (load excluded: $replay_load_cpu s, a replay of an empty file)"
 echo "waited for a CPU = run-queue time of /proc/PID/schedstat: the machine's other load."
+if [[ -n "${METRICS_PORT:-}" && -s "$work/metrics.txt" ]]; then
+	echo
+	echo "\$ curl -s http://127.0.0.1:$METRICS_PORT/metrics   # after the last alert, before the stop"
+	grep -v '^#' "$work/metrics.txt" | grep -v ' 0$' || true
+fi
 [[ -z "$incomplete" ]] || exit 1

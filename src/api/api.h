@@ -8,6 +8,7 @@
  *                      <ui>yes</ui>
  *                      <users_db>/var/ossec/api/users.db</users_db>
  *                      <threads>4</threads>
+ *                      <metrics_auth>token|none</metrics_auth>
  *                    </api>
  *   yg_api         the HTTP(S) server (libmicrohttpd, internal thread pool)
  *                  answering /api/v1/... and, when the UI is on, / with the
@@ -43,6 +44,9 @@ typedef struct yg_api_options {
 	 * seconds (default 300) have passed since its last failure. */
 	unsigned signin_fails;
 	unsigned signin_window;
+	/* GET /metrics without a token (<metrics_auth>none</metrics_auth>);
+	 * default false: a token of any role. /health never needs one. */
+	bool metrics_open;
 } yg_api_options;
 
 void yg_api_options_default(yg_api_options *o);

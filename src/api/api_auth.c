@@ -143,5 +143,7 @@ void yg_api_backend_release(yg_api_backend *be)
 		be->agents.release(be->agents.ctx);
 	if (be->outbox.release)
 		be->outbox.release(be->outbox.ctx);
+	if (be->status.release)
+		be->status.release(be->status.ctx);
 	memset(be, 0, sizeof(*be));
 }

@@ -166,12 +166,27 @@ typedef struct yg_api_outbox_ops {
 	void (*release)(void *ctx);
 } yg_api_outbox_ops;
 
+/* ---- operations: GET /health and GET /metrics ---- */
+
+typedef struct yg_api_status_ops {
+	void *ctx;
+	/* *ok: whether the pipeline runs (200) or not (503); *out: {status:
+	 * "ok"|"unavailable", reason (when not ok), uptime_s, ...}. */
+	yg_err (*health)(void *ctx, bool *ok, json_object **out, char *msg, size_t msgsz);
+	/* Appends the metrics in Prometheus' text exposition format 0.0.4 to
+	 * *out (a malloc'd, NUL-terminated text the API frees), *len its
+	 * length. */
+	yg_err (*metrics)(void *ctx, char **out, size_t *len, char *msg, size_t msgsz);
+	void (*release)(void *ctx);
+} yg_api_status_ops;
+
 typedef struct yg_api_backend {
 	yg_api_alerts_ops alerts;
 	yg_api_tickets_ops tickets;
 	yg_api_bans_ops bans;
 	yg_api_agents_ops agents;
 	yg_api_outbox_ops outbox;
+	yg_api_status_ops status;
 } yg_api_backend;
 
 /* Calls every group's release(ctx) and zeroes *be. NULL is fine. */

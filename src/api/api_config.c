@@ -13,6 +13,7 @@ struct yg_api_config {
 	bool ui;
 	char *users_db;
 	unsigned threads;
+	bool metrics_open;
 };
 
 yg_api_config *yg_api_config_create(void)
@@ -58,6 +59,7 @@ void yg_api_config_options(const yg_api_config *cfg, yg_api_options *out)
 	out->ui = cfg->ui;
 	out->users_db = cfg->users_db;
 	out->threads = cfg->threads;
+	out->metrics_open = cfg->metrics_open;
 }
 
 /* The element's text without surrounding blanks, in buf. */
@@ -184,6 +186,11 @@ yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const
 				BAD(n, "must be an absolute file path");
 			else if (!set_str(&cfg->users_db, v))
 				return YG_ENOMEM;
+		} else if (strcmp(n->name, "metrics_auth") == 0) {
+			if (strcmp(v, "token") != 0 && strcmp(v, "none") != 0)
+				BAD(n, "must be token or none");
+			else
+				cfg->metrics_open = strcmp(v, "none") == 0;
 		} else if (strcmp(n->name, "tls") == 0) {
 			yg_err err = read_tls(cfg, n, file, diag, &bad);
 			if (err)

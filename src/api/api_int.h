@@ -34,6 +34,7 @@ struct yg_api {
 	uint16_t port;
 	char *tls_cert, *tls_key; /* PEM text */
 	unsigned rl_fails, rl_window;
+	bool metrics_open;
 	pthread_mutex_t rl_mu;
 	api_rl_slot rl[API_RL_SLOTS];
 };

@@ -269,6 +269,59 @@ static enum MHD_Result send_asset(yg_api *api, struct MHD_Connection *c, const c
 	return ret;
 }
 
+/* GET /health (no token) and GET /metrics (a token of any role unless
+ * <metrics_auth>none</metrics_auth>): for probes and scrapers, outside
+ * /api/v1/ where they are usually looked for. */
+static enum MHD_Result send_ops(yg_api *api, struct MHD_Connection *c, const char *url,
+                                const char *method)
+{
+	api_req r = {.api = api, .conn = c, .method = method};
+	bool metrics = strcmp(url, "/metrics") == 0;
+	char *text = NULL;
+	size_t len = 0;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		api_error(&r, 405, "method_not_allowed", NULL, "%s is not allowed here", method);
+	} else if (!metrics) {
+		bool ok = false;
+		json_object *o = NULL;
+		char msg[YG_API_MSG_MAX] = "";
+		yg_err err = api->be.status.health ? api->be.status.health(api->be.status.ctx, &ok,
+		                                                           &o, msg, sizeof(msg))
+		                                   : YG_EINVAL;
+		if (err)
+			api_error(&r, 503, "unavailable", NULL, "%s",
+			          msg[0] ? msg : "the manager's state is not available");
+		else
+			api_reply(&r, ok ? 200 : 503, o);
+	} else {
+		if (!api->metrics_open)
+			authenticate(&r);
+		char msg[YG_API_MSG_MAX] = "";
+		if (!r.status &&
+		    (!api->be.status.metrics ||
+		     api->be.status.metrics(api->be.status.ctx, &text, &len, msg, sizeof(msg))))
+			api_error(&r, 500, "internal", NULL, "%s",
+			          msg[0] ? msg : "metrics are not available");
+	}
+	if (r.status) {
+		free(text);
+		enum MHD_Result ret = send_json(c, &r);
+		json_object_put(r.out);
+		return ret;
+	}
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	add_common_headers(resp);
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static sock_state *sock_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -308,6 +361,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cs->body[cs->len] = '\0';
 		return MHD_YES;
 	}
+	if (strcmp(url, "/health") == 0 || strcmp(url, "/metrics") == 0)
+		return send_ops(api, c, url, method);
 	if (strncmp(url, "/api/", 5) != 0)
 		return send_asset(api, c, url, method);
 
@@ -469,6 +524,7 @@ yg_err yg_api_create(const yg_api_options *o, const yg_api_backend *backend, yg_
 	if (backend)
 		api->be = *backend;
 	api->ui = o->ui;
+	api->metrics_open = o->metrics_open;
 	api->rl_fails = o->signin_fails ? o->signin_fails : 5;
 	api->rl_window = o->signin_window ? o->signin_window : 300;
 	pthread_mutex_init(&api->rl_mu, NULL);

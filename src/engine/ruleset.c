@@ -17,7 +17,7 @@
 #include "engine/wxml.h"
 
 typedef struct path_list {
-	char **v;    /* as written (relative to home or absolute) */
+	char **v; /* as written (relative to home or absolute) */
 	size_t n;
 } path_list;
 
@@ -99,16 +99,16 @@ static int cmp_str(const void *a, const void *b)
 
 /* Adds the files of `dir` matching `pattern`, as Wazuh does. */
 static yg_err scan_dir(const char *home, const char *dir, const char *pattern,
-		       const path_list *excl, path_list *out, yg_diag *diag)
+                       const path_list *excl, path_list *out, yg_diag *diag)
 {
 	char path[4096];
 	resolve(home, dir, path, sizeof(path));
 	yg_pattern *re = NULL;
 	char err[200];
 	if (yg_pattern_compile(YG_PAT_OSREGEX, pattern ? pattern : ".xml$", false, &re, err,
-			       sizeof(err))) {
-		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "pattern", "bad directory pattern '%s': %s",
-			    pattern, err);
+	                       sizeof(err))) {
+		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "pattern",
+		            "bad directory pattern '%s': %s", pattern, err);
 		return YG_EPARSE;
 	}
 	DIR *d = opendir(path);
@@ -134,14 +134,16 @@ static yg_err scan_dir(const char *home, const char *dir, const char *pattern,
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n) /* an empty directory: names is NULL, which qsort may not get */
+		qsort(names, n, sizeof(*names), cmp_str);
 	yg_err rc = YG_OK;
 	for (size_t i = 0; i < n; i++) {
 		char full[4096];
 		snprintf(full, sizeof(full), "%s/%s", dir, names[i]);
 		if (in_list(excl, full, names[i]) || in_list(out, full, names[i]))
 			continue;
-		if (yg_pattern_exec(re, full, NULL, NULL, 0, NULL, NULL) && !path_list_push(out, full))
+		if (yg_pattern_exec(re, full, NULL, NULL, 0, NULL, NULL) &&
+		    !path_list_push(out, full))
 			rc = YG_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -152,7 +154,7 @@ static yg_err scan_dir(const char *home, const char *dir, const char *pattern,
 }
 
 static yg_err build_lists(const yg_ruleset_config *cfg, path_list *decs, path_list *rules,
-			  path_list *lists, yg_diag *diag)
+                          path_list *lists, yg_diag *diag)
 {
 	path_list dexcl = {0}, rexcl = {0};
 	yg_err rc = YG_OK;
@@ -222,10 +224,10 @@ const char *yg_ruleset_intern_file(yg_ruleset *rs, const char *path)
 }
 
 static yg_err add_doc(yg_ruleset *rs, yg_xml_kind kind, yg_wxml_doc *doc, const char *name,
-		      yg_diag *diag)
+                      yg_diag *diag)
 {
 	return kind == YG_XML_DECODERS ? yg_decoders_load_doc(rs, doc, name, diag)
-				       : yg_rules_load_doc(rs, doc, name, diag);
+	                               : yg_rules_load_doc(rs, doc, name, diag);
 }
 
 yg_err yg_ruleset_add_file(yg_ruleset *rs, yg_xml_kind kind, const char *path, yg_diag *diag)
@@ -236,7 +238,7 @@ yg_err yg_ruleset_add_file(yg_ruleset *rs, yg_xml_kind kind, const char *path, y
 }
 
 yg_err yg_ruleset_add_buffer(yg_ruleset *rs, yg_xml_kind kind, const char *text, size_t len,
-			     const char *name, yg_diag *diag)
+                             const char *name, yg_diag *diag)
 {
 	yg_wxml_doc *doc = NULL;
 	yg_err rc = yg_wxml_parse_buffer(text, len, name, diag, &doc);
@@ -312,7 +314,8 @@ yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset *
 	yg_rules_finish(rs, diag);
 	if (!rs->rules_root)
 		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "ruleset",
-			    "no top-level rules (ids 1-9, e.g. Wazuh's 0010-rules_config.xml) were loaded");
+		            "no top-level rules (ids 1-9, e.g. Wazuh's 0010-rules_config.xml) were "
+		            "loaded");
 out:
 	path_list_free(&decs);
 	path_list_free(&rules);

@@ -17,10 +17,18 @@ yg_intg_config *yg_intg_config_create(void)
 	return calloc(1, sizeof(yg_intg_config));
 }
 
-static void def_free(yg_intg_def *d)
+void yg_intg_def_free(yg_intg_def *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; i < d->nmail_to; i++)
+		free(d->mail_to[i]);
+	free(d->mail_to);
+	free(d->mail_from);
+	free(d->mail_reply_to);
+	free(d->mail_idsname);
+	free(d->smtp_url);
+	yg_osmatch_destroy(d->group_re);
 	free(d->name);
 	free(d->key);
 	free(d->hook_url);
@@ -45,7 +53,7 @@ void yg_intg_config_destroy(yg_intg_config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->n; i++)
-		def_free(cfg->defs[i]);
+		yg_intg_def_free(cfg->defs[i]);
 	free(cfg->defs);
 	free(cfg);
 }
@@ -125,7 +133,7 @@ bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms)
 /* Reads Wazuh's rule_id list ("100, 200,300"): numbers separated by commas,
  * blanks allowed. Unlike Wazuh (which stops silently at the first odd
  * character) anything else is an error, so a typo is seen. */
-static bool parse_rule_ids(const char *s, unsigned **ids, size_t *n)
+bool yg_intg_parse_rule_ids(const char *s, unsigned **ids, size_t *n)
 {
 	unsigned *v = NULL;
 	size_t cnt = 0;
@@ -284,7 +292,7 @@ static bool read_option(yg_intg_def *def, const yg_wxml_node *c, char *v, const 
 	} else if (!strcmp(el, "rule_id")) {
 		free(def->rule_ids);
 		def->rule_ids = NULL;
-		ok = parse_rule_ids(v, &def->rule_ids, &def->nrule_ids);
+		ok = yg_intg_parse_rule_ids(v, &def->rule_ids, &def->nrule_ids);
 	} else if (!strcmp(el, "event_location")) {
 		char err[128];
 		yg_osmatch_destroy(def->location);
@@ -397,13 +405,11 @@ static bool check_kind(yg_intg_def *def, const char *file, int line, yg_diag *d)
 	return true;
 }
 
-yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *node,
-                                      const char *file, yg_diag *diag)
+yg_intg_def *yg_intg_def_new(void)
 {
 	yg_intg_def *def = calloc(1, sizeof(*def));
-	bool ok = true;
 	if (!def)
-		return YG_ENOMEM;
+		return NULL;
 	def->max_log = 165;
 	def->timeout = 10;
 	def->retries = 3;
@@ -412,12 +418,22 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
 	def->retry_max_ms = 300000;
 	def->max_age_ms = 86400000;
 	def->max_in_flight = 1;
+	return def;
+}
+
+yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *node,
+                                      const char *file, yg_diag *diag)
+{
+	yg_intg_def *def = yg_intg_def_new();
+	bool ok = true;
+	if (!def)
+		return YG_ENOMEM;
 	def->line = node->line;
 	for (size_t i = 0; i < node->nchildren; i++) {
 		const yg_wxml_node *c = node->children[i];
 		char *v = trim_dup(c->content);
 		if (!v) {
-			def_free(def);
+			yg_intg_def_free(def);
 			return YG_ENOMEM;
 		}
 		if (!*v) {
@@ -435,7 +451,7 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
 		ok = false;
 	}
 	if (!ok) {
-		def_free(def);
+		yg_intg_def_free(def);
 		return YG_EPARSE;
 	}
 	if (!strcmp(def->name, "webhook"))
@@ -449,7 +465,7 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
 	else {
 		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "name",
 		            "integration \"%s\" is not supported: block ignored", def->name);
-		def_free(def);
+		yg_intg_def_free(def);
 		return YG_OK;
 	}
 	if (def->retry_max_ms < def->retry_min_ms)
@@ -460,25 +476,30 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
 		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "alert_format",
 		            "only json is written; \"%s\" is read as json", def->alert_format);
 	if (!check_kind(def, file, node->line, diag)) {
-		def_free(def);
+		yg_intg_def_free(def);
 		return YG_EPARSE;
 	}
 	if (file && !(def->file = strdup(file))) {
-		def_free(def);
+		yg_intg_def_free(def);
 		return YG_ENOMEM;
 	}
+	return yg_intg_config_push(cfg, def);
+}
+
+yg_err yg_intg_config_push(yg_intg_config *cfg, yg_intg_def *def)
+{
 	if (cfg->n == cfg->cap) {
 		size_t nc = cfg->cap ? cfg->cap * 2 : 4;
 		yg_intg_def **nd = realloc(cfg->defs, nc * sizeof(*nd));
 		if (!nd) {
-			def_free(def);
+			yg_intg_def_free(def);
 			return YG_ENOMEM;
 		}
 		cfg->defs = nd;
 		cfg->cap = nc;
 	}
 	if (!assign_key(cfg, def)) {
-		def_free(def);
+		yg_intg_def_free(def);
 		return YG_ENOMEM;
 	}
 	cfg->defs[cfg->n++] = def;

@@ -23,6 +23,7 @@ typedef enum yg_intg_kind {
 	YG_INTG_SLACK,      /* Wazuh's slack.py payload, POSTed natively */
 	YG_INTG_MATTERMOST, /* incoming webhook or REST API v4 post */
 	YG_INTG_CUSTOM,     /* custom-*: run integrations/<name> like integratord */
+	YG_INTG_EMAIL,      /* Wazuh's e-mail alerts (<global>, <email_alerts>): SMTP */
 } yg_intg_kind;
 
 typedef enum yg_intg_mm_mode {
@@ -64,6 +65,16 @@ typedef struct yg_intg_def {
 	char *mm_username; /* webhook overrides, or NULL */
 	char *mm_icon_url;
 	char *mm_channel;
+	/* e-mail (email.h): SMTP server URL, sender, recipients, hourly cap */
+	char *smtp_url;
+	char *mail_from;
+	char *mail_reply_to; /* NULL: none */
+	char *mail_idsname;  /* <email_idsname>, NULL: none */
+	char **mail_to;
+	size_t nmail_to;
+	unsigned maxperhour;  /* mails per clock hour, all e-mail blocks together */
+	bool do_not_group;    /* <email_alerts><do_not_group/>: never in a digest */
+	yg_osmatch *group_re; /* e-mail's <group>: OS_Match on "g1,g2," */
 	/* where it was configured, for messages */
 	char *file;
 	int line;
@@ -91,5 +102,17 @@ const yg_intg_def *yg_intg_config_get(const yg_intg_config *cfg, size_t i);
 /* Parses a duration: "<n>" seconds, or "<n>ms|s|m|h|d". False when bad or
  * above `max_ms`. Shared with the tests. */
 bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms);
+
+/* A block with the defaults of <integration> (timeouts, outbox policy);
+ * NULL on ENOMEM. */
+yg_intg_def *yg_intg_def_new(void);
+void yg_intg_def_free(yg_intg_def *def);
+/* Appends a block built by another reader (email.c), giving it its key
+ * ("name", "name#2", ...). Takes def, also on failure. */
+yg_err yg_intg_config_push(yg_intg_config *cfg, yg_intg_def *def);
+
+/* Reads Wazuh's rule_id list ("100, 200,300") into a new array (*ids,
+ * *n); false when empty or anything but numbers, commas and blanks. */
+bool yg_intg_parse_rule_ids(const char *s, unsigned **ids, size_t *n);
 
 #endif

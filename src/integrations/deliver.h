@@ -24,10 +24,11 @@ typedef void (*yg_intg_log_fn)(void *ctx, yg_severity sev, const char *msg);
 typedef struct yg_intg_deliver yg_intg_deliver;
 
 /* Starts the thread. cfg, enabled[] (one per block), ob and the strings
- * must outlive it. */
+ * must outlive it. mail_window_ms: the window of email_maxperhour (0: one
+ * hour; tests shorten it). */
 yg_err yg_intg_deliver_start(const yg_intg_config *cfg, const bool *enabled, yg_outbox *ob,
                              const char *scripts_dir, const char *tmpdir, yg_intg_log_fn log,
-                             void *log_ctx, yg_intg_deliver **out);
+                             void *log_ctx, unsigned mail_window_ms, yg_intg_deliver **out);
 
 /* Tells the thread new rows may be due (cheap; any thread). */
 void yg_intg_deliver_wake(yg_intg_deliver *d);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "integrations/email.h"
 #include "integrations/format.h"
 #include "integrations/jsonout.h"
 
@@ -382,6 +383,7 @@ yg_err yg_intg_format_body(const yg_intg_def *def, json_object *alert, const cha
 		e = yg_buf_append(out, text, len);
 		return e ? e : yg_buf_putc(out, '\n');
 	case YG_INTG_MATTERMOST: return mm_body(def, alert, out);
+	case YG_INTG_EMAIL: return yg_email_format(def, alert, out);
 	case YG_INTG_WEBHOOK: m = webhook_msg(alert); break;
 	case YG_INTG_SLACK: m = slack_msg(def, alert); break;
 	}
@@ -415,7 +417,8 @@ yg_err yg_intg_format_request(const yg_intg_def *def, yg_buf *url, yg_buf *scrat
 			list[n][0] = "Authorization: Bearer ", list[n++][1] = def->api_key;
 		}
 		break;
-	case YG_INTG_CUSTOM: return YG_EINVAL;
+	case YG_INTG_CUSTOM:
+	case YG_INTG_EMAIL: return YG_EINVAL;
 	}
 	for (size_t i = 0; !e && i < n; i++) {
 		off[i] = scratch->len;

@@ -90,7 +90,7 @@ yg_err yg_integrations_create(const yg_intg_config *cfg, const yg_integrations_o
 	int64_t now = yg_intg_now_ms();
 	yg_outbox_prune(ig->ob, now - 7 * 86400000LL, now - 30 * 86400000LL);
 	if ((e = yg_intg_deliver_start(cfg, ig->enabled, ig->ob, ig->scripts_dir, ig->tmpdir,
-	                               ig->log, ig->log_ctx, &ig->d))) {
+	                               ig->log, ig->log_ctx, opts->mail_window_ms, &ig->d))) {
 		free_ig(ig);
 		return e;
 	}
@@ -141,6 +141,23 @@ static bool group_match(const char *list, json_object *groups)
 	return false;
 }
 
+/* maild's group test: an OS_Match pattern on the groups as alerts.log
+ * writes them ("g1,g2,"). */
+static bool group_pattern(const yg_osmatch *re, json_object *groups)
+{
+	yg_buf b;
+	yg_buf_init(&b, 1 << 16);
+	for (size_t i = 0; groups && json_object_is_type(groups, json_type_array) &&
+	                   i < json_object_array_length(groups);
+	     i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(groups, i));
+		yg_buf_printf(&b, "%s,", s ? s : "");
+	}
+	bool hit = yg_osmatch_exec(re, b.data ? b.data : "");
+	yg_buf_free(&b);
+	return hit;
+}
+
 /* atoi of the leading digits, as integratord reads rule.id. */
 static unsigned rule_number(const char *s)
 {
@@ -166,6 +183,8 @@ static bool accepts(const yg_intg_def *def, json_object *alert, json_object *rul
 			return false;
 	}
 	if (def->group && !group_match(def->group, get(rule, "groups")))
+		return false;
+	if (def->group_re && !group_pattern(def->group_re, get(rule, "groups")))
 		return false;
 	if (def->rule_ids) {
 		json_object *id = get(rule, "id");

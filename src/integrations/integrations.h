@@ -37,8 +37,9 @@ typedef struct yg_integrations_opts {
 	const char *tmpdir;         /* alert files for scripts; NULL: "/tmp" */
 	yg_integrations_log_fn log; /* may be NULL */
 	void *log_ctx;
-	unsigned stop_grace_ms; /* destroy waits this long for requests in
-	                         * flight; 0: 2000 */
+	unsigned mail_window_ms; /* email_maxperhour's window; 0: one hour */
+	unsigned stop_grace_ms;  /* destroy waits this long for requests in
+	                          * flight; 0: 2000 */
 } yg_integrations_opts;
 
 /* Opens the outbox (in_flight rows go back to pending) and starts the

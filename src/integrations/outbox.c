@@ -341,6 +341,47 @@ yg_err yg_outbox_next_due(yg_outbox *ob, const char *integration, int64_t *due_m
 	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
 }
 
+/* One count(*) with the key and a time bound. */
+static yg_err count_rows(yg_outbox *ob, const char *sql, const char *integration, int64_t t,
+                         uint64_t *n)
+{
+	sqlite3_stmt *st;
+	*n = 0;
+	pthread_mutex_lock(&ob->mu);
+	if (sqlite3_prepare_v2(ob->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&ob->mu);
+		return YG_EIO;
+	}
+	sqlite3_bind_text(st, 1, integration, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&ob->mu);
+	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
+}
+
+yg_err yg_outbox_count_pending_before(yg_outbox *ob, const char *integration,
+                                      int64_t created_before_ms, uint64_t *n)
+{
+	return count_rows(ob,
+	                  "SELECT count(*) FROM outbox WHERE integration=? AND state=0"
+	                  " AND created_ms < ?",
+	                  integration, created_before_ms, n);
+}
+
+yg_err yg_outbox_count_delivered_since(yg_outbox *ob, const char *integration, int64_t since_ms,
+                                       uint64_t *n)
+{
+	return count_rows(ob,
+	                  "SELECT count(*) FROM outbox WHERE integration=? AND state=2"
+	                  " AND updated_ms >= ?",
+	                  integration, since_ms, n);
+}
+
 yg_err yg_outbox_prune(yg_outbox *ob, int64_t delivered_before_ms, int64_t dead_before_ms)
 {
 	pthread_mutex_lock(&ob->mu);

@@ -91,6 +91,13 @@ yg_err yg_outbox_list(yg_outbox *ob, const char *integration, int state, int64_t
  * it has none). */
 yg_err yg_outbox_next_due(yg_outbox *ob, const char *integration, int64_t *due_ms, bool *found);
 
+/* Pending rows of the integration created before a time (the mails held
+ * back by email_maxperhour), and rows delivered since a time. */
+yg_err yg_outbox_count_pending_before(yg_outbox *ob, const char *integration,
+                                      int64_t created_before_ms, uint64_t *n);
+yg_err yg_outbox_count_delivered_since(yg_outbox *ob, const char *integration, int64_t since_ms,
+                                       uint64_t *n);
+
 /* Deletes delivered rows updated before delivered_before_ms and dead rows
  * updated before dead_before_ms. */
 yg_err yg_outbox_prune(yg_outbox *ob, int64_t delivered_before_ms, int64_t dead_before_ms);

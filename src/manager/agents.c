@@ -456,3 +456,11 @@ yg_registry *agents_registry(yg_agents *a)
 {
 	return a ? a->reg : NULL;
 }
+
+size_t agents_queued(yg_agents *a)
+{
+	pthread_mutex_lock(&a->mu);
+	size_t n = a->count;
+	pthread_mutex_unlock(&a->mu);
+	return n;
+}

@@ -32,6 +32,8 @@ size_t agents_drain(yg_agents *a);
 /* Whether events are still queued (the pipeline was full). */
 bool agents_pending(const yg_agents *a);
 
+/* Events queued by the transport, waiting for the pipeline (metrics). */
+size_t agents_queued(yg_agents *a);
 /* Whether events were taken since the last commit. */
 bool agents_dirty(const yg_agents *a);
 

@@ -14,6 +14,7 @@
 #include "manager/agents.h"
 #include "manager/api_wire.h"
 #include "manager/manager_int.h"
+#include "manager/metrics.h"
 #include "manager/respond.h"
 
 struct yg_api_wire {
@@ -80,6 +81,8 @@ yg_api_wire *api_wire_open(manager *m, bool *failed)
 	        .ctx = m,
 	};
 	if (yg_api_backend_ledger(&w->be, w->ledger, &w->lock, &hooks))
+		goto fail;
+	if (metrics_backend(&w->be, m->metrics, reg, ig, w->ledger, &w->lock))
 		goto fail;
 	yg_api_options o;
 	yg_api_config_options(m->cfg.api, &o);

@@ -13,7 +13,12 @@ yg_err manager_config_respond_init(yg_manager_config *cfg)
 	cfg->tickets = yg_tickets_config_create();
 	cfg->waf = yg_waf_config_create();
 	cfg->api = yg_api_config_create();
-	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf && cfg->api ? YG_OK : YG_ENOMEM;
+	cfg->syslog = yg_syslog_config_create();
+	cfg->email = yg_email_config_create();
+	return cfg->ar && cfg->intg && cfg->tickets && cfg->waf && cfg->api && cfg->syslog &&
+	                       cfg->email
+	               ? YG_OK
+	               : YG_ENOMEM;
 }
 
 void manager_config_respond_free(yg_manager_config *cfg)
@@ -23,22 +28,41 @@ void manager_config_respond_free(yg_manager_config *cfg)
 	yg_tickets_config_destroy(cfg->tickets);
 	yg_waf_config_destroy(cfg->waf);
 	yg_api_config_destroy(cfg->api);
+	yg_syslog_config_destroy(cfg->syslog);
+	yg_email_config_destroy(cfg->email);
 }
 
-/* <global>: the white list is the only part for yagura; Wazuh's other
- * global options tune its own outputs and are warned. */
+/* <global>: the white list, the e-mail options and logall_json are
+ * yagura's; Wazuh's other global options tune its own daemons and are
+ * warned. */
 static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                           yg_diag *d)
 {
 	yg_err rc = YG_OK;
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const yg_wxml_node *c = n->children[i];
+		const char *v = c->content ? c->content : "";
+		yg_err e = YG_OK;
+		if (yg_email_config_global(cfg->email, c, file, d, &e)) {
+			if (e)
+				rc = YG_EPARSE;
+			continue;
+		}
+		if (!strcmp(c->name, "logall_json")) {
+			if (strcmp(v, "yes") && strcmp(v, "no")) {
+				yg_diag_add(d, YG_SEV_ERROR, file, c->line, c->name,
+				            "invalid value '%s' (expected yes or no)", v);
+				rc = YG_EPARSE;
+			}
+			cfg->logall_json = !strcmp(v, "yes");
+			continue;
+		}
 		if (strcmp(c->name, "white_list") != 0) {
 			yg_diag_add(d, YG_SEV_WARNING, file, c->line, c->name,
 			            "<global> option not used by yagura; ignored");
 			continue;
 		}
-		yg_err e = yg_ar_config_add_white_list(cfg->ar, c->content ? c->content : "");
+		e = yg_ar_config_add_white_list(cfg->ar, v);
 		if (e == YG_ENOMEM)
 			return e;
 		if (e) {
@@ -46,7 +70,7 @@ static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const c
 			        d, YG_SEV_ERROR, file, c->line, c->name,
 			        "invalid white_list entry '%s' (an IP address, a CIDR or a host "
 			        "name pattern)",
-			        c->content ? c->content : "");
+			        v);
 			rc = YG_EPARSE;
 		}
 	}
@@ -75,12 +99,18 @@ bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b,
 	} else if (!strcmp(n, "api")) {
 		cfg->has_api = true;
 		*err = yg_api_config_add_api(cfg->api, b, file, d);
-	} else
+	} else if (!strcmp(n, "syslog_output"))
+		*err = yg_syslog_config_add(cfg->syslog, b, file, d);
+	else if (!strcmp(n, "email_alerts"))
+		*err = yg_email_config_add_alerts(cfg->email, b, file, d);
+	else
 		return false;
 	return true;
 }
 
 yg_err manager_config_respond_check(yg_manager_config *cfg, yg_diag *d)
 {
-	return yg_ar_config_check(cfg->ar, d);
+	yg_err a = yg_ar_config_check(cfg->ar, d);
+	yg_err b = yg_email_config_finish(cfg->email, cfg->intg, d);
+	return a == YG_ENOMEM || b == YG_ENOMEM ? YG_ENOMEM : a ? a : b;
 }

@@ -22,6 +22,7 @@
 #include "manager/agents.h"
 #include "manager/api_wire.h"
 #include "manager/manager_int.h"
+#include "manager/metrics.h"
 #include "manager/respond.h"
 
 #define WORKERS_MAX 8
@@ -204,6 +205,8 @@ static bool open_parts(manager *m)
 	if (!d)
 		return false;
 	bool ok = false;
+	if (!m->metrics && !(m->metrics = metrics_create()))
+		goto out;
 	if (!yg_path_join(p, sizeof(p), home, "var/db") || !yg_mkdirs(p) ||
 	    !yg_path_join(db, sizeof(db), home, "var/db/manager.db"))
 		goto out;
@@ -214,6 +217,16 @@ static bool open_parts(manager *m)
 	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
 	if (yg_alerts_log_create(&acfg, d, &m->alerts))
 		goto out;
+	if (m->cfg.logall_json) {
+		if (!yg_path_join(p, sizeof(p), home, "logs/archives"))
+			goto out;
+		yg_alerts_log_config_default(&acfg, p);
+		acfg.min_level = 0;
+		acfg.file_name = "archives.json";
+		acfg.rotated_prefix = "ossec-archive";
+		if (yg_alerts_log_create(&acfg, d, &m->archives))
+			goto out;
+	}
 	yg_alert_store_config scfg;
 	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
@@ -228,6 +241,7 @@ static bool open_parts(manager *m)
 	        .log_alert_level = m->cfg.log_alert_level,
 	        .store = m->store,
 	        .alerts = m->alerts,
+	        .archives = m->archives,
 	};
 	yg_err err = yg_pipeline_create(&pc, &m->pipe);
 	if (err) {
@@ -284,8 +298,11 @@ static void close_parts(manager *m)
 		sources_close_fim(m);
 	}
 	sources_close_lc(m);
+	metrics_set_down(m->metrics, "stopping");
 	api_wire_close(m->api); /* it shows the stores closed below */
 	m->api = NULL;
+	metrics_destroy(m->metrics);
+	m->metrics = NULL;
 	respond_close(m->respond);
 	m->respond = NULL;
 	agents_close(m->agents); /* what was not committed is resent by the agents */
@@ -302,6 +319,8 @@ static void close_parts(manager *m)
 	if (m->alerts)
 		yg_alerts_log_sync(m->alerts);
 	yg_alerts_log_destroy(m->alerts);
+	yg_alerts_log_destroy(m->archives); /* syncs */
+	m->archives = NULL;
 	yg_alert_store_destroy(m->store);
 	yg_ruleset_destroy(m->rs);
 	yg_fim_input_free(&m->fim_in);
@@ -406,6 +425,7 @@ static void loop(manager *m)
 			respond_tick(m->respond, changed);
 		}
 		commit(m);
+		metrics_update(m->metrics, m);
 	}
 }
 

@@ -24,6 +24,8 @@
 #include "engine/engine.h"
 #include "fim/fim.h"
 #include "integrations/config.h"
+#include "integrations/email.h"
+#include "integrations/syslog_out.h"
 #include "logcollector/lc.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
@@ -58,8 +60,11 @@ typedef struct yg_manager_config {
 	yg_tickets_config *tickets; /* <tickets> (default routes without one) */
 	yg_waf_config *waf;         /* <waf>: the manager's own WAF, if it has one */
 	bool has_waf;
-	yg_api_config *api; /* <api>: the REST API and web UI */
-	bool has_api;       /* served only when an <api> block is present */
+	yg_api_config *api;       /* <api>: the REST API and web UI */
+	bool has_api;             /* served only when an <api> block is present */
+	yg_syslog_config *syslog; /* <syslog_output> blocks */
+	bool logall_json;         /* <global><logall_json>: logs/archives/archives.json */
+	yg_email_config *email;   /* <global> e-mail options, <email_alerts> (into intg) */
 } yg_manager_config;
 
 /* Reads the nconf files (absolute or relative to the cwd) with relative

@@ -22,9 +22,7 @@ static const char *const later_blocks[] = {
         "reports",
         "labels",
         "socket",
-        "email_alerts",
         "database_output",
-        "syslog_output",
         "osquery",
         "fluent-forward",
         "github",
@@ -69,8 +67,8 @@ bool manager_parse_int(const char *s, int lo, int hi, int *out)
 	return true;
 }
 
-/* <alerts>: only log_alert_level is used; email_alert_level is Wazuh's
- * mail output, which yagura does not have. */
+/* <alerts>: log_alert_level, and email_alert_level for the e-mail
+ * output (src/integrations/email.h). */
 static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                           yg_diag *diag)
 {
@@ -86,7 +84,10 @@ static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const c
 				continue;
 			}
 			cfg->log_alert_level = v;
-		} else if (!strcmp(c->name, "email_alert_level") || !strcmp(c->name, "use_geoip")) {
+		} else if (!strcmp(c->name, "email_alert_level")) {
+			if (yg_email_config_alert_level(cfg->email, c, file, diag))
+				rc = YG_EPARSE;
+		} else if (!strcmp(c->name, "use_geoip")) {
 			yg_diag_add(diag, YG_SEV_WARNING, file, c->line, c->name,
 			            "option not supported; ignored");
 		} else {

@@ -48,6 +48,7 @@ typedef struct manager {
 	yg_ruleset *rs;
 	yg_pipeline *pipe;
 	yg_alerts_log *alerts;
+	yg_alerts_log *archives; /* <logall_json>: every event; NULL without */
 	yg_alert_store *store;
 	/* local sources */
 	yg_fim *fim;
@@ -62,6 +63,7 @@ typedef struct manager {
 	struct yg_agents *agents;      /* NULL without <remote> */
 	struct yg_respond *respond;    /* tickets, integrations, responses */
 	struct yg_api_wire *api;       /* NULL without <api> */
+	struct yg_mmetrics *metrics;   /* the snapshot /health and /metrics show */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)

@@ -39,8 +39,11 @@ typedef struct chunk {
 typedef struct slot {
 	yg_input in;     /* its strings point into the arena */
 	unsigned worker; /* the shard that runs it */
+	unsigned src;    /* yg_pipeline_source */
 	int level;       /* the alert's level, or -1 when there is none to file */
 	size_t off, len; /* the alert JSON in its worker's buffer */
+	size_t aoff;     /* the event JSON in its worker's archive buffer ... */
+	size_t alen;     /* ... 0 when none */
 } slot;
 
 typedef struct worker {
@@ -51,6 +54,7 @@ typedef struct worker {
 	yg_session *sess;
 	yg_buf out;
 	yg_buf one;
+	yg_buf arch; /* every event's JSON, for archives.json */
 	uint64_t errors;
 } worker;
 
@@ -69,6 +73,8 @@ struct yg_pipeline {
 	bool quit;
 	bool processed; /* the batch ran; its commit is still to succeed */
 	yg_buf text;    /* the batch's lines for alerts.json */
+	yg_buf atext;   /* lines for archives.json not written yet */
+	size_t alines;
 	yg_alert_text *texts;
 	size_t ntexts;
 	yg_alerts_log_pos pos; /* where the last committed batch goes */
@@ -80,6 +86,33 @@ struct yg_pipeline {
 	void *sink_ctx;
 	yg_pipeline_stats st;
 };
+
+const double yg_pipeline_hist_ms[YG_PIPE_HIST_N] = {1,   2,   5,   10,   25,   50,
+                                                    100, 250, 500, 1000, 2500, 5000};
+
+const char *yg_pipeline_source_name(yg_pipeline_source s)
+{
+	static const char *const names[] = {"logcollector", "fim", "agent", "internal"};
+	return s < YG_PIPE_NSOURCES ? names[s] : "unknown";
+}
+
+static unsigned source_of(const yg_input *in)
+{
+	if (in->decoded_as && !strncmp(in->decoded_as, "syscheck", 8))
+		return YG_PIPE_FIM;
+	if (in->agent_id && strcmp(in->agent_id, "000") != 0)
+		return YG_PIPE_AGENT;
+	if (in->location && !strcmp(in->location, "yagura-execd"))
+		return YG_PIPE_INTERNAL;
+	return YG_PIPE_LOGCOLLECTOR;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ---- arena ---- */
 
@@ -133,22 +166,44 @@ static const char *arena_str(yg_pipeline *p, const char *s, bool *ok)
 
 /* ---- workers ---- */
 
+/* Appends the last event's JSON to w->arch (archives.json). */
+static void archive_event(worker *w, slot *sl)
+{
+	sl->alen = 0;
+	if (!w->one.data || !w->one.len) {
+		yg_buf_reset(&w->one);
+		if (yg_session_alert_json(w->sess, &w->one) || !w->one.data)
+			return;
+	}
+	size_t off = w->arch.len;
+	if (yg_buf_append(&w->arch, w->one.data, w->one.len))
+		return;
+	sl->aoff = off;
+	sl->alen = w->one.len;
+}
+
 static void run_event(worker *w, slot *sl)
 {
 	yg_pipeline *p = w->p;
 	yg_verdict v;
 	sl->level = -1;
+	sl->alen = 0;
+	yg_buf_reset(&w->one);
 	if (yg_session_process(w->sess, &sl->in, &v) != YG_OK) {
 		w->errors++;
 		return;
 	}
-	if (!v.alert || v.level < p->cfg.log_alert_level)
+	if (!v.alert || v.level < p->cfg.log_alert_level) {
+		if (p->cfg.archives)
+			archive_event(w, sl);
 		return;
-	yg_buf_reset(&w->one);
+	}
 	if (yg_session_alert_json(w->sess, &w->one) || !w->one.data) {
 		w->errors++;
 		return;
 	}
+	if (p->cfg.archives)
+		archive_event(w, sl);
 	size_t off = w->out.len;
 	if (yg_buf_append(&w->out, w->one.data, w->one.len)) {
 		w->errors++;
@@ -163,6 +218,7 @@ static void run_shard(worker *w)
 {
 	yg_pipeline *p = w->p;
 	yg_buf_reset(&w->out);
+	yg_buf_reset(&w->arch);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->slots[i].worker == w->id)
 			run_event(w, &p->slots[i]);
@@ -321,6 +377,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	p->threaded = p->nw > 1;
 	p->next_seq = 1;
 	yg_buf_init(&p->text, TEXT_MAX);
+	yg_buf_init(&p->atext, TEXT_MAX);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -335,6 +392,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 		p->w[i].id = i;
 		yg_buf_init(&p->w[i].out, TEXT_MAX);
 		yg_buf_init(&p->w[i].one, ALERT_MAX);
+		yg_buf_init(&p->w[i].arch, TEXT_MAX);
 	}
 	if ((err = make_sessions(p, cfg->rs)))
 		goto fail;
@@ -372,6 +430,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 		yg_session_destroy(p->w[i].sess);
 		yg_buf_free(&p->w[i].out);
 		yg_buf_free(&p->w[i].one);
+		yg_buf_free(&p->w[i].arch);
 	}
 	yg_rule_state_destroy(p->state);
 	for (chunk *c = p->arena, *n; c; c = n) {
@@ -382,6 +441,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	pthread_cond_destroy(&p->go);
 	pthread_cond_destroy(&p->done);
 	yg_buf_free(&p->text);
+	yg_buf_free(&p->atext);
 	free(p->w);
 	free(p->slots);
 	free(p->texts);
@@ -428,6 +488,8 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	sl->in.alert_seq = p->next_seq++;
 	sl->worker = yg_event_shard(sl->in.log, p->nw);
 	sl->level = -1;
+	sl->src = source_of(in);
+	p->st.src_in[sl->src]++;
 	p->n++;
 	return true;
 }
@@ -473,6 +535,43 @@ static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
 	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
 }
 
+/* Adds the batch's events, in event order, to the archives.json text
+ * (after what an earlier failed write left there). */
+static void gather_archive(yg_pipeline *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const slot *sl = &p->slots[i];
+		if (!sl->alen)
+			continue;
+		const char *j = p->w[sl->worker].arch.data + sl->aoff;
+		size_t mark = p->atext.len;
+		if (yg_buf_append(&p->atext, j, sl->alen) || yg_buf_putc(&p->atext, '\n')) {
+			p->atext.len = mark;
+			p->st.archive_dropped++;
+			continue;
+		}
+		p->alines++;
+	}
+}
+
+/* Writes the archived events after the commit; on failure they stay for
+ * the next commit. The archive is not part of the commit: a crash between
+ * the commit and this write loses those lines (docs/outputs.md). */
+static void write_archive(yg_pipeline *p)
+{
+	if (!p->cfg.archives || !p->atext.len)
+		return;
+	yg_alerts_log_pos pos;
+	if (yg_alerts_log_prepare(p->cfg.archives, p->atext.len, time(NULL), &pos) ||
+	    yg_alerts_log_append(p->cfg.archives, p->atext.data, p->atext.len, p->alines)) {
+		p->st.archive_errors++;
+		return;
+	}
+	p->st.archived += p->alines;
+	p->alines = 0;
+	yg_buf_reset(&p->atext);
+}
+
 /* Runs the batch and gathers its alerts, in event order, into texts[] and
  * the alerts.json text. */
 static yg_err process(yg_pipeline *p)
@@ -484,6 +583,8 @@ static yg_err process(yg_pipeline *p)
 		p->st.engine_errors += p->w[i].errors;
 		p->w[i].errors = 0;
 	}
+	if (p->cfg.archives)
+		gather_archive(p);
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];
 		if (sl->level < 0)
@@ -496,6 +597,23 @@ static yg_err process(yg_pipeline *p)
 	p->st.events += p->n;
 	p->processed = true;
 	return YG_OK;
+}
+
+/* The counters of a committed batch: events by source, alerts by level,
+ * how long the commit took. */
+static void count_committed(yg_pipeline *p, double seconds)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const slot *sl = &p->slots[i];
+		p->st.src_out[sl->src]++;
+		if (sl->level >= 0)
+			p->st.alerts_level[sl->level > 16 ? 16 : sl->level]++;
+	}
+	size_t b = 0;
+	while (b < YG_PIPE_HIST_N && seconds * 1000.0 > yg_pipeline_hist_ms[b])
+		b++;
+	p->st.commit_hist[b]++;
+	p->st.commit_seconds += seconds;
 }
 
 /* Appends the committed batch; after a failed append, writes what is
@@ -525,6 +643,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 		if (err)
 			return err;
 	}
+	double t0 = mono_s();
 	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
 	commit_ctx c = {p, hook, ctx};
 	if (!err)
@@ -539,6 +658,8 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 	p->unwritten = p->text.len > 0;
 	if (p->unwritten)
 		err = append_batch(p);
+	count_committed(p, mono_s() - t0);
+	write_archive(p);
 	/* the sink sees the alerts before their strings (in the workers'
 	 * buffers and the arena) are reused by the next batch */
 	if (p->sink && p->ntexts && p->first_seq)

@@ -41,19 +41,45 @@ typedef struct yg_pipeline_config {
 	int log_alert_level;      /* alerts below it are neither stored nor logged */
 	yg_alert_store *store;    /* the commit point */
 	yg_alerts_log *alerts;    /* appended after each commit */
+	yg_alerts_log *archives;  /* every event (<logall_json>), after alerts.json; may be NULL */
 	const char *manager_name; /* for events without one (copied); NULL: none */
 } yg_pipeline_config;
 
+/* Where events come from, for the counters. */
+typedef enum yg_pipeline_source {
+	YG_PIPE_LOGCOLLECTOR, /* the manager's own <localfile>s */
+	YG_PIPE_FIM,          /* FIM events (decoded_as syscheck_*) */
+	YG_PIPE_AGENT,        /* events of agents (agent_id other than 000) */
+	YG_PIPE_INTERNAL,     /* the manager's own results (location yagura-execd) */
+	YG_PIPE_NSOURCES
+} yg_pipeline_source;
+const char *yg_pipeline_source_name(yg_pipeline_source s);
+
+/* Upper bounds (ms) of the commit-duration histogram's buckets; the last
+ * bucket (+Inf) is YG_PIPE_HIST_N. */
+#define YG_PIPE_HIST_N 12
+extern const double yg_pipeline_hist_ms[YG_PIPE_HIST_N];
+
 typedef struct yg_pipeline_stats {
-	uint64_t events;          /* events processed */
-	uint64_t alerts;          /* alerts committed */
-	uint64_t batches;         /* commits */
-	uint64_t engine_errors;   /* events the engine refused (logged by the caller) */
-	uint64_t commit_errors;   /* commits that failed and were retried */
-	uint64_t append_errors;   /* alerts.json appends that failed and were retried */
-	uint64_t refused;         /* offers refused because the batch was full */
-	uint64_t recovered_bytes; /* alerts.json bytes completed at start-up */
-	uint64_t recover_skipped; /* 1: the last batch could not be rebuilt */
+	uint64_t events;                    /* events processed */
+	uint64_t alerts;                    /* alerts committed */
+	uint64_t batches;                   /* commits */
+	uint64_t engine_errors;             /* events the engine refused (logged by the caller) */
+	uint64_t commit_errors;             /* commits that failed and were retried */
+	uint64_t append_errors;             /* alerts.json appends that failed and were retried */
+	uint64_t refused;                   /* offers refused because the batch was full */
+	uint64_t recovered_bytes;           /* alerts.json bytes completed at start-up */
+	uint64_t recover_skipped;           /* 1: the last batch could not be rebuilt */
+	uint64_t archived;                  /* events written to archives.json */
+	uint64_t archive_errors;            /* archives.json appends that failed (retried) */
+	uint64_t archive_dropped;           /* events not archived (retry buffer full) */
+	uint64_t src_in[YG_PIPE_NSOURCES];  /* events accepted, by source */
+	uint64_t src_out[YG_PIPE_NSOURCES]; /* events committed, by source */
+	uint64_t alerts_level[17];          /* alerts committed, by rule level */
+	/* the commit (SQLite transaction + alerts.json append): how many took
+	 * at most yg_pipeline_hist_ms[i] (not cumulative), the rest in [N] */
+	uint64_t commit_hist[YG_PIPE_HIST_N + 1];
+	double commit_seconds; /* their sum */
 } yg_pipeline_stats;
 
 /* Creates the workers and the pipeline's table in the store, and completes

@@ -176,6 +176,8 @@ static void one_alert(yg_respond *r, uint64_t seq, const char *json, size_t len)
 			mlog(r->m, "WARNING", MSG_RESPOND, "integrations: alert not queued: %s",
 			     yg_strerror(err));
 	}
+	if (r->syslog)
+		yg_syslog_out_offer(r->syslog, json, len);
 	if (r->dispatch)
 		respond_ar_alert(r, json, len, ticket);
 	if (seq > r->cursor) {
@@ -279,14 +281,18 @@ yg_respond *respond_open(manager *m, bool *failed)
 		if (yg_integrations_create(m->cfg.intg, &io, &r->intg))
 			goto fail;
 	}
+	if (yg_syslog_config_count(m->cfg.syslog) &&
+	    yg_syslog_out_create(m->cfg.syslog, NULL, d, &r->syslog))
+		goto fail;
 	if (respond_ar_open(r, d))
 		goto fail;
 	print_diag_to_log(m, d);
 	yg_diag_destroy(d);
 	mlog(m, "INFO", MSG_RESPOND,
-	     "responses: tickets %s, %zu integrations, %zu active responses%s",
+	     "responses: tickets %s, %zu integrations, %zu syslog outputs, %zu active responses%s",
 	     r->tickets ? "on" : "off", yg_intg_config_count(m->cfg.intg),
-	     yg_ar_config_nresponses(m->cfg.ar), r->waf ? ", local WAF action" : "");
+	     yg_syslog_config_count(m->cfg.syslog), yg_ar_config_nresponses(m->cfg.ar),
+	     r->waf ? ", local WAF action" : "");
 	replay(r);
 	return r;
 fail:
@@ -308,6 +314,7 @@ void respond_close(yg_respond *r)
 		yg_alert_store_with_db(r->m->store, save_cursor, r);
 	respond_ar_close(r);
 	yg_integrations_destroy(r->intg);
+	yg_syslog_out_destroy(r->syslog);
 	yg_tickets_destroy(r->tickets);
 	for (size_t i = 0; i < r->nevents; i++) {
 		mlog(r->m, "WARNING", MSG_RESPOND, "response result not committed at stop: %s",
@@ -355,4 +362,10 @@ struct yg_tickets *respond_tickets(yg_respond *r)
 struct yg_integrations *respond_integrations(yg_respond *r)
 {
 	return r ? r->intg : NULL;
+}
+
+void respond_counts(yg_respond *r, size_t *events, yg_syslog_stats *syslog)
+{
+	*events = r->nevents;
+	yg_syslog_out_stats(r->syslog, syslog);
 }

@@ -42,6 +42,11 @@ void respond_tick(yg_respond *r, bool ledger_changed);
 int respond_fd(const yg_respond *r);
 int respond_timeout_ms(yg_respond *r);
 
+/* For the metrics: internal events waiting for the pipeline, and the
+ * syslog output's counters (zero without one). */
+struct yg_syslog_stats;
+void respond_counts(yg_respond *r, size_t *events, struct yg_syslog_stats *syslog);
+
 /* The modules the API shows (NULL when not configured). */
 struct yg_tickets *respond_tickets(yg_respond *r);
 struct yg_integrations *respond_integrations(yg_respond *r);

@@ -8,6 +8,7 @@
 #include "ar/ar_dispatch.h"
 #include "ar/execd.h"
 #include "integrations/integrations.h"
+#include "integrations/syslog_out.h"
 #include "manager/respond.h"
 #include "tickets/tickets.h"
 #include "waf/ledger.h"
@@ -42,6 +43,7 @@ struct yg_respond {
 	struct manager *m;
 	yg_tickets *tickets;
 	yg_integrations *intg;
+	yg_syslog_out *syslog; /* <syslog_output>, NULL without */
 	yg_ar_dispatch *dispatch;
 	yg_execd *execd;       /* responses for the manager itself */
 	yg_waf *waf;           /* the manager's own WAF (<waf>), if any */

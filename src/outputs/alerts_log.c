@@ -23,6 +23,7 @@ struct yg_alerts_log {
 	yg_alerts_log_config cfg;
 	char *dir;
 	char cur_path[PATH_MAX_LEN];
+	char prefix[64]; /* of rotated files */
 	int fd;
 	uint64_t size;
 	/* Day of the current file's content as yyyymmdd, 0 while unknown
@@ -166,11 +167,11 @@ static yg_err rotate(yg_alerts_log *log)
 	bool have = false;
 	for (unsigned k = 0; k < 100000 && !have; k++) {
 		if (k == 0)
-			n = snprintf(target, sizeof(target), "%s/ossec-alerts-%02d.json", ddir,
+			n = snprintf(target, sizeof(target), "%s/%s-%02d.json", ddir, log->prefix,
 			             tm->tm_mday);
 		else
-			n = snprintf(target, sizeof(target), "%s/ossec-alerts-%02d-%03u.json", ddir,
-			             tm->tm_mday, k);
+			n = snprintf(target, sizeof(target), "%s/%s-%02d-%03u.json", ddir,
+			             log->prefix, tm->tm_mday, k);
 		if (n < 0 || (size_t)n >= sizeof(target))
 			goto fail;
 		struct stat sb;
@@ -222,8 +223,13 @@ yg_err yg_alerts_log_create(const yg_alerts_log_config *cfg, yg_diag *diag, yg_a
 	if (log->cfg.fsync_every == 0)
 		log->cfg.fsync_every = 1;
 	yg_err err = YG_OK;
-	int n = snprintf(log->cur_path, sizeof(log->cur_path), "%s/" CUR_NAME, log->dir);
-	if (n < 0 || (size_t)n >= sizeof(log->cur_path)) {
+	const char *fname = cfg->file_name ? cfg->file_name : CUR_NAME;
+	const char *pre = cfg->rotated_prefix ? cfg->rotated_prefix : "ossec-alerts";
+	int pn = snprintf(log->prefix, sizeof(log->prefix), "%s", pre);
+	int n = snprintf(log->cur_path, sizeof(log->cur_path), "%s/%s", log->dir, fname);
+	log->cfg.file_name = log->cfg.rotated_prefix = NULL; /* not kept: copied above */
+	if (n < 0 || (size_t)n >= sizeof(log->cur_path) || pn < 0 ||
+	    (size_t)pn >= sizeof(log->prefix) || strchr(fname, '/') || strchr(pre, '/')) {
 		err = YG_EINVAL;
 		goto out;
 	}

@@ -18,12 +18,16 @@
 
 #include "common/yopt.h"
 #include "engine/wxml.h"
+#include "integrations/email.h"
+#include "integrations/syslog_out.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
 #include "yarascan/yarascan.h"
 
 static const yg_opt_block *const blocks[] = {
         &yg_yarascan_block,
+        &yg_syslog_block,
+        &yg_email_alerts_block,
 };
 
 /* Bad values of CUSTOM options: "block/option" -> values. */
@@ -33,6 +37,17 @@ static const struct {
 } custom_bad[] = {
         {"yara/rules", {"relative/rules.yar", "", NULL}},
         {"yara/directories", {"/var/www,relative", ",", "", NULL}},
+        {"syslog_output/server", {"", "a b", "host;rm", "x/y", NULL}},
+        {"syslog_output/group", {"", NULL}},
+        {"syslog_output/location", {"", NULL}},
+        {"syslog_output/rule_id", {"", "x", "1,a", "100000000", NULL}},
+        {"email_alerts/email_to", {"", "nobody", "a b@c.d", "a@b.c,d@e.f", NULL}},
+        {"email_alerts/group", {"", NULL}},
+        {"email_alerts/event_location", {"", NULL}},
+        {"email_alerts/rule_id", {"", "x", "1,a", NULL}},
+        {"email_alerts/do_not_delay", {"yes", NULL}},
+        {"email_alerts/do_not_group", {"no", NULL}},
+        {"email_alerts/format", {"html", "", NULL}},
 };
 
 /* Bad values by type; each must be refused whatever the range. */

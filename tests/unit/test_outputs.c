@@ -170,6 +170,34 @@ static void test_log_rotate_day(void **state)
 	free(pc);
 }
 
+/* The archives' names: archives.json rotated to ossec-archive-DD.json;
+ * names with a '/' are refused. */
+static void test_log_names(void **state)
+{
+	const char *dir = *state;
+	yg_alerts_log_config cfg;
+	yg_alerts_log_config_default(&cfg, dir);
+	cfg.file_name = "archives.json";
+	cfg.rotated_prefix = "ossec-archive";
+	yg_alerts_log *log = NULL;
+	assert_int_equal(yg_alerts_log_create(&cfg, NULL, &log), YG_OK);
+	write_str(log, "{\"d\":5}", 3, DAY0);
+	write_str(log, "{\"d\":6}", 3, DAY0 + DAYSEC);
+	yg_alerts_log_destroy(log);
+	char *p5 = pathf(dir, "2024/Jan/ossec-archive-05.json");
+	char *pc = pathf(dir, "archives.json");
+	char *c5 = slurp(p5), *cc = slurp(pc);
+	assert_non_null(c5);
+	assert_string_equal(c5, "{\"d\":5}\n");
+	assert_string_equal(cc, "{\"d\":6}\n");
+	free(c5);
+	free(cc);
+	free(p5);
+	free(pc);
+	cfg.file_name = "../x.json";
+	assert_int_equal(yg_alerts_log_create(&cfg, NULL, &log), YG_EINVAL);
+}
+
 static void test_log_rotate_size(void **state)
 {
 	const char *dir = *state;
@@ -413,7 +441,6 @@ static void make_alert(int i, char *buf, size_t cap)
 	                 i % 250);
 	assert_true(n > 0 && (size_t)n < cap);
 }
-
 
 /* A batch whose append a crash cut short is completed, byte for byte, and a
  * complete or rotated-away batch is left alone. */
@@ -838,6 +865,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_log_write_and_level, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_rotate_day, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_rotate_size, setup_dir, teardown_dir),
+	        cmocka_unit_test_setup_teardown(test_log_names, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_torn_line, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_torn_long, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_log_short_write, setup_dir, teardown_dir),

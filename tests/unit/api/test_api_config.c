@@ -41,6 +41,13 @@ static void test_defaults_and_values(void **state)
 	assert_string_equal(o.tls_key, "/etc/y/k.pem");
 	assert_string_equal(o.users_db, "/var/y/users.db");
 	assert_int_equal(o.threads, 8);
+	assert_false(o.metrics_open); /* a token by default */
+	assert_int_equal(parse("<api><metrics_auth>none</metrics_auth></api>", cfg, d), YG_OK);
+	yg_api_config_options(cfg, &o);
+	assert_true(o.metrics_open);
+	assert_int_equal(parse("<api><metrics_auth>token</metrics_auth></api>", cfg, d), YG_OK);
+	yg_api_config_options(cfg, &o);
+	assert_false(o.metrics_open);
 	assert_true(yg_api_config_enabled(cfg));
 	assert_int_equal(yg_diag_count(d), 0);
 	yg_diag_destroy(d);
@@ -63,6 +70,12 @@ static void test_errors(void **state)
 	assert_int_equal(e->line, 2);
 	assert_string_equal(e->element, "listen");
 	assert_int_equal(yg_diag_get(d, 1)->line, 3);
+	yg_diag *d2 = yg_diag_create();
+	assert_int_equal(parse("<api>\n<metrics_auth>open</metrics_auth></api>", cfg, d2),
+	                 YG_EPARSE);
+	assert_int_equal(yg_diag_get(d2, 0)->line, 2);
+	assert_string_equal(yg_diag_get(d2, 0)->element, "metrics_auth");
+	yg_diag_destroy(d2);
 	/* What was valid is kept. */
 	yg_api_options o;
 	yg_api_config_options(cfg, &o);

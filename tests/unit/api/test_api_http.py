@@ -324,6 +324,7 @@ def test_openapi_ui(c):
         "/outbox/{id}/retry": {"post"}, "/users": {"get", "post"},
         "/users/{name}": {"patch", "delete"}, "/tokens": {"get", "post"},
         "/tokens/{id}": {"delete"}, "/openapi.json": {"get"},
+        "/health": {"get"}, "/metrics": {"get"},
     }
     for p, methods in routes.items():
         check(p in paths and methods <= set(paths[p]), "openapi lists %s %s" % (p, methods))

@@ -149,6 +149,71 @@ static void errors_name_file_and_line(void **state)
 	yg_diag_destroy(d);
 }
 
+/* The outputs of issue 12: <global><logall_json> and the e-mail options,
+ * <alerts><email_alert_level>, <email_alerts>, <syslog_output>; good values
+ * are read (the e-mail becomes outbox blocks), bad ones are errors at
+ * their line while the rest is read. */
+static void outputs_blocks(void **state)
+{
+	(void)state;
+	const char *p = write_conf(
+	        "o.conf",
+	        "<ossec_config>\n"
+	        "  <global><logall_json>yes</logall_json>\n"
+	        "    <email_notification>yes</email_notification>\n"
+	        "    <smtp_server>mail.example.org:2525</smtp_server>\n"
+	        "    <email_from>w@example.org</email_from><email_to>s@example.org</email_to>\n"
+	        "  </global>\n"
+	        "  <alerts><email_alert_level>9</email_alert_level></alerts>\n"
+	        "  <email_alerts><email_to>web@example.org</email_to></email_alerts>\n"
+	        "  <syslog_output><server>192.0.2.1</server><format>cef</format>"
+	        "</syslog_output>\n"
+	        "</ossec_config>\n");
+	const char *conf[] = {p};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf, 1, dir, d), YG_OK);
+	print_diag(d);
+	assert_true(cfg.logall_json);
+	assert_true(yg_email_config_enabled(cfg.email));
+	assert_int_equal(yg_intg_config_count(cfg.intg), 2);
+	assert_string_equal(yg_intg_config_get(cfg.intg, 0)->key, "email");
+	assert_string_equal(yg_intg_config_get(cfg.intg, 0)->smtp_url,
+	                    "smtp://mail.example.org:2525");
+	assert_int_equal(yg_intg_config_get(cfg.intg, 1)->level, 9);
+	assert_int_equal(yg_syslog_config_count(cfg.syslog), 1);
+	assert_int_equal(yg_syslog_config_get(cfg.syslog, 0)->format, YG_SYSLOG_CEF);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+
+	p = write_conf("ob.conf", "<ossec_config>\n"
+	                          "  <global>\n"
+	                          "    <logall_json>sometimes</logall_json>\n"
+	                          "    <email_maxperhour>0</email_maxperhour>\n"
+	                          "  </global>\n"
+	                          "  <alerts><email_alert_level>17</email_alert_level></alerts>\n"
+	                          "  <syslog_output><server>192.0.2.1</server>\n"
+	                          "    <port>0</port></syslog_output>\n"
+	                          "  <remote><port>11514</port></remote>\n"
+	                          "</ossec_config>\n");
+	const char *conf2[] = {p};
+	d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf2, 1, dir, d), YG_EPARSE);
+	print_diag(d);
+	for (int line = 3; line <= 8; line += line == 4 ? 2 : 1) {
+		if (line == 7)
+			continue;
+		const yg_diag_entry *e = entry_at(d, "ob.conf", line);
+		if (!e || e->severity != YG_SEV_ERROR)
+			fail_msg("no error at ob.conf:%d", line);
+	}
+	assert_false(cfg.logall_json);
+	assert_int_equal(yg_syslog_config_count(cfg.syslog), 0);
+	assert_int_equal(cfg.remote.port, 11514);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
 /* A block yagura does not know is a warning with its line, not an error. */
 static void unknown_block_is_a_warning(void **state)
 {
@@ -194,11 +259,9 @@ static void unreadable_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(article_config_reads),
-	        cmocka_unit_test(values_and_defaults),
-	        cmocka_unit_test(errors_name_file_and_line),
-	        cmocka_unit_test(unknown_block_is_a_warning),
-	        cmocka_unit_test(unreadable_files),
+	        cmocka_unit_test(article_config_reads),       cmocka_unit_test(values_and_defaults),
+	        cmocka_unit_test(errors_name_file_and_line),  cmocka_unit_test(outputs_blocks),
+	        cmocka_unit_test(unknown_block_is_a_warning), cmocka_unit_test(unreadable_files),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
