@@ -409,6 +409,8 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 			kv_str(b, &df, "ftscomment", ev->decoder->ftscomment);
 		yg_buf_putc(b, '}');
 	}
+	if (s->previous) /* check_diff: the output before this one */
+		kv_str(b, &first, "previous_log", s->previous);
 	if (ev->decoder && ev->decoder->report_name &&
 	    !strncmp(ev->decoder->report_name, "syscheck_", 9))
 		syscheck_json(b, &first, ev);

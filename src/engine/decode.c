@@ -7,6 +7,7 @@
  * siblings chained after it (get_next), fill the fields. */
 #include "common/yhash.h"
 #include "engine/decode.h"
+#include "engine/plugins.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -155,7 +156,7 @@ static int json_field(void *ctx, const char *key, const char *value)
 /* Runs `d`'s plugin. Like Wazuh, the offset and JSON options come from the
  * event's current decoder, which is the parent when the child matched
  * without a prematch. */
-static void run_plugin(const yg_decoder *d, yg_event *ev)
+static void run_plugin(const yg_ruleset *rs, const yg_decoder *d, yg_event *ev)
 {
 	const yg_decoder *opts = ev->decoder ? ev->decoder : d;
 	const char *input;
@@ -170,10 +171,12 @@ static void run_plugin(const yg_decoder *d, yg_event *ev)
 	case YG_PLUGIN_JSON:
 		yg_json_decode(input, &opts->json, json_field, ev);
 		break;
-	default:
-		/* The other plugins (PF, SonicWall, SymantecWS, OSSEC alerts) are
-		 * not implemented; such events decode with no fields. */
-		break;
+	/* the others read the whole log, whatever the offset (plugins.h) */
+	case YG_PLUGIN_PF: yg_plugin_pf(ev); break;
+	case YG_PLUGIN_SYMANTECWS: yg_plugin_symantecws(ev); break;
+	case YG_PLUGIN_SONICWALL: yg_plugin_sonicwall(ev); break;
+	case YG_PLUGIN_OSSEC_ALERT: yg_plugin_ossec_alert(rs, ev); break;
+	case YG_PLUGIN_NONE: break;
 	}
 }
 
@@ -277,7 +280,7 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 
 		while (child) {
 			if (nd->plugin) {
-				run_plugin(nd, ev);
+				run_plugin(rs, nd, ev);
 			} else if (nd->regex) {
 				const char *in;
 				if (nd->regex_offset & YG_OFF_AFTER_PARENT)

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "common/ybuf.h"
@@ -90,6 +91,37 @@ void yg_rule_state_destroy(yg_rule_state *st);
 /* A session using st (which must outlive it and belong to rs). */
 yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_rule_state *st);
 void yg_session_destroy(yg_session *s);
+
+/* ---- <check_diff>: the last output per (host, rule) ----
+ *
+ * A rule with <check_diff/> matches only when the event's log (a command's
+ * output, from <localfile> full_command) differs from the last one seen for
+ * the same host and rule; the first one is only remembered. The host is the
+ * agent for agents' events ("[001]", by id, where Wazuh uses the agent's
+ * name) and the hostname for local ones. A session keeps its own store in
+ * memory (logtest, replay) unless given a shared one: the manager shares one
+ * between its sessions and saves it with each batch, so it survives
+ * restarts. Thread-safe; at most max_bytes of outputs and host names (0: the
+ * default): beyond that a new (host, rule) is not remembered and a changed
+ * output keeps the old one, so the change alerts again rather than never. */
+#define YG_DIFF_STORE_DEFAULT_BYTES (64u << 20)
+/* Wazuh compares outputs shorter than this only. */
+#define YG_DIFF_MAX_OUTPUT 65536
+typedef struct yg_diff_store yg_diff_store;
+yg_diff_store *yg_diff_store_create(size_t max_bytes);
+void yg_diff_store_destroy(yg_diff_store *d);
+/* Sets an entry as saved (at start-up): it is not reported as a change.
+ * YG_ELIMIT over the budget. */
+yg_err yg_diff_store_load(yg_diff_store *d, const char *host, unsigned rule, const char *output);
+/* Calls fn for every entry changed since the last yg_diff_store_clean (the
+ * first error stops it and is returned); call clean once they are saved. */
+typedef yg_err (*yg_diff_store_fn)(void *ctx, const char *host, unsigned rule, const char *output);
+yg_err yg_diff_store_changes(yg_diff_store *d, yg_diff_store_fn fn, void *ctx);
+void yg_diff_store_clean(yg_diff_store *d);
+/* Outputs not remembered for lack of room, since creation. */
+uint64_t yg_diff_store_refused(yg_diff_store *d);
+/* Makes s use d (which must outlive it) instead of its own store. */
+void yg_session_set_diff_store(yg_session *s, yg_diff_store *d);
 
 typedef struct yg_kv {
 	const char *key;

@@ -68,6 +68,8 @@ typedef struct yg_event {
 	const char *log_after_parent;
 	const char *log_after_prematch;
 	const struct yg_decoder *decoder;
+	int type; /* the decoder's type, or the one a plugin chose (SonicWall, OSSEC alerts) */
+	const struct yg_rule *plugin_rule; /* the rule an OSSEC alert names */
 	const char *sfields[YG_SF_COUNT];
 	yg_dfield fields[YG_EVENT_MAX_FIELDS];
 	int nfields;

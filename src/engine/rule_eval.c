@@ -4,10 +4,12 @@
  * The order of checks is Wazuh's, and so are its quirks: a field a rule tests
  * but the event lacks fails the rule; a noalert rule whose children do not
  * match lets its siblings be tried; the first matching child wins. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "engine/diffstore.h"
 #include "engine/session_int.h"
 
 static bool test_field(const yg_pattern *p, const char *value, yg_match_scratch *sc)
@@ -176,7 +178,7 @@ static bool search(yg_session *s, const yg_rule *r, yg_ring *ring, int kind, tim
 		if (!r->global_frequency && !same_str(st->agent_id, ev->agent_id))
 			continue;
 		if (kind == YG_SEARCH_EVENTS) {
-			if (st->dtype != ev->decoder->type)
+			if (st->dtype != ev->type)
 				continue;
 			if (r->if_matched_regex &&
 			    !yg_pattern_exec(r->if_matched_regex, st->log, s->scratch, NULL, 0, NULL,
@@ -234,6 +236,35 @@ static bool in_time(const yg_rule *r, const yg_event *ev)
 {
 	bool in = ev->hour_min >= r->time_start && ev->hour_min <= r->time_end;
 	return in != r->time_negate;
+}
+
+/* Wazuh's doDiff: the log against the last one of this host and rule. As in
+ * Wazuh it runs (and remembers the log) whenever the rule gets this far,
+ * even if a later test fails. */
+static bool diff_check(yg_session *s, const yg_rule *r)
+{
+	const yg_event *ev = &s->ev;
+	if (ev->size >= YG_DIFF_MAX_OUTPUT)
+		return false;
+	yg_diff_store *d = yg_session_diff_store(s);
+	if (!d)
+		return false;
+	/* agents by id, written as in Wazuh's locations ("[001]") so that no
+	 * local hostname can be taken for one */
+	char agent[64];
+	const char *host = ev->hostname ? ev->hostname : "";
+	if (ev->agent_id && strcmp(ev->agent_id, "000") != 0) {
+		snprintf(agent, sizeof(agent), "[%s]", ev->agent_id);
+		host = agent;
+	}
+	char *prev = NULL;
+	if (!yg_diff_store_check(d, host, r->sigid, ev->log, ev->size, &prev))
+		return false;
+	yg_session_note_last_event(s, "Previous output:");
+	yg_session_note_last_event(s, prev ? prev : "");
+	free(s->previous);
+	s->previous = prev;
+	return true;
 }
 
 /* The tests of one rule, in Wazuh's order. */
@@ -302,10 +333,7 @@ static bool rule_matches(yg_session *s, const yg_rule *r)
 			return false;
 		if (r->status && !test_field(r->status, ev->sfields[YG_SF_STATUS], sc))
 			return false;
-		/* check_diff needs the previous output of a command; yagura
-		 * evaluates it as "no difference" until full_command output
-		 * history exists (see docs/compat.md). */
-		if (r->check_diff)
+		if (r->check_diff && !diff_check(s, r))
 			return false;
 	}
 	if (r->opts & YG_RO_FTS) {

@@ -1052,6 +1052,11 @@ static yg_rule *sid_get(const yg_ruleset *rs, unsigned sid)
 	return rs->by_sid[sid_slot(rs, sid)];
 }
 
+const yg_rule *yg_rule_by_sid(const yg_ruleset *rs, unsigned sid)
+{
+	return sid_get(rs, sid);
+}
+
 static bool sid_put(yg_ruleset *rs, yg_rule *r)
 {
 	if ((rs->nrules + 1) * 2 > rs->by_sid_cap) {

@@ -306,6 +306,8 @@ yg_err yg_rules_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *pa
 yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag);
 void yg_rules_free(yg_ruleset *rs);
 const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
+/* The rule with that id, NULL when none (Wazuh's rules hash). */
+const yg_rule *yg_rule_by_sid(const yg_ruleset *rs, unsigned sid);
 
 /* rule_dispatch.c */
 yg_err yg_dispatch_build(yg_ruleset *rs);

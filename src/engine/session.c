@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "common/yhash.h"
+#include "engine/accum.h"
 #include "engine/decode.h"
+#include "engine/diffstore.h"
 #include "engine/predecode.h"
 #include "engine/session_int.h"
 
@@ -160,7 +162,7 @@ static yg_stored *store_copy(const yg_session *s)
 	char **arrays = (char **)(st + 1);
 	char *cur = (char *)(arrays + 2 * ev->nfields);
 	st->time = ev->time;
-	st->dtype = ev->decoder->type;
+	st->dtype = ev->type;
 	st->matched = s->cur_matched;
 	st->agent_id = put(&cur, ev->agent_id);
 	st->log = put(&cur, ev->log);
@@ -240,6 +242,7 @@ struct yg_rule_state {
 	size_t n;
 	_Atomic unsigned *firedtimes;
 	_Atomic int64_t *time_ignored;
+	yg_accum *accum; /* Wazuh's accumulator is per ruleset too */
 };
 
 yg_rule_state *yg_rule_state_create(const yg_ruleset *rs)
@@ -250,7 +253,8 @@ yg_rule_state *yg_rule_state_create(const yg_ruleset *rs)
 	st->n = rs->nrules + 1;
 	st->firedtimes = calloc(st->n, sizeof(*st->firedtimes));
 	st->time_ignored = calloc(st->n, sizeof(*st->time_ignored));
-	if (!st->firedtimes || !st->time_ignored) {
+	st->accum = yg_accum_create();
+	if (!st->firedtimes || !st->time_ignored || !st->accum) {
 		yg_rule_state_destroy(st);
 		return NULL;
 	}
@@ -267,6 +271,7 @@ void yg_rule_state_destroy(yg_rule_state *st)
 		return;
 	free((void *)st->firedtimes);
 	free((void *)st->time_ignored);
+	yg_accum_destroy(st->accum);
 	free(st);
 }
 
@@ -292,6 +297,7 @@ yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_ru
 	s->fts = calloc(1, sizeof(*s->fts));
 	s->firedtimes = shared->firedtimes;
 	s->time_ignored = shared->time_ignored;
+	s->accum = shared->accum;
 	s->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
 	s->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
 	s->last_events = calloc(YG_MAX_LAST_EVENTS, sizeof(char *));
@@ -326,12 +332,29 @@ void yg_session_destroy(yg_session *s)
 	free(s->last_events);
 	yg_rule_state_destroy(s->own_state);
 	free(s->comment);
+	free(s->previous);
 	free(s->explain_trace);
+	yg_diff_store_destroy(s->own_diff);
 	fts_free(s->fts);
 	yg_pn_cache_destroy(s->pn_cache);
 	yg_match_scratch_destroy(s->scratch);
 	yg_arena_destroy(s->ev.arena);
 	free(s);
+}
+
+void yg_session_set_diff_store(yg_session *s, yg_diff_store *d)
+{
+	s->diff = d;
+}
+
+yg_diff_store *yg_session_diff_store(yg_session *s)
+{
+	if (!s->diff) {
+		if (!s->own_diff)
+			s->own_diff = yg_diff_store_create(0);
+		s->diff = s->own_diff;
+	}
+	return s->diff;
 }
 
 /* ---- time ---- */
@@ -466,6 +489,73 @@ too_long:
 
 /* ---- processing ---- */
 
+/* What the decoders left, completed: the type, the log a plugin replaced,
+ * the fields <accumulate> carries over. */
+static void after_decode(yg_session *s, yg_event *ev)
+{
+	if (!ev->decoder)
+		ev->decoder = &null_decoder;
+	if (!ev->type)
+		ev->type = ev->decoder->type;
+	size_t len = strlen(ev->log);
+	if (len != ev->size || ev->log != s->scratch_subject) {
+		/* OSSECAlert_Decoder put the forwarded log in its place; like
+		 * analysisd, the rules see its size */
+		ev->size = len;
+		yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
+	}
+	if (ev->decoder->accumulate)
+		yg_accum_apply(s->accum, ev, ev->decoder->report_name, ev->time);
+}
+
+/* A rule of level > 0 that is not in its ignore window keeps the event for
+ * correlation; returns whether it did. */
+static bool keep_event(yg_session *s, const yg_rule *r, time_t now)
+{
+	if (r->level == 0)
+		return false;
+	if (r->ignore_time) {
+		_Atomic int64_t *ti = &s->time_ignored[r->index];
+		int64_t t0 = atomic_load_explicit(ti, memory_order_relaxed);
+		if (t0 == 0) {
+			atomic_store_explicit(ti, (int64_t)now, memory_order_relaxed);
+		} else if ((int64_t)now - t0 < r->ignore_time) {
+			return false;
+		} else {
+			atomic_store_explicit(ti, 0, memory_order_relaxed);
+		}
+	}
+	store_event(s, r);
+	return true;
+}
+
+/* The top-level rules of the event's category in order; the first rule
+ * tree that yields a rule decides. */
+static const yg_rule *match_rules(yg_session *s, time_t now, bool *stored)
+{
+	for (const yg_rnode *n = s->rs->rules_root; n; n = n->next) {
+		if (n->rule->category != s->ev.type)
+			continue;
+		const yg_rule *r = yg_rule_check(s, n);
+		if (!r)
+			continue;
+		*stored = keep_event(s, r, now);
+		return r;
+	}
+	return NULL;
+}
+
+/* An alert forwarded from another OSSEC/Wazuh (OSSECAlert_Decoder) is not
+ * matched against the rules: it is the rule it names, or no rule when the
+ * alert did not parse (as in analysisd; its firedtimes is not counted). */
+static const yg_rule *alert_rule(yg_session *s, time_t now, bool *stored)
+{
+	const yg_rule *r = s->ev.plugin_rule;
+	if (r)
+		*stored = keep_event(s, r, now);
+	return r;
+}
+
 yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 {
 	yg_event *ev = &s->ev;
@@ -479,6 +569,8 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	s->alert_seq = in && in->alert_seq ? in->alert_seq : s->seq;
 	free(s->comment);
 	s->comment = NULL;
+	free(s->previous);
+	s->previous = NULL;
 	yg_session_clear_last_events(s);
 	if (!in || !in->log)
 		return YG_EINVAL;
@@ -539,6 +631,7 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 		ev->hostname = ev->agent_name ? ev->agent_name : in->manager_name;
 	ev->size = strlen(ev->log);
 	yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
+	s->scratch_subject = ev->log;
 
 	time_t now = in->now;
 	if (!now && s->clock == YG_CLOCK_EVENT)
@@ -560,35 +653,11 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 		ev->decoder = &s->pre_decoder;
 	else
 		yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
-	if (!ev->decoder)
-		ev->decoder = &null_decoder;
+	after_decode(s, ev);
 
-	const yg_rule *generated = NULL;
 	bool stored = false;
-	for (const yg_rnode *n = s->rs->rules_root; n; n = n->next) {
-		if (n->rule->category != ev->decoder->type)
-			continue;
-		const yg_rule *r = yg_rule_check(s, n);
-		if (!r)
-			continue;
-		generated = r;
-		if (r->level == 0)
-			break;
-		if (r->ignore_time) {
-			_Atomic int64_t *ti = &s->time_ignored[r->index];
-			int64_t t0 = atomic_load_explicit(ti, memory_order_relaxed);
-			if (t0 == 0) {
-				atomic_store_explicit(ti, (int64_t)now, memory_order_relaxed);
-			} else if ((int64_t)now - t0 < r->ignore_time) {
-				break;
-			} else {
-				atomic_store_explicit(ti, 0, memory_order_relaxed);
-			}
-		}
-		store_event(s, r);
-		stored = true;
-		break;
-	}
+	const yg_rule *generated = ev->type == YG_DT_OSSEC_ALERT ? alert_rule(s, now, &stored)
+	                                                         : match_rules(s, now, &stored);
 	if (!generated)
 		yg_session_clear_last_events(s);
 	s->rule = generated;

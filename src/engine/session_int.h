@@ -49,6 +49,9 @@ struct yg_session {
 	_Atomic int64_t *time_ignored;
 	yg_rule_state *own_state;
 	yg_fts_set *fts;
+	struct yg_accum *accum;  /* the rule state's (<accumulate>) */
+	yg_diff_store *diff;     /* <check_diff>: shared, or own_diff */
+	yg_diff_store *own_diff; /* made on first use */
 
 	/* result of the last event */
 	const yg_rule *rule;     /* generated rule, NULL if none */
@@ -60,6 +63,7 @@ struct yg_session {
 	int cur_matched;          /* level a frequency rule marked this event with */
 	char **last_events;      /* full logs of the events that led to it */
 	size_t nlast_events;
+	char *previous; /* check_diff: the output before this one */
 	char *explain_trace;
 	bool trace;
 
@@ -67,6 +71,7 @@ struct yg_session {
 
 	/* caches (per session, so no locking) */
 	struct yg_pn_cache *pn_cache; /* program name -> candidate root decoders */
+	const char *scratch_subject;  /* the log the scratch's prefilter set is of */
 	time_t tm_minute;             /* minute of the cached local time */
 	int tm_hour_min, tm_wday;
 	long tm_hour_key;             /* syslog timestamp hour cache */
@@ -78,6 +83,8 @@ const yg_rule *yg_rule_check(yg_session *s, const yg_rnode *node);
 
 /* session.c helpers used by rule_eval.c */
 bool yg_fts_check_and_add(yg_session *s, const char *key);
+/* The store check_diff uses (the session's own is made on first use). */
+yg_diff_store *yg_session_diff_store(yg_session *s);
 void yg_session_note_last_event(yg_session *s, const char *full_log);
 void yg_session_clear_last_events(yg_session *s);
 
