@@ -28,6 +28,13 @@ static const char state_schema[] =
         " dev INTEGER NOT NULL, ino INTEGER NOT NULL, off INTEGER NOT NULL,"
         " len INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL)";
 
+/* check_diff's last outputs (yg_diff_store), saved with each batch so that a
+ * restart compares with what the last committed batch saw. */
+static const char diff_schema[] =
+        "CREATE TABLE IF NOT EXISTS check_diff("
+        " host TEXT NOT NULL, rule INTEGER NOT NULL, output TEXT NOT NULL,"
+        " PRIMARY KEY (host, rule))";
+
 /* Bump allocator for the strings of one batch; reset, not freed, between
  * batches. */
 typedef struct chunk {
@@ -64,6 +71,7 @@ struct yg_pipeline {
 	unsigned nw;
 	bool threaded;
 	yg_rule_state *state; /* shared by the workers' sessions */
+	yg_diff_store *diff;  /* check_diff, shared by them too; survives reloads */
 	slot *slots;
 	size_t n, max;
 	chunk *arena, *cur;
@@ -280,6 +288,7 @@ static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
 		}
 	}
 	for (unsigned i = 0; i < p->nw; i++) {
+		yg_session_set_diff_store(s[i], p->diff);
 		yg_session_destroy(p->w[i].sess);
 		p->w[i].sess = s[i];
 	}
@@ -335,6 +344,54 @@ static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 	return yg_buf_append(b, json, len) || yg_buf_putc(b, '\n');
 }
 
+/* Loads the saved check_diff outputs. Rows over the store's budget are left
+ * out (their next output is then taken as a first one). */
+static yg_err read_diff(void *ctx, void *dbp)
+{
+	yg_pipeline *p = ctx;
+	sqlite3 *db = dbp;
+	if (sqlite3_exec(db, diff_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return YG_EIO;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT host, rule, output FROM check_diff", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return YG_EIO;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *host = (const char *)sqlite3_column_text(st, 0);
+		const char *out = (const char *)sqlite3_column_text(st, 2);
+		if (host && out)
+			yg_diff_store_load(p->diff, host, (unsigned)sqlite3_column_int64(st, 1),
+			                   out);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
+}
+
+static yg_err save_diff(void *ctx, const char *host, unsigned rule, const char *output)
+{
+	sqlite3_stmt *st = ctx;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rule);
+	sqlite3_bind_text(st, 3, output, -1, SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? YG_OK : YG_EIO;
+}
+
+/* Inside the batch's transaction: the outputs check_diff remembered. */
+static yg_err write_diff(yg_pipeline *p, sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "INSERT OR REPLACE INTO check_diff(host, rule, output)"
+	                       " VALUES (?1, ?2, ?3)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return YG_EIO;
+	yg_err err = yg_diff_store_changes(p->diff, save_diff, st);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* Completes alerts.json with the last committed batch. The batch is rebuilt
  * from the store: its text is the same bytes that were being appended. */
 static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
@@ -376,6 +433,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	p->nw = cfg->workers > 1 ? cfg->workers : 1;
 	p->threaded = p->nw > 1;
 	p->next_seq = 1;
+	p->diff = yg_diff_store_create(0);
 	yg_buf_init(&p->text, TEXT_MAX);
 	yg_buf_init(&p->atext, TEXT_MAX);
 	pthread_mutex_init(&p->mu, NULL);
@@ -385,7 +443,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	p->slots = calloc(p->max, sizeof(*p->slots));
 	p->texts = calloc(p->max, sizeof(*p->texts));
 	p->w = calloc(p->nw, sizeof(*p->w));
-	if (!p->slots || !p->texts || !p->w)
+	if (!p->slots || !p->texts || !p->w || !p->diff)
 		goto fail;
 	for (unsigned i = 0; i < p->nw; i++) {
 		p->w[i].p = p;
@@ -398,6 +456,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 		goto fail;
 	recover r = {.p = p};
 	if ((err = yg_alert_store_with_db(cfg->store, read_state, &r)) ||
+	    (err = yg_alert_store_with_db(cfg->store, read_diff, p)) ||
 	    (err = recover_alerts_log(p, &r)))
 		goto fail;
 	if (p->threaded) {
@@ -433,6 +492,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 		yg_buf_free(&p->w[i].arch);
 	}
 	yg_rule_state_destroy(p->state);
+	yg_diff_store_destroy(p->diff);
 	for (chunk *c = p->arena, *n; c; c = n) {
 		n = c->next;
 		free(c);
@@ -516,6 +576,8 @@ static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
 	if (err)
 		return err;
 	sqlite3 *db = dbp;
+	if ((err = write_diff(p, db)))
+		return err;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(
 	            db,
@@ -652,6 +714,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 		p->st.commit_errors++;
 		return err;
 	}
+	yg_diff_store_clean(p->diff); /* saved: committed with the batch */
 	p->st.batches++;
 	p->st.alerts += p->ntexts;
 	p->processed = false;
