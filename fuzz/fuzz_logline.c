@@ -1,6 +1,7 @@
 /* fuzz_logline: arbitrary log lines through a fixed ruleset that uses every
  * kind of decoder step (program name, prematch, offsets, chained regexes,
- * PCRE2, JSON) and correlation. Each input line is one event. */
+ * PCRE2, JSON and the other plugins, accumulate) and correlation and
+ * check_diff. Each input line is one event. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,32 @@ static const char decoders[] =
 	"<regex offset=\"after_prematch\" type=\"pcre2\">(\\w+)=(\\S*)</regex>"
 	"<order>key, value</order></decoder>"
 	"<decoder name=\"json\"><prematch>^{\\s*\"</prematch>"
-	"<plugin_decoder>JSON_Decoder</plugin_decoder></decoder>";
+	"<plugin_decoder>JSON_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"pf\"><program_name>^pf$</program_name>"
+	"<plugin_decoder>PF_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"sw\"><prematch>^id=\\w+ sn=\\w+ </prematch>"
+	"<plugin_decoder>SonicWall_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"sws\"><prematch>^\\d\\d\\d\\d\\d\\d\\d\\d,</prematch>"
+	"<plugin_decoder>SymantecWS_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"oa\"><program_name>^ossec$</program_name>"
+	"<plugin_decoder>OSSECAlert_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"oa2\"><prematch>^ossec: Alert</prematch>"
+	"<plugin_decoder>OSSECAlert_Decoder</plugin_decoder></decoder>"
+	"<decoder name=\"ldap\"><program_name>^slapd</program_name><accumulate/></decoder>"
+	"<decoder name=\"ldap-c\"><parent>ldap</parent>"
+	"<regex>^conn=(\\d+) (\\S+) (\\S+)</regex><order>id, srcip, dstuser</order>"
+	"<accumulate/></decoder>"
+	"<decoder name=\"out\"><prematch>^ossec: output: </prematch></decoder>";
 
 static const char rules[] =
 	"<group name=\"base,\"><rule id=\"1\" level=\"0\" noalert=\"1\">"
-	"<category>syslog</category><description>base</description></rule></group>"
+	"<category>syslog</category><description>base</description></rule>"
+	"<rule id=\"2\" level=\"0\" noalert=\"1\"><category>firewall</category>"
+	"<description>fw</description></rule>"
+	"<rule id=\"3\" level=\"0\" noalert=\"1\"><category>ids</category>"
+	"<description>ids</description></rule>"
+	"<rule id=\"5\" level=\"0\" noalert=\"1\"><category>squid</category>"
+	"<description>squid</description></rule></group>"
 	"<group name=\"t,\">"
 	"<rule id=\"100\" level=\"0\"><decoded_as>sshd</decoded_as><description>s</description></rule>"
 	"<rule id=\"101\" level=\"5\"><if_sid>100</if_sid><match>^Failed</match>"
@@ -39,6 +61,12 @@ static const char rules[] =
 	"<rule id=\"105\" level=\"4\"><decoded_as>json</decoded_as>"
 	"<field name=\"a.b\" type=\"pcre2\">x+</field><description>j $(a.b)</description></rule>"
 	"<rule id=\"106\" level=\"2\"><regex>\\d\\d\\d\\d+</regex><description>digits</description></rule>"
+	"<rule id=\"107\" level=\"3\"><decoded_as>out</decoded_as><check_diff />"
+	"<description>changed</description></rule>"
+	"<rule id=\"108\" level=\"4\"><decoded_as>ldap</decoded_as><srcip>0.0.0.0/0</srcip>"
+	"<description>ldap $(srcip) $(dstuser)</description></rule>"
+	"<rule id=\"109\" level=\"3\"><category>firewall</category><action>pass</action>"
+	"<description>fw $(srcip)</description></rule>"
 	"</group>";
 
 static yg_ruleset *rs;
