@@ -153,9 +153,13 @@ void yg_accum_apply(yg_accum *a, yg_event *ev, const char *decoder_name, time_t 
 	const char *id = ev->sfields[YG_SF_ID];
 	if (!a || !id || !decoder_name)
 		return;
+	/* Wazuh's hostname is the agent for agents' events: here its id, as
+	 * check_diff keys them ("[001]"), whatever a syslog header says */
 	char key[ACM_KEY_MAX];
-	int n = snprintf(key, sizeof(key), "%s %s %s", ev->hostname ? ev->hostname : "(null)",
-	                 decoder_name, id);
+	bool agent = ev->agent_id && strcmp(ev->agent_id, "000") != 0;
+	int n = agent ? snprintf(key, sizeof(key), "[%s] %s %s", ev->agent_id, decoder_name, id)
+	              : snprintf(key, sizeof(key), "%s %s %s",
+	                         ev->hostname ? ev->hostname : "(null)", decoder_name, id);
 	pthread_mutex_lock(&a->mu);
 	if (++a->lookups >= ACM_PURGE_EVERY) {
 		a->lookups = 0;

@@ -3,12 +3,14 @@
  * Some programs spread one transaction over several lines that share an id
  * (OpenLDAP's "conn=1068": the address is on the ACCEPT line, the user on
  * BIND, the outcome on RESULT). For an event whose decoder accumulates and
- * that has an `id`, the accumulator keeps, per (hostname, decoder name, id),
+ * that has an `id`, the accumulator keeps, per (host, decoder name, id),
  * the first non-empty dstuser, srcuser, dstip, srcip, dstport, srcport and
  * data seen (values of 1..80 bytes), and fills the ones the event lacks.
  * An entry not refreshed for 120 s is forgotten; every 200 lookups the old
  * entries are purged. Time is the event's `now` (the wall clock, or the
- * event's own time in replay), where Wazuh reads the wall clock.
+ * event's own time in replay), where Wazuh reads the wall clock. The host
+ * is the agent ("[001]") for agents' events, as Wazuh's hostname is the
+ * agent's name for them, else the hostname.
  *
  * Thread-safe (one lock), so sessions side by side share one, as Wazuh's
  * analysis threads share theirs. At most YG_ACCUM_MAX_ENTRIES entries: when

@@ -211,6 +211,23 @@ static void test_accumulate_shared(void **state)
 	yg_rule_state_destroy(st);
 }
 
+/* Agents' events are kept apart by agent, not by the syslog hostname. */
+static void test_accumulate_agents(void **state)
+{
+	(void)state;
+	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
+	run_as(s, ACCEPT, 100, "001");
+	run_as(s, BIND, 100, "001");
+	assert_int_equal(run_as(s, RESULT, 100, "002").rule_id, 100502);
+	assert_int_equal(run_as(s, RESULT, 100, NULL).rule_id, 100502);
+	assert_int_equal(
+	        run_as(s, "Jan 11 09:26:57 other slapd[1]: conn=9 op=0 RESULT tag=97 err=49 text=",
+	               100, "001")
+	                .rule_id,
+	        100501);
+	yg_session_destroy(s);
+}
+
 /* Values over 80 bytes are neither kept nor given. */
 static void test_accumulate_long_value(void **state)
 {
@@ -370,6 +387,7 @@ int main(void)
 	        cmocka_unit_test(test_ossec_alert_fields),
 	        cmocka_unit_test(test_accumulate_window),
 	        cmocka_unit_test(test_accumulate_shared),
+	        cmocka_unit_test(test_accumulate_agents),
 	        cmocka_unit_test(test_accumulate_long_value),
 	        cmocka_unit_test(test_check_diff_alert),
 	        cmocka_unit_test(test_check_diff_hosts),
