@@ -178,7 +178,10 @@ static bool search(yg_session *s, const yg_rule *r, yg_ring *ring, int kind, tim
 		if (!r->global_frequency && !same_str(st->agent_id, ev->agent_id))
 			continue;
 		if (kind == YG_SEARCH_EVENTS) {
-			if (st->dtype != ev->type)
+			/* Wazuh compares the two events' decoders' types, which
+			 * SonicWall_Decoder rewrites in the decoder itself: events
+			 * of one decoder always compare equal */
+			if (st->decoder != ev->decoder && st->dtype != ev->type)
 				continue;
 			if (r->if_matched_regex &&
 			    !yg_pattern_exec(r->if_matched_regex, st->log, s->scratch, NULL, 0, NULL,

@@ -163,6 +163,7 @@ static yg_stored *store_copy(const yg_session *s)
 	char *cur = (char *)(arrays + 2 * ev->nfields);
 	st->time = ev->time;
 	st->dtype = ev->type;
+	st->decoder = ev->decoder;
 	st->matched = s->cur_matched;
 	st->agent_id = put(&cur, ev->agent_id);
 	st->log = put(&cur, ev->log);

@@ -11,6 +11,7 @@
 typedef struct yg_stored {
 	time_t time;
 	int dtype;
+	const yg_decoder *decoder; /* Wazuh compares types through it (below) */
 	int matched; /* level of a frequency rule it already triggered */
 	char *agent_id;
 	char *log;
