@@ -88,8 +88,10 @@ with tempfile.TemporaryDirectory() as tmp:
         os.replace(out + ".new", out)
 
     def start():
+        err = open(os.path.join(tmp, "manager.err"), "a")
         p = subprocess.Popen([YAGURA, "manager", "-c", conf, "-D", home, "-f"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.DEVNULL, stderr=err)
+        err.close()
         return p
 
     def stop(p):
@@ -126,7 +128,8 @@ with tempfile.TemporaryDirectory() as tmp:
         check("the same output again does not alert", len(alerts(home, "100601")) == 1)
     finally:
         rc = stop(p)
-    check("manager stopped cleanly", rc == 0, rc)
+    with open(os.path.join(tmp, "manager.err")) as f:
+        check("manager stopped cleanly", rc == 0, f"{rc} {f.read()[-3000:]}")
 
     # changed while stopped: only a remembered output can make this alert
     write("tcp 0.0.0.0:22 sshd\n")
