@@ -1,6 +1,8 @@
 /* accum.c: the accumulator; see accum.h for what it keeps and why. */
 #include "engine/accum.h"
 
+#include "common/yhash.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,9 @@
 #define ACM_KEY_MAX 256     /* Wazuh's key buffer; longer keys are not kept */
 #define ACM_VALUE_MAX 80    /* longer values are neither kept nor given */
 #define ACM_BUCKETS 4096
+/* Keys come from events, and FNV is not keyed: a chain this long takes no
+ * new key, so crafted collisions cannot make lookups slow. */
+#define ACM_CHAIN_MAX 32
 
 /* The fields it carries, in Wazuh's order. */
 static const yg_sfield acm_fields[] = {
@@ -64,10 +69,7 @@ void yg_accum_destroy(yg_accum *a)
 
 static size_t key_hash(const char *s)
 {
-	size_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h & (ACM_BUCKETS - 1);
+	return yg_hash32_str(s) & (ACM_BUCKETS - 1);
 }
 
 /* A value worth carrying: non-empty and at most ACM_VALUE_MAX bytes. */
@@ -101,7 +103,8 @@ static void purge(yg_accum *a, time_t now)
 static acm_entry *lookup(yg_accum *a, const char *key, time_t now, bool *fresh)
 {
 	acm_entry **pp = &a->buckets[key_hash(key)];
-	for (; *pp; pp = &(*pp)->next) {
+	size_t chain = 0;
+	for (; *pp; pp = &(*pp)->next, chain++) {
 		acm_entry *e = *pp;
 		if (strcmp(e->key, key) != 0)
 			continue;
@@ -114,7 +117,7 @@ static acm_entry *lookup(yg_accum *a, const char *key, time_t now, bool *fresh)
 		*fresh = false;
 		return e;
 	}
-	if (a->n >= YG_ACCUM_MAX_ENTRIES)
+	if (a->n >= YG_ACCUM_MAX_ENTRIES || chain >= ACM_CHAIN_MAX)
 		return NULL;
 	size_t kl = strlen(key) + 1;
 	acm_entry *e = calloc(1, sizeof(*e) + kl);

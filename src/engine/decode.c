@@ -5,8 +5,8 @@
  * then the first child whose prematch matches (or the first child without a
  * prematch) is chosen; then its regex, and the regexes of same-named
  * siblings chained after it (get_next), fill the fields. */
-#include "common/yhash.h"
 #include "engine/decode.h"
+#include "common/yhash.h"
 #include "engine/plugins.h"
 
 #include <stdint.h>

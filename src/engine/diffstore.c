@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yhash.h"
 #include "engine/diffstore.h"
 
 #define DS_BUCKETS 1024
+/* Hostnames of local events come from syslog headers and FNV is not keyed:
+ * a chain this long takes no new key. */
+#define DS_CHAIN_MAX 32
 
 typedef struct ds_entry {
 	struct ds_entry *next;
@@ -52,10 +56,18 @@ void yg_diff_store_destroy(yg_diff_store *d)
 
 static size_t ds_hash(const char *host, unsigned rule)
 {
-	size_t h = 2166136261u ^ rule;
-	for (; *host; host++)
-		h = (h ^ (unsigned char)*host) * 16777619u;
+	uint32_t h = yg_hash32_str(host);
+	for (int i = 0; i < 4; i++)
+		h = yg_hash32_byte(h, (unsigned char)(rule >> (8 * i)));
 	return h & (DS_BUCKETS - 1);
+}
+
+static size_t ds_chain(const yg_diff_store *d, size_t b)
+{
+	size_t n = 0;
+	for (const ds_entry *e = d->buckets[b]; e; e = e->next)
+		n++;
+	return n;
 }
 
 static ds_entry *ds_find(yg_diff_store *d, const char *host, unsigned rule)
@@ -89,7 +101,7 @@ static ds_entry *ds_add(yg_diff_store *d, const char *host, unsigned rule, const
                         size_t len)
 {
 	size_t hl = strlen(host) + 1;
-	if (d->bytes + hl + len > d->max_bytes)
+	if (d->bytes + hl + len > d->max_bytes || ds_chain(d, ds_hash(host, rule)) >= DS_CHAIN_MAX)
 		return NULL;
 	ds_entry *e = calloc(1, sizeof(*e) + hl);
 	if (!e)

@@ -13,22 +13,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish  # noqa: E402
+from harness import check, finish, text, wait_for  # noqa: E402
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 RULES = os.path.join(ROOT, "tests", "compat", "plugins")
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.2)
 
 
 def alerts(home, rule):
@@ -42,21 +32,12 @@ def alerts(home, rule):
 
 
 def log_text(home):
-    try:
-        with open(os.path.join(home, "logs", "yagura.log")) as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
+    return text(os.path.join(home, "logs", "yagura.log"))
 
 
 def runs(home):
-    """How many command outputs the manager processed (the event counter of
-    its statistics is not needed: each run writes the marker file)."""
-    try:
-        with open(os.path.join(home, "runs")) as f:
-            return len(f.read())
-    except FileNotFoundError:
-        return 0
+    """How many times the command ran (it appends a byte to "runs")."""
+    return len(text(os.path.join(home, "runs")))
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -82,9 +63,9 @@ with tempfile.TemporaryDirectory() as tmp:
 </ossec_config>
 """)
 
-    def write(text):
+    def write(content):
         with open(out + ".new", "w") as f:
-            f.write(text)
+            f.write(content)
         os.replace(out + ".new", out)
 
     def start():
