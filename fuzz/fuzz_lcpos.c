@@ -1,6 +1,7 @@
 /* fuzz_lcpos.c: any bytes as a log collector positions blob
  * (yg_lc_positions_import / lc_pos_decode). A blob is either refused with
- * YG_EPARSE or decoded into rows that encode back to exactly the same bytes
+ * YG_EPARSE or decoded into rows and journal cursors that encode back to
+ * exactly the same bytes
  * (the format has one spelling per content); the public import must agree
  * with the decoder, and the rows it stores must be the decoded ones. */
 #include <stdint.h>
@@ -35,15 +36,53 @@ static bool same_row(const lc_pos *a, const lc_pos *b)
 	       a->hlen == b->hlen && a->hash == b->hash && a->off == b->off && a->skip == b->skip;
 }
 
+/* Every stored row/cursor is a decoded one (a repeated key keeps one of
+ * them) and every decoded key is stored. */
+static void check_stored(const lc_posset *dec, const lc_posset *got)
+{
+	if (got->n > dec->n || got->ncur > dec->ncur)
+		abort();
+	for (size_t i = 0; i < got->n; i++) {
+		bool found = false;
+		for (size_t k = 0; k < dec->n && !found; k++)
+			found = same_row(&got->rows[i], &dec->rows[k]);
+		if (!found)
+			abort();
+	}
+	for (size_t k = 0; k < dec->n; k++) {
+		bool found = false;
+		for (size_t i = 0; i < got->n && !found; i++)
+			found = strcmp(got->rows[i].path, dec->rows[k].path) == 0 &&
+			        got->rows[i].dev == dec->rows[k].dev &&
+			        got->rows[i].ino == dec->rows[k].ino;
+		if (!found)
+			abort();
+	}
+	for (size_t i = 0; i < got->ncur; i++) {
+		bool found = false;
+		for (size_t k = 0; k < dec->ncur && !found; k++)
+			found = strcmp(got->cur[i].source, dec->cur[k].source) == 0 &&
+			        strcmp(got->cur[i].cursor, dec->cur[k].cursor) == 0;
+		if (!found)
+			abort();
+	}
+	for (size_t k = 0; k < dec->ncur; k++) {
+		bool found = false;
+		for (size_t i = 0; i < got->ncur && !found; i++)
+			found = strcmp(got->cur[i].source, dec->cur[k].source) == 0;
+		if (!found)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!db_path[0]) {
 		snprintf(db_path, sizeof(db_path), "/tmp/yg-fuzz-lcpos-%ld.db", (long)getpid());
 		atexit(remove_db);
 	}
-	lc_pos *rows = NULL;
-	size_t n = 0;
-	yg_err err = lc_pos_decode(data, size, &rows, &n);
+	lc_posset dec;
+	yg_err err = lc_pos_decode(data, size, &dec);
 	if (err != YG_OK && err != YG_EPARSE && err != YG_ENOMEM)
 		abort();
 	yg_err ierr = yg_lc_positions_import(db_path, data, size);
@@ -56,38 +95,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	yg_buf b;
 	yg_buf_init(&b, size + 1);
-	if (lc_pos_encode(rows, n, &b) != YG_OK || b.len != size ||
+	if (lc_pos_encode(&dec, &b) != YG_OK || b.len != size ||
 	    (size && memcmp(b.data, data, size) != 0))
 		abort();
 	yg_buf_free(&b);
 	if (ierr != YG_OK)
 		abort();
-	/* every stored row is one of the decoded rows (a repeated key keeps
-	 * one of them), and every decoded key is stored */
 	sqlite3 *db;
 	char why[256];
-	lc_pos *got = NULL;
-	size_t ngot = 0;
+	lc_posset got;
 	if (lc_store_open(db_path, &db, why, sizeof(why)) != YG_OK ||
-	    lc_store_load(db, &got, &ngot) != YG_OK || ngot > n)
+	    lc_store_load(db, &got) != YG_OK)
 		abort();
-	for (size_t i = 0; i < ngot; i++) {
-		bool found = false;
-		for (size_t k = 0; k < n && !found; k++)
-			found = same_row(&got[i], &rows[k]);
-		if (!found)
-			abort();
-	}
-	for (size_t k = 0; k < n; k++) {
-		bool found = false;
-		for (size_t i = 0; i < ngot && !found; i++)
-			found = strcmp(got[i].path, rows[k].path) == 0 &&
-			        got[i].dev == rows[k].dev && got[i].ino == rows[k].ino;
-		if (!found)
-			abort();
-	}
-	lc_store_free(got, ngot);
+	check_stored(&dec, &got);
+	lc_posset_free(&got);
 	lc_store_close(db);
-	lc_store_free(rows, n);
+	lc_posset_free(&dec);
 	return 0;
 }

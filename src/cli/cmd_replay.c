@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "logcollector/journal.h"
+#include "logcollector/lc.h"
 
 #define BATCH 8192
 #define MAX_THREADS 64
@@ -43,8 +45,8 @@ typedef struct replay {
 	 * next (with one thread, there is no overlap). */
 	line_slot *bufs[2];
 	size_t nbuf[2];
-	int fill;  /* batch being read into */
-	int busy;  /* batch being processed, -1 when none */
+	int fill;         /* batch being read into */
+	int busy;         /* batch being processed, -1 when none */
 	line_slot *slots; /* the batch the workers see */
 	size_t nslots;
 	unsigned long long events, alerts;
@@ -72,9 +74,9 @@ static void process_batch(worker *w)
 		if (sl->shard != w->id)
 			continue;
 		yg_input in = {.log = sl->text,
-			       .location = sl->location,
-			       .manager_name = cli_hostname(),
-			       .no_predecode = rp->json_input};
+		               .location = sl->location,
+		               .manager_name = cli_hostname(),
+		               .no_predecode = rp->json_input};
 		yg_verdict v;
 		sl->alert_len = 0;
 		if (yg_session_process(w->session, &in, &v) || !v.alert)
@@ -159,6 +161,70 @@ static void start_batch(replay *rp, worker *ws, FILE *out)
 	pthread_mutex_unlock(&rp->mu);
 }
 
+/* Puts one event into the batch being read; starts the batch when full.
+ * false when the batch was handed to the workers (for progress). */
+static bool push_line(replay *rp, worker *ws, FILE *out, const char *line, size_t len,
+                      const char *location)
+{
+	line_slot *sl = &rp->bufs[rp->fill][rp->nbuf[rp->fill]];
+	if (sl->cap < len + 1) {
+		char *t = realloc(sl->text, len + 1);
+		if (!t)
+			return true;
+		sl->text = t;
+		sl->cap = len + 1;
+	}
+	memcpy(sl->text, line, len);
+	sl->text[len] = '\0';
+	/* the collector's rule: an embedded NUL byte becomes a space */
+	for (size_t i = 0; i < len; i++)
+		if (sl->text[i] == '\0')
+			sl->text[i] = ' ';
+	sl->location = location;
+	sl->shard = (int)yg_event_shard(sl->text, (unsigned)rp->nthreads);
+	if (++rp->nbuf[rp->fill] < BATCH)
+		return true;
+	start_batch(rp, ws, out);
+	return false;
+}
+
+/* Journal files (or directories of them) as events, each entry formatted
+ * as the log collector does for log_format journald (location
+ * "journald"). */
+static int replay_journal(replay *rp, worker *ws, FILE *out, char **paths, int n)
+{
+	int rc = 0;
+	yg_buf line;
+	yg_buf_init(&line, YG_LC_DEFAULT_MAX_LINE);
+	for (int i = 0; i < n; i++) {
+		char err[512];
+		struct stat st;
+		const char *one[1] = {paths[i]};
+		yg_journal *j = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)
+		                        ? yg_journal_open(paths[i], err, sizeof(err))
+		                        : yg_journal_open_files(one, 1, err, sizeof(err));
+		if (!j) {
+			fprintf(stderr, "yagura replay: %s: %s\n", paths[i], err);
+			rc = 1;
+			continue;
+		}
+		int r;
+		while ((r = yg_journal_next(j)) > 0) {
+			yg_buf_reset(&line);
+			yg_err e = yg_journal_format(j, &line);
+			if ((e == YG_OK || e == YG_ELIMIT) && line.data)
+				push_line(rp, ws, out, line.data, line.len, "journald");
+		}
+		if (r < 0) {
+			fprintf(stderr, "yagura replay: %s: %s\n", paths[i], strerror(-r));
+			rc = 1;
+		}
+		yg_journal_close(j);
+	}
+	yg_buf_free(&line);
+	return rc;
+}
+
 static double mono(void)
 {
 	struct timespec ts;
@@ -168,10 +234,12 @@ static double mono(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: yagura replay [-c FILE] [-D DIR] [-j THREADS] [--clock wall|event]\n"
-		     "                     [--log-format syslog|json] [-o OUT] LOGFILE...\n"
-		     "  LOGFILE '-' reads standard input. Alerts go to OUT (default stdout) as\n"
-		     "  Wazuh alert JSON lines; a summary goes to stderr.\n");
+	fprintf(out,
+	        "usage: yagura replay [-c FILE] [-D DIR] [-j THREADS] [--clock wall|event]\n"
+	        "                     [--log-format syslog|json|journald] [-o OUT] LOGFILE...\n"
+	        "  LOGFILE '-' reads standard input. With journald, each LOGFILE is a\n"
+	        "  journal file or a directory of them. Alerts go to OUT (default stdout) as\n"
+	        "  Wazuh alert JSON lines; a summary goes to stderr.\n");
 }
 
 static void progress(double start, unsigned long long events, off_t done, off_t total)
@@ -180,7 +248,7 @@ static void progress(double start, unsigned long long events, off_t done, off_t 
 	int pct = total > 0 ? (int)(done * 100 / total) : 0;
 	int bars = pct / 5;
 	fprintf(stderr, "\r[%.*s%*s] %3d%% %llu events %.0f/s", bars, "####################",
-		20 - bars, "", pct, events, el > 0 ? (double)events / el : 0.0);
+	        20 - bars, "", pct, events, el > 0 ? (double)events / el : 0.0);
 }
 
 int cmd_replay(int argc, char **argv)
@@ -188,12 +256,12 @@ int cmd_replay(int argc, char **argv)
 	const char *conf = NULL, *home = ".", *outpath = NULL;
 	int nthreads = 1;
 	yg_clock clock = YG_CLOCK_WALL;
-	bool json_input = false;
+	bool json_input = false, journal_input = false;
 	static const struct option longopts[] = {
-		{"clock", required_argument, NULL, 'C'},
-		{"log-format", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	        {"clock", required_argument, NULL, 'C'},
+	        {"log-format", required_argument, NULL, 'L'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:D:j:o:h", longopts, NULL)) != -1) {
@@ -223,8 +291,11 @@ int cmd_replay(int argc, char **argv)
 				json_input = false;
 			else if (!strcmp(optarg, "json"))
 				json_input = true;
+			else if (!strcmp(optarg, "journald"))
+				journal_input = true;
 			else {
-				fprintf(stderr, "yagura replay: --log-format is syslog or json\n");
+				fprintf(stderr, "yagura replay: --log-format is syslog, json or "
+				                "journald\n");
 				return 2;
 			}
 			break;
@@ -299,7 +370,9 @@ int cmd_replay(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO);
 	double start = mono(), last_progress = start;
 	off_t done = 0;
-	char *line = malloc(MAX_LINE);
+	if (journal_input && replay_journal(&rp, ws, out, argv + optind, argc - optind))
+		rc = 1;
+	char *line = journal_input ? NULL : malloc(MAX_LINE);
 	for (int i = optind; line && i < argc; i++) {
 		bool is_stdin = !strcmp(argv[i], "-");
 		FILE *in = is_stdin ? stdin : fopen(argv[i], "r");
@@ -322,19 +395,7 @@ int cmd_replay(int argc, char **argv)
 			}
 			if (len == 0)
 				continue;
-			line_slot *sl = &rp.bufs[rp.fill][rp.nbuf[rp.fill]];
-			if (sl->cap < len + 1) {
-				char *t = realloc(sl->text, len + 1);
-				if (!t)
-					continue;
-				sl->text = t;
-				sl->cap = len + 1;
-			}
-			memcpy(sl->text, line, len + 1);
-			sl->location = location;
-			sl->shard = (int)yg_event_shard(line, (unsigned)nthreads);
-			if (++rp.nbuf[rp.fill] == BATCH) {
-				start_batch(&rp, ws, out);
+			if (!push_line(&rp, ws, out, line, len, location)) {
 				if (tty && mono() - last_progress > 0.2) {
 					progress(start, rp.events, done, total);
 					last_progress = mono();
@@ -355,10 +416,10 @@ int cmd_replay(int argc, char **argv)
 	if (tty)
 		progress(start, rp.events, total, total), fputc('\n', stderr);
 	fprintf(stderr,
-		"yagura replay: %llu events, %llu alerts, %.0f events/s, %.3f s elapsed "
-		"(ruleset load %.3f s, %d thread%s)\n",
-		rp.events, rp.alerts, elapsed > 0 ? (double)rp.events / elapsed : 0.0, elapsed, load_s,
-		nthreads, nthreads > 1 ? "s" : "");
+	        "yagura replay: %llu events, %llu alerts, %.0f events/s, %.3f s elapsed "
+	        "(ruleset load %.3f s, %d thread%s)\n",
+	        rp.events, rp.alerts, elapsed > 0 ? (double)rp.events / elapsed : 0.0, elapsed,
+	        load_s, nthreads, nthreads > 1 ? "s" : "");
 out:
 	if (started) {
 		pthread_mutex_lock(&rp.mu);

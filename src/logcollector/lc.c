@@ -66,6 +66,15 @@ typedef struct lc_cmd {
 	size_t npend, ipend;
 } lc_cmd;
 
+/* A journal the configuration reads; its source is (re)opened as needed. */
+typedef struct lc_jslot {
+	char *location;
+	char *cursor; /* the stored cursor, used until the source opens */
+	lc_jsrc *src;
+	bool warned; /* its failure to open was logged */
+	struct timespec last_try;
+} lc_jslot;
+
 struct yg_lc {
 	const yg_lc_config *cfg;
 	yg_lc_emit_fn emit;
@@ -75,6 +84,10 @@ struct yg_lc {
 	sqlite3 *db;
 	lc_pos *stored; /* positions loaded at start, matched as files appear */
 	size_t nstored;
+	lc_cursor *stored_cur; /* journal cursors loaded at start */
+	size_t nstored_cur;
+	lc_jslot *jslots; /* one per journal read (journald locations) */
+	size_t njslots;
 	lc_file **files;
 	size_t nfiles, capfiles;
 	lc_cmd *cmds;
@@ -424,7 +437,7 @@ static void expand(yg_lc *lc)
 		lc->files[i]->seen = false;
 	for (size_t ei = 0; ei < lc->cfg->n; ei++) {
 		const lc_entry *e = entry_of(lc, ei);
-		if (!e->location)
+		if (!e->location || e->kind == LC_KIND_JOURNAL)
 			continue;
 		char pat[4096];
 		if (strchr(e->location, '%')) {
@@ -980,6 +993,123 @@ static int cmds_pass(yg_lc *lc)
 	return emitted;
 }
 
+/* ---- journals ---- */
+
+#define LC_JOURNAL_RETRY_MS 5000
+
+/* Opens slot's source at its cursor; logs (once until it works) why not. */
+static void jslot_open(yg_lc *lc, lc_jslot *js)
+{
+	clock_gettime(CLOCK_MONOTONIC, &js->last_try);
+	char err[512];
+	js->src = lc_jsrc_create(lc->cfg, js->location, js->cursor, err, sizeof(err));
+	if (!js->src) {
+		if (!js->warned)
+			lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_JOURNAL, "%s (retrying)", err);
+		js->warned = true;
+		return;
+	}
+	js->warned = false;
+	char dirs[2][4096];
+	size_t nd = lc_jsrc_dirs(js->src, dirs, 2);
+	for (size_t i = 0; i < nd; i++) {
+		char p[4096 + 4];
+		snprintf(p, sizeof(p), "%s/.", dirs[i]);
+		watch_dir_of(lc, p);
+	}
+	lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_JOURNAL, "reading the journal '%s'%s", js->location,
+	       js->cursor ? " from its stored cursor" : "");
+}
+
+/* One slot per distinct journald location, with its stored cursor. */
+static yg_err jslots_init(yg_lc *lc)
+{
+	for (size_t i = 0; i < lc->cfg->n; i++) {
+		const lc_entry *e = entry_of(lc, i);
+		if (e->kind != LC_KIND_JOURNAL)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < lc->njslots && !seen; k++)
+			seen = strcmp(lc->jslots[k].location, e->location) == 0;
+		if (seen)
+			continue;
+		lc_jslot *n = realloc(lc->jslots, (lc->njslots + 1) * sizeof(*n));
+		if (!n)
+			return YG_ENOMEM;
+		lc->jslots = n;
+		lc_jslot *js = &n[lc->njslots++];
+		*js = (lc_jslot){0};
+		if (!(js->location = strdup(e->location)))
+			return YG_ENOMEM;
+		for (size_t k = 0; k < lc->nstored_cur; k++)
+			if (strcmp(lc->stored_cur[k].source, e->location) == 0 &&
+			    !(js->cursor = strdup(lc->stored_cur[k].cursor)))
+				return YG_ENOMEM;
+		jslot_open(lc, js);
+	}
+	return YG_OK;
+}
+
+typedef struct jctx {
+	yg_lc *lc;
+	int *emitted;
+} jctx;
+
+static int jdeliver(void *ctx, size_t entry, const char *location, const char *text, size_t len)
+{
+	jctx *c = ctx;
+	return deliver(c->lc, entry, location, text, len, c->emitted);
+}
+
+/* The slot's accepted cursor (its source's, else the stored one). */
+static const char *jslot_cursor(const lc_jslot *js)
+{
+	const char *c = js->src ? lc_jsrc_cursor(js->src) : NULL;
+	return c ? c : js->cursor;
+}
+
+static int journals_pass(yg_lc *lc)
+{
+	int emitted = 0;
+	jctx c = {lc, &emitted};
+	for (size_t i = 0; i < lc->njslots; i++) {
+		lc_jslot *js = &lc->jslots[i];
+		if (!js->src && ms_since(&js->last_try) >= LC_JOURNAL_RETRY_MS)
+			jslot_open(lc, js);
+		if (!js->src)
+			continue;
+		char err[512];
+		if (lc_jsrc_pass(js->src, LC_BUDGET, jdeliver, &c, err, sizeof(err)) >= 0)
+			continue;
+		/* keep what was accepted, then start again from it */
+		const char *cur = lc_jsrc_cursor(js->src);
+		char *keep = cur ? strdup(cur) : NULL;
+		if (cur && !keep)
+			continue; /* out of memory: try the same source again */
+		free(js->cursor);
+		js->cursor = keep;
+		lc_jsrc_destroy(js->src);
+		js->src = NULL;
+		lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_JOURNAL, "%s: reopening it", err);
+	}
+	return emitted;
+}
+
+static void jslots_free(yg_lc *lc)
+{
+	for (size_t i = 0; i < lc->njslots; i++) {
+		lc_jsrc_destroy(lc->jslots[i].src);
+		free(lc->jslots[i].location);
+		free(lc->jslots[i].cursor);
+	}
+	free(lc->jslots);
+	for (size_t i = 0; i < lc->nstored_cur; i++) {
+		free(lc->stored_cur[i].source);
+		free(lc->stored_cur[i].cursor);
+	}
+	free(lc->stored_cur);
+}
+
 /* ---- public ---- */
 
 yg_lc *yg_lc_create(const yg_lc_config *cfg, const char *db_path, yg_lc_emit_fn emit, void *ctx,
@@ -1006,13 +1136,18 @@ yg_lc *yg_lc_create(const yg_lc_config *cfg, const char *db_path, yg_lc_emit_fn 
 		goto fail;
 	if (db_path) {
 		char err[256];
+		lc_posset set;
 		if (lc_store_open(db_path, &lc->db, err, sizeof(err)) ||
-		    lc_store_load(lc->db, &lc->stored, &lc->nstored)) {
+		    lc_store_load(lc->db, &set)) {
 			yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "localfile",
 			            "cannot use the positions database: %s",
 			            lc->db ? "cannot read positions" : err);
 			goto fail;
 		}
+		lc->stored = set.rows;
+		lc->nstored = set.n;
+		lc->stored_cur = set.cur;
+		lc->nstored_cur = set.ncur;
 	}
 	for (size_t i = 0; i < cfg->n; i++) {
 		lc_kind k = cfg->entries[i].kind;
@@ -1035,6 +1170,8 @@ yg_lc *yg_lc_create(const yg_lc_config *cfg, const char *db_path, yg_lc_emit_fn 
 		}
 	}
 	lc->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (jslots_init(lc))
+		goto fail;
 	lc->initial = true;
 	expand(lc);
 	clock_gettime(CLOCK_MONOTONIC, &lc->last_expand);
@@ -1068,6 +1205,7 @@ void yg_lc_destroy(yg_lc *lc)
 	if (lc->db)
 		lc_store_close(lc->db);
 	lc_store_free(lc->stored, lc->nstored);
+	jslots_free(lc);
 	yg_match_scratch_destroy(lc->scratch);
 	yg_buf_free(&lc->line);
 	yg_buf_free(&lc->tmp);
@@ -1138,7 +1276,7 @@ static int pass(yg_lc *lc)
 	drain_inotify(lc);
 	if (ms_since(&lc->last_expand) >= lc->cfg->rescan_ms)
 		lc->dirty = true;
-	return files_pass(lc) + cmds_pass(lc);
+	return files_pass(lc) + cmds_pass(lc) + journals_pass(lc);
 }
 
 int yg_lc_poll(yg_lc *lc, int timeout_ms)
@@ -1173,37 +1311,56 @@ int yg_lc_poll(yg_lc *lc, int timeout_ms)
 	}
 }
 
-/* Collects the rows describing every followed file. */
-static yg_err snapshot(const yg_lc *lc, lc_pos **out)
+/* Collects the rows describing every followed file and the cursor of
+ * every journal (strings borrowed: free the arrays with snapshot_free). */
+static yg_err snapshot(const yg_lc *lc, lc_posset *out)
 {
-	lc_pos *rows = calloc(lc->nfiles ? lc->nfiles : 1, sizeof(*rows));
-	if (!rows)
+	*out = (lc_posset){0};
+	out->rows = calloc(lc->nfiles ? lc->nfiles : 1, sizeof(*out->rows));
+	out->cur = calloc(lc->njslots ? lc->njslots : 1, sizeof(*out->cur));
+	if (!out->rows || !out->cur) {
+		free(out->rows);
+		free(out->cur);
 		return YG_ENOMEM;
+	}
 	for (size_t i = 0; i < lc->nfiles; i++) {
 		const lc_file *f = lc->files[i];
-		rows[i] = (lc_pos){.path = f->name,
-		                   .dev = f->dev,
-		                   .ino = f->ino,
-		                   .hlen = f->hlen,
-		                   .hash = f->hash,
-		                   .off = f->off,
-		                   .skip = f->skip};
+		out->rows[i] = (lc_pos){.path = f->name,
+		                        .dev = f->dev,
+		                        .ino = f->ino,
+		                        .hlen = f->hlen,
+		                        .hash = f->hash,
+		                        .off = f->off,
+		                        .skip = f->skip};
 	}
-	*out = rows;
+	out->n = lc->nfiles;
+	for (size_t i = 0; i < lc->njslots; i++) {
+		const char *c = jslot_cursor(&lc->jslots[i]);
+		if (c)
+			out->cur[out->ncur++] =
+			        (lc_cursor){.source = lc->jslots[i].location, .cursor = (char *)c};
+	}
 	return YG_OK;
+}
+
+static void snapshot_free(lc_posset *s)
+{
+	free(s->rows);
+	free(s->cur);
 }
 
 yg_err yg_lc_commit(yg_lc *lc)
 {
 	if (!lc->db)
 		return YG_OK;
-	lc_pos *rows = NULL;
-	yg_err err = snapshot(lc, &rows);
-	if (!err)
-		err = lc_store_commit(lc->db, rows, lc->nfiles);
+	lc_posset set;
+	yg_err err = snapshot(lc, &set);
+	if (!err) {
+		err = lc_store_commit(lc->db, &set);
+		snapshot_free(&set);
+	}
 	if (err)
 		lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_DB_ERROR, "cannot save read positions");
-	free(rows);
 	return err;
 }
 
@@ -1211,12 +1368,12 @@ yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db)
 {
 	if (!sqlite_db)
 		return YG_EINVAL;
-	lc_pos *rows;
-	yg_err err = snapshot(lc, &rows);
+	lc_posset set;
+	yg_err err = snapshot(lc, &set);
 	if (err)
 		return err;
-	err = lc_store_write(sqlite_db, rows, lc->nfiles);
-	free(rows);
+	err = lc_store_write(sqlite_db, &set);
+	snapshot_free(&set);
 	return err;
 }
 
@@ -1225,12 +1382,12 @@ yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out)
 	if (!lc || !out)
 		return YG_EINVAL;
 	yg_buf_reset(out);
-	lc_pos *rows;
-	yg_err err = snapshot(lc, &rows);
+	lc_posset set;
+	yg_err err = snapshot(lc, &set);
 	if (err)
 		return err;
-	err = lc_pos_encode(rows, lc->nfiles, out);
-	free(rows);
+	err = lc_pos_encode(&set, out);
+	snapshot_free(&set);
 	if (err)
 		yg_buf_reset(out);
 	return err;
@@ -1240,18 +1397,17 @@ yg_err yg_lc_positions_import(const char *db_path, const void *blob, size_t len)
 {
 	if (!db_path || (!blob && len))
 		return YG_EINVAL;
-	lc_pos *rows;
-	size_t n;
-	yg_err err = lc_pos_decode(blob, len, &rows, &n);
+	lc_posset set;
+	yg_err err = lc_pos_decode(blob, len, &set);
 	if (err)
 		return err;
 	sqlite3 *db;
 	char why[256];
 	err = lc_store_open(db_path, &db, why, sizeof(why));
 	if (!err) {
-		err = lc_store_commit(db, rows, n);
+		err = lc_store_commit(db, &set);
 		lc_store_close(db);
 	}
-	lc_store_free(rows, n);
+	lc_posset_free(&set);
 	return err;
 }

@@ -47,6 +47,7 @@ enum yg_lc_msg {
 	YG_LC_MSG_INOTIFY = 3109,        /* inotify unavailable: stat polling only */
 	YG_LC_MSG_FILE_LIMIT = 3110,     /* too many files matched a location */
 	YG_LC_MSG_RESUMED = 3111,        /* resumed a file at a stored position */
+	YG_LC_MSG_JOURNAL = 3112,        /* a journal opened, failed or reopened */
 };
 
 typedef void (*yg_lc_log_fn)(void *ctx, yg_severity sev, int code, const char *msg);

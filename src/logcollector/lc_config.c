@@ -30,7 +30,6 @@ static const char *const unsupported_formats[] = {
         "eventlog",
         "eventchannel",
         "macos",
-        "journald",
 };
 
 static bool in_list(const char *s, const char *const *list, size_t n)
@@ -72,6 +71,11 @@ static void entry_free(lc_entry *e)
 		free((char *)e->labels[i].value);
 	}
 	free(e->labels);
+	for (size_t i = 0; i < e->njfilters; i++) {
+		free(e->jfilters[i].field);
+		yg_pattern_destroy(e->jfilters[i].re);
+	}
+	free(e->jfilters);
 }
 
 void yg_lc_config_destroy(yg_lc_config *cfg)
@@ -273,6 +277,58 @@ static yg_err add_label(lc_entry *e, const yg_wxml_node *c, const char *file, yg
 	return YG_OK;
 }
 
+/* A journald <filter field="F" ignore_if_missing="yes|no">PCRE2</filter>.
+ * Wazuh warns and drops a filter without field or expression, or with a
+ * bad regex, which makes the block collect more than asked: yagura refuses
+ * the block instead. */
+static yg_err add_jfilter(lc_entry *e, const yg_wxml_node *c, const char *file, yg_diag *diag)
+{
+	const char *field = yg_wxml_attr_get(c, "field");
+	const char *iim = yg_wxml_attr_get(c, "ignore_if_missing");
+	bool ignore = false;
+	if (!field || !field[0]) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+		            "a journald filter needs a non-empty 'field' attribute");
+		return YG_EPARSE;
+	}
+	if (!c->content[0]) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+		            "empty expression for field '%s'", field);
+		return YG_EPARSE;
+	}
+	for (size_t i = 0; i < c->nattrs; i++) {
+		const char *a = c->attrs[i].name;
+		if (strcmp(a, "field") != 0 && strcmp(a, "ignore_if_missing") != 0) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "invalid attribute '%s'", a);
+			return YG_EPARSE;
+		}
+	}
+	if (iim && strcasecmp(iim, "yes") == 0)
+		ignore = true;
+	else if (iim && strcasecmp(iim, "no") != 0)
+		yg_diag_add(diag, YG_SEV_WARNING, file, c->line, c->name,
+		            "invalid ignore_if_missing '%s', using 'no'", iim);
+	char err[200] = "";
+	yg_pattern *p = NULL;
+	if (yg_pattern_compile(YG_PAT_PCRE2, c->content, false, &p, err, sizeof(err))) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+		            "invalid expression '%s' for field '%s': %s", c->content, field, err);
+		return YG_EPARSE;
+	}
+	lc_jfilter *nf = realloc(e->jfilters, (e->njfilters + 1) * sizeof(*nf));
+	char *f = nf ? strdup(field) : NULL;
+	if (!f) {
+		if (nf)
+			e->jfilters = nf;
+		yg_pattern_destroy(p);
+		return YG_ENOMEM;
+	}
+	e->jfilters = nf;
+	nf[e->njfilters++] = (lc_jfilter){.field = f, .re = p, .ignore_if_missing = ignore};
+	return YG_OK;
+}
+
 static yg_err set_str(char **dst, const char *src)
 {
 	char *s = strdup(src);
@@ -295,6 +351,8 @@ static yg_err set_format(lc_entry *e, const yg_wxml_node *c, const char *file, y
 		e->kind = LC_KIND_COMMAND;
 	} else if (strcmp(f, "full_command") == 0) {
 		e->kind = LC_KIND_FULLCMD;
+	} else if (strcmp(f, "journald") == 0) {
+		e->kind = LC_KIND_JOURNAL;
 	} else if (strncmp(f, "multi-line", 10) == 0) {
 		const char *p = f + 10;
 		while (*p == ' ')
@@ -373,17 +431,69 @@ static yg_err add_option(lc_entry *e, const yg_wxml_node *c, const char *file, y
 		return add_ml_regex(e, c, file, diag);
 	if (strcmp(n, "label") == 0)
 		return add_label(e, c, file, diag);
+	if (strcasecmp(n, "filter") == 0)
+		return add_jfilter(e, c, file, diag);
 	if (strcasecmp(n, "exclude") == 0)
 		return set_str(&e->exclude, c->content);
 	if (strcmp(n, "target") == 0 || strcmp(n, "out_format") == 0 || strcmp(n, "age") == 0 ||
 	    strcasecmp(n, "ignore_binaries") == 0 || strcmp(n, "query") == 0 ||
-	    strcmp(n, "reconnect_time") == 0 || strcasecmp(n, "filter") == 0) {
+	    strcmp(n, "reconnect_time") == 0) {
 		yg_diag_add(diag, YG_SEV_WARNING, file, c->line, n,
 		            "option accepted but ignored by yagura");
 		return YG_OK;
 	}
 	yg_diag_add(diag, YG_SEV_ERROR, file, c->line, n, "invalid option in <localfile>");
 	return YG_EPARSE;
+}
+
+const char *lc_journal_dir(const char *location)
+{
+	return strncmp(location, "journald:", 9) == 0 ? location + 9 : NULL;
+}
+
+/* Wazuh warns about (and ignores) the options that make no sense for the
+ * journal; so does yagura, and drops them. */
+static void journal_drop(lc_entry *e, const yg_wxml_node *node, const char *file, yg_diag *diag)
+{
+	const char *what = e->nignore     ? "ignore"
+	                   : e->nrestrict ? "restrict"
+	                   : e->nlabels   ? "label"
+	                   : e->alias     ? "alias"
+	                   : e->exclude   ? "exclude"
+	                   : e->ml_regex  ? "multiline_regex"
+	                   : e->command   ? "command"
+	                                  : NULL;
+	if (what)
+		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, what,
+		            "ignored for log format journald");
+	for (size_t i = 0; i < e->nignore; i++)
+		yg_pattern_destroy(e->ignore[i]);
+	for (size_t i = 0; i < e->nrestrict; i++)
+		yg_pattern_destroy(e->restrict_[i]);
+	e->nignore = e->nrestrict = 0;
+}
+
+/* journald: location "journald" (the system journal) or, a yagura
+ * extension, "journald:/absolute/dir" (journal files of a directory). */
+static yg_err check_journal(lc_entry *e, const yg_wxml_node *node, const char *file, yg_diag *diag)
+{
+	journal_drop(e, node, file, diag);
+	const char *dir = e->location ? lc_journal_dir(e->location) : NULL;
+	if (dir && dir[0] != '/') {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "location",
+		            "'%s': the directory after 'journald:' must be an absolute path",
+		            e->location);
+		return YG_EPARSE;
+	}
+	if (!dir && (!e->location || strcmp(e->location, "journald") != 0)) {
+		/* as Wazuh: the location of a journald block is "journald" */
+		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "location",
+		            "'%s' is not a journald location; using 'journald'",
+		            e->location ? e->location : "");
+		if (set_str(&e->location, "journald"))
+			return YG_ENOMEM;
+	}
+	return YG_OK;
 }
 
 /* Cross-option checks once every child has been read. */
@@ -394,6 +504,11 @@ static yg_err check_entry(lc_entry *e, const yg_wxml_node *node, const char *fil
 		            "missing log_format");
 		return YG_EPARSE;
 	}
+	if (e->kind == LC_KIND_JOURNAL)
+		return check_journal(e, node, file, diag);
+	if (e->njfilters)
+		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "filter",
+		            "only used with log format journald; ignored");
 	bool cmd = e->kind == LC_KIND_COMMAND || e->kind == LC_KIND_FULLCMD;
 	if (cmd) {
 		if (!e->command || !e->command[0]) {

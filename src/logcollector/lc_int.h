@@ -11,6 +11,7 @@ typedef enum lc_kind {
 	LC_KIND_MLCOUNT, /* multi-line:N */
 	LC_KIND_COMMAND, /* command: one event per output line */
 	LC_KIND_FULLCMD, /* full_command: the whole output as one event */
+	LC_KIND_JOURNAL, /* journald: the systemd journal (lc_journal.c) */
 } lc_kind;
 
 typedef enum lc_ml_match { LC_ML_START, LC_ML_ALL, LC_ML_END } lc_ml_match;
@@ -20,6 +21,13 @@ typedef enum lc_ml_replace {
 	LC_ML_WSPACE,     /* replace them by a space */
 	LC_ML_TAB,        /* replace them by a tab */
 } lc_ml_replace;
+
+/* A journald <filter field="F" ignore_if_missing="yes|no">PCRE2</filter>. */
+typedef struct lc_jfilter {
+	char *field;
+	yg_pattern *re;
+	bool ignore_if_missing;
+} lc_jfilter;
 
 typedef struct lc_entry {
 	lc_kind kind;
@@ -42,6 +50,8 @@ typedef struct lc_entry {
 	int ml_count;        /* multi-line:N */
 	yg_lc_label *labels;
 	size_t nlabels;
+	lc_jfilter *jfilters; /* journald: all must match (AND) */
+	size_t njfilters;
 } lc_entry;
 
 struct yg_lc_config {
@@ -50,5 +60,39 @@ struct yg_lc_config {
 	size_t max_line;
 	int rescan_ms;
 };
+
+/* ---- journald sources (lc_journal.c) ----
+ *
+ * Every <localfile> with log_format journald and the same location reads
+ * one journal: an entry goes to the first of those entries whose filters
+ * all match (Wazuh merges such blocks into one reader, filters OR'ed per
+ * block). The reader's accepted position is a journald cursor. */
+
+/* "journald" (the system journal) or "journald:DIR" (a directory of journal
+ * files); the directory, or NULL for the system journal. */
+const char *lc_journal_dir(const char *location);
+
+typedef struct lc_jsrc lc_jsrc;
+
+/* Hands one event to the consumer: 0 accepted, else back-pressure. */
+typedef int (*lc_deliver_fn)(void *ctx, size_t entry, const char *location, const char *text,
+                             size_t len);
+
+/* A source for the entries of cfg whose location is `location`; resumes
+ * after `cursor` when not NULL, else at the end or the start of the journal
+ * as the last such entry's only-future-events says. NULL with the reason
+ * in err. */
+lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const char *cursor,
+                        char *err, size_t errlen);
+void lc_jsrc_destroy(lc_jsrc *s);
+const char *lc_jsrc_location(const lc_jsrc *s);
+/* The cursor of the last accepted (or filtered) entry, or NULL. */
+const char *lc_jsrc_cursor(const lc_jsrc *s);
+/* Delivers up to budget entries; stops at the first refused one (offered
+ * again next time). Returns the number delivered, or -1 when the journal
+ * failed (err filled; the source is then reopened by the caller). */
+int lc_jsrc_pass(lc_jsrc *s, int budget, lc_deliver_fn fn, void *ctx, char *err, size_t errlen);
+/* Directories to watch for new entries (see yg_journal_dirs). */
+size_t lc_jsrc_dirs(const lc_jsrc *s, char (*out)[4096], size_t max);
 
 #endif

@@ -263,9 +263,24 @@ static void test_config_errors(void **state)
 	        f, "<localfile>\n<log_format>sislog</log_format><location>x</location></localfile>",
 	        2, "log_format");
 	expect_error(
-	        f,
-	        "<localfile>\n<log_format>journald</log_format><location>x</location></localfile>",
+	        f, "<localfile>\n<log_format>macos</log_format><location>x</location></localfile>",
 	        2, "log_format");
+	expect_error(f,
+	             "<localfile><log_format>journald</log_format>\n"
+	             "<location>journald:relative/dir</location></localfile>",
+	             1, "location");
+	expect_error(f,
+	             "<localfile><log_format>journald</log_format><location>journald</location>\n"
+	             "<filter>^sshd$</filter></localfile>",
+	             2, "filter");
+	expect_error(f,
+	             "<localfile><log_format>journald</log_format><location>journald</location>\n"
+	             "<filter field=\"_COMM\">(</filter></localfile>",
+	             2, "filter");
+	expect_error(f,
+	             "<localfile><log_format>journald</log_format><location>journald</location>\n"
+	             "<filter field=\"_COMM\"></filter></localfile>",
+	             2, "filter");
 	expect_error(f,
 	             "<localfile><log_format>syslog</log_format><location>x</location>\n\n"
 	             "<ignore>(</ignore></localfile>",
@@ -954,6 +969,180 @@ static void test_positions_import_garbage(void **state)
 	yg_buf_free(&b);
 }
 
+/* ---- journald ---- */
+
+#define JREMOTE "/lib/systemd/systemd-journal-remote"
+
+/* Appends entries to @/j/remote.journal with systemd-journal-remote:
+ * entry i (first..first+n-1) is "sshd[1000+i]: msg <i>" from host h, with
+ * the given SYSLOG_IDENTIFIER (NULL: none, _COMM=comm instead). */
+static void journal_add(fx *f, int first, int n, const char *ident)
+{
+	char dir[512], exp[600], cmd[1400];
+	path(f, "j", dir, sizeof(dir));
+	mkdir(dir, 0700);
+	snprintf(exp, sizeof(exp), "%s/export.txt", f->dir);
+	FILE *fp = fopen(exp, "w");
+	assert_non_null(fp);
+	for (int i = first; i < first + n; i++) {
+		fprintf(fp,
+		        "__REALTIME_TIMESTAMP=%llu\n__MONOTONIC_TIMESTAMP=%d\n"
+		        "_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=h\n",
+		        1765155000000000ull + (unsigned long long)i * 1000000ull, i + 1);
+		if (ident)
+			fprintf(fp, "SYSLOG_IDENTIFIER=%s\n", ident);
+		else
+			fprintf(fp, "_COMM=comm\n");
+		fprintf(fp, "_PID=%d\nPRIORITY=5\nMESSAGE=msg %d\n\n", 1000 + i, i);
+	}
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), JREMOTE " -o '%s/remote.journal' - < '%s' 2>/dev/null", dir,
+	         exp);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The line yagura makes of entry i (time: 1765155000 + i s, UTC). */
+static void jline(int i, const char *ident, char *out, size_t n)
+{
+	time_t t = 1765155000 + i;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char ts[32];
+	strftime(ts, sizeof(ts), "%b %d %T", &tm);
+	snprintf(out, n, "%s h %s[%d]: msg %d", ts, ident, 1000 + i, i);
+}
+
+static void expect_jlines(fx *f, size_t from, int first, int n, const char *ident)
+{
+	collect(f, from + (size_t)n);
+	assert_int_equal(f->s.n, from + (size_t)n);
+	for (int i = 0; i < n; i++) {
+		char want[256];
+		jline(first + i, ident, want, sizeof(want));
+		assert_string_equal(f->s.lines[from + (size_t)i], want);
+		assert_string_equal(f->s.locs[from + (size_t)i], "journald");
+	}
+}
+
+static const char *JOURNAL_CONF = "<localfile><log_format>journald</log_format>"
+                                  "<location>journald:@/j</location>"
+                                  "<only-future-events>no</only-future-events></localfile>";
+
+static void test_journal_resume(void **state)
+{
+	fx *f = *state;
+	if (access(JREMOTE, X_OK) != 0)
+		skip();
+	journal_add(f, 0, 3, "sshd");
+	assert_int_equal(config(f, JOURNAL_CONF, NULL), YG_OK);
+	start(f);
+	expect_jlines(f, 0, 0, 3, "sshd");
+	/* entries appended while it runs */
+	journal_add(f, 3, 2, "sshd");
+	expect_jlines(f, 3, 3, 2, "sshd");
+	/* committed: a restart reads only what is new */
+	restart(f, true);
+	journal_add(f, 5, 1, "sshd");
+	expect_jlines(f, 5, 5, 1, "sshd");
+	/* not committed (a crash): exactly the uncommitted entry again */
+	restart(f, false);
+	expect_jlines(f, 6, 5, 1, "sshd");
+	/* back-pressure: the refused entry comes again, nothing is lost */
+	journal_add(f, 6, 2, NULL);
+	f->s.reject = 1;
+	expect_jlines(f, 7, 6, 2, "comm");
+	assert_int_equal(f->s.refused, 1);
+}
+
+static void test_journal_future_and_filters(void **state)
+{
+	fx *f = *state;
+	if (access(JREMOTE, X_OK) != 0)
+		skip();
+	journal_add(f, 0, 2, "sshd");
+	/* only-future-events (default yes): what is there is skipped; two
+	 * blocks on one journal: an entry goes through if either selects it */
+	assert_int_equal(config(f,
+	                        "<localfile><log_format>journald</log_format>"
+	                        "<location>journald:@/j</location>"
+	                        "<filter field=\"SYSLOG_IDENTIFIER\">^sshd$</filter>"
+	                        "<filter field=\"_PID\">^100[0-9]$</filter></localfile>"
+	                        "<localfile><log_format>journald</log_format>"
+	                        "<location>journald:@/j</location>"
+	                        "<filter field=\"SYSLOG_IDENTIFIER\">^cron$</filter>"
+	                        "<filter field=\"NOPE\" ignore_if_missing=\"yes\">x</filter>"
+	                        "</localfile>",
+	                        NULL),
+	                 YG_OK);
+	start(f);
+	collect(f, 0);
+	assert_int_equal(f->s.n, 0);
+	journal_add(f, 2, 1, "sshd");  /* pid 1002: first block */
+	journal_add(f, 20, 1, "sshd"); /* pid 1020: no block */
+	journal_add(f, 3, 1, "cron");  /* second block */
+	journal_add(f, 4, 1, "other"); /* no block */
+	collect(f, 2);
+	assert_int_equal(f->s.n, 2);
+	char want[256];
+	jline(2, "sshd", want, sizeof(want));
+	assert_string_equal(f->s.lines[0], want);
+	jline(3, "cron", want, sizeof(want));
+	assert_string_equal(f->s.lines[1], want);
+	/* the starting point was a position: nothing old after a restart */
+	restart(f, true);
+	collect(f, 0);
+	assert_int_equal(f->s.n, 2);
+}
+
+static void test_journal_export_import(void **state)
+{
+	fx *f = *state;
+	if (access(JREMOTE, X_OK) != 0)
+		skip();
+	journal_add(f, 0, 3, "sshd");
+	appends(f, "a.log", "1\n");
+	char conf[1024];
+	snprintf(conf, sizeof(conf), "%s%s", JOURNAL_CONF,
+	         "<localfile><log_format>syslog</log_format><location>@/a.log</location>"
+	         "<only-future-events>no</only-future-events></localfile>");
+	assert_int_equal(config(f, conf, NULL), YG_OK);
+	start(f);
+	collect(f, 4);
+	assert_int_equal(f->s.n, 4);
+	yg_buf blob;
+	yg_buf_init(&blob, 1u << 20);
+	assert_int_equal(yg_lc_positions_export(f->lc, &blob), YG_OK);
+	assert_int_equal((unsigned char)blob.data[7], 2); /* with a cursor: version 2 */
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	/* a fresh database from the blob resumes after the exported entries */
+	snprintf(f->db, sizeof(f->db), "%s/fresh.db", f->dir);
+	assert_int_equal(yg_lc_positions_import(f->db, blob.data, blob.len), YG_OK);
+	journal_add(f, 3, 1, "sshd");
+	appends(f, "a.log", "2\n");
+	start(f);
+	collect(f, 6);
+	assert_int_equal(f->s.n, 6);
+	char want[256];
+	jline(3, "sshd", want, sizeof(want));
+	assert_true(strcmp(f->s.lines[4], want) == 0 || strcmp(f->s.lines[5], want) == 0);
+	assert_true(strcmp(f->s.lines[4], "2") == 0 || strcmp(f->s.lines[5], "2") == 0);
+	/* the export of a collector started there is the same blob again */
+	yg_buf again;
+	yg_buf_init(&again, 1u << 20);
+	restart(f, true);
+	assert_int_equal(yg_lc_positions_export(f->lc, &again), YG_OK);
+	yg_lc_destroy(f->lc);
+	f->lc = NULL;
+	assert_int_equal(yg_lc_positions_import(f->db, again.data, again.len), YG_OK);
+	/* a version 2 blob without cursors is refused */
+	yg_buf_reset(&blob);
+	assert_int_equal(yg_buf_append(&blob, "YGLCPOS\2\0\0\0\0\0\0\0\0", 16), YG_OK);
+	assert_int_equal(yg_lc_positions_import(f->db, blob.data, blob.len), YG_EPARSE);
+	yg_buf_free(&blob);
+	yg_buf_free(&again);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -984,6 +1173,9 @@ int main(void)
 	        T(test_logger_and_entry),
 	        T(test_positions_export_import),
 	        T(test_positions_import_garbage),
+	        T(test_journal_resume),
+	        T(test_journal_future_and_filters),
+	        T(test_journal_export_import),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
