@@ -79,6 +79,10 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 		if (!m->lc)
 			return false;
 		yg_lc_set_logger(m->lc, lc_logger, m);
+		/* the starting points (only-future-events) are positions too:
+		 * the first commit stores them, so what is written after the
+		 * start is read after a crash even before any line came */
+		m->lc_dirty = true;
 	}
 	if (yg_fim_config_ndirs(m->cfg.fim) && !yg_fim_config_disabled(m->cfg.fim)) {
 		if (!yg_path_join(p, sizeof(p), home, "var/db/fim.db"))
