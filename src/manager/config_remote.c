@@ -68,6 +68,10 @@ yg_err manager_config_remote(yg_manager_config *cfg, const yg_wxml_node *n, cons
 {
 	yg_remote_config *r = &cfg->remote;
 	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++)
+		if (!strcmp(n->children[i]->name, "connection") &&
+		    text_is(n->children[i], "syslog"))
+			return manager_config_syslog(cfg, n, file, d);
 	r->enabled = true;
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const yg_wxml_node *c = n->children[i];
@@ -76,8 +80,7 @@ yg_err manager_config_remote(yg_manager_config *cfg, const yg_wxml_node *n, cons
 		if (!strcmp(c->name, "connection")) {
 			if (!text_is(c, "secure")) {
 				yg_diag_add(d, YG_SEV_ERROR, file, c->line, c->name,
-				            "'%s' is not supported: yagura agents connect with TLS "
-				            "(connection secure); collect syslog with <localfile>",
+				            "'%s' is not a connection type (secure or syslog)",
 				            c->content ? c->content : "");
 				e = YG_EPARSE;
 			}

@@ -164,6 +164,11 @@ static void reload(manager *m)
 	respond_close(m->respond); /* it reads the old configuration */
 	m->respond = NULL;
 	yg_pipeline_set_sink(m->pipe, NULL, NULL);
+	/* the syslog listeners keep running on the configuration they were
+	 * bound with (as <remote> does): it moves into the new one */
+	yg_syslog_config keep = ncfg.syslog;
+	ncfg.syslog = m->cfg.syslog;
+	m->cfg.syslog = keep;
 	yg_manager_config_free(&m->cfg);
 	m->cfg = ncfg;
 	bool failed = false;
@@ -261,7 +266,7 @@ static bool open_parts(manager *m)
 		     "alert store has it");
 	mlog(m, "INFO", MSG_PIPELINE, "analysis: %u workers, batches of up to %d events",
 	     pc.workers, BATCH_MAX);
-	ok = sources_open(m, db, d);
+	ok = sources_open(m, db, d) && syslog_open(m);
 	bool failed = false;
 	if (ok)
 		m->agents = agents_open(m, db, &failed);
@@ -307,6 +312,7 @@ static void close_parts(manager *m)
 	m->respond = NULL;
 	agents_close(m->agents); /* what was not committed is resent by the agents */
 	m->agents = NULL;
+	syslog_close(m);
 	if (m->pipe) {
 		yg_pipeline_stats st;
 		yg_pipeline_get_stats(m->pipe, &st);
@@ -345,7 +351,8 @@ static void log_fim_ready(manager *m)
 static int next_timeout(manager *m, long long last_lc)
 {
 	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe) ||
-	    (m->agents && agents_pending(m->agents)))
+	    (m->agents && agents_pending(m->agents)) ||
+	    (m->syslogd && yg_syslogd_blocked(m->syslogd)))
 		return 0;
 	long long to = 1000;
 	if (m->lc) {
@@ -376,11 +383,14 @@ static void loop(manager *m)
 			got_hup = 0;
 			reload(m);
 		}
-		struct pollfd fds[4];
+		struct pollfd fds[5];
 		nfds_t n = 0;
 		int ffd = m->fim ? yg_fim_fd(m->fim) : -1;
 		int afd = m->agents ? agents_fd(m->agents) : -1;
 		int rfd = m->respond ? respond_fd(m->respond) : -1;
+		int sfd = m->syslogd ? yg_syslogd_fd(m->syslogd) : -1;
+		if (sfd >= 0)
+			fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		if (rfd >= 0)
 			fds[n++] = (struct pollfd){.fd = rfd, .events = POLLIN};
 		int lfd = m->lc ? yg_lc_fd(m->lc) : -1;
@@ -419,6 +429,7 @@ static void loop(manager *m)
 		}
 		if (m->agents)
 			agents_drain(m->agents);
+		syslog_poll(m);
 		if (m->respond) {
 			bool changed = got_usr1 || api_wire_take_changed(m->api);
 			got_usr1 = 0;

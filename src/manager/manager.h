@@ -27,6 +27,7 @@
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
 #include "logcollector/lc.h"
+#include "manager/syslog_in.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
 
@@ -54,6 +55,7 @@ typedef struct yg_manager_config {
 	yg_lc_config *lc;         /* every <localfile> block */
 	int log_alert_level;      /* <alerts><log_alert_level>, default 1 */
 	yg_remote_config remote;
+	yg_syslog_config syslog; /* <remote> blocks with <connection>syslog */
 	yg_auth_config auth;
 	yg_ar_config *ar;           /* <command>, <active-response>, <global><white_list> */
 	yg_intg_config *intg;       /* <integration> */

@@ -11,6 +11,9 @@ bool manager_parse_int(const char *s, int lo, int hi, int *out);
 
 yg_err manager_config_remote(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                              yg_diag *d);
+/* A <remote> with <connection>syslog</connection> (config_syslog.c). */
+yg_err manager_config_syslog(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
+                             yg_diag *d);
 yg_err manager_config_auth(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                            yg_diag *d);
 

@@ -39,6 +39,7 @@ enum {
 	MSG_AGENTS = 1017,
 	MSG_RESPOND = 1018,
 	MSG_API = 1019,
+	MSG_SYSLOG = 1040, /* remote syslog listeners */
 };
 
 typedef struct manager {
@@ -64,6 +65,7 @@ typedef struct manager {
 	struct yg_respond *respond;    /* tickets, integrations, responses */
 	struct yg_api_wire *api;       /* NULL without <api> */
 	struct yg_mmetrics *metrics;   /* the snapshot /health and /metrics show */
+	struct yg_syslogd *syslogd;    /* NULL without a syslog <remote> */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)
@@ -81,5 +83,13 @@ void sources_close_lc(manager *m);
 /* The pipeline hook: writes the collector's read positions into the
  * commit's transaction. */
 yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last);
+
+/* Remote syslog (syslog_wire.c): binds the syslog <remote> listeners;
+ * false (logged) when one cannot listen. Messages go to the pipeline with
+ * the sender's address as location. */
+bool syslog_open(manager *m);
+void syslog_close(manager *m);
+/* Reads what the listeners have, while the pipeline takes it. */
+void syslog_poll(manager *m);
 
 #endif
