@@ -48,6 +48,10 @@ packages=(
 	libcurl4-openssl-dev
 	libevent-dev
 	libyara-dev
+	# log_format journald (sd_journal); systemd-journal-remote writes the
+	# journal files its tests read (the test machines have no journald)
+	libsystemd-dev
+	systemd-journal-remote
 	# unit tests
 	libcmocka-dev
 	# corpus generator, test summary; /usr/bin/time -v for bench/run.sh
