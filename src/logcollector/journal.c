@@ -99,10 +99,14 @@ int yg_journal_seek(yg_journal *j, const char *cursor, bool tail)
 		return sd_journal_seek_head(j->j);
 	if ((r = sd_journal_seek_tail(j->j)) < 0)
 		return r;
-	/* stand on the last entry, so next() gives the first new one */
+	/* stand on the last entry, so next() gives the first new one; the
+	 * end of an empty journal is its start (from the tail, libsystemd
+	 * would miss the first entries of files that appear later) */
 	r = sd_journal_previous(j->j);
 	if (r > 0)
 		j->have = true;
+	if (r == 0)
+		return sd_journal_seek_head(j->j);
 	return r < 0 ? r : 0;
 }
 

@@ -72,6 +72,7 @@ typedef struct lc_jslot {
 	char *cursor; /* the stored cursor, used until the source opens */
 	lc_jsrc *src;
 	bool warned; /* its failure to open was logged */
+	bool tried;  /* an attempt to open it was made */
 	struct timespec last_try;
 } lc_jslot;
 
@@ -1002,7 +1003,8 @@ static void jslot_open(yg_lc *lc, lc_jslot *js)
 {
 	clock_gettime(CLOCK_MONOTONIC, &js->last_try);
 	char err[512];
-	js->src = lc_jsrc_create(lc->cfg, js->location, js->cursor, err, sizeof(err));
+	js->src = lc_jsrc_create(lc->cfg, js->location, js->cursor, !js->tried, err, sizeof(err));
+	js->tried = true;
 	if (!js->src) {
 		if (!js->warned)
 			lc_log(lc, YG_SEV_ERROR, YG_LC_MSG_JOURNAL, "%s (retrying)", err);

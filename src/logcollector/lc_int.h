@@ -79,11 +79,13 @@ typedef int (*lc_deliver_fn)(void *ctx, size_t entry, const char *location, cons
                              size_t len);
 
 /* A source for the entries of cfg whose location is `location`; resumes
- * after `cursor` when not NULL, else at the end or the start of the journal
- * as the last such entry's only-future-events says. NULL with the reason
- * in err. */
+ * after `cursor` when not NULL, else, when `initial` (opened as the
+ * collector starts), at the end or the start of the journal as the last
+ * such entry's only-future-events says, and at the start otherwise (a
+ * journal that could not be opened then holds only entries written since).
+ * NULL with the reason in err. */
 lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const char *cursor,
-                        char *err, size_t errlen);
+                        bool initial, char *err, size_t errlen);
 void lc_jsrc_destroy(lc_jsrc *s);
 const char *lc_jsrc_location(const lc_jsrc *s);
 /* The cursor of the last accepted (or filtered) entry, or NULL. */

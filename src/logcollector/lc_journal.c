@@ -70,7 +70,7 @@ static bool source_future(const yg_lc_config *cfg, const char *location)
 }
 
 lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const char *cursor,
-                        char *err, size_t errlen)
+                        bool initial, char *err, size_t errlen)
 {
 	lc_jsrc *s = calloc(1, sizeof(*s));
 	if (!s || !(s->location = strdup(location)) || (cursor && !(s->cursor = strdup(cursor))) ||
@@ -87,7 +87,7 @@ lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const cha
 		lc_jsrc_destroy(s);
 		return NULL;
 	}
-	bool future = source_future(cfg, location);
+	bool future = initial && source_future(cfg, location);
 	int r = yg_journal_seek(s->j, s->cursor, future);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot position the journal '%s': %s", location,

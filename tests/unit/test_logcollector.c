@@ -1094,6 +1094,55 @@ static void test_journal_future_and_filters(void **state)
 	assert_int_equal(f->s.n, 2);
 }
 
+/* A journal that is empty, or not there yet, at the start: with
+ * only-future-events everything written after the start is read. */
+static void test_journal_empty_and_late(void **state)
+{
+	fx *f = *state;
+	if (access(JREMOTE, X_OK) != 0)
+		skip();
+	char dir[512];
+	path(f, "j", dir, sizeof(dir));
+	mkdir(dir, 0700);
+	assert_int_equal(config(f,
+	                        "<localfile><log_format>journald</log_format>"
+	                        "<location>journald:@/j</location></localfile>"
+	                        "<localfile><log_format>journald</log_format>"
+	                        "<location>journald:@/late</location></localfile>",
+	                        NULL),
+	                 YG_OK);
+	start(f);
+	collect(f, 0);
+	journal_add(f, 0, 2, "sshd");
+	expect_jlines(f, 0, 0, 2, "sshd");
+	/* @/late appears after the start: opened on a later retry, from its
+	 * beginning */
+	char late[512], cmd[1200];
+	path(f, "late", late, sizeof(late));
+	journal_add(f, 2, 1, "sshd");
+	snprintf(cmd, sizeof(cmd), "mv '%s' '%s'", dir, late);
+	assert_int_equal(system(cmd), 0);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		yg_lc_poll(f->lc, 100);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (f->s.n < 6 && t.tv_sec - t0.tv_sec < 12);
+	collect(f, 6);
+	/* entry 2 was read from @/j before the move; then the moved directory
+	 * (entries 0-2) is read whole under its new location, which was not
+	 * there at the start */
+	assert_int_equal(f->s.n, 6);
+	for (int i = 0; i < 3; i++) {
+		char want[256];
+		jline(i, "sshd", want, sizeof(want));
+		int seen = 0;
+		for (size_t k = 0; k < f->s.n; k++)
+			seen += strcmp(f->s.lines[k], want) == 0;
+		assert_int_equal(seen, 2);
+	}
+}
+
 static void test_journal_export_import(void **state)
 {
 	fx *f = *state;
@@ -1176,6 +1225,7 @@ int main(void)
 	        T(test_journal_resume),
 	        T(test_journal_future_and_filters),
 	        T(test_journal_export_import),
+	        T(test_journal_empty_and_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
