@@ -182,7 +182,10 @@ yg_err yg_journal_format(yg_journal *j, yg_buf *out)
 	if (!gmtime_r(&t, &tm) || strftime(ts, sizeof(ts), "%b %d %T ", &tm) == 0)
 		return YG_ENOTFOUND;
 	char host[256] = "localhost";
-	gethostname(host, sizeof(host) - 1);
+	const char *hv;
+	size_t hl;
+	if (!yg_journal_field(j, "_HOSTNAME", &hv, &hl))
+		gethostname(host, sizeof(host) - 1);
 	yg_err err = put(out, ts, strlen(ts));
 	if (!err)
 		err = put_field(j, out, "_HOSTNAME", NULL, host);
