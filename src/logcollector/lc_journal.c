@@ -146,7 +146,9 @@ static void move_past(lc_jsrc *s)
 int lc_jsrc_pass(lc_jsrc *s, int budget, lc_deliver_fn fn, void *ctx, char *err, size_t errlen)
 {
 	int delivered = 0;
-	while (delivered < budget) {
+	/* entries no block selects count too, so a pass over a big journal
+	 * with narrow filters still returns to the caller's loop */
+	for (int examined = 0; delivered < budget && examined < 4 * budget; examined++) {
 		if (!s->pending) {
 			int r = yg_journal_next(s->j);
 			if (r < 0) {
