@@ -26,7 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, finish  # noqa: E402
-from agentlib import read_alerts, stderr_file, stop_proc, text, wait_for  # noqa: E402
+from agentlib import (read_alerts, sanitizer_reports, stderr_file, stop_proc, text,  # noqa: E402
+                      wait_for)
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 20000
@@ -232,6 +233,8 @@ def test_manager_kill9(tmp):
           str(cur))
     check("the store holds as many alerts as alerts.json", stored == n_json,
           f"store {stored} json {n_json}")
+    rep = sanitizer_reports(home)
+    check("no sanitizer report", not rep, "\n".join(rep[:10]))
 
 
 with tempfile.TemporaryDirectory() as tmp:

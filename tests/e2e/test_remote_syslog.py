@@ -19,7 +19,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, finish  # noqa: E402
-from agentlib import free_port, read_alerts, stderr_file, stop_proc, text, wait_for  # noqa: E402
+from agentlib import (free_port, read_alerts, sanitizer_reports, stderr_file,  # noqa: E402
+                      stop_proc, text, wait_for)
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 
@@ -179,4 +180,6 @@ with tempfile.TemporaryDirectory() as tmp:
     check("the stop message counts messages, refused senders and truncations",
           stats and "2 refused" in stats[-1] and "1 truncated" in stats[-1],
           stats[-1] if stats else text(log)[-1500:])
+    rep = sanitizer_reports(home)
+    check("no sanitizer report", not rep, "\n".join(rep[:10]))
 finish()
