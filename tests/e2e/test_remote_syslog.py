@@ -161,6 +161,35 @@ with tempfile.TemporaryDirectory() as tmp:
     check("tcp: an over-long message is cut to max_message_size",
           len(lng) == 1 and len(lng[0]["full_log"]) <= 4096, str(len(lng)))
     s.close()
+    # volume: far more than a batch (1024) at once over two TCP connections,
+    # each message naming its own address: every one alerts exactly once
+    # (the listener's refusal path is exercised deterministically in
+    # tests/unit/manager/test_syslog_in.c)
+    many = 20000
+    conns = [tcp_connect("127.0.0.1", tport) for _ in range(2)]
+    blobs = ["".join(sshd(f"bp{i}x", f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}") + "\n"
+                     for i in range(k, many, 2)).encode() for k in range(2)]
+    for c in conns:
+        c.setblocking(False)
+    sent = [0, 0]
+    while any(sent[k] < len(blobs[k]) for k in range(2)):
+        for k in range(2):
+            if sent[k] < len(blobs[k]):
+                try:
+                    sent[k] += conns[k].send(blobs[k][sent[k]:sent[k] + 65536])
+                except BlockingIOError:
+                    time.sleep(0.01)
+    for c in conns:
+        c.close()
+
+    def bp_count():
+        return sum(1 for a in read_alerts(home) if a.get("rule", {}).get("id") == "5716" and
+                   "Failed password for bp" in a.get("full_log", ""))
+    wait_for(lambda: bp_count() >= many, 120, 0.5)
+    time.sleep(1.0)
+    n_bp = bp_count()
+    check(f"tcp: {many} messages sent at once all alert, exactly once", n_bp == many,
+          f"{n_bp} of {many}")
     # TCP from a denied address: closed at once, nothing alerts
     try:
         d = tcp_connect("127.0.0.2", tport)
