@@ -12,6 +12,9 @@ journald: ../shared/scenarios/README.md, "Journal files without journald"):
    entries are appended: `kill -9` in the middle, restart, and every entry
    gives exactly one alert (in alerts.json and in the store): nothing lost,
    nothing repeated.
+3. A `yagura agent` reading a journal directory and sending to a manager,
+   the agent killed with `kill -9` in the middle: the journal's cursor
+   travels in the spool's state frames, so every entry is alerted once.
 Skipped (77) without systemd-journal-remote.
 Usage: test_journald.py YAGURA SOURCE_ROOT [N]"""
 import collections
@@ -26,8 +29,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, finish  # noqa: E402
-from agentlib import (read_alerts, sanitizer_reports, stderr_file, stop_proc, text,  # noqa: E402
-                      wait_for)
+from agentlib import (Agent, Manager, read_alerts, sanitizer_reports,  # noqa: E402
+                      stderr_file, stop_proc, text, wait_for)
 
 YAGURA, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 20000
@@ -237,7 +240,64 @@ def test_manager_kill9(tmp):
     check("no sanitizer report", not rep, "\n".join(rep[:10]))
 
 
+def test_agent_kill9(tmp):
+    base = os.path.join(tmp, "pair")
+    jdir = os.path.join(tmp, "ajournal")
+    os.makedirs(jdir)
+    jfile = os.path.join(jdir, "remote-a.journal")
+    m = Manager(YAGURA, ROOT, os.path.join(base, "mgr"))
+    check("agent: manager starts", m.start(), m.log()[-2000:])
+    ag = Agent(YAGURA, os.path.join(base, "agent"), m)
+    check("agent: enrolled", ag.enroll("journal1"), getattr(ag, "enroll_output", ""))
+    ag.write_config(f"""<localfile>
+    <log_format>journald</log_format>
+    <location>journald:{jdir}</location>
+    <only-future-events>no</only-future-events>
+  </localfile>""")
+    rc, err = ag.check_config()
+    check("agent -t accepts the journald localfile", rc == 0, err)
+    n = N // 4
+
+    def entry(i):
+        ip = f"10.{100 + ((i >> 16) & 127)}.{(i >> 8) & 255}.{i & 255}"
+        return export_entry(i, f"a{i}", ip)
+
+    def counts():
+        c = collections.Counter()
+        for a in m.alerts():
+            mm = TOKEN.search(a.get("full_log", ""))
+            if mm and mm.group(1) == "a" and a.get("rule", {}).get("id") == "5716" and \
+                    a.get("agent", {}).get("id") == ag.id:
+                c[int(mm.group(2))] += 1
+        return c
+    journal_append(jfile, [entry(i) for i in range(n // 2)])
+    check("agent: starts and connects", ag.start(), ag.log()[-2000:])
+    wait_for(lambda: len(counts()) >= n // 10, 120, 0.05)
+    before = len(counts())
+    ag.proc.kill()
+    ag.proc.wait()
+    journal_append(jfile, [entry(i) for i in range(n // 2, 3 * n // 4)])
+    check("agent: restarts after kill -9", ag.start(), ag.log()[-2000:])
+    journal_append(jfile, [entry(i) for i in range(3 * n // 4, n)])
+    wait_for(lambda: len(counts()) >= n, 180, 0.5)
+    time.sleep(2.0)
+    c = counts()
+    missing = [i for i in range(n) if c[i] == 0]
+    dup = sum(v - 1 for v in c.values() if v > 1)
+    print(f"# agent: {n} entries, {before} alerted before kill -9; missing {len(missing)}, "
+          f"dup {dup}")
+    check("agent kill -9 while reading the journal: every entry alerted once",
+          not missing and dup == 0, f"missing {missing[:20]} ({len(missing)}) dup {dup}")
+    check("agent: killed while entries were still unsent", 0 < before < n // 2,
+          f"before {before}")
+    ag.stop()
+    m.stop()
+    rep = sanitizer_reports(m.home, ag.home)
+    check("agent: no sanitizer report", not rep, "\n".join(rep[:10]))
+
+
 with tempfile.TemporaryDirectory() as tmp:
     test_replay(tmp)
     test_manager_kill9(tmp)
+    test_agent_kill9(tmp)
 finish()
