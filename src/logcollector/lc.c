@@ -24,12 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/yhash.h"
 #include "common/ybuf.h"
+#include "common/yhash.h"
 #include "common/yproc.h"
 #include "logcollector/lc_int.h"
 #include "logcollector/lc_store.h"
-
 
 #define LC_BUDGET 5000          /* events per source per pass, for fairness */
 #define LC_FILES_PER_ENTRY 1000 /* Wazuh's default file_limit */
@@ -121,7 +120,6 @@ static void lc_log(yg_lc *lc, yg_severity sev, int code, const char *fmt, ...)
 	va_end(ap);
 	lc->log(lc->logctx, sev, code, msg);
 }
-
 
 /* Hash of the first `len` bytes of fd; false if they cannot all be read. */
 static bool head_hash(int fd, uint32_t len, uint64_t *out)
