@@ -123,13 +123,13 @@ yg_err manager_config_syslog(yg_manager_config *cfg, const yg_wxml_node *n, cons
 		rc = YG_EPARSE;
 	}
 	yg_syslog_listen_cfg *nl =
-	        rc ? NULL : realloc(cfg->syslog.l, (cfg->syslog.n + 1) * sizeof(*nl));
+	        rc ? NULL : realloc(cfg->rsyslog.l, (cfg->rsyslog.n + 1) * sizeof(*nl));
 	if (!nl) {
 		yg_waf_allow_destroy(l.allow);
 		yg_waf_allow_destroy(l.deny);
 		return rc ? rc : YG_ENOMEM;
 	}
-	cfg->syslog.l = nl;
-	nl[cfg->syslog.n++] = l;
+	cfg->rsyslog.l = nl;
+	nl[cfg->rsyslog.n++] = l;
 	return YG_OK;
 }

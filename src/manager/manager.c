@@ -166,9 +166,9 @@ static void reload(manager *m)
 	yg_pipeline_set_sink(m->pipe, NULL, NULL);
 	/* the syslog listeners keep running on the configuration they were
 	 * bound with (as <remote> does): it moves into the new one */
-	yg_syslog_config keep = ncfg.syslog;
-	ncfg.syslog = m->cfg.syslog;
-	m->cfg.syslog = keep;
+	yg_rsyslog_config keep = ncfg.rsyslog;
+	ncfg.rsyslog = m->cfg.rsyslog;
+	m->cfg.rsyslog = keep;
 	yg_manager_config_free(&m->cfg);
 	m->cfg = ncfg;
 	bool failed = false;

@@ -55,7 +55,7 @@ typedef struct yg_manager_config {
 	yg_lc_config *lc;         /* every <localfile> block */
 	int log_alert_level;      /* <alerts><log_alert_level>, default 1 */
 	yg_remote_config remote;
-	yg_syslog_config syslog; /* <remote> blocks with <connection>syslog */
+	yg_rsyslog_config rsyslog; /* <remote> blocks with <connection>syslog */
 	yg_auth_config auth;
 	yg_ar_config *ar;           /* <command>, <active-response>, <global><white_list> */
 	yg_intg_config *intg;       /* <integration> */

@@ -211,7 +211,7 @@ void yg_manager_config_free(yg_manager_config *cfg)
 	yg_ruleset_config_destroy(cfg->rules);
 	yg_fim_config_destroy(cfg->fim);
 	yg_lc_config_destroy(cfg->lc);
-	yg_syslog_config_free(&cfg->syslog);
+	yg_rsyslog_config_free(&cfg->rsyslog);
 	manager_config_respond_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }

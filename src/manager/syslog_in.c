@@ -52,7 +52,7 @@ typedef struct conn {
 } conn;
 
 struct yg_syslogd {
-	const yg_syslog_config *cfg;
+	const yg_rsyslog_config *cfg;
 	yg_syslogd_emit emit;
 	void *ctx;
 	yg_syslogd_log log;
@@ -70,7 +70,7 @@ struct yg_syslogd {
 
 /* ---- configuration ---- */
 
-void yg_syslog_config_free(yg_syslog_config *c)
+void yg_rsyslog_config_free(yg_rsyslog_config *c)
 {
 	if (!c)
 		return;
@@ -383,7 +383,7 @@ static int bind_one(const yg_syslog_listen_cfg *c, char *err, size_t errlen)
 	return fd;
 }
 
-yg_syslogd *yg_syslogd_create(const yg_syslog_config *cfg, yg_syslogd_emit emit, void *ctx,
+yg_syslogd *yg_syslogd_create(const yg_rsyslog_config *cfg, yg_syslogd_emit emit, void *ctx,
                               yg_syslogd_log log, void *logctx, char *err, size_t errlen)
 {
 	yg_syslogd *s = calloc(1, sizeof(*s));

@@ -46,12 +46,12 @@ typedef struct yg_syslog_listen_cfg {
 } yg_syslog_listen_cfg;
 
 /* Every syslog <remote> block. */
-typedef struct yg_syslog_config {
+typedef struct yg_rsyslog_config {
 	yg_syslog_listen_cfg *l;
 	size_t n;
-} yg_syslog_config;
+} yg_rsyslog_config;
 
-void yg_syslog_config_free(yg_syslog_config *c);
+void yg_rsyslog_config_free(yg_rsyslog_config *c);
 
 /* Whether `ip` (text, as inet_ntop writes it) may send to l. */
 bool yg_syslog_allowed(const yg_syslog_listen_cfg *l, const char *ip);
@@ -67,7 +67,7 @@ typedef void (*yg_syslogd_log)(void *ctx, int level, const char *msg);
 
 /* Binds every listener of cfg (which must outlive it). On failure, NULL
  * and the reason in err. */
-yg_syslogd *yg_syslogd_create(const yg_syslog_config *cfg, yg_syslogd_emit emit, void *ctx,
+yg_syslogd *yg_syslogd_create(const yg_rsyslog_config *cfg, yg_syslogd_emit emit, void *ctx,
                               yg_syslogd_log log, void *logctx, char *err, size_t errlen);
 void yg_syslogd_destroy(yg_syslogd *s);
 

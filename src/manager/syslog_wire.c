@@ -26,10 +26,10 @@ static void syslog_logger(void *ctx, int level, const char *msg)
 
 bool syslog_open(manager *m)
 {
-	if (!m->cfg.syslog.n)
+	if (!m->cfg.rsyslog.n)
 		return true;
 	char err[512];
-	m->syslogd = yg_syslogd_create(&m->cfg.syslog, syslog_emit, m, syslog_logger, m, err,
+	m->syslogd = yg_syslogd_create(&m->cfg.rsyslog, syslog_emit, m, syslog_logger, m, err,
 	                               sizeof(err));
 	if (!m->syslogd) {
 		mlog(m, "ERROR", MSG_SYSLOG, "remote syslog: %s", err);

@@ -114,9 +114,9 @@ static void test_allowed(void **state)
 	assert_true(yg_syslog_allowed(&l, "10.0.0.1"));
 	assert_true(yg_syslog_allowed(&l, "2001:db8::1"));
 	assert_false(yg_syslog_allowed(&l, "127.0.0.2"));
-	yg_syslog_config c = {.l = malloc(sizeof(l)), .n = 1};
+	yg_rsyslog_config c = {.l = malloc(sizeof(l)), .n = 1};
 	c.l[0] = l;
-	yg_syslog_config_free(&c);
+	yg_rsyslog_config_free(&c);
 }
 
 /* ---- the listeners, over loopback ---- */
@@ -158,9 +158,9 @@ static int free_port(int type)
 	return ntohs(a.sin_port);
 }
 
-static yg_syslog_config one_listener(bool tcp, int port)
+static yg_rsyslog_config one_listener(bool tcp, int port)
 {
-	yg_syslog_config c = {.l = calloc(1, sizeof(yg_syslog_listen_cfg)), .n = 1};
+	yg_rsyslog_config c = {.l = calloc(1, sizeof(yg_syslog_listen_cfg)), .n = 1};
 	assert_non_null(c.l);
 	yg_syslog_listen_cfg *l = c.l;
 	snprintf(l->address, sizeof(l->address), "127.0.0.1");
@@ -190,7 +190,7 @@ static void test_tcp_backpressure(void **state)
 	(void)state;
 	enum { N = 20000 };
 	int port = free_port(SOCK_STREAM);
-	yg_syslog_config c = one_listener(true, port);
+	yg_rsyslog_config c = one_listener(true, port);
 	rx r = {.seen = calloc(N, sizeof(int)), .max = N};
 	char err[256];
 	yg_syslogd *s = yg_syslogd_create(&c, rx_emit, &r, NULL, NULL, err, sizeof(err));
@@ -230,7 +230,7 @@ static void test_tcp_backpressure(void **state)
 	yg_syslogd_get_stats(s, &sts);
 	assert_int_equal(sts.messages, N);
 	yg_syslogd_destroy(s);
-	yg_syslog_config_free(&c);
+	yg_rsyslog_config_free(&c);
 	free(c.l);
 	free(r.seen);
 }
@@ -240,7 +240,7 @@ static void test_udp_allowed_denied(void **state)
 	(void)state;
 	enum { N = 200 };
 	int port = free_port(SOCK_DGRAM);
-	yg_syslog_config c = one_listener(false, port);
+	yg_rsyslog_config c = one_listener(false, port);
 	rx r = {.seen = calloc(N, sizeof(int)), .max = N};
 	char err[256];
 	yg_syslogd *s = yg_syslogd_create(&c, rx_emit, &r, NULL, NULL, err, sizeof(err));
@@ -275,7 +275,7 @@ static void test_udp_allowed_denied(void **state)
 	close(ok);
 	close(bad);
 	yg_syslogd_destroy(s);
-	yg_syslog_config_free(&c);
+	yg_rsyslog_config_free(&c);
 	free(c.l);
 	free(r.seen);
 }
