@@ -31,7 +31,7 @@ static void key(yg_buf *b, bool *first, const char *k)
 	yg_buf_putc(b, ':');
 }
 
-static void str_array(yg_buf *b, char *const *v, size_t n)
+static void str_array(yg_buf *b, const char *const *v, size_t n)
 {
 	yg_buf_putc(b, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -315,19 +315,16 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 		char id[16];
 		snprintf(id, sizeof(id), "%u", r->sigid);
 		kv_str(b, &rf, "id", id);
-		if (r->mitre.nids || r->mitre.npairs) {
-			bool mf = true;
+		if (r->mitre.nshown_tactics) {
+			/* Wazuh's names for the rule's ids (mitre.c) */
+			const yg_mitre *m = &r->mitre;
 			key(b, &rf, "mitre");
-			yg_buf_putc(b, '{');
-			key(b, &mf, "id");
-			if (r->mitre.npairs)
-				str_array(b, r->mitre.techniques, r->mitre.npairs);
-			else
-				str_array(b, r->mitre.ids, r->mitre.nids);
-			if (r->mitre.npairs) {
-				key(b, &mf, "tactic");
-				str_array(b, r->mitre.tactics, r->mitre.npairs);
-			}
+			yg_buf_puts(b, "{\"id\":");
+			str_array(b, m->shown_ids, m->nshown_ids);
+			yg_buf_puts(b, ",\"tactic\":");
+			str_array(b, m->shown_tactics, m->nshown_tactics);
+			yg_buf_puts(b, ",\"technique\":");
+			str_array(b, m->shown_techniques, m->nshown_techniques);
 			yg_buf_putc(b, '}');
 		}
 		if (r->cve)

@@ -8,6 +8,41 @@ static void line(yg_buf *b, const char *k, const char *v)
 	yg_buf_printf(b, "\t%s: '%s'\n", k, v ? v : "");
 }
 
+/* One string as Python's repr() writes it (wazuh-logtest prints lists with
+ * str(list)): single quotes unless only double quotes avoid escaping. */
+static void py_repr(yg_buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	yg_buf_putc(b, q);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\' || c == (unsigned char)q)
+			yg_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			yg_buf_puts(b, "\\n");
+		else if (c == '\r')
+			yg_buf_puts(b, "\\r");
+		else if (c == '\t')
+			yg_buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			yg_buf_printf(b, "\\x%02x", c);
+		else
+			yg_buf_putc(b, (char)c);
+	}
+	yg_buf_putc(b, q);
+}
+
+static void py_list_line(yg_buf *b, const char *k, const char *const *v, size_t n)
+{
+	yg_buf_printf(b, "\t%s: '[", k);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			yg_buf_puts(b, ", ");
+		py_repr(b, v[i]);
+	}
+	yg_buf_puts(b, "]'\n");
+}
+
 yg_err yg_session_explain(yg_session *s, yg_buf *b)
 {
 	const yg_event *ev = &s->ev;
@@ -54,6 +89,14 @@ yg_err yg_session_explain(yg_session *s, yg_buf *b)
 		yg_buf_puts(b, "]'\n");
 		yg_buf_printf(b, "\tfiredtimes: '%u'\n\tmail: '%s'\n", s->fired,
 			      (r->opts & YG_RO_MAIL) ? "True" : "False");
+		/* the rule's other keys in sorted order: mitre comes after mail */
+		if (r->mitre.nshown_tactics) {
+			const yg_mitre *m = &r->mitre;
+			py_list_line(b, "mitre.id", m->shown_ids, m->nshown_ids);
+			py_list_line(b, "mitre.tactic", m->shown_tactics, m->nshown_tactics);
+			py_list_line(b, "mitre.technique", m->shown_techniques,
+			             m->nshown_techniques);
+		}
 		if (s->alert)
 			yg_buf_puts(b, "**Alert to be generated.\n");
 	}

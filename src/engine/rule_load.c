@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/mitre.h"
 #include "engine/ruleset_int.h"
 #include "engine/wxml.h"
 
@@ -76,6 +77,7 @@ static void mitre_free(yg_mitre *m)
 	strv_free(m->ids, m->nids);
 	strv_free(m->tactics, m->npairs);
 	strv_free(m->techniques, m->npairs);
+	yg_mitre_shown_free(m);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -592,7 +594,7 @@ static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *ne
 			bool *old_fmt)
 {
 	const char *tactic = NULL, *technique = NULL;
-	int ntac = 0, ntech = 0, nid = 0;
+	int ntac = 0, ntech = 0, nid = 0, tech_line = e->line;
 	for (size_t i = 0; i < e->nchildren; i++) {
 		const yg_wxml_node *m = e->children[i];
 		if (!*m->content) {
@@ -604,7 +606,7 @@ static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *ne
 		else if (!strcasecmp(m->name, "tacticID"))
 			ntac++, tactic = m->content;
 		else if (!strcasecmp(m->name, "techniqueID"))
-			ntech++, technique = m->content;
+			ntech++, technique = m->content, tech_line = m->line;
 		else {
 			RERR(c, m->line, "mitre", "rule %u: invalid MITRE option '%s'", c->sigid,
 			     m->name);
@@ -622,6 +624,7 @@ static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *ne
 		*old_fmt = true;
 		for (size_t i = 0; i < e->nchildren; i++) {
 			const char *id = e->children[i]->content;
+			yg_mitre_check(c->diag, c->file, e->children[i]->line, c->sigid, id, NULL);
 			bool dup = false;
 			for (size_t k = 0; k < r->mitre.nids; k++)
 				dup |= !strcmp(r->mitre.ids[k], id);
@@ -638,6 +641,7 @@ static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *ne
 			*old_fmt = false;
 		}
 		*new_fmt = true;
+		yg_mitre_check(c->diag, c->file, tech_line, c->sigid, technique, tactic);
 		size_t n = r->mitre.npairs;
 		if (!strv_push(&r->mitre.tactics, &n, tactic))
 			return false;
@@ -1530,8 +1534,11 @@ yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag)
 	(void)diag;
 	set_levels(rs->rules_root);
 	unmark_levels(rs);
-	for (size_t i = 0; i < rs->nrules; i++)
+	for (size_t i = 0; i < rs->nrules; i++) {
 		if (rs->rules[i]->frequency + 2 > rs->max_frequency)
 			rs->max_frequency = rs->rules[i]->frequency + 2;
+		if (!yg_mitre_resolve(&rs->rules[i]->mitre))
+			return YG_ENOMEM;
+	}
 	return yg_dispatch_build(rs);
 }

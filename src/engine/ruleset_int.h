@@ -138,6 +138,14 @@ typedef struct yg_mitre {
 	char **tactics;    /* parallel tactic/technique pairs (new form) */
 	char **techniques;
 	size_t npairs;
+	/* rule.mitre as alerts show it, filled by yg_mitre_resolve (mitre.h):
+	 * ids, tactic names, technique names; no tactic means no "mitre" */
+	const char **shown_ids;
+	size_t nshown_ids;
+	const char **shown_tactics;
+	size_t nshown_tactics;
+	const char **shown_techniques;
+	size_t nshown_techniques;
 } yg_mitre;
 
 typedef struct yg_info {
