@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/geoip.h"
 #include "engine/session_int.h"
 
 static void kv_str(yg_buf *b, bool *first, const char *k, const char *v)
@@ -290,6 +291,19 @@ static void syscheck_json(yg_buf *b, bool *first, const yg_event *ev)
 	yg_buf_putc(b, '}');
 }
 
+/* The GeoLocation object Wazuh's indexer pipeline adds for data.srcip
+ * (<alerts><use_geoip>), when the database knows the address. */
+static void geolocation_json(yg_buf *b, bool *first, const yg_geoip *g, const char *srcip)
+{
+	yg_buf geo;
+	yg_buf_init(&geo, 16384); /* 3 names of <= 255 bytes, escaped */
+	if (srcip && yg_geoip_location_json(g, srcip, &geo) && geo.data) {
+		key(b, first, "GeoLocation");
+		yg_buf_append(b, geo.data, geo.len);
+	}
+	yg_buf_free(&geo);
+}
+
 yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 {
 	const yg_event *ev = &s->ev;
@@ -414,6 +428,8 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	data_json(b, &first, ev);
 	if (ev->location)
 		kv_str(b, &first, "location", ev->location);
+	if (s->rs->geolocation)
+		geolocation_json(b, &first, s->rs->geoip, ev->sfields[YG_SF_SRCIP]);
 	yg_buf_putc(b, '}');
 	return YG_OK;
 }

@@ -53,6 +53,16 @@ yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path,
 
 const char *yg_ruleset_config_home(const yg_ruleset_config *cfg);
 
+/* GeoIP, as Wazuh configures it: <global><geoipdb> (or <geoip_db_path>)
+ * names a MaxMind database (.mmdb; relative paths resolve against home)
+ * that gives rules srcgeoip and dstgeoip; <alerts><use_geoip>yes adds the
+ * GeoLocation object of srcip to alerts. yg_ruleset_config_read reads these
+ * options too; yg_ruleset_config_read_geoip reads only them, for a file
+ * without a <ruleset>. mmdb NULL: no GeoIP. A database that cannot be opened
+ * is a warning at load time, and the ruleset loads without GeoIP. */
+yg_err yg_ruleset_config_set_geoip(yg_ruleset_config *cfg, const char *mmdb, bool geolocation);
+yg_err yg_ruleset_config_read_geoip(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag);
+
 /* ---- the loaded ruleset ---- */
 
 typedef struct yg_ruleset yg_ruleset;

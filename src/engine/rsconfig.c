@@ -30,6 +30,9 @@ void yg_ruleset_config_destroy(yg_ruleset_config *cfg)
 	}
 	free(cfg->entries);
 	free(cfg->home);
+	free(cfg->geoip_db);
+	free(cfg->geoip_file);
+	free(cfg->geolocation_file);
 	free(cfg);
 }
 
@@ -101,7 +104,85 @@ static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const c
 	return rc;
 }
 
-yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag)
+/* Replaces *dst with a copy of s (NULL allowed). */
+static yg_err set_str(char **dst, const char *s)
+{
+	char *c = s ? strdup(s) : NULL;
+	if (s && !c)
+		return YG_ENOMEM;
+	free(*dst);
+	*dst = c;
+	return YG_OK;
+}
+
+static yg_err set_geoip(yg_ruleset_config *cfg, const char *db, const char *file, int line,
+                        const char *elem)
+{
+	if (set_str(&cfg->geoip_db, db) || set_str(&cfg->geoip_file, file))
+		return YG_ENOMEM;
+	cfg->geoip_line = line;
+	snprintf(cfg->geoip_elem, sizeof(cfg->geoip_elem), "%s", elem ? elem : "");
+	return YG_OK;
+}
+
+static yg_err set_geolocation(yg_ruleset_config *cfg, bool on, const char *file, int line)
+{
+	if (set_str(&cfg->geolocation_file, file))
+		return YG_ENOMEM;
+	cfg->geolocation = on;
+	cfg->geolocation_line = line;
+	return YG_OK;
+}
+
+yg_err yg_ruleset_config_set_geoip(yg_ruleset_config *cfg, const char *mmdb, bool geolocation)
+{
+	if (set_geoip(cfg, mmdb, NULL, 0, NULL))
+		return YG_ENOMEM;
+	return set_geolocation(cfg, geolocation, NULL, 0);
+}
+
+/* The GeoIP options of a <global> or <alerts> block; everything else in
+ * them belongs to other modules and is left alone. */
+static yg_err read_geoip_options(yg_ruleset_config *cfg, const yg_wxml_node *b, const char *path,
+                                 yg_diag *diag)
+{
+	bool global = !strcmp(b->name, "global");
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < b->nchildren; i++) {
+		const yg_wxml_node *e = b->children[i];
+		const char *v = e->content ? e->content : "";
+		yg_err r = YG_OK;
+		if (global && (!strcmp(e->name, "geoipdb") || !strcmp(e->name, "geoip_db_path"))) {
+			if (!*v) {
+				yg_diag_add(diag, YG_SEV_ERROR, path, e->line, e->name,
+				            "empty value");
+				rc = YG_EPARSE;
+				continue;
+			}
+			r = set_geoip(cfg, v, path, e->line, e->name);
+		} else if (global && !strcmp(e->name, "geoip6_db_path")) {
+			yg_diag_add(diag, YG_SEV_WARNING, path, e->line, e->name,
+			            "ignored: the MaxMind database of <geoip_db_path> holds IPv6 "
+			            "addresses too");
+		} else if (!global && !strcmp(e->name, "use_geoip")) {
+			if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0) {
+				yg_diag_add(diag, YG_SEV_ERROR, path, e->line, e->name,
+				            "invalid value '%s' (yes or no)", v);
+				rc = YG_EPARSE;
+				continue;
+			}
+			r = set_geolocation(cfg, !strcmp(v, "yes"), path, e->line);
+		}
+		if (r)
+			return r;
+	}
+	return rc;
+}
+
+/* One file: its <ruleset> blocks (unless only_geoip) and the GeoIP options
+ * of its <global> and <alerts> blocks. */
+static yg_err read_conf(yg_ruleset_config *cfg, const char *conf_path, bool only_geoip,
+                        yg_diag *diag)
 {
 	yg_wxml_doc *doc = NULL;
 	/* Wazuh reads ossec.conf without <var> substitution */
@@ -111,7 +192,7 @@ yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_
 	bool found = false;
 	for (size_t i = 0; i < yg_wxml_doc_nroots(doc); i++) {
 		const yg_wxml_node *root = yg_wxml_doc_root(doc, i);
-		if (!strcmp(root->name, "ruleset")) {
+		if (!only_geoip && !strcmp(root->name, "ruleset")) {
 			found = true;
 			yg_err r = read_block(cfg, root, conf_path, diag);
 			if (r)
@@ -122,7 +203,17 @@ yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_
 			continue;
 		for (size_t j = 0; j < root->nchildren; j++) {
 			const yg_wxml_node *b = root->children[j];
-			if (strcmp(b->name, "ruleset") != 0)
+			if (!strcmp(b->name, "global") || !strcmp(b->name, "alerts")) {
+				yg_err r = read_geoip_options(cfg, b, conf_path, diag);
+				if (r == YG_ENOMEM) {
+					yg_wxml_doc_destroy(doc);
+					return r;
+				}
+				if (r)
+					rc = r;
+				continue;
+			}
+			if (only_geoip || strcmp(b->name, "ruleset") != 0)
 				continue;
 			found = true;
 			yg_err r = read_block(cfg, b, conf_path, diag);
@@ -130,9 +221,19 @@ yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_
 				rc = r;
 		}
 	}
-	if (!found)
+	if (!found && !only_geoip)
 		yg_diag_add(diag, YG_SEV_WARNING, conf_path, 0, "ruleset",
 			    "no <ruleset> block; using Wazuh's default directories");
 	yg_wxml_doc_destroy(doc);
 	return rc;
+}
+
+yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag)
+{
+	return read_conf(cfg, conf_path, false, diag);
+}
+
+yg_err yg_ruleset_config_read_geoip(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag)
+{
+	return read_conf(cfg, conf_path, true, diag);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/geoip.h"
 #include "engine/rsconfig_int.h"
 #include "engine/ruleset_int.h"
 #include "engine/wxml.h"
@@ -269,7 +270,36 @@ void yg_ruleset_destroy(yg_ruleset *rs)
 	for (size_t i = 0; i < rs->nfiles; i++)
 		free(rs->files[i]);
 	free(rs->files);
+	yg_geoip_close(rs->geoip);
 	free(rs);
+}
+
+/* Opens the GeoIP database, if one is configured. A database that cannot
+ * be used is a warning: the ruleset works without GeoIP, as Wazuh's
+ * analysisd does ("disabling GeoIP"). */
+static yg_err open_geoip(const yg_ruleset_config *cfg, yg_ruleset *rs, yg_diag *diag)
+{
+	const char *el = cfg->geoip_elem[0] ? cfg->geoip_elem : "geoip";
+	if (!cfg->geoip_db) {
+		if (cfg->geolocation)
+			yg_diag_add(diag, YG_SEV_WARNING, cfg->geolocation_file,
+			            cfg->geolocation_line, "use_geoip",
+			            "no GeoIP database (<global><geoip_db_path>): alerts get no "
+			            "GeoLocation");
+		return YG_OK;
+	}
+	char path[4096], why[256];
+	resolve(cfg->home, cfg->geoip_db, path, sizeof(path));
+	yg_err e = yg_geoip_open(path, &rs->geoip, why, sizeof(why));
+	if (e == YG_ENOMEM)
+		return e;
+	if (e) {
+		yg_diag_add(diag, YG_SEV_WARNING, cfg->geoip_file, cfg->geoip_line, el,
+		            "cannot use the GeoIP database %s: %s; GeoIP disabled", path, why);
+		return YG_OK;
+	}
+	rs->geolocation = cfg->geolocation;
+	return YG_OK;
 }
 
 yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset **out)
@@ -312,6 +342,10 @@ yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset *
 		yg_ruleset_add_file(rs, YG_XML_RULES, path, diag);
 	}
 	yg_rules_finish(rs, diag);
+	if (open_geoip(cfg, rs, diag) == YG_ENOMEM) {
+		rc = YG_ENOMEM;
+		goto out;
+	}
 	if (!rs->rules_root)
 		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "ruleset",
 		            "no top-level rules (ids 1-9, e.g. Wazuh's 0010-rules_config.xml) were "

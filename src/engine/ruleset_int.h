@@ -296,6 +296,9 @@ struct yg_ruleset {
 
 	char **files; /* every file loaded, for messages */
 	size_t nfiles;
+
+	struct yg_geoip *geoip; /* NULL: no GeoIP (geoip.h) */
+	bool geolocation;       /* alerts get GeoLocation (<use_geoip>) */
 };
 
 /* decoder_load.c */

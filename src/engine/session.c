@@ -16,6 +16,7 @@
 #include "engine/accum.h"
 #include "engine/decode.h"
 #include "engine/diffstore.h"
+#include "engine/geoip.h"
 #include "engine/predecode.h"
 #include "engine/session_int.h"
 
@@ -655,6 +656,7 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	else
 		yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
 	after_decode(s, ev);
+	yg_geoip_fill(s->rs->geoip, ev); /* srcgeoip/dstgeoip, before the rules */
 
 	bool stored = false;
 	const yg_rule *generated = ev->type == YG_DT_OSSEC_ALERT ? alert_rule(s, now, &stored)

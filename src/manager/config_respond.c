@@ -41,6 +41,10 @@ static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const c
 	yg_err rc = YG_OK;
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const yg_wxml_node *c = n->children[i];
+		/* the GeoIP options are the engine's (yg_ruleset_config_read) */
+		if (!strcmp(c->name, "geoipdb") || !strcmp(c->name, "geoip_db_path") ||
+		    !strcmp(c->name, "geoip6_db_path"))
+			continue;
 		const char *v = c->content ? c->content : "";
 		yg_err e = YG_OK;
 		if (yg_email_config_global(cfg->email, c, file, d, &e)) {

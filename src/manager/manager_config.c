@@ -68,7 +68,8 @@ bool manager_parse_int(const char *s, int lo, int hi, int *out)
 }
 
 /* <alerts>: log_alert_level, and email_alert_level for the e-mail
- * output (src/integrations/email.h). */
+ * output (src/integrations/email.h); use_geoip is read by the engine with
+ * the ruleset (yg_ruleset_config_read). */
 static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
                           yg_diag *diag)
 {
@@ -88,8 +89,7 @@ static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const c
 			if (yg_email_config_alert_level(cfg->email, c, file, diag))
 				rc = YG_EPARSE;
 		} else if (!strcmp(c->name, "use_geoip")) {
-			yg_diag_add(diag, YG_SEV_WARNING, file, c->line, c->name,
-			            "option not supported; ignored");
+			continue; /* the engine's */
 		} else {
 			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
 			            "unknown option in <alerts>");
@@ -177,14 +177,14 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
 			return r;
 		if (r)
 			rc = YG_EPARSE;
-		if (has) {
-			any_ruleset = true;
-			r = yg_ruleset_config_read(cfg->rules, conf[i], diag);
-			if (r == YG_ENOMEM)
-				return r;
-			if (r)
-				rc = YG_EPARSE;
-		}
+		/* the engine reads <ruleset> and the GeoIP options */
+		any_ruleset |= has;
+		r = has ? yg_ruleset_config_read(cfg->rules, conf[i], diag)
+		        : yg_ruleset_config_read_geoip(cfg->rules, conf[i], diag);
+		if (r == YG_ENOMEM)
+			return r;
+		if (r)
+			rc = YG_EPARSE;
 	}
 	yg_err r = manager_config_respond_check(cfg, diag);
 	if (r == YG_ENOMEM)
