@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/event.h"
 #include "engine/geoip.h"
@@ -24,6 +25,14 @@ yg_err yg_geoip_open(const char *path, yg_geoip **out, char *err, size_t errlen)
 	yg_geoip *g = calloc(1, sizeof(*g));
 	if (!g)
 		return YG_ENOMEM;
+	/* mmap's own errors (ENODEV, EINVAL) would say little */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size == 0)) {
+		snprintf(err, errlen, "%s",
+		         S_ISREG(sb.st_mode) ? "empty file" : "not a regular file");
+		free(g);
+		return YG_EIO;
+	}
 	errno = 0;
 	int st = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
 	if (st != MMDB_SUCCESS) {
