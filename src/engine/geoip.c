@@ -1,5 +1,6 @@
 /* geoip.c: MaxMind DB lookups (see geoip.h). Every string read from the
  * database is bounded and JSON-escaped: the file is outside input too. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <maxminddb.h>
@@ -58,9 +59,14 @@ void yg_geoip_close(yg_geoip *g)
 static bool lookup(const yg_geoip *g, const char *ip, MMDB_lookup_result_s *r)
 {
 	int gai = 0, mmerr = MMDB_SUCCESS;
+	unsigned char addr[sizeof(struct in6_addr)];
 	if (!g || !ip || !*ip)
 		return false;
-	/* MMDB_lookup_string parses with AI_NUMERICHOST: never a DNS query */
+	/* Only the strict forms: getaddrinfo would also take "134744072" or
+	 * "8.8.8" for an address. MMDB_lookup_string then parses with
+	 * AI_NUMERICHOST: never a DNS query. */
+	if (inet_pton(AF_INET, ip, addr) != 1 && inet_pton(AF_INET6, ip, addr) != 1)
+		return false;
 	*r = MMDB_lookup_string((MMDB_s *)&g->db, ip, &gai, &mmerr);
 	return gai == 0 && mmerr == MMDB_SUCCESS && r->found_entry;
 }
