@@ -52,6 +52,10 @@ packages=(
 	# journal files its tests read (the test machines have no journald)
 	libsystemd-dev
 	systemd-journal-remote
+	# GeoIP: MaxMind DB reader (the engine), and the writer of the tests'
+	# small database (tests/compat/geoip/make-test-mmdb.pl)
+	libmaxminddb-dev
+	libmaxmind-db-writer-perl
 	# unit tests
 	libcmocka-dev
 	# corpus generator, test summary; /usr/bin/time -v for bench/run.sh
