@@ -11,7 +11,8 @@ way Wazuh 4.x's Eventinfo_to_jsonstr does (every id listed; for each id
 that is an active technique its name and its tactics, each tactic once; no
 "mitre" at all when no id has a tactic). mitre-dump prints what yagura's
 alerts would carry for every rule. Then `yagura logtest -t` must list the
-ids without names as warnings with file:line. Exit 77 without the corpus."""
+ids without names as warnings with file:line, and scripts/mitre-table.py
+must give the table in the tree. Exit 77 without the corpus."""
 import glob
 import json
 import os
@@ -154,4 +155,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("logtest -t warns for each of them at its file:line", missing <= warned,
           str(sorted(missing - warned)[:10]))
     check("and for nothing else", warned <= missing, str(sorted(warned - missing)[:10]))
+
+    # the table in the tree is what the script makes of the data
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    table = os.path.join(tmp, "attack_table.c")
+    p = subprocess.run([sys.executable, os.path.join(root, "scripts", "mitre-table.py"),
+                        os.path.join(MITRE, "enterprise-attack"), table],
+                       capture_output=True, text=True, timeout=300)
+    with open(os.path.join(root, "src", "engine", "mitre", "attack_table.c"), "rb") as f:
+        shipped = f.read()
+    with open(table, "rb") as f:
+        made = f.read() if p.returncode == 0 else b""
+    check("scripts/mitre-table.py gives the shipped table byte for byte", made == shipped,
+          p.stderr)
 finish()
