@@ -52,6 +52,12 @@ yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path,
 			      yg_diag *diag);
 
 const char *yg_ruleset_config_home(const yg_ruleset_config *cfg);
+/* How many entries the config holds (0: no <ruleset> was read). */
+size_t yg_ruleset_config_count(const yg_ruleset_config *cfg);
+/* Adds what Wazuh's default <ruleset> loads and ossec.conf files without a
+ * <ruleset> rely on: ruleset/decoders, ruleset/rules, etc/decoders and
+ * etc/rules (local_decoder.xml, local_rules.xml), all under the home. */
+yg_err yg_ruleset_config_add_defaults(yg_ruleset_config *cfg);
 
 /* ---- the loaded ruleset ---- */
 

@@ -38,6 +38,30 @@ const char *yg_ruleset_config_home(const yg_ruleset_config *cfg)
 	return cfg->home;
 }
 
+size_t yg_ruleset_config_count(const yg_ruleset_config *cfg)
+{
+	return cfg->n;
+}
+
+yg_err yg_ruleset_config_add_defaults(yg_ruleset_config *cfg)
+{
+	static const struct {
+		yg_rs_kind kind;
+		const char *dir;
+	} dirs[] = {
+		{YG_RS_DECODER_DIR, "ruleset/decoders"},
+		{YG_RS_RULE_DIR, "ruleset/rules"},
+		{YG_RS_DECODER_DIR, "etc/decoders"},
+		{YG_RS_RULE_DIR, "etc/rules"},
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		yg_err e = yg_ruleset_config_add(cfg, dirs[i].kind, dirs[i].dir, NULL);
+		if (e)
+			return e;
+	}
+	return YG_OK;
+}
+
 yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind, const char *value,
 			     const char *pattern)
 {
