@@ -27,8 +27,9 @@ static void usage(FILE *out)
 
 static void short_usage(void)
 {
-	fprintf(stderr, "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
-	                "Try 'yagura agent --help' for more.\n",
+	fprintf(stderr,
+	        "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
+	        "Try 'yagura agent --help' for more.\n",
 	        "");
 }
 
@@ -66,7 +67,8 @@ int cmd_agent(int argc, char **argv)
 	home = yg_home_choose(home);
 	char abs_home[PATH_MAX];
 	if (!realpath(home, abs_home)) {
-		fprintf(stderr, "yagura agent: home directory '%s' not found (give -D or set YAGURA_HOME; "
+		fprintf(stderr,
+		        "yagura agent: home directory '%s' not found (give -D or set YAGURA_HOME; "
 		        "`yagura enroll` makes it)\n",
 		        home);
 		return 1;

@@ -39,22 +39,22 @@ static void usage(FILE *out)
 
 static void short_usage(void)
 {
-	fprintf(stderr, "usage: yagura enroll -m MANAGER -A NAME (-P PASSWORD | -T TOKEN)\n"
-	                "       (--ca FILE | --ca-fingerprint SHA256 | --tofu) [-p PORT] [-D HOME]\n"
-	                "Try 'yagura enroll --help' for more.\n");
+	fprintf(stderr,
+	        "usage: yagura enroll -m MANAGER -A NAME (-P PASSWORD | -T TOKEN)\n"
+	        "       (--ca FILE | --ca-fingerprint SHA256 | --tofu) [-p PORT] [-D HOME]\n"
+	        "Try 'yagura enroll --help' for more.\n");
 }
 
 /* The agent's home, made (0750) when missing, as an absolute path. */
 static bool make_home(const char *home, char abs_home[PATH_MAX])
 {
 	char want[PATH_MAX], cwd[PATH_MAX];
-	int w = home[0] == '/' ? snprintf(want, sizeof(want), "%s", home)
+	int w = home[0] == '/'             ? snprintf(want, sizeof(want), "%s", home)
 	        : getcwd(cwd, sizeof(cwd)) ? snprintf(want, sizeof(want), "%s/%s", cwd, home)
 	                                   : -1;
 	char etc[PATH_MAX + 8];
-	if (w <= 0 || (size_t)w >= sizeof(want) || !yg_mkdirs(want) ||
-	    !realpath(want, abs_home) || !yg_path_join(etc, sizeof(etc), abs_home, "etc") ||
-	    !yg_mkdirs(etc)) {
+	if (w <= 0 || (size_t)w >= sizeof(want) || !yg_mkdirs(want) || !realpath(want, abs_home) ||
+	    !yg_path_join(etc, sizeof(etc), abs_home, "etc") || !yg_mkdirs(etc)) {
 		fprintf(stderr, "yagura enroll: cannot make the home %s/etc: %s\n", home,
 		        strerror(errno));
 		return false;
@@ -81,7 +81,8 @@ static void write_starter_conf(const char *home, const char *manager)
 	if (!yg_path_join(p, sizeof(p), home, "etc/ossec.conf") || access(p, F_OK) == 0)
 		return;
 	if (!plain_host(manager)) {
-		fprintf(stderr, "yagura enroll: no starter %s written: write <client> by hand\n", p);
+		fprintf(stderr, "yagura enroll: no starter %s written: write <client> by hand\n",
+		        p);
 		return;
 	}
 	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -227,9 +228,10 @@ int cmd_enroll(int argc, char **argv)
 		}
 	}
 	if (optind != argc || !manager || !name) {
-		fprintf(stderr, "%s\n", optind != argc ? "yagura enroll: unexpected argument"
-		                                       : "yagura enroll: -m MANAGER and -A NAME are "
-		                                         "required");
+		fprintf(stderr, "%s\n",
+		        optind != argc ? "yagura enroll: unexpected argument"
+		                       : "yagura enroll: -m MANAGER and -A NAME are "
+		                         "required");
 		short_usage();
 		return 2;
 	}

@@ -21,15 +21,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: yagura logtest [-c FILE] [-D DIR] [--json] [-U RULE:LEVEL:DECODER] [-t] [-q]\n"
-		"  -c FILE    ossec.conf-format file (its <ruleset>, else Wazuh's default one);\n"
-		"             default HOME/etc/ossec.conf when it exists\n"
-		"  -D DIR     home directory that relative ruleset paths resolve against;\n"
-		"             default $YAGURA_HOME, else /var/ossec\n"
-		"  --json     one JSON object per input line (Wazuh alert format)\n"
-		"  -U R:L:D   unit test: exit status as wazuh-logtest -U\n"
-		"  -t         check the configuration and ruleset, print every problem, exit\n"
-		"  -q         quiet: no banner or load summary\n");
+	        "usage: yagura logtest [-c FILE] [-D DIR] [--json] [-U RULE:LEVEL:DECODER] [-t] "
+	        "[-q]\n"
+	        "  -c FILE    ossec.conf-format file (its <ruleset>, else Wazuh's default one);\n"
+	        "             default HOME/etc/ossec.conf when it exists\n"
+	        "  -D DIR     home directory that relative ruleset paths resolve against;\n"
+	        "             default $YAGURA_HOME, else /var/ossec\n"
+	        "  --json     one JSON object per input line (Wazuh alert format)\n"
+	        "  -U R:L:D   unit test: exit status as wazuh-logtest -U\n"
+	        "  -t         check the configuration and ruleset, print every problem, exit\n"
+	        "  -q         quiet: no banner or load summary\n");
 }
 
 int cmd_logtest(int argc, char **argv)

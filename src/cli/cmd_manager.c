@@ -27,8 +27,9 @@ static void usage(FILE *out)
 
 static void short_usage(void)
 {
-	fprintf(stderr, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
-	                "Try 'yagura manager --help' for more.\n",
+	fprintf(stderr,
+	        "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
+	        "Try 'yagura manager --help' for more.\n",
 	        " [-j N]");
 }
 
@@ -78,7 +79,9 @@ int cmd_manager(int argc, char **argv)
 	/* absolute, since a daemon's relative paths would be surprising */
 	char abs_home[PATH_MAX];
 	if (!realpath(home, abs_home)) {
-		fprintf(stderr, "yagura manager: home directory '%s' not found (give -D or set YAGURA_HOME)\n",
+		fprintf(stderr,
+		        "yagura manager: home directory '%s' not found (give -D or set "
+		        "YAGURA_HOME)\n",
 		        home);
 		return 1;
 	}

@@ -304,9 +304,7 @@ int cmd_replay(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "Try 'yagura replay --help' for the options.\n");
-			return 2;
+		default: fprintf(stderr, "Try 'yagura replay --help' for the options.\n"); return 2;
 		}
 	}
 	if (optind >= argc) {

@@ -55,7 +55,8 @@ int main(int argc, char **argv)
 		names[i] = commands[i].name;
 	const char *near = cli_nearest(argv[1], names, sizeof(commands) / sizeof(commands[0]));
 	if (near)
-		fprintf(stderr, "yagura: unknown command '%s'; did you mean '%s'?\n", argv[1], near);
+		fprintf(stderr, "yagura: unknown command '%s'; did you mean '%s'?\n", argv[1],
+		        near);
 	else
 		fprintf(stderr, "yagura: unknown command '%s'\n", argv[1]);
 	fprintf(stderr, "Try 'yagura --help' for the commands.\n");

@@ -21,8 +21,8 @@ struct yg_log {
 	char *path;
 	char *ident;
 	uint64_t max_bytes;
-	uint64_t size;  /* of the open file, as far as we wrote it */
-	dev_t dev;      /* identity of the open file, to notice a rename */
+	uint64_t size; /* of the open file, as far as we wrote it */
+	dev_t dev;     /* identity of the open file, to notice a rename */
 	ino_t ino;
 	long long last_check; /* s, the last stat of the path */
 };

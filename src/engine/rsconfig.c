@@ -49,10 +49,10 @@ yg_err yg_ruleset_config_add_defaults(yg_ruleset_config *cfg)
 		yg_rs_kind kind;
 		const char *dir;
 	} dirs[] = {
-		{YG_RS_DECODER_DIR, "ruleset/decoders"},
-		{YG_RS_RULE_DIR, "ruleset/rules"},
-		{YG_RS_DECODER_DIR, "etc/decoders"},
-		{YG_RS_RULE_DIR, "etc/rules"},
+	        {YG_RS_DECODER_DIR, "ruleset/decoders"},
+	        {YG_RS_RULE_DIR, "ruleset/rules"},
+	        {YG_RS_DECODER_DIR, "etc/decoders"},
+	        {YG_RS_RULE_DIR, "etc/rules"},
 	};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		yg_err e = yg_ruleset_config_add(cfg, dirs[i].kind, dirs[i].dir, NULL);
