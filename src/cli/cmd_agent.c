@@ -27,10 +27,8 @@ static void usage(FILE *out)
 
 static void short_usage(void)
 {
-	fprintf(stderr,
-	        "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
-	        "Try 'yagura agent --help' for more.\n",
-	        "");
+	fprintf(stderr, "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]\n"
+	                "Try 'yagura agent --help' for more.\n");
 }
 
 int cmd_agent(int argc, char **argv)

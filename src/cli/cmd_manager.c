@@ -27,10 +27,8 @@ static void usage(FILE *out)
 
 static void short_usage(void)
 {
-	fprintf(stderr,
-	        "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t]%s\n"
-	        "Try 'yagura manager --help' for more.\n",
-	        " [-j N]");
+	fprintf(stderr, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t] [-j N]\n"
+	                "Try 'yagura manager --help' for more.\n");
 }
 
 int cmd_manager(int argc, char **argv)
