@@ -31,18 +31,16 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 yagura, root = sys.argv[1], sys.argv[2]
 HOME = "/var/ossec"
 SEED = os.path.join(os.path.dirname(os.path.abspath(root)), "shared", "scenarios", "seed")
-failures = []
 
 
 def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name, flush=True)
-    if not ok:
-        failures.append(name)
-        if detail:
-            print("     " + str(detail).strip()[-3000:].replace("\n", "\n     "))
+    harness.check(name, ok, str(detail).strip()[-3000:] if not ok else "")
     return ok
 
 
@@ -210,5 +208,4 @@ with tempfile.TemporaryDirectory(prefix="yagura-deb-") as tmp:
             run(["deluser", "--system", "--quiet", "yagura"])
             run(["delgroup", "--system", "--quiet", "yagura"])
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+harness.finish()

@@ -14,16 +14,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 yagura, root, unit_dir, agent_bin = sys.argv[1:5]
-failures = []
 
 
 def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name)
-    if not ok:
-        failures.append(name)
-        if detail:
-            print("     " + str(detail).strip().replace("\n", "\n     "))
+    harness.check(name, ok, str(detail).strip()[-3000:] if not ok else "")
+    return ok
 
 
 if not shutil.which("systemd-analyze"):
@@ -70,5 +69,4 @@ with tempfile.TemporaryDirectory() as tmp:
     check("systemd-analyze verify: notices a bad value", "yagura-bad.service:" in p.stderr,
           p.stderr)
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+harness.finish()
