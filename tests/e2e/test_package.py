@@ -24,6 +24,7 @@ real installation), and in sanitizer builds (it builds its own binaries: one
 run is enough). Build time: DEB_BUILD_OPTIONS="nocheck noopt noddebs
 parallel=2" (about 1-3 minutes here)."""
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -159,53 +160,60 @@ def purge(pkgs):
     return 0, "", ""
 
 
-with tempfile.TemporaryDirectory(prefix="yagura-deb-") as tmp:
-    try:
-        debs = build(tmp)
-        if {"yagura", "yagura-agent"} <= set(debs):
-            rc, out, err = run(APT + ["install", "--no-install-recommends", debs["yagura"]])
-            if check("apt-get install ./yagura_*.deb", rc == 0 and installed("yagura"),
-                     out + err):
-                check_manager_package()
-                check_article_config()
-                keep = os.path.join(HOME, "var", "db", "keep.db")
-                with open(keep, "w") as f:
-                    f.write("data\n")
-                rc, out, err = purge(["yagura"])
-                check("apt-get purge yagura", rc == 0 and not installed("yagura"), out + err)
-                check("purge removed the configuration",
-                      not os.path.exists(os.path.join(HOME, "etc", "ossec.conf")))
-                check("purge kept the data (var/db)", os.path.exists(keep))
-                shutil.rmtree(HOME, ignore_errors=True)
-            rc, out, err = run(APT + ["install", "--no-install-recommends",
-                                      debs["yagura-agent"]])
-            if check("apt-get install ./yagura-agent_*.deb",
-                     rc == 0 and installed("yagura-agent"), out + err):
-                rc, out, err = run(["yagura-agent", "--help"])
-                check("`yagura-agent --help` works", rc == 0 and "usage" in out, out + err)
-                rc, out, err = run(["yagura-agent", "enroll", "--help"])
-                check("`yagura-agent enroll --help` works", rc == 0 and "usage" in out,
-                      out + err)
-                libs = run(["ldd", "/usr/sbin/yagura-agent"])[1]
-                check("yagura-agent links neither libmicrohttpd nor libcurl",
-                      "libmicrohttpd" not in libs and "libcurl" not in libs, libs)
-                rc, out, err = run(["systemd-analyze", "verify",
-                                    "/lib/systemd/system/yagura-agent.service"])
-                check("installed yagura-agent.service passes systemd-analyze verify",
-                      rc == 0 and not err.strip(), out + err)
-                rc, out, err = purge(["yagura-agent"])
-                check("apt-get purge yagura-agent", rc == 0 and not installed("yagura-agent"),
-                      out + err)
-                check(f"nothing is left: no {HOME}", not os.path.lexists(HOME),
-                      run(["find", HOME])[1] if os.path.lexists(HOME) else "")
-                check("nothing is left: no user yagura",
-                      user_before or not user_exists("yagura"))
-    finally:
-        purge(["yagura", "yagura-agent"])
-        if os.path.lexists(HOME):
+# A fixed directory per source tree (not a random one): the compiler's
+# command lines then stay the same from run to run (-ffile-prefix-map names
+# it), so ccache serves the second build.
+tmp = os.path.join(tempfile.gettempdir(),
+                   "yagura-deb-" + hashlib.sha1(os.path.abspath(root).encode()).hexdigest()[:12])
+shutil.rmtree(tmp, ignore_errors=True)
+os.makedirs(tmp)
+try:
+    debs = build(tmp)
+    if {"yagura", "yagura-agent"} <= set(debs):
+        rc, out, err = run(APT + ["install", "--no-install-recommends", debs["yagura"]])
+        if check("apt-get install ./yagura_*.deb", rc == 0 and installed("yagura"),
+                 out + err):
+            check_manager_package()
+            check_article_config()
+            keep = os.path.join(HOME, "var", "db", "keep.db")
+            with open(keep, "w") as f:
+                f.write("data\n")
+            rc, out, err = purge(["yagura"])
+            check("apt-get purge yagura", rc == 0 and not installed("yagura"), out + err)
+            check("purge removed the configuration",
+                  not os.path.exists(os.path.join(HOME, "etc", "ossec.conf")))
+            check("purge kept the data (var/db)", os.path.exists(keep))
             shutil.rmtree(HOME, ignore_errors=True)
-        if not user_before and user_exists("yagura"):
-            run(["deluser", "--system", "--quiet", "yagura"])
-            run(["delgroup", "--system", "--quiet", "yagura"])
+        rc, out, err = run(APT + ["install", "--no-install-recommends",
+                                  debs["yagura-agent"]])
+        if check("apt-get install ./yagura-agent_*.deb",
+                 rc == 0 and installed("yagura-agent"), out + err):
+            rc, out, err = run(["yagura-agent", "--help"])
+            check("`yagura-agent --help` works", rc == 0 and "usage" in out, out + err)
+            rc, out, err = run(["yagura-agent", "enroll", "--help"])
+            check("`yagura-agent enroll --help` works", rc == 0 and "usage" in out,
+                  out + err)
+            libs = run(["ldd", "/usr/sbin/yagura-agent"])[1]
+            check("yagura-agent links neither libmicrohttpd nor libcurl",
+                  "libmicrohttpd" not in libs and "libcurl" not in libs, libs)
+            rc, out, err = run(["systemd-analyze", "verify",
+                                "/lib/systemd/system/yagura-agent.service"])
+            check("installed yagura-agent.service passes systemd-analyze verify",
+                  rc == 0 and not err.strip(), out + err)
+            rc, out, err = purge(["yagura-agent"])
+            check("apt-get purge yagura-agent", rc == 0 and not installed("yagura-agent"),
+                  out + err)
+            check(f"nothing is left: no {HOME}", not os.path.lexists(HOME),
+                  run(["find", HOME])[1] if os.path.lexists(HOME) else "")
+            check("nothing is left: no user yagura",
+                  user_before or not user_exists("yagura"))
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+    purge(["yagura", "yagura-agent"])
+    if os.path.lexists(HOME):
+        shutil.rmtree(HOME, ignore_errors=True)
+    if not user_before and user_exists("yagura"):
+        run(["deluser", "--system", "--quiet", "yagura"])
+        run(["delgroup", "--system", "--quiet", "yagura"])
 
 harness.finish()
