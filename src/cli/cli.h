@@ -17,7 +17,7 @@ int cmd_ctl(int argc, char **argv);
  * stderr; with check_only every problem is printed and a non-zero result
  * means errors were found. On success *out is the ruleset. */
 int cli_load_ruleset(const char *conf, const char *home, bool check_only, bool quiet,
-		     yg_ruleset **out, double *load_seconds);
+                     yg_ruleset **out, double *load_seconds);
 
 /* HOME/etc/ossec.conf into buf when it is readable, else NULL: the
  * configuration a command reads when it is given no -c. */

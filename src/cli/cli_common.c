@@ -34,7 +34,7 @@ static double now_seconds(void)
 }
 
 int cli_load_ruleset(const char *conf, const char *home, bool check_only, bool quiet,
-		     yg_ruleset **out, double *load_seconds)
+                     yg_ruleset **out, double *load_seconds)
 {
 	int rc = 1;
 	double t0 = now_seconds();
@@ -70,9 +70,11 @@ int cli_load_ruleset(const char *conf, const char *home, bool check_only, bool q
 		goto out;
 	}
 	if (check_only || !quiet)
-		fprintf(stderr, "yagura: %zu decoders, %zu rules, %zu lists loaded; %zu errors, %zu warnings\n",
-			yg_ruleset_ndecoders(rs), yg_ruleset_nrules(rs), yg_ruleset_nlists(rs), nerr,
-			nwarn);
+		fprintf(stderr,
+		        "yagura: %zu decoders, %zu rules, %zu lists loaded; %zu errors, %zu "
+		        "warnings\n",
+		        yg_ruleset_ndecoders(rs), yg_ruleset_nrules(rs), yg_ruleset_nlists(rs),
+		        nerr, nwarn);
 	if (yg_ruleset_nrules(rs) == 0 && !check_only) {
 		fprintf(stderr, "yagura: no rules loaded; check -c and -D\n");
 		yg_ruleset_destroy(rs);

@@ -38,9 +38,9 @@ int cmd_logtest(int argc, char **argv)
 	const char *conf = NULL, *home = NULL, *ut = NULL;
 	bool json = false, check = false, quiet = false;
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:D:U:tqjh", longopts, NULL)) != -1) {
@@ -66,7 +66,8 @@ int cmd_logtest(int argc, char **argv)
 		const char *a = strchr(ut, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 		if (!a || !b || strchr(b + 1, ':') || (size_t)(a - ut) >= sizeof(ut_rule) ||
 		    (size_t)(b - a - 1) >= sizeof(ut_level) || strlen(b + 1) >= sizeof(ut_dec)) {
-			fprintf(stderr, "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
+			fprintf(stderr,
+			        "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
 			return 1;
 		}
 		memcpy(ut_rule, ut, (size_t)(a - ut));

@@ -9,12 +9,12 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } commands[] = {
-	{"logtest", cmd_logtest, "test log lines against the ruleset (like wazuh-logtest)"},
-	{"replay", cmd_replay, "run log files through the engine and print alerts"},
-	{"manager", cmd_manager, "run the manager: FIM, log collection, analysis, alerts"},
-	{"agent", cmd_agent, "run an agent: FIM, log collection, active responses -> manager"},
-	{"enroll", cmd_enroll, "enrol this host as an agent of a manager"},
-	{"ctl", cmd_ctl, "administer a manager's home: agents, bans, tickets, alerts, status"},
+        {"logtest", cmd_logtest, "test log lines against the ruleset (like wazuh-logtest)"},
+        {"replay", cmd_replay, "run log files through the engine and print alerts"},
+        {"manager", cmd_manager, "run the manager: FIM, log collection, analysis, alerts"},
+        {"agent", cmd_agent, "run an agent: FIM, log collection, active responses -> manager"},
+        {"enroll", cmd_enroll, "enrol this host as an agent of a manager"},
+        {"ctl", cmd_ctl, "administer a manager's home: agents, bans, tickets, alerts, status"},
 };
 
 static void usage(FILE *out)
