@@ -22,7 +22,10 @@ skipped (exit 77, reason printed) when not root, when dpkg-buildpackage is
 missing, when yagura is already installed or /var/ossec exists (somebody's
 real installation), and in sanitizer builds (it builds its own binaries: one
 run is enough). Build time: DEB_BUILD_OPTIONS="nocheck noopt noddebs
-parallel=2" (about 1-3 minutes here)."""
+parallel=2", in /tmp/yagura-deb-<hash of the tree's path> so that the
+compiler's command lines repeat for ccache. Measured on the loaded 2-core VM:
+dpkg-buildpackage 225 s, then 207 s on a second run; the whole test about
+4.5 minutes."""
 import glob
 import hashlib
 import os
