@@ -75,6 +75,14 @@ packages=(
 	yara
 	# the REST API and web UI (src/api)
 	libmicrohttpd-dev
+	# sd_notify and the journal for the daemons (src/common/ylog.c);
+	# systemd-analyze for the units test (tests/e2e/test_units.py)
+	libsystemd-dev
+	systemd
+	# the Debian packages (debian/, tests/e2e/test_package.py; man for man pages)
+	debhelper
+	dpkg-dev
+	man-db
 	# the web UI's browser test (tests/unit/api/test_api_ui.py): headless
 	# chromium driven by playwright-core, which the test installs with npm into
 	# <build dir>/api-ui-node/ on first use (never into the source tree)

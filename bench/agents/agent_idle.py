@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""bench/agents/agent_idle.py BUILD_DIR [SETTLE_S=10] [MEASURE_S=60]
+"""bench/agents/agent_idle.py BUILD_DIR [SETTLE_S=10] [MEASURE_S=60] [yagura|yagura-agent]
 
 Memory and CPU of an idle `yagura agent`: a real manager and a real agent
 enrolled to it on 127.0.0.1 (tests/e2e/agentlib.py), the agent with a
 realtime <syscheck> directory of 100 files and one collected log, nothing
 happening. After SETTLE_S seconds it reads /proc/PID/status (VmRSS, VmHWM,
 RssAnon, RssFile), /proc/PID/smaps_rollup (Private = Private_Clean +
-Private_Dirty, Pss) and utime+stime over MEASURE_S seconds."""
+Private_Dirty, Pss) and utime+stime over MEASURE_S seconds. The last
+argument picks the agent's binary: `yagura agent` (the one binary, the
+default) or the agent-only `yagura-agent` (package yagura-agent)."""
 import os
 import subprocess
 import sys
@@ -20,7 +22,10 @@ import agentlib  # noqa: E402
 build = sys.argv[1] if len(sys.argv) > 1 else "build"
 settle = float(sys.argv[2]) if len(sys.argv) > 2 else 10
 measure = float(sys.argv[3]) if len(sys.argv) > 3 else 60
+which = sys.argv[4] if len(sys.argv) > 4 else "yagura"
 yagura = os.path.abspath(os.path.join(build, "src", "cli", "yagura"))
+agent_bin = (os.path.abspath(os.path.join(build, "src", "cli", "yagura-agent"))
+             if which == "yagura-agent" else None)
 
 
 def status(pid):
@@ -58,7 +63,8 @@ with tempfile.TemporaryDirectory() as tmp:
         f"<syscheck><directories realtime=\"yes\">{www}</directories></syscheck>"
         f"<localfile><log_format>syslog</log_format><location>{log}</location></localfile>")
     m, ag = agentlib.start_pair(yagura, ROOT, tmp, agentlib.shared_dirs(ROOT)[0], {},
-                                lambda _id: "", agent_conf, failed)
+                                lambda _id: "", agent_conf, failed,
+                                agent_bin=agent_bin)
     try:
         pid = ag.proc.pid
         time.sleep(settle)
@@ -68,7 +74,7 @@ with tempfile.TemporaryDirectory() as tmp:
         st = status(pid)
         commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
                                 capture_output=True, text=True).stdout.strip()
-        print(f"$ bench/agents/agent_idle.py {build} {settle:g} {measure:g}")
+        print(f"$ bench/agents/agent_idle.py {build} {settle:g} {measure:g} {which}")
         print(f"machine: {os.cpu_count()} CPU(s), load average "
               f"{' '.join(open('/proc/loadavg').read().split()[:3])}; yagura {commit}")
         print()

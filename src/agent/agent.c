@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent/agent_int.h"
+#include "common/ylog.h"
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -169,10 +170,19 @@ static void loop(agent *a)
 	sigset_t empty;
 	sigemptyset(&empty);
 	long long last_lc = 0;
+	/* systemd's watchdog: a ping from every pass once half its period is
+	 * over (a pass lasts at most about a second) */
+	long long wd = yg_sd_watchdog_interval_ms(), last_wd = 0;
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
+			yg_sd_reloading();
 			reload(a);
+			yg_sd_ready("running");
+		}
+		if (wd && yg_now_ms() - last_wd >= wd) {
+			last_wd = yg_now_ms();
+			yg_sd_watchdog();
 		}
 		struct pollfd fds[4];
 		nfds_t n = 0;
@@ -209,8 +219,9 @@ static int run(agent *a)
 	char p[PATH_MAX];
 	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
 	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura-agent.log") ||
-	    !(a->log = fopen(p, "a"))) {
-		fprintf(stderr, "yagura agent: cannot open %s/logs/yagura-agent.log\n", opts->home);
+	    yg_log_open(p, "yagura-agent", 0, opts->foreground, &a->log)) {
+		fprintf(stderr, "yagura agent: cannot open %s/logs/yagura-agent.log: %s\n",
+		        opts->home, strerror(errno));
 		return 1;
 	}
 	if (!read_identity(a)) {
@@ -256,7 +267,9 @@ static int run(agent *a)
 	if (open_spool(a) && open_parts(a) && send_open(a)) {
 		alog(a, "INFO", AMSG_STARTED, "started (pid %ld, agent %s, home %s)",
 		     (long)getpid(), a->id, opts->home);
+		yg_sd_ready("running");
 		loop(a);
+		yg_sd_stopping();
 		alog(a, "INFO", AMSG_STOPPING, "stopping");
 		rc = 0;
 	}
@@ -308,8 +321,7 @@ int yg_agent_run(const yg_agent_opts *opts)
 	}
 	if (a.ar_efd >= 0)
 		close(a.ar_efd);
-	if (a.log)
-		fclose(a.log);
+	yg_log_close(a.log);
 	yg_fim_input_free(&a.fim_in);
 	yg_buf_free(&a.rec);
 	yg_buf_free(&a.state);

@@ -67,7 +67,7 @@ typedef struct ievent {
 typedef struct agent {
 	const yg_agent_opts *opts;
 	yg_agent_config cfg;
-	FILE *log;
+	struct yg_log *log; /* common/ylog.h */
 	char id[YG_AGENT_ID_MAX];
 	char name[YG_AGENT_NAME_MAX + 1];
 	yg_spool *spool;

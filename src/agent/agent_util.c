@@ -8,11 +8,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/ylog.h"
+
 #include "agent/agent_int.h"
 
-/* Writes one numbered line to HOME/logs/yagura-agent.log (and stderr in
- * the foreground or before the log is open). Any thread; never fails
- * visibly (stdio locks the stream per call). */
+/* Writes one numbered message to the agent's log sink: the journal under
+ * systemd, else HOME/logs/yagura-agent.log (common/ylog.h; also stderr in
+ * the foreground, or before the log is open). Any thread; never fails
+ * visibly. */
 void alog(agent *a, const char *level, int id, const char *fmt, ...)
 {
 	char msg[2048];
@@ -20,17 +23,7 @@ void alog(agent *a, const char *level, int id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm);
-	if (a->log) {
-		fprintf(a->log, "%s yagura-agent: %s: YG-%d %s\n", ts, level, id, msg);
-		fflush(a->log);
-	}
-	if (a->opts->foreground || !a->log)
-		fprintf(stderr, "%s yagura-agent: %s: YG-%d %s\n", ts, level, id, msg);
+	yg_log_write(a->log, yg_log_prio_of(level), level, id, msg);
 }
 
 void alog_diag(agent *a, const yg_diag *d)

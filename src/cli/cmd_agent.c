@@ -1,5 +1,6 @@
 /* cmd_agent.c: `yagura agent`: option parsing; the daemon itself is
  * src/agent/. */
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +9,26 @@
 
 #include "agent/agent.h"
 #include "cli/cli.h"
+#include "common/ydaemon.h"
 
 #define MAX_CONF 16
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: yagura agent -D HOME [-c ossec.conf]... [-f] [-t]\n"
-	             "  -D HOME  agent home (etc/, var/, queue/spool/, logs/ under it)\n"
+	fprintf(out, "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]\n"
+	             "  -D HOME  agent home (etc/, var/, queue/spool/, logs/ under it);\n"
+	             "           default $YAGURA_HOME, else /var/ossec\n"
 	             "  -c FILE  configuration in ossec.conf format (repeatable;\n"
 	             "           default HOME/etc/ossec.conf)\n"
 	             "  -f       stay in the foreground, messages also on stderr\n"
 	             "  -t       check the configuration, then exit\n"
 	             "Enrol first with `yagura enroll`.\n");
+}
+
+static void short_usage(void)
+{
+	fprintf(stderr, "usage: yagura agent [-D HOME] [-c ossec.conf]... [-f] [-t]\n"
+	                "Try 'yagura agent --help' for more.\n");
 }
 
 int cmd_agent(int argc, char **argv)
@@ -29,7 +38,10 @@ int cmd_agent(int argc, char **argv)
 	const char *home = NULL;
 	bool fg = false, test = false;
 	int c;
-	while ((c = getopt(argc, argv, "c:D:fth")) != -1) {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+	                                         {"home", required_argument, NULL, 'D'},
+	                                         {NULL, 0, NULL, 0}};
+	while ((c = getopt_long(argc, argv, "c:D:fth", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (nconf == MAX_CONF) {
@@ -42,16 +54,21 @@ int cmd_agent(int argc, char **argv)
 		case 'f': fg = true; break;
 		case 't': test = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: short_usage(); return 2;
 		}
 	}
-	if (optind != argc || !home) {
-		usage(stderr);
+	if (optind != argc) {
+		fprintf(stderr, "yagura agent: unexpected argument '%s'\n", argv[optind]);
+		short_usage();
 		return 2;
 	}
+	home = yg_home_choose(home);
 	char abs_home[PATH_MAX];
 	if (!realpath(home, abs_home)) {
-		fprintf(stderr, "yagura agent: home directory '%s' not found\n", home);
+		fprintf(stderr,
+		        "yagura agent: home directory '%s' not found (give -D or set YAGURA_HOME; "
+		        "`yagura enroll` makes it)\n",
+		        home);
 		return 1;
 	}
 	char defconf[PATH_MAX + 32];

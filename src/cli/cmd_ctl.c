@@ -20,9 +20,10 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_ctl_int.h"
+#include "common/ydaemon.h"
 
 static const char usage_text[] =
-        "usage: yagura ctl -D HOME [-c ossec.conf] [--json] <group> <verb> [args]\n"
+        "usage: yagura ctl [-D HOME] [-c ossec.conf] [--json] <group> <verb> [args]\n"
         "\n"
         "  agents list | show ID | remove ID | revoke ID\n"
         "  token create [--ttl 1h]\n"
@@ -42,8 +43,10 @@ static const char usage_text[] =
         "  alerts search [--rule ID] [--level N] [--srcip IP] [--agent ID] [--text T]\n"
         "                [--since TIME] [--limit N]\n"
         "  status\n"
+        "  reload | stop [--timeout 60s]   (signal the running manager)\n"
         "\n"
-        "  -D HOME    the manager's home (var/db/, var/run/, etc/ under it)\n"
+        "  -D HOME    the manager's home (var/db/, var/run/, etc/ under it);\n"
+        "             default $YAGURA_HOME, else /var/ossec\n"
         "  -c FILE    the manager's configuration (default HOME/etc/ossec.conf), read\n"
         "             for the WAF allow-list and tickets' close_lifts_bans\n"
         "  --json     machine output (one JSON value on stdout)\n"
@@ -56,7 +59,7 @@ static const struct {
         {"agents", ctl_agents}, {"token", ctl_token},     {"password", ctl_password},
         {"ca", ctl_ca},         {"bans", ctl_bans},       {"outbox", ctl_outbox},
         {"users", ctl_users},   {"tickets", ctl_tickets}, {"alerts", ctl_alerts},
-        {"status", ctl_status},
+        {"status", ctl_status}, {"reload", ctl_reload},   {"stop", ctl_stop},
 };
 
 /* Options that take a value; every other "--x" is a flag. */
@@ -797,6 +800,13 @@ void ctl_kv(const char *label, const char *value)
 
 /* ---- entry ---- */
 
+/* On a usage error: the synopsis and where the rest is, not all of it. */
+static void short_usage(void)
+{
+	fprintf(stderr, "%.*s", (int)strcspn(usage_text, "\n") + 1, usage_text);
+	fprintf(stderr, "Try 'yagura ctl --help' for the groups and verbs.\n");
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	static ctl c;
@@ -809,7 +819,22 @@ int cmd_ctl(int argc, char **argv)
 		return CTL_OK;
 	}
 	if (rc != CTL_OK || !c.group) {
-		fputs(usage_text, stderr);
+		short_usage();
+		return CTL_USAGE;
+	}
+	size_t g = 0, ngroups = sizeof(groups) / sizeof(groups[0]);
+	while (g < ngroups && strcmp(c.group, groups[g].name))
+		g++;
+	if (g == ngroups) {
+		const char *names[sizeof(groups) / sizeof(groups[0])];
+		for (size_t i = 0; i < ngroups; i++)
+			names[i] = groups[i].name;
+		const char *near = cli_nearest(c.group, names, ngroups);
+		if (near)
+			ctl_err("unknown group '%.64s'; did you mean '%s'?", c.group, near);
+		else
+			ctl_err("unknown group '%.64s'", c.group);
+		short_usage();
 		return CTL_USAGE;
 	}
 	const char *home = ctl_opt_value(&c, "-D");
@@ -821,11 +846,7 @@ int cmd_ctl(int argc, char **argv)
 	home = home ? home : home2;
 	c.conf = ctl_opt_value(&c, "-c");
 	c.json = ctl_flag(&c, "--json");
-	if (!home) {
-		ctl_err("-D HOME is required");
-		fputs(usage_text, stderr);
-		return CTL_USAGE;
-	}
+	home = yg_home_choose(home);
 	if (!realpath(home, c.home)) {
 		ctl_err("home directory '%.200s' not found", home);
 		return CTL_FAIL;
@@ -842,18 +863,9 @@ int cmd_ctl(int argc, char **argv)
 		ctl_err("cannot read configuration file '%.200s'", c.conf);
 		return CTL_FAIL;
 	}
-	rc = CTL_USAGE;
-	bool known = false;
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (!strcmp(c.group, groups[i].name)) {
-			known = true;
-			rc = groups[i].fn(&c);
-			break;
-		}
-	if (!known)
-		ctl_err("unknown group '%.64s'", c.group);
+	rc = groups[g].fn(&c);
 	if (rc == CTL_USAGE)
-		fputs(usage_text, stderr);
+		short_usage();
 	if (c.cfg_read)
 		yg_manager_config_free(&c.cfg);
 	fflush(stdout);

@@ -139,6 +139,8 @@ int ctl_outbox(ctl *c);
 int ctl_tickets(ctl *c);
 int ctl_alerts(ctl *c);
 int ctl_status(ctl *c);
+int ctl_reload(ctl *c); /* cmd_ctl_daemon.c */
+int ctl_stop(ctl *c);
 
 /* Counts for `status`, one per group file: each fills `o` with its part and
  * prints its lines in table mode. */

@@ -4,6 +4,7 @@
  * The files are written under temporary names and renamed only when the
  * manager accepted, so a refused attempt leaves a working identity alone. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/ydaemon.h"
 #include "transport/enroll.h"
 
 static void usage(FILE *out)
@@ -20,7 +22,7 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: yagura enroll -m MANAGER [-p PORT] -A NAME (-P PASSWORD | -T TOKEN)\n"
 	        "       (long forms: --manager, --port, --name, --password, --token, --home)\n"
-	        "                     (--ca FILE | --ca-fingerprint SHA256 | --tofu) -D HOME\n"
+	        "                     (--ca FILE | --ca-fingerprint SHA256 | --tofu) [-D HOME]\n"
 	        "  -m MANAGER   the manager's host name or address (checked against its "
 	        "certificate)\n"
 	        "  -p PORT      enrolment port (default 1515)\n"
@@ -30,7 +32,101 @@ static void usage(FILE *out)
 	        "  --ca FILE    trust the manager whose certificate chains to this CA\n"
 	        "  --ca-fingerprint SHA256   ... to the CA with this fingerprint\n"
 	        "  --tofu       trust the CA the manager presents (trusted networks only)\n"
-	        "  -D HOME      agent home: etc/agent.key, agent.crt, ca.crt, agent.id\n");
+	        "  -D HOME      agent home: etc/agent.key, agent.crt, ca.crt, agent.id; made\n"
+	        "               when missing, with a starter etc/ossec.conf for MANAGER\n"
+	        "               (default $YAGURA_HOME, else /var/ossec)\n");
+}
+
+static void short_usage(void)
+{
+	fprintf(stderr,
+	        "usage: yagura enroll -m MANAGER -A NAME (-P PASSWORD | -T TOKEN)\n"
+	        "       (--ca FILE | --ca-fingerprint SHA256 | --tofu) [-p PORT] [-D HOME]\n"
+	        "Try 'yagura enroll --help' for more.\n");
+}
+
+/* The agent's home, made (0750) when missing, as an absolute path. */
+static bool make_home(const char *home, char abs_home[PATH_MAX])
+{
+	char want[PATH_MAX], cwd[PATH_MAX];
+	int w = home[0] == '/'             ? snprintf(want, sizeof(want), "%s", home)
+	        : getcwd(cwd, sizeof(cwd)) ? snprintf(want, sizeof(want), "%s/%s", cwd, home)
+	                                   : -1;
+	char etc[PATH_MAX + 8];
+	if (w <= 0 || (size_t)w >= sizeof(want) || !yg_mkdirs(want) || !realpath(want, abs_home) ||
+	    !yg_path_join(etc, sizeof(etc), abs_home, "etc") || !yg_mkdirs(etc)) {
+		fprintf(stderr, "yagura enroll: cannot make the home %s/etc: %s\n", home,
+		        strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* Whether `s` can go into XML text as it is (a host name or address). */
+static bool plain_host(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(".-_:[]", *s)))
+			return false;
+	return true;
+}
+
+/* HOME/etc/ossec.conf, only when there is none: the manager just enrolled
+ * with, on the events port (1514; change <port> if the manager's <remote>
+ * says otherwise), and commented examples of what to watch. */
+static void write_starter_conf(const char *home, const char *manager)
+{
+	char p[PATH_MAX];
+	if (!yg_path_join(p, sizeof(p), home, "etc/ossec.conf") || access(p, F_OK) == 0)
+		return;
+	if (!plain_host(manager)) {
+		fprintf(stderr, "yagura enroll: no starter %s written: write <client> by hand\n",
+		        p);
+		return;
+	}
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "yagura enroll: cannot write %s: %s\n", p, strerror(errno));
+		return;
+	}
+	fprintf(f,
+	        "<!-- Written by `yagura enroll`: this agent's configuration (man ossec.conf).\n"
+	        "     Check it with `yagura-agent -t`; `systemctl reload yagura-agent` applies it. "
+	        "-->\n"
+	        "<ossec_config>\n"
+	        "  <client>\n"
+	        "    <server>\n"
+	        "      <address>%s</address>\n"
+	        "      <port>1514</port>\n"
+	        "    </server>\n"
+	        "  </client>\n"
+	        "\n"
+	        "  <localfile>\n"
+	        "    <log_format>syslog</log_format>\n"
+	        "    <location>%s/logs/active-responses.log</location>\n"
+	        "  </localfile>\n"
+	        "\n"
+	        "  <!-- What to watch, for example:\n"
+	        "  <syscheck>\n"
+	        "    <frequency>43200</frequency>\n"
+	        "    <directories>/etc,/usr/bin,/usr/sbin</directories>\n"
+	        "    <directories realtime=\"yes\">/var/www/html</directories>\n"
+	        "  </syscheck>\n"
+	        "  <localfile>\n"
+	        "    <log_format>syslog</log_format>\n"
+	        "    <location>/var/log/auth.log</location>\n"
+	        "  </localfile>\n"
+	        "  -->\n"
+	        "</ossec_config>\n",
+	        manager, home);
+	if (fclose(f) != 0)
+		fprintf(stderr, "yagura enroll: cannot write %s: %s\n", p, strerror(errno));
+	else
+		fprintf(stderr, "yagura enroll: wrote a starter %s\n", p);
 }
 
 static bool valid_name(const char *s)
@@ -128,13 +224,18 @@ int cmd_enroll(int argc, char **argv)
 		case 'F': fp = optarg; break;
 		case 'U': tofu = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: short_usage(); return 2;
 		}
 	}
-	if (optind != argc || !manager || !name || !home) {
-		usage(stderr);
+	if (optind != argc || !manager || !name) {
+		fprintf(stderr, "%s\n",
+		        optind != argc ? "yagura enroll: unexpected argument"
+		                       : "yagura enroll: -m MANAGER and -A NAME are "
+		                         "required");
+		short_usage();
 		return 2;
 	}
+	home = yg_home_choose(home);
 	if ((password && token) || (!!ca + !!fp + tofu) != 1) {
 		fprintf(stderr, "yagura enroll: give one of -P/-T and exactly one of --ca, "
 		                "--ca-fingerprint, --tofu\n");
@@ -147,16 +248,9 @@ int cmd_enroll(int argc, char **argv)
 		        name, YG_AGENT_NAME_MAX);
 		return 2;
 	}
-	char abs_home[PATH_MAX], etc[PATH_MAX + 8];
-	if (!realpath(home, abs_home)) {
-		fprintf(stderr, "yagura enroll: home directory '%s' not found\n", home);
+	char abs_home[PATH_MAX];
+	if (!make_home(home, abs_home))
 		return 1;
-	}
-	snprintf(etc, sizeof(etc), "%s/etc", abs_home);
-	if (mkdir(etc, 0750) != 0 && errno != EEXIST) {
-		fprintf(stderr, "yagura enroll: cannot create %s: %s\n", etc, strerror(errno));
-		return 1;
-	}
 	char pass[512];
 	if (!password && !token) {
 		char pf[PATH_MAX];
@@ -217,7 +311,9 @@ int cmd_enroll(int argc, char **argv)
 			rc = 1;
 		}
 	}
-	if (!rc)
+	if (!rc) {
 		printf("%s\n", id);
+		write_starter_conf(abs_home, manager);
+	}
 	return rc;
 }

@@ -7,35 +7,40 @@
  * last line's result matches, 1 otherwise); with -t it only checks the
  * ruleset. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/ydaemon.h"
 
 #define YG_LOGTEST_MAX_LINE (1 << 20)
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: yagura logtest [-c FILE] [-D DIR] [--json] [-U RULE:LEVEL:DECODER] [-t] [-q]\n"
-		"  -c FILE    ossec.conf-format file with a <ruleset> block\n"
-		"  -D DIR     home directory that relative ruleset paths resolve against\n"
-		"  --json     one JSON object per input line (Wazuh alert format)\n"
-		"  -U R:L:D   unit test: exit status as wazuh-logtest -U\n"
-		"  -t         check the configuration and ruleset, print every problem, exit\n"
-		"  -q         quiet: no banner or load summary\n");
+	        "usage: yagura logtest [-c FILE] [-D DIR] [--json] [-U RULE:LEVEL:DECODER] [-t] "
+	        "[-q]\n"
+	        "  -c FILE    ossec.conf-format file (its <ruleset>, else Wazuh's default one);\n"
+	        "             default HOME/etc/ossec.conf when it exists\n"
+	        "  -D DIR     home directory that relative ruleset paths resolve against;\n"
+	        "             default $YAGURA_HOME, else /var/ossec\n"
+	        "  --json     one JSON object per input line (Wazuh alert format)\n"
+	        "  -U R:L:D   unit test: exit status as wazuh-logtest -U\n"
+	        "  -t         check the configuration and ruleset, print every problem, exit\n"
+	        "  -q         quiet: no banner or load summary\n");
 }
 
 int cmd_logtest(int argc, char **argv)
 {
-	const char *conf = NULL, *home = ".", *ut = NULL;
+	const char *conf = NULL, *home = NULL, *ut = NULL;
 	bool json = false, check = false, quiet = false;
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "c:D:U:tqjh", longopts, NULL)) != -1) {
@@ -47,15 +52,22 @@ int cmd_logtest(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, "Try 'yagura logtest --help' for the options.\n");
+			return 2;
 		}
 	}
+	home = yg_home_choose(home);
+	char defconf[PATH_MAX];
+	if (!conf)
+		conf = cli_default_conf(home, defconf, sizeof(defconf));
 	char ut_rule[64] = "", ut_level[16] = "", ut_dec[256] = "";
 	if (ut) {
 		const char *a = strchr(ut, ':'), *b = a ? strchr(a + 1, ':') : NULL;
 		if (!a || !b || strchr(b + 1, ':') || (size_t)(a - ut) >= sizeof(ut_rule) ||
 		    (size_t)(b - a - 1) >= sizeof(ut_level) || strlen(b + 1) >= sizeof(ut_dec)) {
-			fprintf(stderr, "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
+			fprintf(stderr,
+			        "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
 			return 1;
 		}
 		memcpy(ut_rule, ut, (size_t)(a - ut));

@@ -1,5 +1,6 @@
 /* cmd_manager.c: `yagura manager`: option parsing; the daemon itself is
  * src/manager/. */
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,19 +8,27 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/ydaemon.h"
 #include "manager/manager.h"
 
 #define MAX_CONF 16
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: yagura manager -D HOME [-c ossec.conf]... [-f] [-t] [-j N]\n"
-	             "  -D HOME  home directory (logs/, var/db/, var/run/ under it)\n"
+	fprintf(out, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t] [-j N]\n"
+	             "  -D HOME  home directory (logs/, var/db/, var/run/ under it);\n"
+	             "           default $YAGURA_HOME, else /var/ossec\n"
 	             "  -c FILE  configuration in ossec.conf format (repeatable;\n"
 	             "           default HOME/etc/ossec.conf)\n"
 	             "  -f       stay in the foreground, messages also on stderr\n"
 	             "  -t       check the configuration and ruleset, then exit\n"
 	             "  -j N     analysis workers (default: one per CPU, at most 8)\n");
+}
+
+static void short_usage(void)
+{
+	fprintf(stderr, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t] [-j N]\n"
+	                "Try 'yagura manager --help' for more.\n");
 }
 
 int cmd_manager(int argc, char **argv)
@@ -30,7 +39,10 @@ int cmd_manager(int argc, char **argv)
 	bool fg = false, test = false;
 	unsigned workers = 0;
 	int c;
-	while ((c = getopt(argc, argv, "c:D:fthj:")) != -1) {
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+	                                         {"home", required_argument, NULL, 'D'},
+	                                         {NULL, 0, NULL, 0}};
+	while ((c = getopt_long(argc, argv, "c:D:fthj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (nconf == MAX_CONF) {
@@ -53,17 +65,22 @@ int cmd_manager(int argc, char **argv)
 			break;
 		}
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: short_usage(); return 2;
 		}
 	}
-	if (optind != argc || !home) {
-		usage(stderr);
+	if (optind != argc) {
+		fprintf(stderr, "yagura manager: unexpected argument '%s'\n", argv[optind]);
+		short_usage();
 		return 2;
 	}
+	home = yg_home_choose(home);
 	/* absolute, since a daemon's relative paths would be surprising */
 	char abs_home[PATH_MAX];
 	if (!realpath(home, abs_home)) {
-		fprintf(stderr, "yagura manager: home directory '%s' not found\n", home);
+		fprintf(stderr,
+		        "yagura manager: home directory '%s' not found (give -D or set "
+		        "YAGURA_HOME)\n",
+		        home);
 		return 1;
 	}
 	char defconf[PATH_MAX + 32];

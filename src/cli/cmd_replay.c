@@ -9,6 +9,7 @@
  * Alerts are written in input order. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/ydaemon.h"
 #include "logcollector/journal.h"
 #include "logcollector/lc.h"
 
@@ -237,6 +239,8 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: yagura replay [-c FILE] [-D DIR] [-j THREADS] [--clock wall|event]\n"
 	        "                     [--log-format syslog|json|journald] [-o OUT] LOGFILE...\n"
+	        "  -c FILE  ossec.conf-format file (default HOME/etc/ossec.conf when it exists)\n"
+	        "  -D DIR   home (default $YAGURA_HOME, else /var/ossec)\n"
 	        "  LOGFILE '-' reads standard input. With journald, each LOGFILE is a\n"
 	        "  journal file or a directory of them. Alerts go to OUT (default stdout) as\n"
 	        "  Wazuh alert JSON lines; a summary goes to stderr.\n");
@@ -253,7 +257,7 @@ static void progress(double start, unsigned long long events, off_t done, off_t 
 
 int cmd_replay(int argc, char **argv)
 {
-	const char *conf = NULL, *home = ".", *outpath = NULL;
+	const char *conf = NULL, *home = NULL, *outpath = NULL;
 	int nthreads = 1;
 	yg_clock clock = YG_CLOCK_WALL;
 	bool json_input = false, journal_input = false;
@@ -300,13 +304,18 @@ int cmd_replay(int argc, char **argv)
 			}
 			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: fprintf(stderr, "Try 'yagura replay --help' for the options.\n"); return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		fprintf(stderr, "yagura replay: no LOGFILE given ('-' reads standard input)\n"
+		                "Try 'yagura replay --help' for the options.\n");
 		return 2;
 	}
+	home = yg_home_choose(home);
+	char defconf[PATH_MAX];
+	if (!conf)
+		conf = cli_default_conf(home, defconf, sizeof(defconf));
 	/* Check every input before loading anything. */
 	off_t total = 0;
 	for (int i = optind; i < argc; i++) {

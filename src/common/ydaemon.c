@@ -12,6 +12,14 @@
 
 #include "common/ydaemon.h"
 
+const char *yg_home_choose(const char *flag)
+{
+	if (flag && *flag)
+		return flag;
+	const char *env = getenv("YAGURA_HOME");
+	return env && *env ? env : YG_HOME_DEFAULT;
+}
+
 bool yg_mkdirs(const char *path)
 {
 	char buf[PATH_MAX];

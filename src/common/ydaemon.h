@@ -6,6 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The home every command uses when none is given: Wazuh's, so the paths of
+ * Wazuh's documentation work as written. */
+#define YG_HOME_DEFAULT "/var/ossec"
+/* The home a command uses: `flag` (its -D) when given, else $YAGURA_HOME
+ * when set and not empty, else YG_HOME_DEFAULT. */
+const char *yg_home_choose(const char *flag);
+
 /* mkdir -p of an absolute path (mode 0750); true on success. */
 bool yg_mkdirs(const char *path);
 /* home + "/" + rel into out; false when it does not fit. */

@@ -43,15 +43,20 @@ void yg_ruleset_config_destroy(yg_ruleset_config *cfg);
 
 /* Adds one entry, in order. For directories, `pattern` is the optional
  * pattern attribute (Wazuh's default is files ending in ".xml"). */
-yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind,
-			     const char *value, const char *pattern);
+yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind, const char *value,
+                             const char *pattern);
 
 /* Reads the <ruleset> block(s) of an ossec.conf-format file and adds its
  * entries. Problems are reported into diag with file and line. */
-yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path,
-			      yg_diag *diag);
+yg_err yg_ruleset_config_read(yg_ruleset_config *cfg, const char *conf_path, yg_diag *diag);
 
 const char *yg_ruleset_config_home(const yg_ruleset_config *cfg);
+/* How many entries the config holds (0: no <ruleset> was read). */
+size_t yg_ruleset_config_count(const yg_ruleset_config *cfg);
+/* Adds what Wazuh's default <ruleset> loads and ossec.conf files without a
+ * <ruleset> rely on: ruleset/decoders, ruleset/rules, etc/decoders and
+ * etc/rules (local_decoder.xml, local_rules.xml), all under the home. */
+yg_err yg_ruleset_config_add_defaults(yg_ruleset_config *cfg);
 
 /* GeoIP, as Wazuh configures it: <global><geoipdb> (or <geoip_db_path>)
  * names a MaxMind database (.mmdb; relative paths resolve against home)
@@ -71,8 +76,7 @@ typedef struct yg_ruleset yg_ruleset;
  * into diag with file, line and element. Returns YG_OK with a usable ruleset
  * when there were only warnings; with errors, *out is still set to the part
  * that loaded (so `-t` can list all errors) and YG_EPARSE is returned. */
-yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag,
-		       yg_ruleset **out);
+yg_err yg_ruleset_load(const yg_ruleset_config *cfg, yg_diag *diag, yg_ruleset **out);
 void yg_ruleset_destroy(yg_ruleset *rs);
 
 size_t yg_ruleset_ndecoders(const yg_ruleset *rs);
@@ -139,14 +143,14 @@ typedef struct yg_kv {
 } yg_kv;
 
 typedef struct yg_input {
-	const char *log;        /* one event, NUL-terminated */
-	const char *location;   /* e.g. "stdin", "/var/log/auth.log" */
-	const char *agent_id;   /* NULL: the manager itself, "000" */
-	const char *agent_name; /* NULL: the manager's host name */
-	const char *agent_ip;   /* may be NULL */
+	const char *log;          /* one event, NUL-terminated */
+	const char *location;     /* e.g. "stdin", "/var/log/auth.log" */
+	const char *agent_id;     /* NULL: the manager itself, "000" */
+	const char *agent_name;   /* NULL: the manager's host name */
+	const char *agent_ip;     /* may be NULL */
 	const char *manager_name; /* NULL: this host's name */
-	bool no_predecode;      /* skip the syslog header (e.g. JSON input) */
-	time_t now;             /* 0: take it from the session's clock */
+	bool no_predecode;        /* skip the syslog header (e.g. JSON input) */
+	time_t now;               /* 0: take it from the session's clock */
 	/* A pre-decoded event, as Wazuh's built-in decoders make for FIM:
 	 * no syslog header and no XML decoders; the event is decoded as
 	 * `decoded_as` ("syscheck_integrity_changed", "syscheck_new_entry",
@@ -168,7 +172,7 @@ typedef struct yg_verdict {
 	const char *decoder_name; /* as wazuh-logtest reports it; NULL if none */
 	unsigned rule_id;         /* 0 when no rule matched */
 	int level;
-	bool alert;               /* would be written as an alert */
+	bool alert; /* would be written as an alert */
 } yg_verdict;
 
 /* Which of n sessions (0..n-1) an event's log line should go to when several

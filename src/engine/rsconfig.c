@@ -41,8 +41,32 @@ const char *yg_ruleset_config_home(const yg_ruleset_config *cfg)
 	return cfg->home;
 }
 
+size_t yg_ruleset_config_count(const yg_ruleset_config *cfg)
+{
+	return cfg->n;
+}
+
+yg_err yg_ruleset_config_add_defaults(yg_ruleset_config *cfg)
+{
+	static const struct {
+		yg_rs_kind kind;
+		const char *dir;
+	} dirs[] = {
+	        {YG_RS_DECODER_DIR, "ruleset/decoders"},
+	        {YG_RS_RULE_DIR, "ruleset/rules"},
+	        {YG_RS_DECODER_DIR, "etc/decoders"},
+	        {YG_RS_RULE_DIR, "etc/rules"},
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		yg_err e = yg_ruleset_config_add(cfg, dirs[i].kind, dirs[i].dir, NULL);
+		if (e)
+			return e;
+	}
+	return YG_OK;
+}
+
 yg_err yg_ruleset_config_add(yg_ruleset_config *cfg, yg_rs_kind kind, const char *value,
-			     const char *pattern)
+                             const char *pattern)
 {
 	if (!value)
 		return YG_EINVAL;
@@ -67,14 +91,17 @@ static const struct {
 	const char *name;
 	yg_rs_kind kind;
 } ruleset_elems[] = {
-	{"decoder_dir", YG_RS_DECODER_DIR},   {"rule_dir", YG_RS_RULE_DIR},
-	{"decoder_include", YG_RS_DECODER_INCLUDE}, {"rule_include", YG_RS_RULE_INCLUDE},
-	{"decoder_exclude", YG_RS_DECODER_EXCLUDE}, {"rule_exclude", YG_RS_RULE_EXCLUDE},
-	{"list", YG_RS_LIST},
+        {"decoder_dir", YG_RS_DECODER_DIR},
+        {"rule_dir", YG_RS_RULE_DIR},
+        {"decoder_include", YG_RS_DECODER_INCLUDE},
+        {"rule_include", YG_RS_RULE_INCLUDE},
+        {"decoder_exclude", YG_RS_DECODER_EXCLUDE},
+        {"rule_exclude", YG_RS_RULE_EXCLUDE},
+        {"list", YG_RS_LIST},
 };
 
 static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const char *path,
-			 yg_diag *diag)
+                         yg_diag *diag)
 {
 	yg_err rc = YG_OK;
 	for (size_t i = 0; i < rs->nchildren; i++) {
@@ -85,7 +112,7 @@ static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const c
 				break;
 		if (k == sizeof(ruleset_elems) / sizeof(ruleset_elems[0])) {
 			yg_diag_add(diag, YG_SEV_ERROR, path, e->line, e->name,
-				    "invalid element in <ruleset>");
+			            "invalid element in <ruleset>");
 			rc = YG_EPARSE;
 			continue;
 		}
@@ -95,7 +122,8 @@ static yg_err read_block(yg_ruleset_config *cfg, const yg_wxml_node *rs, const c
 			continue;
 		}
 		const char *pattern = NULL;
-		if (ruleset_elems[k].kind == YG_RS_DECODER_DIR || ruleset_elems[k].kind == YG_RS_RULE_DIR)
+		if (ruleset_elems[k].kind == YG_RS_DECODER_DIR ||
+		    ruleset_elems[k].kind == YG_RS_RULE_DIR)
 			pattern = yg_wxml_attr_get(e, "pattern");
 		yg_err r = yg_ruleset_config_add(cfg, ruleset_elems[k].kind, e->content, pattern);
 		if (r)
@@ -223,7 +251,7 @@ static yg_err read_conf(yg_ruleset_config *cfg, const char *conf_path, bool only
 	}
 	if (!found && !only_geoip)
 		yg_diag_add(diag, YG_SEV_WARNING, conf_path, 0, "ruleset",
-			    "no <ruleset> block; using Wazuh's default directories");
+		            "no <ruleset> block; using Wazuh's default directories");
 	yg_wxml_doc_destroy(doc);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ylog.h"
 #include "manager/agents.h"
 #include "manager/api_wire.h"
 #include "manager/manager_int.h"
@@ -373,15 +374,34 @@ static int next_timeout(manager *m, long long last_lc)
 	return to < 0 ? 0 : (int)to;
 }
 
+/* Tells systemd (Type=notify) that the pipeline runs. */
+static void ready(manager *m)
+{
+	char st[160];
+	snprintf(st, sizeof(st), "running: %zu rules, %zu fim directories, %zu localfiles",
+	         m->rs ? yg_ruleset_nrules(m->rs) : 0, yg_fim_config_ndirs(m->cfg.fim),
+	         yg_lc_config_count(m->cfg.lc));
+	yg_sd_ready(st);
+}
+
 static void loop(manager *m)
 {
 	sigset_t empty;
 	sigemptyset(&empty);
 	long long last_lc = 0;
+	/* systemd's watchdog: a ping from every pass once half its period is
+	 * over; a pass lasts at most next_timeout (<= 1 s) plus a batch */
+	long long wd = yg_sd_watchdog_interval_ms(), last_wd = 0;
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
+			yg_sd_reloading();
 			reload(m);
+			ready(m);
+		}
+		if (wd && yg_now_ms() - last_wd >= wd) {
+			last_wd = yg_now_ms();
+			yg_sd_watchdog();
 		}
 		struct pollfd fds[5];
 		nfds_t n = 0;
@@ -477,8 +497,9 @@ int yg_manager_run(const yg_manager_opts *opts)
 	char p[PATH_MAX];
 	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
 	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura.log") ||
-	    !(m.log = fopen(p, "a"))) {
-		fprintf(stderr, "yagura manager: cannot open %s/logs/yagura.log\n", opts->home);
+	    yg_log_open(p, "yagura-manager", 0, opts->foreground, &m.log)) {
+		fprintf(stderr, "yagura manager: cannot open %s/logs/yagura.log: %s\n", opts->home,
+		        strerror(errno));
 		rc = 1;
 		goto done;
 	}
@@ -530,7 +551,9 @@ int yg_manager_run(const yg_manager_opts *opts)
 		goto out;
 	}
 	mlog(&m, "INFO", MSG_STARTED, "started (pid %ld, home %s)", (long)getpid(), opts->home);
+	ready(&m);
 	loop(&m);
+	yg_sd_stopping();
 	mlog(&m, "INFO", MSG_STOPPING, "stopping");
 out:
 	close_parts(&m);
@@ -540,8 +563,7 @@ out:
 		close(pid_fd);
 	if (rc == 0)
 		mlog(&m, "INFO", MSG_STOPPED, "stopped");
-	if (m.log)
-		fclose(m.log);
+	yg_log_close(m.log);
 	m.log = NULL;
 done:
 	yg_fim_input_free(&m.fim_in);

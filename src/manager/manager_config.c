@@ -196,11 +196,7 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
 		yg_diag_add(diag, YG_SEV_WARNING, nconf ? conf[0] : NULL, 0, "ruleset",
 		            "no <ruleset> block; using ruleset/decoders, ruleset/rules, "
 		            "etc/decoders and etc/rules under the home directory");
-		if (yg_ruleset_config_add(cfg->rules, YG_RS_DECODER_DIR, "ruleset/decoders",
-		                          NULL) ||
-		    yg_ruleset_config_add(cfg->rules, YG_RS_RULE_DIR, "ruleset/rules", NULL) ||
-		    yg_ruleset_config_add(cfg->rules, YG_RS_DECODER_DIR, "etc/decoders", NULL) ||
-		    yg_ruleset_config_add(cfg->rules, YG_RS_RULE_DIR, "etc/rules", NULL))
+		if (yg_ruleset_config_add_defaults(cfg->rules))
 			return YG_ENOMEM;
 	}
 	return rc;

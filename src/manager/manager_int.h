@@ -45,7 +45,7 @@ enum {
 typedef struct manager {
 	const yg_manager_opts *opts;
 	yg_manager_config cfg;
-	FILE *log;
+	struct yg_log *log; /* common/ylog.h */
 	yg_ruleset *rs;
 	yg_pipeline *pipe;
 	yg_alerts_log *alerts;

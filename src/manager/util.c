@@ -7,10 +7,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/ylog.h"
+
 #include "manager/manager_int.h"
 
-/* Writes one numbered line to HOME/logs/yagura.log (and stderr in the
- * foreground). Never fails visibly. */
+/* Writes one numbered message to the manager's log sink: the journal under
+ * systemd, else HOME/logs/yagura.log (common/ylog.h; also stderr in the
+ * foreground, or when the log is not open yet). Never fails visibly. */
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)
 {
 	char msg[2048];
@@ -18,17 +21,7 @@ void mlog(manager *m, const char *level, int id, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y/%m/%d %H:%M:%S", &tm);
-	if (m->log) {
-		fprintf(m->log, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
-		fflush(m->log);
-	}
-	if (m->opts->foreground || !m->log)
-		fprintf(stderr, "%s yagura-manager: %s: YG-%d %s\n", ts, level, id, msg);
+	yg_log_write(m->log, yg_log_prio_of(level), level, id, msg);
 }
 
 void print_diag_to_log(manager *m, const yg_diag *d)

@@ -196,8 +196,10 @@ class Manager:
 class Agent:
     """A `yagura agent` in `home`, enrolled with `manager`."""
 
-    def __init__(self, yagura, home, manager):
+    def __init__(self, yagura, home, manager, agent_bin=None):
         self.yagura, self.home, self.manager = yagura, home, manager
+        # the daemon: `yagura agent`, or the agent-only binary `yagura-agent`
+        self.agent_cmd = [agent_bin] if agent_bin else [yagura, "agent"]
         self.conf = os.path.join(home, "etc", "ossec.conf")
         self.id = None
         self.proc = None
@@ -227,7 +229,7 @@ class Agent:
 """)
 
     def check_config(self):
-        p = subprocess.run([self.yagura, "agent", "-D", self.home, "-t"],
+        p = subprocess.run(self.agent_cmd + ["-D", self.home, "-t"],
                            capture_output=True, text=True, timeout=60)
         return p.returncode, p.stderr
 
@@ -242,7 +244,7 @@ class Agent:
         n0 = self.log().count("YG-2001 started")
         c0 = self.log().count("connected to the manager")
         with stderr_file(self.home) as err:
-            self.proc = subprocess.Popen([self.yagura, "agent", "-D", self.home, "-f"],
+            self.proc = subprocess.Popen(self.agent_cmd + ["-D", self.home, "-f"],
                                          stdout=subprocess.DEVNULL, stderr=err)
         wait_for(lambda: self.log().count("YG-2001 started") > n0 or
                  self.proc.poll() is not None, timeout)
@@ -260,17 +262,18 @@ class Agent:
 
 
 def start_pair(yagura, root, base, seed, subst, manager_conf, agent_conf, check,
-               name="web1"):
+               name="web1", agent_bin=None):
     """A manager in base/mgr and an agent in base/agent, enrolled, both
     running. The agent's id is only known after enrolment, so the manager
     first starts with no extra configuration, enrols the agent, then is
     restarted with manager_conf(agent_id). agent_conf(agent_id) is the
     agent's extra configuration. Each step is a named check; returns
-    (manager, agent), agent.id None when enrolment failed."""
+    (manager, agent), agent.id None when enrolment failed. agent_bin runs
+    the agent with that binary (yagura-agent) instead of `yagura agent`."""
     m = Manager(yagura, root, os.path.join(base, "mgr"))
     m.install_local_rules(seed, subst)
     check("manager starts", m.start(), m.log()[-2000:])
-    ag = Agent(yagura, os.path.join(base, "agent"), m)
+    ag = Agent(yagura, os.path.join(base, "agent"), m, agent_bin)
     check("agent enrolled", ag.enroll(name), ag.enroll_output)
     m.stop()
     if not ag.id:
