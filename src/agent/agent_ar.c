@@ -7,8 +7,8 @@
  * parameters.alert.data.srcip for N seconds (0: until the manager sends
  * "delete"), "delete" lifts it. Any other program runs through execd with
  * timeout N. Every outcome (done, refused, failed) is queued as an internal
- * event (agent_util.c) and so reaches the manager through the spool, and is
- * also answered with an AR_RESULT when the link is up. */
+ * event (agent_util.c) and so reaches the manager through the spool: that
+ * is the one path of results (exactly once, also when the link is down). */
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,32 +51,16 @@ static const char *jstr(json_object *o, const char *const *keys)
 	return o && json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
 }
 
-/* Tells the manager the outcome now too (best effort: the event in the
- * spool is what counts). */
-static void answer(agent *a, uint64_t req_id, const char *event, const char *message)
-{
-	if (!req_id || !a->tc)
-		return;
-	yg_buf b;
-	yg_buf_init(&b, 8192);
-	yg_err e = yg_buf_puts(&b, "{\"event\":");
-	e = e ? e : yg_buf_json_str(&b, event);
-	e = e ? e : yg_buf_puts(&b, ",\"message\":");
-	e = e ? e : yg_buf_json_str(&b, message);
-	e = e ? e : yg_buf_putc(&b, '}');
-	if (!e)
-		(void)yg_tclient_send_ar_result(a->tc, req_id, b.data);
-	yg_buf_free(&b);
-}
-
+/* The outcome of request req_id (0: none, e.g. a dropped request) as the
+ * agent's log line and as the result event in the spool. */
 static void report(agent *a, uint64_t req_id, const char *event, const char *program,
                    const char *command, const char *srcip, const char *message)
 {
-	alog(a, strcmp(event, "failed") ? "INFO" : "WARNING", AMSG_AR, "%s %s %s%s%s: %s", event,
+	alog(a, strcmp(event, "failed") ? "INFO" : "WARNING", AMSG_AR,
+	     "request %llu: %s %s %s%s%s: %s", (unsigned long long)req_id, event,
 	     program ? program : "-", command ? command : "-", srcip && *srcip ? " " : "",
 	     srcip ? srcip : "", message);
 	ar_event(a, event, program, command, srcip, message);
-	answer(a, req_id, event, message);
 }
 
 /* ---- execd ---- */

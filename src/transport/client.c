@@ -30,12 +30,6 @@ struct yg_tbatch {
 	uint32_t count, max_count;
 };
 
-typedef struct cl_cmd {
-	uint64_t req_id;
-	char *json; /* NULL: stop */
-	struct cl_cmd *next;
-} cl_cmd;
-
 struct yg_tclient {
 	yg_tclient_config cfg;
 	char *host, *name, *version;
@@ -51,8 +45,7 @@ struct yg_tclient {
 	unsigned addr_try; /* which resolved address to try next */
 	uint64_t last_keepalive_ms;
 	yg_buf out;
-	pthread_mutex_t mu; /* guards cmds, ready */
-	cl_cmd *cmds, *cmds_tail;
+	pthread_mutex_t mu; /* guards ready, notified, stop */
 	bool ready, notified, stop;
 };
 
@@ -375,19 +368,9 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	yg_tclient *cl = arg;
 	pthread_mutex_lock(&cl->mu);
-	cl_cmd *list = cl->cmds;
-	cl->cmds = cl->cmds_tail = NULL;
 	bool stop = cl->stop;
 	cl->notified = false;
 	pthread_mutex_unlock(&cl->mu);
-	for (cl_cmd *n; list; list = n) {
-		n = list->next;
-		if (cl->state == ST_READY)
-			send_frame(cl, YG_FRAME_AR_RESULT, true, list->req_id, list->json,
-			           strlen(list->json));
-		free(list->json);
-		free(list);
-	}
 	if (stop) {
 		event_base_loopbreak(cl->base);
 		return;
@@ -467,11 +450,6 @@ void yg_tclient_destroy(yg_tclient *cl)
 	}
 	if (cl->bev)
 		bufferevent_free(cl->bev);
-	for (cl_cmd *c = cl->cmds, *n; c; c = n) {
-		n = c->next;
-		free(c->json);
-		free(c);
-	}
 	if (cl->wake)
 		event_free(cl->wake);
 	if (cl->retry)
@@ -497,38 +475,6 @@ void yg_tclient_notify(yg_tclient *cl)
 	pthread_mutex_unlock(&cl->mu);
 	if (!already)
 		event_active(cl->wake, EV_READ, 0);
-}
-
-yg_err yg_tclient_send_ar_result(yg_tclient *cl, uint64_t req_id, const char *json)
-{
-	if (!json || strlen(json) > YG_FRAME_MAX - 16)
-		return YG_EINVAL;
-	cl_cmd *c = calloc(1, sizeof(*c));
-	char *copy = strdup(json);
-	if (!c || !copy) {
-		free(c);
-		free(copy);
-		return YG_ENOMEM;
-	}
-	c->req_id = req_id;
-	c->json = copy;
-	pthread_mutex_lock(&cl->mu);
-	bool ready = cl->ready;
-	if (ready) {
-		if (cl->cmds_tail)
-			cl->cmds_tail->next = c;
-		else
-			cl->cmds = c;
-		cl->cmds_tail = c;
-	}
-	pthread_mutex_unlock(&cl->mu);
-	if (!ready) {
-		free(copy);
-		free(c);
-		return YG_EIO;
-	}
-	event_active(cl->wake, EV_READ, 0);
-	return YG_OK;
 }
 
 bool yg_tclient_connected(yg_tclient *cl)

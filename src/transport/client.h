@@ -9,9 +9,8 @@
  *
  * Threads: the client runs its own libevent loop in its own thread (the
  * agent's other modules are free to block). All callbacks are called from
- * that thread. yg_tclient_notify() and yg_tclient_send_ar_result() may be
- * called from any thread. Name resolution (getaddrinfo) happens in the
- * client thread.
+ * that thread. yg_tclient_notify() may be called from any thread. Name resolution (getaddrinfo)
+ * happens in the client thread.
  *
  * Delivery: every event is kept by the caller until on_ack() covers it.
  * After any drop the client reconnects (1 s .. 60 s exponential backoff
@@ -81,9 +80,6 @@ void yg_tclient_destroy(yg_tclient *cl);
 
 /* Any thread: new events exist, pull them. */
 void yg_tclient_notify(yg_tclient *cl);
-/* Any thread: queues an AR_RESULT. YG_EIO if not connected now. json:
- * NUL-terminated. */
-yg_err yg_tclient_send_ar_result(yg_tclient *cl, uint64_t req_id, const char *json);
 /* Any thread: whether the manager has answered HELLO on the current
  * connection. */
 bool yg_tclient_connected(yg_tclient *cl);

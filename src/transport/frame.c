@@ -14,7 +14,6 @@ const char *yg_frame_type_name(uint8_t type)
 	case YG_FRAME_ACK: return "ACK";
 	case YG_FRAME_KEEPALIVE: return "KEEPALIVE";
 	case YG_FRAME_AR_REQUEST: return "AR_REQUEST";
-	case YG_FRAME_AR_RESULT: return "AR_RESULT";
 	case YG_FRAME_ERROR: return "ERROR";
 	case YG_FRAME_ENROLL_REQ: return "ENROLL_REQ";
 	case YG_FRAME_ENROLL_RESP: return "ENROLL_RESP";

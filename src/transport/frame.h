@@ -28,13 +28,14 @@
  * first_seq, count and the record's own length. */
 #define YG_FRAME_MAX_RECORD (YG_FRAME_MAX - 1u - 8u - 4u - 4u)
 
+/* 6 was AR_RESULT (agent->manager): removed, active-response results travel
+ * only as spooled events; it is an unknown type now and is not reused. */
 typedef enum yg_frame_type {
 	YG_FRAME_HELLO = 1,       /* agent->manager: JSON {"name","version"} */
 	YG_FRAME_EVENTS = 2,      /* agent->manager: u64 first_seq, u32 count, records */
 	YG_FRAME_ACK = 3,         /* manager->agent: u64 seq (all <= seq committed) */
 	YG_FRAME_KEEPALIVE = 4,   /* agent->manager: JSON {"version",...stats} */
 	YG_FRAME_AR_REQUEST = 5,  /* manager->agent: u64 req_id + JSON */
-	YG_FRAME_AR_RESULT = 6,   /* agent->manager: u64 req_id + JSON */
 	YG_FRAME_ERROR = 7,       /* either way: UTF-8 text, then the sender closes */
 	YG_FRAME_ENROLL_REQ = 8,  /* enrolment: JSON {"name","password"|"token","csr"} */
 	YG_FRAME_ENROLL_RESP = 9, /* enrolment: JSON {"id","name","cert","ca"}|{"error"} */
@@ -102,7 +103,7 @@ yg_err yg_frame_parse_events(const uint8_t *p, size_t len, uint64_t *first_seq, 
 size_t yg_frame_events_max_records(size_t len);
 /* ACK: exactly 8 bytes. */
 yg_err yg_frame_parse_u64(const uint8_t *p, size_t len, uint64_t *v);
-/* AR_REQUEST / AR_RESULT: u64 id + text (may be empty). */
+/* AR_REQUEST: u64 id + text (may be empty). */
 yg_err yg_frame_parse_id_text(const uint8_t *p, size_t len, uint64_t *id, const uint8_t **text,
                               size_t *text_len);
 

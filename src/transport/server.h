@@ -66,9 +66,6 @@ typedef struct yg_tserver_callbacks {
 	                   const char *peer);
 	/* Optional. The agent's connection ended (reason for a person). */
 	void (*on_disconnect)(void *ctx, const char *agent_id, const char *reason);
-	/* Optional. json is not NUL-terminated. */
-	void (*on_ar_result)(void *ctx, const char *agent_id, uint64_t req_id, const char *json,
-	                     size_t len);
 	/* Optional. The keepalive JSON (stats), not NUL-terminated. */
 	void (*on_keepalive)(void *ctx, const char *agent_id, const char *json, size_t len);
 	yg_tlog_fn log; /* NULL: warnings to stderr */

@@ -1,6 +1,6 @@
 /* server_conn.c: what the server does with one agent's frames:
  * authentication after the handshake, HELLO, EVENTS (dedup, rate limit,
- * back-pressure), KEEPALIVE and AR_RESULT. */
+ * back-pressure) and KEEPALIVE. */
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <json-c/json.h>
@@ -274,21 +274,9 @@ static int handle(ts_conn *c, const yg_frame *f)
 		ts_conn_error(c, why);
 		return -1;
 	}
-	uint64_t id;
-	const uint8_t *t;
-	size_t tl;
 	switch (f->type) {
 	case YG_FRAME_EVENTS: return on_events(c, f);
 	case YG_FRAME_KEEPALIVE: return on_keepalive(c, f);
-	case YG_FRAME_AR_RESULT:
-		if (yg_frame_parse_id_text(f->payload, f->len, &id, &t, &tl)) {
-			ts_conn_error(c, "malformed AR_RESULT frame");
-			return -1;
-		}
-		if (c->srv->cfg.cb.on_ar_result)
-			c->srv->cfg.cb.on_ar_result(c->srv->cfg.cb.ctx, c->id, id, (const char *)t,
-			                            tl);
-		return 0;
 	case YG_FRAME_ERROR:
 		snprintf(why, sizeof(why), "agent reported an error: %.*s",
 		         (int)(f->len > 60 ? 60 : f->len), (const char *)f->payload);

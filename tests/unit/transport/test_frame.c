@@ -140,6 +140,13 @@ static void test_garbage(void **state)
 	assert_string_equal(yg_frame_dec_error(d), "unknown frame type");
 	yg_frame_dec_destroy(d);
 
+	/* 6 was AR_RESULT: removed (results travel as spooled events) */
+	uint8_t retired[14] = {0, 0, 0, 10, 6, 0, 0, 0, 0, 0, 0, 0, 7, '{'};
+	d = yg_frame_dec_create();
+	assert_int_equal(feed_all(d, retired, 14), YG_EPARSE);
+	assert_string_equal(yg_frame_dec_error(d), "unknown frame type");
+	yg_frame_dec_destroy(d);
+
 	/* exactly 1 MiB is allowed */
 	yg_buf b;
 	yg_buf_init(&b, YG_FRAME_MAX + 16);

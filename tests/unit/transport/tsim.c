@@ -121,18 +121,6 @@ static yg_ts_verdict mg_events(void *ctx, const char *agent, uint64_t first, uin
 	return YG_TS_ACCEPT;
 }
 
-static void mg_ar_result(void *ctx, const char *agent, uint64_t req_id, const char *json,
-                         size_t len)
-{
-	sim_mgr *m = ctx;
-	(void)agent;
-	(void)json;
-	(void)len;
-	pthread_mutex_lock(&m->mu);
-	m->ar_req_id = req_id;
-	pthread_mutex_unlock(&m->mu);
-}
-
 static void mg_connect(void *ctx, const char *id, const char *name, const char *v, const char *p)
 {
 	sim_mgr *m = ctx;
@@ -150,7 +138,6 @@ void sim_mgr_callbacks(sim_mgr *m, yg_tserver_callbacks *cb)
 	memset(cb, 0, sizeof(*cb));
 	cb->ctx = m;
 	cb->on_events = mg_events;
-	cb->on_ar_result = mg_ar_result;
 	cb->on_connect = mg_connect;
 	cb->log = ts_log_fn;
 }

@@ -48,7 +48,6 @@ typedef struct sim_mgr {
 	uint64_t committed;     /* rows committed */
 	uint64_t max_committed; /* highest seq committed (one agent tests) */
 	uint64_t handed_total;
-	uint64_t ar_req_id;
 	int connects;
 	pthread_t th;
 } sim_mgr;
