@@ -139,8 +139,13 @@ static void reload(agent *a)
 		return;
 	}
 	close_parts(a);
-	memcpy(ncfg.server, a->cfg.server, sizeof(ncfg.server));
-	ncfg.port = a->cfg.port;
+	/* the transport client keeps running: its settings stay */
+	memcpy(ncfg.servers, a->cfg.servers, sizeof(ncfg.servers));
+	ncfg.nservers = a->cfg.nservers;
+	ncfg.queue_size = a->cfg.queue_size;
+	ncfg.events_per_second = a->cfg.events_per_second;
+	ncfg.buffer_disabled = a->cfg.buffer_disabled;
+	ncfg.has_buffer = a->cfg.has_buffer;
 	yg_agent_config_free(&a->cfg);
 	a->cfg = ncfg;
 	if (!open_parts(a))
@@ -307,8 +312,8 @@ int yg_agent_run(const yg_agent_opts *opts)
 			        "yagura agent: configuration OK (manager %s:%d, %zu fim "
 			        "directories, "
 			        "%zu localfiles)\n",
-			        a.cfg.server, a.cfg.port, yg_fim_config_ndirs(a.cfg.fim),
-			        yg_lc_config_count(a.cfg.lc));
+			        a.cfg.servers[0].address, a.cfg.servers[0].port,
+			        yg_fim_config_ndirs(a.cfg.fim), yg_lc_config_count(a.cfg.lc));
 	} else if (rc) {
 		fprintf(stderr, "yagura agent: configuration errors; not started\n");
 	} else {

@@ -30,26 +30,46 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "engine/engine.h"
 #include "fim/fim.h"
 #include "logcollector/lc.h"
 #include "waf/waf.h"
 #include "yarascan/yarascan.h"
 
 #define YG_AGENT_HOST_MAX 256
+#define YG_AGENT_SERVERS_MAX 16
+/* <labels>: at most YG_EVREC_MAX_LABELS (64) labels, keys of at most 256
+ * bytes, and all keys and values together at most 8 KiB (every event
+ * carries them). */
+#define YG_AGENT_LABEL_KEY_MAX 256
+#define YG_AGENT_LABELS_BYTES_MAX 8192
+/* Wazuh's agent.min_eps: a lower <events_per_second> is raised to it. */
+#define YG_AGENT_MIN_EPS 50
+
+/* One <client><server>: tried in order, see docs/agent.md (fail-over). */
+typedef struct yg_agent_server {
+	char address[YG_AGENT_HOST_MAX]; /* <address> */
+	int port;                        /* <port>, default 1514 */
+	int max_retries;                 /* <max_retries>, default 5 */
+	int retry_interval;              /* <retry_interval>, default 10 s */
+} yg_agent_server;
 
 /* Everything the agent's configuration files say, parsed and checked. */
 typedef struct yg_agent_config {
-	char server[YG_AGENT_HOST_MAX]; /* <client><server><address> */
-	int port;                       /* <client><server><port>, default 1514 */
-	int notify_time;                /* <client><notify_time>, default 10 s */
-	bool buffer_disabled;           /* <client_buffer><disabled> (accepted) */
-	int queue_size;                 /* <client_buffer><queue_size> (accepted) */
-	int events_per_second;          /* <client_buffer><events_per_second> (accepted) */
-	int spool_max_mb;               /* <client_buffer><spool_max_mb>, default 256 */
-	bool ar_disabled;               /* <active-response><disabled> */
-	yg_fim_config *fim;             /* every <syscheck> */
-	yg_lc_config *lc;               /* every <localfile> */
-	yg_waf_config *waf;             /* <waf>, when has_waf */
+	yg_agent_server servers[YG_AGENT_SERVERS_MAX]; /* every <client><server> */
+	size_t nservers;
+	int notify_time;       /* <client><notify_time>, default 10 s */
+	bool has_buffer;       /* a <client_buffer> block: its rate limit applies */
+	bool buffer_disabled;  /* <client_buffer><disabled>: no rate limit */
+	int queue_size;        /* <client_buffer><queue_size>: events in flight */
+	int events_per_second; /* <client_buffer><events_per_second>, default 500 */
+	int spool_max_mb;      /* <client_buffer><spool_max_mb>, default 256 */
+	yg_label *labels;      /* <labels> (strings owned), in order */
+	size_t nlabels;
+	bool ar_disabled;   /* <active-response><disabled> */
+	yg_fim_config *fim; /* every <syscheck> */
+	yg_lc_config *lc;   /* every <localfile> */
+	yg_waf_config *waf; /* <waf>, when has_waf */
 	bool has_waf;
 	yg_yarascan_config *yara; /* <yara>, when has_yara */
 	bool has_yara;

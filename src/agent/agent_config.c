@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "engine/evrec.h"
 #include "engine/wxml.h"
 
 #define WARN(d, f, n, ...) yg_diag_add(d, YG_SEV_WARNING, f, (n)->line, (n)->name, __VA_ARGS__)
@@ -72,15 +73,17 @@ static bool valid_host(const char *s)
 	return true;
 }
 
-/* <client><server>: address and port; the rest of Wazuh's options warned. */
+/* <client><server>: one more manager to fail over to, in order (Wazuh's
+ * options; <address> is required). */
 static yg_err read_server(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
 {
-	yg_err rc = YG_OK;
-	if (cfg->server[0]) {
-		WARN(d, file, n,
-		     "only the first <server> is used (no fail-over between managers yet)");
-		return YG_OK;
+	if (cfg->nservers == YG_AGENT_SERVERS_MAX) {
+		ERR(d, file, n, "more than %d <server> blocks", YG_AGENT_SERVERS_MAX);
+		return YG_EPARSE;
 	}
+	yg_agent_server *s = &cfg->servers[cfg->nservers];
+	*s = (yg_agent_server){.port = 1514, .max_retries = 5, .retry_interval = 10};
+	yg_err rc = YG_OK;
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const yg_wxml_node *c = n->children[i];
 		if (!strcmp(c->name, "address")) {
@@ -89,9 +92,15 @@ static yg_err read_server(yg_agent_config *cfg, const yg_wxml_node *n, const cha
 				rc = YG_EPARSE;
 				continue;
 			}
-			memcpy(cfg->server, c->content, strlen(c->content) + 1);
+			memcpy(s->address, c->content, strlen(c->content) + 1);
 		} else if (!strcmp(c->name, "port")) {
-			if (int_option(c, file, d, 1, 65535, &cfg->port))
+			if (int_option(c, file, d, 1, 65535, &s->port))
+				rc = YG_EPARSE;
+		} else if (!strcmp(c->name, "max_retries")) {
+			if (int_option(c, file, d, 1, 1000, &s->max_retries))
+				rc = YG_EPARSE;
+		} else if (!strcmp(c->name, "retry_interval")) {
+			if (int_option(c, file, d, 1, 3600, &s->retry_interval))
 				rc = YG_EPARSE;
 		} else if (!strcmp(c->name, "protocol")) {
 			if (strcmp(c->content, "tcp") != 0)
@@ -101,6 +110,12 @@ static yg_err read_server(yg_agent_config *cfg, const yg_wxml_node *n, const cha
 			WARN(d, file, c, "option not supported by the agent; ignored");
 		}
 	}
+	if (!s->address[0]) {
+		if (rc == YG_OK)
+			ERR(d, file, n, "<server> without <address>");
+		return YG_EPARSE;
+	}
+	cfg->nservers++;
 	return rc;
 }
 
@@ -124,21 +139,40 @@ static yg_err read_client(yg_agent_config *cfg, const yg_wxml_node *n, const cha
 	return rc;
 }
 
-/* <client_buffer>: Wazuh's options are checked and accepted (the disk spool
- * replaces the memory buffer); <spool_max_mb> bounds the spool. */
+/* <events_per_second>: Wazuh's 1-1000, and below agent.min_eps (50) raised
+ * to it with a warning. */
+static yg_err eps_option(yg_agent_config *cfg, const yg_wxml_node *c, const char *file, yg_diag *d)
+{
+	yg_err r = int_option(c, file, d, 1, 1000, &cfg->events_per_second);
+	if (!r && cfg->events_per_second < YG_AGENT_MIN_EPS) {
+		WARN(d, file, c, "client buffer throughput too low: set to %d eps",
+		     YG_AGENT_MIN_EPS);
+		cfg->events_per_second = YG_AGENT_MIN_EPS;
+	}
+	return r;
+}
+
+/* <client_buffer>: Wazuh's options, applied to the disk spool's sender
+ * (docs/agent.md): disabled = no rate limit, events_per_second = the send
+ * rate, queue_size = events in flight; <spool_max_mb> bounds the spool. */
 static yg_err read_client_buffer(yg_agent_config *cfg, const yg_wxml_node *n, const char *file,
                                  yg_diag *d)
 {
 	yg_err rc = YG_OK;
+	cfg->has_buffer = true;
 	for (size_t i = 0; i < n->nchildren; i++) {
 		const yg_wxml_node *c = n->children[i];
+		const char *nm = c->name;
 		yg_err r = YG_OK;
-		if (!strcmp(c->name, "disabled"))
+		if (!strcmp(nm, "disable") || !strcmp(nm, "length"))
+			WARN(d, file, c, "deprecated: use <%s>",
+			     nm[0] == 'd' ? "disabled" : "queue_size");
+		if (!strcmp(nm, "disabled") || !strcmp(nm, "disable"))
 			r = yes_no_option(c, file, d, &cfg->buffer_disabled);
-		else if (!strcmp(c->name, "queue_size"))
+		else if (!strcmp(nm, "queue_size") || !strcmp(nm, "length"))
 			r = int_option(c, file, d, 1, 100000, &cfg->queue_size);
-		else if (!strcmp(c->name, "events_per_second"))
-			r = int_option(c, file, d, 0, 1000, &cfg->events_per_second);
+		else if (!strcmp(nm, "events_per_second"))
+			r = eps_option(cfg, c, file, d);
 		else if (!strcmp(c->name, "spool_max_mb"))
 			r = int_option(c, file, d, 4, 1 << 20, &cfg->spool_max_mb);
 		else
@@ -171,6 +205,121 @@ static yg_err read_ar(yg_agent_config *cfg, const yg_wxml_node *n, const char *f
 	return rc;
 }
 
+/* A label key: no empty part between dots (it would nest under ""), no
+ * control character, at most YG_AGENT_LABEL_KEY_MAX bytes. */
+static bool valid_label_key(const char *k)
+{
+	size_t n = strlen(k);
+	if (n > YG_AGENT_LABEL_KEY_MAX || k[0] == '.' || k[n - 1] == '.' || strstr(k, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x20 || k[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Sets key = value (strings copied); an existing key gets the new value in
+ * its place, as Wazuh's labels_add(overwrite). */
+static yg_err label_set(yg_agent_config *cfg, const char *key, const char *value, bool hidden)
+{
+	size_t i = 0;
+	while (i < cfg->nlabels && strcmp(cfg->labels[i].key, key))
+		i++;
+	char *v = strdup(value), *k = i < cfg->nlabels ? NULL : strdup(key);
+	if (!v || (i == cfg->nlabels && !k)) {
+		free(v);
+		free(k);
+		return YG_ENOMEM;
+	}
+	if (i < cfg->nlabels) {
+		free((char *)cfg->labels[i].value);
+	} else {
+		yg_label *nl = realloc(cfg->labels, (cfg->nlabels + 1) * sizeof(*nl));
+		if (!nl) {
+			free(v);
+			free(k);
+			return YG_ENOMEM;
+		}
+		cfg->labels = nl;
+		nl[cfg->nlabels++].key = k;
+	}
+	cfg->labels[i].value = v;
+	cfg->labels[i].hidden = hidden;
+	return YG_OK;
+}
+
+/* One <label key="..." [hidden="yes|no"]>value</label>, Wazuh's checks
+ * (labels-config.c) plus yagura's bounds. */
+static yg_err read_label(yg_agent_config *cfg, const yg_wxml_node *c, const char *file, yg_diag *d)
+{
+	const char *key = yg_wxml_attr_get(c, "key"), *hid = yg_wxml_attr_get(c, "hidden");
+	bool hidden = false;
+	for (size_t i = 0; i < c->nattrs; i++)
+		if (strcmp(c->attrs[i].name, "key") && strcmp(c->attrs[i].name, "hidden"))
+			WARN(d, file, c, "unknown attribute '%s'; ignored", c->attrs[i].name);
+	if (!key || !key[0]) {
+		ERR(d, file, c,
+		    key ? "label with empty key" : "expected 'key' attribute for label");
+		return YG_EPARSE;
+	}
+	if (hid && !parse_yes_no(hid, &hidden)) {
+		ERR(d, file, c, "invalid value '%s' for attribute 'hidden' (expected yes or no)",
+		    hid);
+		return YG_EPARSE;
+	}
+	if (key[0] == '_') {
+		WARN(d, file, c, "label keys starting with '_' are reserved; skipping '%s'", key);
+		return YG_OK;
+	}
+	if (!valid_label_key(key)) {
+		ERR(d, file, c,
+		    "invalid label key '%.64s' (at most %d bytes, no control characters, no "
+		    "empty part between dots)",
+		    key, YG_AGENT_LABEL_KEY_MAX);
+		return YG_EPARSE;
+	}
+	if (!c->content[0])
+		WARN(d, file, c, "label '%s' is empty", key);
+	return label_set(cfg, key, c->content, hidden);
+}
+
+/* Bytes of every label's key and value, the cost added to each event. */
+static size_t labels_bytes(const yg_agent_config *cfg)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		n += strlen(cfg->labels[i].key) + strlen(cfg->labels[i].value);
+	return n;
+}
+
+/* <labels>: added to every event of the agent (its alerts' agent.labels). */
+static yg_err read_labels(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+{
+	yg_err rc = YG_OK;
+	for (size_t i = 0; i < n->nchildren; i++) {
+		const yg_wxml_node *c = n->children[i];
+		yg_err r;
+		if (strcmp(c->name, "label") != 0) {
+			ERR(d, file, c, "invalid element in <labels> (expected <label>)");
+			r = YG_EPARSE;
+		} else {
+			r = read_label(cfg, c, file, d);
+		}
+		if (r == YG_ENOMEM)
+			return r;
+		if (!r && (cfg->nlabels > YG_EVREC_MAX_LABELS ||
+		           labels_bytes(cfg) > YG_AGENT_LABELS_BYTES_MAX)) {
+			ERR(d, file, c,
+			    "too many labels: at most %d, with %d bytes of keys and values in all",
+			    YG_EVREC_MAX_LABELS, YG_AGENT_LABELS_BYTES_MAX);
+			return YG_EPARSE;
+		}
+		if (r)
+			rc = r;
+	}
+	return rc;
+}
+
 /* One block of <ossec_config>; YG_ENOMEM stops everything. */
 static yg_err read_block(yg_agent_config *cfg, const yg_wxml_node *b, const char *path, yg_diag *d)
 {
@@ -197,9 +346,8 @@ static yg_err read_block(yg_agent_config *cfg, const yg_wxml_node *b, const char
 		return yg_yarascan_config_add_yara(cfg->yara, b, path, d);
 	}
 	if (!strcmp(b->name, "labels"))
-		WARN(d, path, b, "agent labels are not implemented yet; ignored");
-	else
-		WARN(d, path, b, "block not supported by the agent; ignored");
+		return read_labels(cfg, b, path, d);
+	WARN(d, path, b, "block not supported by the agent; ignored");
 	return YG_OK;
 }
 
@@ -234,7 +382,6 @@ yg_err yg_agent_config_read(yg_agent_config *cfg, const char *const *conf, size_
                             yg_diag *diag)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->port = 1514;
 	cfg->notify_time = 10;
 	cfg->queue_size = 5000;
 	cfg->events_per_second = 500;
@@ -252,7 +399,7 @@ yg_err yg_agent_config_read(yg_agent_config *cfg, const char *const *conf, size_
 			rc = YG_EPARSE;
 	}
 	const char *first = nconf ? conf[0] : NULL;
-	if (!cfg->server[0]) {
+	if (!cfg->nservers) {
 		yg_diag_add(diag, YG_SEV_ERROR, first, 0, "client",
 		            "no manager address: <client><server><address> is required");
 		rc = YG_EPARSE;
@@ -269,5 +416,10 @@ void yg_agent_config_free(yg_agent_config *cfg)
 	yg_lc_config_destroy(cfg->lc);
 	yg_waf_config_destroy(cfg->waf);
 	yg_yarascan_config_destroy(cfg->yara);
+	for (size_t i = 0; i < cfg->nlabels; i++) {
+		free((char *)cfg->labels[i].key);
+		free((char *)cfg->labels[i].value);
+	}
+	free(cfg->labels);
 	memset(cfg, 0, sizeof(*cfg));
 }

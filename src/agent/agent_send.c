@@ -95,8 +95,8 @@ static void on_state(void *ctx, bool connected, const char *why)
 		yg_spool_stats st;
 		yg_spool_stats_get(a->spool, &st);
 		alog(a, "INFO", AMSG_TRANSPORT,
-		     "connected to the manager %s:%d (%llu events waiting to be sent)",
-		     a->cfg.server, a->cfg.port, (unsigned long long)st.records_pending);
+		     "connected to the manager %s (%llu events waiting to be sent)", why,
+		     (unsigned long long)st.records_pending);
 	} else {
 		alog(a, "WARNING", AMSG_TRANSPORT,
 		     "disconnected from the manager: %s; events are kept in the spool", why);
@@ -150,9 +150,22 @@ bool send_open(agent *a)
 		return false;
 	yg_spool_stats st;
 	yg_spool_stats_get(a->spool, &st);
+	yg_tclient_server srv[YG_AGENT_SERVERS_MAX];
+	for (size_t i = 0; i < a->cfg.nservers; i++)
+		srv[i] = (yg_tclient_server){.host = a->cfg.servers[i].address,
+		                             .port = (uint16_t)a->cfg.servers[i].port,
+		                             .max_retries = (unsigned)a->cfg.servers[i].max_retries,
+		                             .retry_interval_s =
+		                                     (unsigned)a->cfg.servers[i].retry_interval};
 	yg_tclient_config cc = {
-	        .host = a->cfg.server,
-	        .port = (uint16_t)a->cfg.port,
+	        .servers = srv,
+	        .nservers = a->cfg.nservers,
+	        /* <client_buffer>: the spool is the queue; queue_size is how many
+	         * of its events may be in flight, events_per_second the rate */
+	        .window = (uint32_t)a->cfg.queue_size,
+	        .max_eps = a->cfg.has_buffer && !a->cfg.buffer_disabled
+	                           ? (unsigned)a->cfg.events_per_second
+	                           : 0,
 	        .ca_cert = ca,
 	        .cert = crt,
 	        .key = key,
@@ -178,10 +191,14 @@ bool send_open(agent *a)
 		     yg_strerror(err));
 		return false;
 	}
+	char eps[32] = "no rate limit";
+	if (cc.max_eps)
+		snprintf(eps, sizeof(eps), "at most %u events/s", cc.max_eps);
 	alog(a, "INFO", AMSG_TRANSPORT,
-	     "sending to %s:%d as agent %s (%s); spool: %llu events after acked seq %llu",
-	     a->cfg.server, a->cfg.port, a->id, a->name, (unsigned long long)st.records_pending,
-	     (unsigned long long)st.acked_seq);
+	     "sending to %s:%d%s as agent %s (%s), %s; spool: %llu events after acked seq %llu",
+	     a->cfg.servers[0].address, a->cfg.servers[0].port,
+	     a->cfg.nservers > 1 ? " (then the other <server>s in order)" : "", a->id, a->name, eps,
+	     (unsigned long long)st.records_pending, (unsigned long long)st.acked_seq);
 	return true;
 }
 

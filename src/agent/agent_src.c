@@ -32,7 +32,10 @@
 yg_err src_append(agent *a, const yg_input *in)
 {
 	yg_buf_reset(&a->rec);
-	yg_err err = yg_evrec_encode(in, &a->rec);
+	yg_input lin = *in; /* every event carries the agent's <labels> */
+	lin.labels = a->cfg.labels;
+	lin.nlabels = a->cfg.nlabels;
+	yg_err err = yg_evrec_encode(&lin, &a->rec);
 	if (err == YG_OK && a->rec.len > YG_FRAME_MAX_RECORD)
 		err = YG_ELIMIT;
 	if (err) {

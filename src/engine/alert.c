@@ -143,6 +143,49 @@ static int add_node(jnode *nodes, int *count, int parent, const char *name, size
 	return id;
 }
 
+/* Adds k = v under node 0, a dotted k nesting; a name already there wins
+ * (as Wazuh's W_JSON_AddField: the first value stays, a leaf is not turned
+ * into an object). */
+static void tree_add(jnode *nodes, int *count, const char *k, const char *v)
+{
+	int parent = 0;
+	for (;;) {
+		const char *dot = strchr(k, '.');
+		size_t nlen = dot ? (size_t)(dot - k) : strlen(k);
+		int c = child_named(nodes, parent, k, nlen);
+		if (!dot) {
+			if (c < 0)
+				add_node(nodes, count, parent, k, nlen, v);
+			return;
+		}
+		if (c >= 0 && nodes[c].value)
+			return; /* a leaf already holds this name */
+		if (c < 0)
+			c = add_node(nodes, count, parent, k, nlen, NULL);
+		if (c < 0)
+			return;
+		parent = c;
+		k = dot + 1;
+	}
+}
+
+/* agent.labels, as analysisd writes it with show_hidden_labels off: the
+ * object is there when the agent has any label, hidden ones are left out,
+ * dotted keys nest. */
+static void labels_json(yg_buf *b, bool *first, const yg_event *ev)
+{
+	if (!ev->nlabels)
+		return;
+	jnode nodes[YG_ALERT_MAX_NODES];
+	int count = 1;
+	nodes[0] = (jnode){"", 0, NULL, -1, -1};
+	for (size_t i = 0; i < ev->nlabels; i++)
+		if (!ev->labels[i].hidden && ev->labels[i].key && ev->labels[i].value)
+			tree_add(nodes, &count, ev->labels[i].key, ev->labels[i].value);
+	key(b, first, "labels");
+	emit(b, nodes, 0);
+}
+
 static void data_json(yg_buf *b, bool *first, const yg_event *ev)
 {
 	static jnode nodes_static[1]; /* silence unused warnings on some compilers */
@@ -167,25 +210,7 @@ static void data_json(yg_buf *b, bool *first, const yg_event *ev)
 		const char *k = ev->fields[i].key, *v = ev->fields[i].value;
 		if (!v || !*v)
 			continue;
-		int parent = 0;
-		for (;;) {
-			const char *dot = strchr(k, '.');
-			size_t nlen = dot ? (size_t)(dot - k) : strlen(k);
-			int c = child_named(nodes, parent, k, nlen);
-			if (!dot) {
-				if (c < 0)
-					add_node(nodes, &count, parent, k, nlen, v);
-				break;
-			}
-			if (c >= 0 && nodes[c].value)
-				break; /* a leaf already holds this name */
-			if (c < 0)
-				c = add_node(nodes, &count, parent, k, nlen, NULL);
-			if (c < 0)
-				break;
-			parent = c;
-			k = dot + 1;
-		}
+		tree_add(nodes, &count, k, v);
 	}
 	if (nodes[0].first_child < 0)
 		return;
@@ -369,6 +394,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 			kv_str(b, &af, "name", an);
 		if (ev->agent_ip)
 			kv_str(b, &af, "ip", ev->agent_ip);
+		labels_json(b, &af, ev);
 		yg_buf_putc(b, '}');
 	}
 	key(b, &first, "manager");

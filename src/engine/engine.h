@@ -142,12 +142,22 @@ typedef struct yg_kv {
 	const char *value;
 } yg_kv;
 
+/* An agent's <labels> entry: shown in its alerts as agent.labels (the key's
+ * dots nest, as Wazuh's alerts do), unless hidden. */
+typedef struct yg_label {
+	const char *key;
+	const char *value;
+	bool hidden;
+} yg_label;
+
 typedef struct yg_input {
 	const char *log;          /* one event, NUL-terminated */
 	const char *location;     /* e.g. "stdin", "/var/log/auth.log" */
 	const char *agent_id;     /* NULL: the manager itself, "000" */
 	const char *agent_name;   /* NULL: the manager's host name */
 	const char *agent_ip;     /* may be NULL */
+	const yg_label *labels;   /* the agent's <labels>: for its alerts only */
+	size_t nlabels;
 	const char *manager_name; /* NULL: this host's name */
 	bool no_predecode;        /* skip the syslog header (e.g. JSON input) */
 	time_t now;               /* 0: take it from the session's clock */

@@ -59,6 +59,8 @@ typedef struct yg_event {
 	const char *agent_id;
 	const char *agent_name;
 	const char *agent_ip;
+	const struct yg_label *labels;
+	size_t nlabels;
 	const char *manager_name;
 	/* pre-decoding */
 	const char *hostname;

@@ -7,6 +7,7 @@
 
 #define EVREC_VERSION 1
 #define FLAG_NO_PREDECODE 1u
+#define FLAG_LABELS 2u
 
 static yg_err put_u32(yg_buf *b, uint32_t v)
 {
@@ -24,12 +25,30 @@ static yg_err put_str(yg_buf *b, const char *s)
 	return err || !n ? err : yg_buf_append(b, s, n);
 }
 
+static yg_err put_labels(yg_buf *b, const yg_label *l, size_t n)
+{
+	unsigned char nl[2] = {(unsigned char)(n >> 8), (unsigned char)n};
+	yg_err err = yg_buf_append(b, nl, sizeof(nl));
+	for (size_t i = 0; i < n && !err; i++) {
+		unsigned char fl = l[i].hidden ? 1 : 0;
+		err = yg_buf_append(b, &fl, 1);
+		if (!err)
+			err = put_str(b, l[i].key);
+		if (!err)
+			err = put_str(b, l[i].value);
+	}
+	return err;
+}
+
 yg_err yg_evrec_encode(const yg_input *in, yg_buf *out)
 {
-	if (!in || !out || in->nfields > YG_EVREC_MAX_FIELDS || (in->nfields && !in->fields))
+	if (!in || !out || in->nfields > YG_EVREC_MAX_FIELDS || (in->nfields && !in->fields) ||
+	    in->nlabels > YG_EVREC_MAX_LABELS || (in->nlabels && !in->labels))
 		return YG_EINVAL;
 	uint64_t t = (uint64_t)(int64_t)in->now;
-	unsigned char head[10] = {EVREC_VERSION, in->no_predecode ? FLAG_NO_PREDECODE : 0};
+	unsigned char head[10] = {EVREC_VERSION,
+	                          (unsigned char)((in->no_predecode ? FLAG_NO_PREDECODE : 0) |
+	                                          (in->nlabels ? FLAG_LABELS : 0))};
 	for (int i = 0; i < 8; i++)
 		head[2 + i] = (unsigned char)(t >> (56 - 8 * i));
 	yg_err err = yg_buf_append(out, head, sizeof(head));
@@ -47,6 +66,8 @@ yg_err yg_evrec_encode(const yg_input *in, yg_buf *out)
 		if (!err)
 			err = put_str(out, in->fields[i].value);
 	}
+	if (!err && in->nlabels)
+		err = put_labels(out, in->labels, in->nlabels);
 	return err;
 }
 
@@ -64,7 +85,7 @@ void yg_evrec_free(yg_evrec *r)
 
 typedef struct reader {
 	const unsigned char *p, *end;
-	char *out;  /* where the next string is copied */
+	char *out; /* where the next string is copied */
 	bool error;
 } reader;
 
@@ -74,8 +95,8 @@ static uint32_t get_u32(reader *rd)
 		rd->error = true;
 		return 0;
 	}
-	uint32_t v = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 |
-	             (uint32_t)rd->p[2] << 8 | rd->p[3];
+	uint32_t v = (uint32_t)rd->p[0] << 24 | (uint32_t)rd->p[1] << 16 | (uint32_t)rd->p[2] << 8 |
+	             rd->p[3];
 	rd->p += 4;
 	return v;
 }
@@ -99,12 +120,34 @@ static const char *get_str(reader *rd, bool empty_is_null)
 	return s;
 }
 
+/* The labels section: how many (1..YG_EVREC_MAX_LABELS), 0 when malformed
+ * (the flag says there are some: an empty or oversized list is an error). */
+static size_t get_labels(yg_evrec *r, reader *rd)
+{
+	if (rd->end - rd->p < 2)
+		return 0;
+	size_t n = (size_t)rd->p[0] << 8 | rd->p[1];
+	rd->p += 2;
+	if (n == 0 || n > YG_EVREC_MAX_LABELS)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rd->p == rd->end || (*rd->p & ~1u))
+			return 0;
+		r->labels[i].hidden = *rd->p++ & 1u;
+		r->labels[i].key = get_str(rd, false);
+		r->labels[i].value = get_str(rd, false);
+		if (rd->error || !*r->labels[i].key)
+			return 0;
+	}
+	return n;
+}
+
 yg_err yg_evrec_decode(yg_evrec *r, const void *data, size_t len, yg_input *in)
 {
 	if (!r || (!data && len) || !in)
 		return YG_EINVAL;
 	const unsigned char *b = data;
-	if (len < 12 || b[0] != EVREC_VERSION || (b[1] & ~FLAG_NO_PREDECODE))
+	if (len < 12 || b[0] != EVREC_VERSION || (b[1] & ~(FLAG_NO_PREDECODE | FLAG_LABELS)))
 		return YG_EPARSE;
 	/* every string is shorter than the record and gets one NUL: len bytes
 	 * of text space always suffice */
@@ -137,9 +180,14 @@ yg_err yg_evrec_decode(yg_evrec *r, const void *data, size_t len, yg_input *in)
 		if (rd.error)
 			return YG_EPARSE;
 	}
+	size_t nl = 0;
+	if ((b[1] & FLAG_LABELS) && (nl = get_labels(r, &rd)) == 0)
+		return YG_EPARSE;
 	if (rd.p != rd.end)
 		return YG_EPARSE;
 	in->fields = nf ? r->fields : NULL;
 	in->nfields = nf;
+	in->labels = nl ? r->labels : NULL;
+	in->nlabels = nl;
 	return YG_OK;
 }

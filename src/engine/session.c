@@ -587,6 +587,8 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	ev->agent_id = in->agent_id ? in->agent_id : "000";
 	ev->agent_name = in->agent_name;
 	ev->agent_ip = in->agent_ip;
+	ev->labels = in->labels;
+	ev->nlabels = in->nlabels;
 	ev->manager_name = in->manager_name;
 
 	const char *ts = NULL;

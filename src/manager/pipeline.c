@@ -539,6 +539,20 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 			sl->in.fields = kv;
 		}
 	}
+	sl->in.labels = NULL;
+	if (in->nlabels) {
+		yg_label *l = arena_alloc(p, in->nlabels * sizeof(*l));
+		if (!l) {
+			ok = false;
+		} else {
+			for (size_t i = 0; i < in->nlabels; i++) {
+				l[i].key = arena_str(p, in->labels[i].key, &ok);
+				l[i].value = arena_str(p, in->labels[i].value, &ok);
+				l[i].hidden = in->labels[i].hidden;
+			}
+			sl->in.labels = l;
+		}
+	}
 	if (!ok) {
 		p->st.refused++;
 		return false;

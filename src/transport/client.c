@@ -19,6 +19,7 @@
 #include "transport/tutil.h"
 
 #define OUT_HIGH (512u * 1024u) /* stop pulling events above this much unsent */
+#define SERVERS_MAX 64
 #define LOG(cl, lvl, ...) yg_tlog((cl)->cfg.cb.log, (cl)->cfg.cb.ctx, lvl, __VA_ARGS__)
 
 enum { ST_IDLE, ST_CONNECTING, ST_WAIT_ACK, ST_READY };
@@ -30,13 +31,26 @@ struct yg_tbatch {
 	uint32_t count, max_count;
 };
 
+typedef struct cl_server {
+	char *host;
+	uint16_t port;
+	unsigned max_retries, retry_max_ms;
+	char label[300]; /* "host:port" */
+} cl_server;
+
 struct yg_tclient {
 	yg_tclient_config cfg;
-	char *host, *name, *version;
+	cl_server *srv; /* the fail-over list */
+	size_t nsrv, cur;
+	unsigned fails;   /* failed attempts in a row on srv[cur] */
+	const char *host; /* srv[cur].host */
+	char *name, *version;
 	SSL_CTX *ssl;
 	struct event_base *base;
 	struct bufferevent *bev;
-	struct event *wake, *retry, *tick;
+	struct event *wake, *retry, *tick, *eps_wait;
+	double tokens; /* max_eps: events that may be sent now */
+	uint64_t tokens_ms;
 	pthread_t thread;
 	bool started;
 	int state;
@@ -71,6 +85,19 @@ yg_err yg_tbatch_add(yg_tbatch *b, uint64_t seq, const void *rec, size_t len)
 
 static void schedule_retry(yg_tclient *cl);
 
+/* Fail-over: the next server of the list (after the last, the first). */
+static void next_server(yg_tclient *cl)
+{
+	size_t from = cl->cur;
+	cl->cur = (cl->cur + 1) % cl->nsrv;
+	cl->host = cl->srv[cl->cur].host;
+	cl->fails = 0;
+	cl->attempt = 0;
+	cl->addr_try = 0;
+	LOG(cl, YG_TLOG_WARN, "%s failed %u times in a row: trying the next manager, %s",
+	    cl->srv[from].label, cl->srv[from].max_retries, cl->srv[cl->cur].label);
+}
+
 /* Ends the connection, logs why, and schedules a reconnect. */
 static void drop(yg_tclient *cl, const char *why)
 {
@@ -86,9 +113,13 @@ static void drop(yg_tclient *cl, const char *why)
 	pthread_mutex_unlock(&cl->mu);
 	cl->state = ST_IDLE;
 	cl->sent = cl->acked; /* resend everything not acked */
-	LOG(cl, YG_TLOG_WARN, "connection to %s:%u lost: %s", cl->host, cl->cfg.port, why);
+	LOG(cl, YG_TLOG_WARN, "connection to %s lost: %s", cl->srv[cl->cur].label, why);
 	if (was_ready && cl->cfg.cb.on_state)
 		cl->cfg.cb.on_state(cl->cfg.cb.ctx, false, why);
+	if (was_ready)
+		cl->fails = 0; /* a lost working link: this server first again */
+	else if (++cl->fails >= cl->srv[cl->cur].max_retries && cl->nsrv > 1)
+		next_server(cl);
 	schedule_retry(cl);
 }
 
@@ -100,13 +131,41 @@ static void send_frame(yg_tclient *cl, uint8_t type, bool with_id, uint64_t id, 
 		bufferevent_write(cl->bev, cl->out.data, cl->out.len);
 }
 
-/* Pulls and sends batches while the window and the socket have room. */
+/* max_eps: how many events may go now (UINT32_MAX without a limit). The
+ * bucket refills at max_eps per second and holds a tenth of a second's
+ * worth (at least one), so the rate is even, as Wazuh's sender's; when it
+ * is empty, eps_wait fires when the next event may go. */
+static uint32_t eps_allowed(yg_tclient *cl)
+{
+	if (!cl->cfg.max_eps)
+		return UINT32_MAX;
+	double cap = cl->cfg.max_eps / 10.0 < 1 ? 1 : cl->cfg.max_eps / 10.0;
+	uint64_t now = yg_tnow_ms();
+	cl->tokens += (double)(now - cl->tokens_ms) * cl->cfg.max_eps / 1000.0;
+	cl->tokens_ms = now;
+	if (cl->tokens > cap)
+		cl->tokens = cap;
+	if (cl->tokens >= 1)
+		return (uint32_t)cl->tokens;
+	if (!evtimer_pending(cl->eps_wait, NULL)) {
+		long ms = (long)((1 - cl->tokens) * 1000.0 / cl->cfg.max_eps) + 1;
+		struct timeval tv = {ms / 1000, (suseconds_t)(ms % 1000) * 1000};
+		evtimer_add(cl->eps_wait, &tv);
+	}
+	return 0;
+}
+
+/* Pulls and sends batches while the window, the rate limit and the socket
+ * have room. */
 static void pump(yg_tclient *cl)
 {
 	while (cl->state == ST_READY && cl->sent - cl->acked < cl->cfg.window &&
 	       evbuffer_get_length(bufferevent_get_output(cl->bev)) < OUT_HIGH) {
-		yg_tbatch b = {.b = &cl->out,
-		               .max_count = cl->cfg.window - (uint32_t)(cl->sent - cl->acked)};
+		uint32_t room = cl->cfg.window - (uint32_t)(cl->sent - cl->acked);
+		uint32_t allowed = eps_allowed(cl);
+		if (allowed == 0)
+			return;
+		yg_tbatch b = {.b = &cl->out, .max_count = allowed < room ? allowed : room};
 		yg_buf_reset(&cl->out);
 		if (yg_frame_begin(&cl->out, YG_FRAME_EVENTS, &b.start) ||
 		    yg_frame_put_u64(&cl->out, 0) || yg_frame_put_u32(&cl->out, 0))
@@ -125,6 +184,8 @@ static void pump(yg_tclient *cl)
 			return;
 		bufferevent_write(cl->bev, cl->out.data, cl->out.len);
 		cl->sent = b.first + b.count - 1;
+		if (cl->cfg.max_eps)
+			cl->tokens -= b.count;
 	}
 }
 
@@ -155,10 +216,10 @@ static void on_ack(yg_tclient *cl, uint64_t seq)
 			LOG(cl, YG_TLOG_WARN,
 			    "the manager has committed up to %llu, we were told %llu before",
 			    (unsigned long long)seq, (unsigned long long)cl->acked);
-		LOG(cl, YG_TLOG_INFO, "connected to %s:%u, manager committed %llu", cl->host,
-		    cl->cfg.port, (unsigned long long)seq);
+		LOG(cl, YG_TLOG_INFO, "connected to %s, manager committed %llu",
+		    cl->srv[cl->cur].label, (unsigned long long)seq);
 		if (cl->cfg.cb.on_state)
-			cl->cfg.cb.on_state(cl->cfg.cb.ctx, true, "connected");
+			cl->cfg.cb.on_state(cl->cfg.cb.ctx, true, cl->srv[cl->cur].label);
 	}
 	if (seq > cl->acked) {
 		cl->acked = seq;
@@ -279,7 +340,7 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 static void start_connect(yg_tclient *cl)
 {
 	char port[8];
-	snprintf(port, sizeof(port), "%u", cl->cfg.port);
+	snprintf(port, sizeof(port), "%u", cl->srv[cl->cur].port);
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV},
 	                *ai = NULL;
 	int gr = getaddrinfo(cl->host, port, &hints, &ai);
@@ -335,11 +396,12 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 
 static void schedule_retry(yg_tclient *cl)
 {
-	uint64_t base = cl->cfg.backoff_min_ms;
-	for (unsigned i = 0; i < cl->attempt && base < cl->cfg.backoff_max_ms; i++)
+	uint64_t cap = cl->srv[cl->cur].retry_max_ms;
+	uint64_t base = cl->cfg.backoff_min_ms < cap ? cl->cfg.backoff_min_ms : cap;
+	for (unsigned i = 0; i < cl->attempt && base < cap; i++)
 		base *= 2;
-	if (base > cl->cfg.backoff_max_ms)
-		base = cl->cfg.backoff_max_ms;
+	if (base > cap)
+		base = cap;
 	uint32_t r = 0;
 	RAND_bytes((unsigned char *)&r, sizeof(r));
 	/* jitter: between half and all of the step, so agents do not reconnect
@@ -360,6 +422,13 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	    yg_tnow_ms() - cl->last_keepalive_ms >= (uint64_t)cl->cfg.keepalive_s * 1000)
 		send_keepalive(cl);
 	pump(cl);
+}
+
+static void eps_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pump(arg);
 }
 
 static void wake_cb(evutil_socket_t fd, short what, void *arg)
@@ -386,11 +455,48 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* Copies the fail-over list (or the one host:port) into cl->srv. */
+static yg_err servers_init(yg_tclient *cl, const yg_tclient_config *cfg)
+{
+	yg_tclient_server one = {.host = cfg->host, .port = cfg->port};
+	const yg_tclient_server *list = cfg->nservers ? cfg->servers : &one;
+	size_t n = cfg->nservers ? cfg->nservers : 1;
+	if (!(cl->srv = calloc(n, sizeof(*cl->srv))))
+		return YG_ENOMEM;
+	cl->nsrv = n;
+	for (size_t i = 0; i < n; i++) {
+		cl_server *s = &cl->srv[i];
+		if (!(s->host = strdup(list[i].host)))
+			return YG_ENOMEM;
+		s->port = list[i].port;
+		s->max_retries = list[i].max_retries ? list[i].max_retries : 5;
+		s->retry_max_ms = list[i].retry_interval_s && list[i].retry_interval_s < 86400
+		                          ? list[i].retry_interval_s * 1000u
+		                          : cl->cfg.backoff_max_ms;
+		snprintf(s->label, sizeof(s->label), strchr(s->host, ':') ? "[%s]:%u" : "%s:%u",
+		         s->host, s->port);
+	}
+	cl->host = cl->srv[0].host;
+	return YG_OK;
+}
+
+static bool servers_valid(const yg_tclient_config *cfg)
+{
+	if (!cfg->nservers)
+		return cfg->host && cfg->port;
+	if (!cfg->servers || cfg->nservers > SERVERS_MAX)
+		return false;
+	for (size_t i = 0; i < cfg->nservers; i++)
+		if (!cfg->servers[i].host || !cfg->servers[i].port)
+			return false;
+	return true;
+}
+
 yg_err yg_tclient_create(const yg_tclient_config *cfg, yg_diag *diag, yg_tclient **out)
 {
 	*out = NULL;
-	if (!cfg || !cfg->host || !cfg->port || !cfg->ca_cert || !cfg->cert || !cfg->key ||
-	    !cfg->name || !cfg->cb.next_batch || !cfg->cb.on_ack)
+	if (!cfg || !servers_valid(cfg) || !cfg->ca_cert || !cfg->cert || !cfg->key || !cfg->name ||
+	    !cfg->cb.next_batch || !cfg->cb.on_ack)
 		return YG_EINVAL;
 	yg_tls_global_init();
 	yg_tclient *cl = calloc(1, sizeof(*cl));
@@ -410,10 +516,15 @@ yg_err yg_tclient_create(const yg_tclient_config *cfg, yg_diag *diag, yg_tclient
 	cl->acked = cl->sent = cfg->acked_seq;
 	yg_buf_init(&cl->out, YG_FRAME_MAX + 64);
 	pthread_mutex_init(&cl->mu, NULL);
-	cl->host = strdup(cfg->host);
 	cl->name = strdup(cfg->name);
 	cl->version = strdup(cfg->version ? cfg->version : "");
-	yg_err e = cl->host && cl->name && cl->version ? YG_OK : YG_ENOMEM;
+	cl->tokens = 1;
+	cl->tokens_ms = yg_tnow_ms();
+	yg_err e = servers_init(cl, cfg);
+	cl->cfg.servers = NULL; /* copied: the caller's array may go */
+	cl->cfg.host = NULL;
+	if (!e && (!cl->name || !cl->version))
+		e = YG_ENOMEM;
 	if (!e && !(cl->ssl = yg_tls_client_ctx(cfg->ca_cert, cfg->cert, cfg->key, diag)))
 		e = YG_EINVAL;
 	if (!e && !(cl->base = event_base_new()))
@@ -422,8 +533,10 @@ yg_err yg_tclient_create(const yg_tclient_config *cfg, yg_diag *diag, yg_tclient
 		cl->wake = event_new(cl->base, -1, 0, wake_cb, cl);
 		cl->retry = evtimer_new(cl->base, retry_cb, cl);
 		cl->tick = event_new(cl->base, -1, EV_PERSIST, tick_cb, cl);
+		cl->eps_wait = evtimer_new(cl->base, eps_cb, cl);
 		struct timeval tv = {1, 0};
-		if (!cl->wake || !cl->retry || !cl->tick || event_add(cl->tick, &tv) != 0)
+		if (!cl->wake || !cl->retry || !cl->tick || !cl->eps_wait ||
+		    event_add(cl->tick, &tv) != 0)
 			e = YG_ENOMEM;
 	}
 	if (!e && pthread_create(&cl->thread, NULL, thread_main, cl) != 0)
@@ -456,12 +569,16 @@ void yg_tclient_destroy(yg_tclient *cl)
 		event_free(cl->retry);
 	if (cl->tick)
 		event_free(cl->tick);
+	if (cl->eps_wait)
+		event_free(cl->eps_wait);
 	if (cl->base)
 		event_base_free(cl->base);
 	SSL_CTX_free(cl->ssl);
 	yg_buf_free(&cl->out);
 	pthread_mutex_destroy(&cl->mu);
-	free(cl->host);
+	for (size_t i = 0; cl->srv && i < cl->nsrv; i++)
+		free(cl->srv[i].host);
+	free(cl->srv);
 	free(cl->name);
 	free(cl->version);
 	free(cl);

@@ -16,7 +16,17 @@
  * After any drop the client reconnects (1 s .. 60 s exponential backoff
  * with jitter, reset after a successful HELLO) and resends everything after
  * the last ACK; the manager drops what it already has (server.h says who
- * guarantees what). Why a connection dropped is logged. */
+ * guarantees what). Why a connection dropped is logged.
+ *
+ * Fail-over: with several servers, the client uses the first; after
+ * max_retries failed attempts in a row on the one it uses (a connection
+ * that never got its HELLO answered counts as failed) it moves to the next,
+ * after the last back to the first. A working connection that is lost is
+ * retried on the same server first, as Wazuh's agent does. Whatever the
+ * server, sending resumes after the highest seq any manager acknowledged:
+ * a manager that has committed less (another node) receives only what comes
+ * after it, so nothing is sent twice across a fail-over (those managers
+ * must share agents' keys: the same CA and registry). */
 #ifndef YAGURA_TRANSPORT_CLIENT_H
 #define YAGURA_TRANSPORT_CLIENT_H
 
@@ -50,24 +60,36 @@ typedef struct yg_tclient_callbacks {
 	void (*on_ack)(void *ctx, uint64_t seq);
 	/* Optional. json is not NUL-terminated. */
 	void (*on_ar_request)(void *ctx, uint64_t req_id, const char *json, size_t len);
-	/* Optional. connected = true after the manager answered HELLO. */
+	/* Optional. connected = true after the manager answered HELLO; why is
+	 * then the manager's "host:port", else why the connection ended. */
 	void (*on_state)(void *ctx, bool connected, const char *why);
 	yg_tlog_fn log; /* NULL: warnings to stderr */
 } yg_tclient_callbacks;
 
-typedef struct yg_tclient_config {
-	const char *host; /* manager name or IP (checked against its cert) */
+/* One manager of a fail-over list. */
+typedef struct yg_tclient_server {
+	const char *host; /* name or IP (checked against its cert) */
 	uint16_t port;
-	const char *ca_cert;     /* the manager's CA (PEM file) */
-	const char *cert;        /* the agent's certificate (PEM file) */
-	const char *key;         /* the agent's key (PEM file) */
-	const char *name;        /* agent name for HELLO */
-	const char *version;     /* agent version for HELLO and keepalives */
-	uint64_t acked_seq;      /* what the caller already knows is committed */
-	uint32_t window;         /* max unacked events in flight; 0 = 5000 */
-	unsigned keepalive_s;    /* 0 = 10; the manager must hear from us in 3x */
-	unsigned backoff_min_ms; /* 0 = 1000 */
-	unsigned backoff_max_ms; /* 0 = 60000 */
+	unsigned max_retries;      /* failed attempts before the next; 0 = 5 */
+	unsigned retry_interval_s; /* caps the backoff on it; 0 = backoff_max_ms */
+} yg_tclient_server;
+
+typedef struct yg_tclient_config {
+	const char *host;                 /* manager name or IP (checked against its cert); */
+	uint16_t port;                    /* ignored when servers is set */
+	const yg_tclient_server *servers; /* fail-over list, in order (copied) */
+	size_t nservers;                  /* 1 .. 64 */
+	const char *ca_cert;              /* the manager's CA (PEM file) */
+	const char *cert;                 /* the agent's certificate (PEM file) */
+	const char *key;                  /* the agent's key (PEM file) */
+	const char *name;                 /* agent name for HELLO */
+	const char *version;              /* agent version for HELLO and keepalives */
+	uint64_t acked_seq;               /* what the caller already knows is committed */
+	uint32_t window;                  /* max unacked events in flight; 0 = 5000 */
+	unsigned keepalive_s;             /* 0 = 10; the manager must hear from us in 3x */
+	unsigned backoff_min_ms;          /* 0 = 1000 */
+	unsigned backoff_max_ms;          /* 0 = 60000 */
+	unsigned max_eps;                 /* events sent per second at most; 0 = no limit */
 	yg_tclient_callbacks cb;
 } yg_tclient_config;
 

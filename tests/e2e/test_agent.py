@@ -189,8 +189,8 @@ with tempfile.TemporaryDirectory() as tmp:
                        timeout=60)
     check("agent -t: the configuration is valid", p.returncode == 0 and "configuration OK" in
           p.stderr, p.stderr)
-    check("agent -t: <labels> warned with file:line", f"{aconf}:" in p.stderr and
-          "labels" in p.stderr, p.stderr)
+    check("agent -t: <labels> and <client_buffer> accepted without a warning",
+          "label" not in p.stderr and "client_buffer" not in p.stderr, p.stderr)
     bad = os.path.join(tmp, "bad.conf")
     write(bad, "<ossec_config>\n  <client>\n    <notify_time>soon</notify_time>\n  </client>\n"
           "  <frobnicate/>\n</ossec_config>\n")
