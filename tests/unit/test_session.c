@@ -193,6 +193,55 @@ static void test_json_nested(void **state)
 	yg_session_destroy(s);
 }
 
+/* The agent's <labels> as Wazuh's agent.labels: dots nest, the first value
+ * of a name wins (a leaf is not turned into an object nor replaced), hidden
+ * labels are left out but the object is there when the agent has labels. */
+static void test_agent_labels(void **state)
+{
+	(void)state;
+	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
+	const yg_label labels[] = {{"aws.instance-id", "i-1", false},
+	                           {"aws.sec-group", "sg-\"1\"", false},
+	                           {"network.ip", "172.17.0.1", false},
+	                           {"aws", "not a leaf: aws is an object", false},
+	                           {"network.ip.more", "not under a leaf", false},
+	                           {"installation", "hidden", true}};
+	const char *log = "Feb  9 11:44:56 host1 myapp[12]: login alice from 192.0.2.7 result=ok";
+	yg_input in = {.log = log,
+	               .location = "stdin",
+	               .agent_id = "001",
+	               .agent_name = "web1",
+	               .labels = labels,
+	               .nlabels = 6,
+	               .manager_name = "mgr"};
+	yg_verdict v;
+	yg_buf b;
+	yg_buf_init(&b, 1 << 20);
+	assert_int_equal(yg_session_process(s, &in, &v), YG_OK);
+	assert_true(v.alert);
+	assert_int_equal(yg_session_alert_json(s, &b), YG_OK);
+	assert_non_null(strstr(b.data,
+	                       "\"agent\":{\"id\":\"001\",\"name\":\"web1\",\"labels\":"
+	                       "{\"aws\":{\"instance-id\":\"i-1\",\"sec-group\":\"sg-\\\"1\\\"\"},"
+	                       "\"network\":{\"ip\":\"172.17.0.1\"}}}"));
+	assert_null(strstr(b.data, "hidden"));
+	/* only hidden labels: an empty object, as analysisd writes it */
+	in.labels = labels + 5;
+	in.nlabels = 1;
+	yg_buf_reset(&b);
+	assert_int_equal(yg_session_process(s, &in, &v), YG_OK);
+	assert_int_equal(yg_session_alert_json(s, &b), YG_OK);
+	assert_non_null(strstr(b.data, "\"name\":\"web1\",\"labels\":{}}"));
+	/* none: no labels object */
+	in.nlabels = 0;
+	yg_buf_reset(&b);
+	assert_int_equal(yg_session_process(s, &in, &v), YG_OK);
+	assert_int_equal(yg_session_alert_json(s, &b), YG_OK);
+	assert_null(strstr(b.data, "labels"));
+	yg_buf_free(&b);
+	yg_session_destroy(s);
+}
+
 static void test_undecoded_and_no_log(void **state)
 {
 	(void)state;
@@ -253,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_chained_regex_and_own_name),
 		cmocka_unit_test(test_list_and_pcre2),
 		cmocka_unit_test(test_json_nested),
+		cmocka_unit_test(test_agent_labels),
 		cmocka_unit_test(test_undecoded_and_no_log),
 		cmocka_unit_test(test_bad_ruleset_reports_file_and_line),
 	};
