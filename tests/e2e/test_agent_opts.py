@@ -7,12 +7,14 @@ agent sends no faster than that), and fail-over between two <server>s in
 server certificate and registry, like two nodes sharing agents' keys) on
 other ports; A stops -> the agent moves to B; B stops and A is back -> the
 agent comes back to A. Every collected line reaches the two managers
-exactly once in total.
+exactly once in total. Last, a SIGHUP with a changed label: the next
+events carry the new value.
 Skipped (exit 77) when ../shared is absent.
 Usage: test_agent_opts.py YAGURA SOURCE_ROOT"""
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -170,6 +172,19 @@ def main():
               on_a == list(range(1, 301)) + list(range(401, 501)), f"{len(on_a)} lines")
         check("the agent logged why it moved", "trying the next manager" in ag.log(),
               ag.log()[-2000:])
+
+        # 4. SIGHUP with other labels: they apply from the next event
+        al.write(ag.conf, agent_conf(a, b, sshlog).replace("i-052a1838c", "i-0new"))
+        n0 = ag.log().count("YG-2014")
+        ag.proc.send_signal(signal.SIGHUP)
+        # the old collector never reads again once this line is out (one thread)
+        al.wait_for(lambda: ag.log().count("YG-2014") >= n0 + 1, 30)
+        append(sshlog, sshd_lines(501, 510))
+        al.wait_for(lambda: exactly_once([a], 501, 510)[0], 60)
+        new = [x.get("agent", {}).get("labels", {}).get("aws", {}).get("instance-id")
+               for n in range(501, 511) for x in line_alerts(a).get(n, [])]
+        check("SIGHUP with a changed label: the next events carry it",
+              new == ["i-0new"] * 10, str(new))
         check("agent: no ERROR in its log", not ag.errors(), "\n".join(ag.errors()[:5]))
     finally:
         ag.stop()
