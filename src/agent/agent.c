@@ -213,6 +213,7 @@ static void loop(agent *a)
 		ar_tick(a);
 		src_poll(a, lc_woke, &last_lc);
 		yara_tick(a);
+		src_buffer_levels(a);
 		ievent_flush(a);
 	}
 }

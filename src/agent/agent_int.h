@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "agent/agent.h"
 #include "agent/spool.h"
@@ -55,11 +56,16 @@ typedef struct ar_req {
 	struct ar_req *next;
 } ar_req;
 
-/* An internal event (AR result, YARA match) waiting for spool room. */
+/* An internal event (AR result, YARA match, buffer level) waiting for
+ * spool room. */
 typedef struct ievent {
 	char *location;
 	char *log;
+	time_t when; /* when it happened: its event time */
 } ievent;
+
+/* Wazuh's agent buffer states (client-agent/buffer.c), on the spool's fill. */
+enum { BUF_NORMAL, BUF_WARNING, BUF_FULL, BUF_FLOOD };
 
 #define IEVENTS_MAX 4096
 #define AR_QUEUE_MAX 1024
@@ -75,7 +81,9 @@ typedef struct agent {
 	yg_buf state; /* the collector's positions */
 	bool spool_full;
 	uint64_t full_count; /* refusals since start */
-	bool need_state;     /* records appended since the last state frame */
+	int buf_state;       /* BUF_*: the levels reported as Wazuh's events */
+	long long buf_full_ms;
+	bool need_state; /* records appended since the last state frame */
 	/* sources */
 	yg_fim *fim;
 	yg_fim_input fim_in;
@@ -117,6 +125,10 @@ void src_close(agent *a);
 void src_poll(agent *a, bool lc_woke, long long *last_lc);
 /* Appends one event; YG_ELIMIT (spool full: logged once) or YG_EIO. */
 yg_err src_append(agent *a, const yg_input *in);
+/* <client_buffer> on: reports the spool's fill as Wazuh's agent buffer
+ * events ("wazuh: Agent buffer: '90%'." / 'full' / 'flooded' / 'normal',
+ * location wazuh-agent; rules 202-205). */
+void src_buffer_levels(agent *a);
 /* Writes the collector's positions as the spool's state frame and syncs,
  * making every record appended so far durable and sendable; then tells the
  * client. false on failure (logged). */

@@ -72,6 +72,56 @@ yg_err src_append(agent *a, const yg_input *in)
 	return YG_OK;
 }
 
+#define BUF_WARN_PCT 90              /* Wazuh's agent.warn_level */
+#define BUF_NORMAL_PCT 70            /* agent.normal_level */
+#define BUF_TOLERANCE_MS (15 * 1000) /* agent.tolerance: full this long = flooded */
+
+static void buffer_event(agent *a, const char *level, const char *msg)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "wazuh: Agent buffer: '%s'.", level);
+	alog(a, strcmp(level, "normal") ? "WARNING" : "INFO", AMSG_SPOOL_FULL, "%s", msg);
+	ievent_add(a, "wazuh-agent", line);
+}
+
+/* Wazuh's state machine (client-agent/buffer.c) with the spool as the
+ * buffer: its fill is bytes over spool_max_mb, "full" is an append refused.
+ * One change: once full, the state stays full (or flooded) until the fill
+ * is under 70 %, where Wazuh steps back to "warning" under 90 %. A spool
+ * frees whole segments and the paused sources refill them at once, so it
+ * swings between about 87 and 100 % while a backlog drains; Wazuh's rule
+ * would report "full" at every swing. Each report is an internal event, so
+ * one made while the spool is full waits for room (in memory) and keeps its
+ * time. */
+void src_buffer_levels(agent *a)
+{
+	if (!a->spool || !a->cfg.has_buffer || a->cfg.buffer_disabled)
+		return;
+	yg_spool_stats st;
+	yg_spool_stats_get(a->spool, &st);
+	uint64_t max = (uint64_t)a->cfg.spool_max_mb << 20;
+	unsigned pct = (unsigned)(st.bytes * 100 / (max ? max : 1));
+	long long now = yg_now_ms();
+	int s = a->buf_state;
+	if (s != BUF_FULL && s != BUF_FLOOD && a->spool_full) {
+		a->buf_state = BUF_FULL;
+		a->buf_full_ms = now;
+		buffer_event(a, "full", "agent buffer (the spool) is full");
+	} else if (s == BUF_NORMAL && pct >= BUF_WARN_PCT) {
+		a->buf_state = BUF_WARNING;
+		char pc[8], msg[64];
+		snprintf(pc, sizeof(pc), "%d%%", BUF_WARN_PCT);
+		snprintf(msg, sizeof(msg), "agent buffer (the spool) at %d %%", BUF_WARN_PCT);
+		buffer_event(a, pc, msg);
+	} else if (s == BUF_FULL && a->spool_full && now - a->buf_full_ms >= BUF_TOLERANCE_MS) {
+		a->buf_state = BUF_FLOOD;
+		buffer_event(a, "flooded", "agent buffer (the spool) is flooded: full for 15 s");
+	} else if (s != BUF_NORMAL && pct < BUF_NORMAL_PCT && !a->spool_full) {
+		a->buf_state = BUF_NORMAL;
+		buffer_event(a, "normal", "agent buffer (the spool) is under 70 %: normal again");
+	}
+}
+
 bool src_commit(agent *a)
 {
 	if (!a->need_state || !a->spool)
@@ -130,12 +180,15 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
                    size_t len)
 {
 	agent *a = ctx;
-	if (a->lc_since_state >= STATE_EVERY || a->spool_full) {
-		/* the positions go into a state frame first (or room is
-		 * awaited); the collector offers this line again */
+	if (a->lc_since_state >= STATE_EVERY) {
+		/* the positions go into a state frame first; the collector
+		 * offers this line again */
 		a->lc_more = true;
 		return 1;
 	}
+	/* a full spool is tried again here (src_poll calls the collector on
+	 * its timer then): a refused append is cheap, and it is how the
+	 * collector finds the room an ack made when it is the only source */
 	bool json = log_format && !strcmp(log_format, "json");
 	if (json)
 		line = yg_lc_with_labels(a->lc, line, len, &a->line);

@@ -49,6 +49,7 @@ void ievent_add(agent *a, const char *location, const char *log)
 	ievent *e = &a->iev[a->niev];
 	e->location = strdup(location);
 	e->log = strdup(log);
+	e->when = time(NULL);
 	if (!e->location || !e->log) {
 		free(e->location);
 		free(e->log);
@@ -64,7 +65,7 @@ void ievent_flush(agent *a)
 	for (; done < a->niev && a->spool; done++) {
 		yg_input in = {.log = a->iev[done].log,
 		               .location = a->iev[done].location,
-		               .now = time(NULL)};
+		               .now = a->iev[done].when};
 		if (src_append(a, &in))
 			break;
 	}

@@ -7,20 +7,25 @@ agent sends no faster than that), and fail-over between two <server>s in
 server certificate and registry, like two nodes sharing agents' keys) on
 other ports; A stops -> the agent moves to B; B stops and A is back -> the
 agent comes back to A. Every collected line reaches the two managers
-exactly once in total. Last, a SIGHUP with a changed label: the next
-events carry the new value.
+exactly once in total. Then a SIGHUP with a changed label: the next
+events carry the new value. Last, the spool as Wazuh's buffer: with both
+managers down a 4 MiB spool fills up and the agent reports Wazuh's buffer
+levels, which A's copy of Wazuh's rules turns into 202-205 once it is
+back; nothing collected meanwhile is lost.
 Skipped (exit 77) when ../shared is absent.
 Usage: test_agent_opts.py YAGURA SOURCE_ROOT"""
 import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import agentlib as al  # noqa: E402
+import harness  # noqa: E402
 from harness import check, finish  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -30,6 +35,7 @@ if not al.shared_dirs(ROOT):
 
 LINE_RE = re.compile(r"Accepted password for u(\d+) from")
 EPS = 50
+FILL = 40000  # lines of about 250 bytes in the spool: more than 4 MiB
 LABELS = {"aws": {"instance-id": "i-052a1838c", "sec-group": "sg-1103"},
           "network": {"ip": "172.17.0.0"}}
 
@@ -186,13 +192,55 @@ def main():
         check("SIGHUP with a changed label: the next events carry it",
               new == ["i-0new"] * 10, str(new))
         check("agent: no ERROR in its log", not ag.errors(), "\n".join(ag.errors()[:5]))
+
+        # 5. the spool as Wazuh's buffer: both managers down, a 4 MiB spool
+        # fills up (90%, full, flooded after 15 s); A back: it drains
+        # (normal) and nothing collected meanwhile is lost. A reads Wazuh's
+        # own decoder and rules for these events (202-205).
+        ag.stop()
+        a.stop()
+        wz = os.path.join(ROOT, "..", "shared", "wazuh", "ruleset")
+        shutil.copy(os.path.join(wz, "decoders", "0005-wazuh_decoders.xml"),
+                    os.path.join(a.home, "etc", "decoders"))
+        shutil.copy(os.path.join(wz, "rules", "0016-wazuh_rules.xml"),
+                    os.path.join(a.home, "etc", "rules"))
+        al.write(ag.conf, agent_conf(a, b, sshlog).replace(
+            f"<events_per_second>{EPS}</events_per_second>",
+            "<events_per_second>1000</events_per_second><spool_max_mb>4</spool_max_mb>"))
+        n0 = ag.log().count("YG-2001 started")
+        with al.stderr_file(ag.home) as err:
+            ag.proc = subprocess.Popen([YAGURA, "agent", "-D", ag.home, "-f"],
+                                       stdout=subprocess.DEVNULL, stderr=err)
+        check("agent restarts with both managers down",
+              al.wait_for(lambda: ag.log().count("YG-2001 started") > n0, 30), ag.log()[-2000:])
+        last = 510 + FILL
+        append(sshlog, sshd_lines(511, last))
+        flooded = al.wait_for(lambda: "is flooded" in ag.log(), 120)
+        check("spool full for 15 s: the agent reports 90%, full, flooded",
+              flooded and "at 90 %" in ag.log() and "(the spool) is full" in ag.log(),
+              ag.log()[-2000:])
+        check("manager A restarts", a.start(), a.log()[-2000:])
+        al.wait_for(lambda: exactly_once([a, b], 1, last)[0], 300)
+        ok, why = exactly_once([a, b], 1, last)
+        check(f"spool full then drained: lines 1..{last} exactly once", ok, why)
+
+        def levels():
+            return [(x["rule"]["id"], x.get("data", {}).get("level")) for x in a.alerts()
+                    if x.get("location") == "wazuh-agent" and x["agent"]["id"] == ag.id]
+        al.wait_for(lambda: len(levels()) >= 4, 60)
+        check("A: Wazuh's rules 202 (90%), 203 (full), 204 (flooded), 205 (normal), in order",
+              levels() == [("202", "90%"), ("203", "full"), ("204", "flooded"),
+                           ("205", "normal")], str(levels()))
     finally:
         ag.stop()
         a.stop()
         b.stop()
     rep = al.sanitizer_reports(a.home, b.home, ag.home)
     check("no sanitizer report", not rep, "\n".join(rep[:10]))
-    shutil.rmtree(tmp, ignore_errors=True)
+    if harness._failures:
+        print(f"note: homes kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 main()
