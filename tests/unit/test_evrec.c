@@ -135,15 +135,15 @@ static void test_malformed(void **state)
 	unsigned char v2[32] = {2};
 	assert_int_equal(yg_evrec_decode(&r, v2, sizeof(v2), &out), YG_EPARSE);
 	/* a NUL inside the log */
-	unsigned char nul[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 'l',
-	                       0, 0, 0, 3, 'a', 0, 'b', 0, 0, 0, 0, 0, 0};
+	unsigned char nul[] = {1,   0, 0, 0, 0, 0,   0, 0,   0, 0, 0, 0, 0, 1,
+	                       'l', 0, 0, 0, 3, 'a', 0, 'b', 0, 0, 0, 0, 0, 0};
 	assert_int_equal(yg_evrec_decode(&r, nul, sizeof(nul), &out), YG_EPARSE);
 	/* a length far past the end */
 	unsigned char big[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 'x'};
 	assert_int_equal(yg_evrec_decode(&r, big, sizeof(big), &out), YG_EPARSE);
 	/* too many fields */
-	unsigned char many[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	                        0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
+	unsigned char many[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    0,
+	                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
 	assert_int_equal(yg_evrec_decode(&r, many, sizeof(many), &out), YG_EPARSE);
 	yg_evrec_free(&r);
 }
