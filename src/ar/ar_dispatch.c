@@ -358,6 +358,111 @@ static yg_err build_message(const yg_ar_dispatch *d, const ar_response *r, const
 	return e;
 }
 
+/* ---- alerts too large for a message ---- */
+
+/* The keys a response script reads to act (addresses, users, ids) are never
+ * cut, only the bulky text around them. */
+static bool keep_whole(const char *key)
+{
+	static const char *const keep[] = {"srcip", "dstip", "srcuser", "dstuser", "srcport",
+	                                   "dstport", "id", "level", "timestamp", "name",
+	                                   "ip", "command", "program"};
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (!strcmp(key, keep[i]))
+			return true;
+	return false;
+}
+
+#define TRUNC_MARK "...[truncated by yagura]"
+
+/* Cuts every string of o longer than cap bytes (only those named `only`
+ * when it is not NULL) to cap bytes, on a UTF-8 boundary, plus TRUNC_MARK. */
+static void cut_strings(json_object *o, size_t cap, const char *only)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			cut_strings(json_object_array_get_idx(o, i), cap, only);
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, k, v)
+	{
+		if (!json_object_is_type(v, json_type_string)) {
+			cut_strings(v, cap, only);
+			continue;
+		}
+		size_t n = (size_t)json_object_get_string_len(v);
+		if (n <= cap || keep_whole(k) || (only && strcmp(k, only)))
+			continue;
+		const char *str = json_object_get_string(v);
+		size_t cut = cap;
+		while (cut > 0 && ((unsigned char)str[cut] & 0xC0) == 0x80)
+			cut--;
+		char *t = malloc(cut + sizeof(TRUNC_MARK));
+		if (!t)
+			continue;
+		memcpy(t, str, cut);
+		memcpy(t + cut, TRUNC_MARK, sizeof(TRUNC_MARK));
+		json_object_set_string(v, t);
+		free(t);
+	}
+}
+
+/* The alert re-serialised in at most budget bytes: previous_output and
+ * full_log cut first, then any long string, by steps; NULL when even that
+ * does not fit (or ENOMEM). Wazuh bounds its messages the same way rather
+ * than dropping the response. */
+static char *shrink_alert(json_object *root, size_t budget)
+{
+	static const struct {
+		size_t cap;
+		const char *only;
+	} steps[] = {{4096, "previous_output"}, {4096, "full_log"}, {1024, "previous_output"},
+	             {1024, "full_log"},        {2048, NULL},       {256, NULL},
+	             {64, NULL}};
+	json_object *copy = NULL;
+	if (json_object_deep_copy(root, &copy, NULL) != 0)
+		return NULL;
+	char *res = NULL;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !res; i++) {
+		cut_strings(copy, steps[i].cap, steps[i].only);
+		const char *s = json_object_to_json_string_ext(
+		        copy, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (s && strlen(s) <= budget)
+			res = strdup(s);
+	}
+	json_object_put(copy);
+	return res;
+}
+
+/* Builds r's message for the alert into m; an alert too large for
+ * max_message is shrunk (shrink_alert) and *truncated set. */
+static yg_err message_for(const yg_ar_dispatch *d, const ar_response *r, json_object *root,
+                          const char *text, size_t tlen, yg_buf *m, bool *truncated)
+{
+	yg_err e = build_message(d, r, text, tlen, m);
+	if (e != YG_ELIMIT || !root)
+		return e;
+	yg_buf env;
+	yg_buf_init(&env, d->max_message);
+	e = build_message(d, r, "{}", 2, &env);
+	size_t envlen = env.len;
+	yg_buf_free(&env);
+	if (e || envlen + 2 >= d->max_message)
+		return YG_ELIMIT;
+	char *small = shrink_alert(root, d->max_message - envlen - 1);
+	if (!small)
+		return YG_ELIMIT;
+	yg_buf_free(m);
+	yg_buf_init(m, d->max_message);
+	e = build_message(d, r, small, strlen(small), m);
+	free(small);
+	if (!e)
+		*truncated = true;
+	return e;
+}
+
 /* Normalises an agent id to Wazuh's "%03d" form; false when not a number. */
 static bool norm_agent(const char *s, char out[16])
 {
@@ -384,9 +489,10 @@ static yg_err push_action(yg_ar_actions *out, const yg_ar_action *a)
 }
 
 /* The actions of response i for one alert (targets already known). */
-static yg_err fire(yg_ar_dispatch *d, size_t i, const char *alert_id, const char *text, size_t tlen,
-                   const char *ip, char (*targets)[16], size_t ntargets, yg_ar_seen_fn seen,
-                   void *seen_ctx, yg_ar_actions *out, bool *any_seen, bool *too_big)
+static yg_err fire(yg_ar_dispatch *d, size_t i, const char *alert_id, json_object *root,
+                   const char *text, size_t tlen, const char *ip, char (*targets)[16],
+                   size_t ntargets, yg_ar_seen_fn seen, void *seen_ctx, yg_ar_actions *out,
+                   bool *any_seen, bool *too_big)
 {
 	const ar_response *r = &d->cfg->resps[i];
 	if (ntargets == 0)
@@ -415,7 +521,7 @@ static yg_err fire(yg_ar_dispatch *d, size_t i, const char *alert_id, const char
 
 	yg_buf m;
 	yg_buf_init(&m, d->max_message);
-	e = build_message(d, r, text, tlen, &m);
+	e = message_for(d, r, root, text, tlen, &m, &out->truncated);
 	if (e == YG_ELIMIT) {
 		*too_big = true;
 		yg_buf_free(&m);
@@ -496,6 +602,7 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	yg_buf_init(&groups, GROUPS_MAX);
 	out->v = NULL;
 	out->n = 0;
+	out->truncated = false;
 
 	/* Trim blanks; the rest must be exactly one JSON object. */
 	while (len > 0 &&
@@ -613,7 +720,7 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 			continue;
 		size_t nt =
 		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
-		rc = fire(d, i, alert_id, text, tlen, ip, targets, nt, seen, seen_ctx, out,
+		rc = fire(d, i, alert_id, root, text, tlen, ip, targets, nt, seen, seen_ctx, out,
 		          &any_seen, &too_big);
 	}
 	if (rc == YG_OK && out->n == 0) {

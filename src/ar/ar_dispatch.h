@@ -52,7 +52,8 @@
 #include "ar/ar_config.h"
 #include "common/yerr.h"
 
-/* Wazuh's limit on a message (OS_MAXSTR); longer ones are skipped. */
+/* Wazuh's limit on a message (OS_MAXSTR); a larger alert is shrunk to fit
+ * (yg_ar_actions.truncated), never skipped. */
 #define YG_AR_DEFAULT_MAX_MESSAGE 65536u
 
 /* Milliseconds of wall-clock time. */
@@ -80,6 +81,10 @@ typedef struct yg_ar_action {
 typedef struct yg_ar_actions {
 	yg_ar_action *v;
 	size_t n;
+	/* The alert did not fit max_message: the messages carry it with its
+	 * long strings (previous_output, full_log first) cut and marked
+	 * "...[truncated by yagura]"; addresses, users and ids are whole. */
+	bool truncated;
 } yg_ar_actions;
 
 /* Why an alert fired nothing, for logs and tests. */
@@ -106,8 +111,9 @@ void yg_ar_dispatch_destroy(yg_ar_dispatch *d);
  * the ids used for location all (may be NULL when nagents is 0). `seen` may
  * be NULL. On success fills *out (possibly with n == 0; then *why, if not
  * NULL, says why) and returns YG_OK; YG_EPARSE when the text is not a JSON
- * object or has no rule; YG_ENOMEM. Messages over max_message are left out
- * (YG_ELIMIT is returned only when that left nothing). *out is always valid
+ * object or has no rule; YG_ENOMEM. An alert over max_message is shrunk
+ * (out->truncated); YG_ELIMIT only when even its shrunk form (every long
+ * string cut) does not fit, which then left nothing. *out is always valid
  * to free with yg_ar_actions_free. */
 yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
                             const char *const *agents, size_t nagents, yg_ar_seen_fn seen,

@@ -51,8 +51,8 @@ static void groups_json(yg_buf *b, bool *first, const char *group)
 		const char *prefix;
 		const char *key;
 	} comp[] = {{"pci_dss_", "pci_dss"}, {"cis_", "cis"},     {"gdpr_", "gdpr"},
-		    {"gpg13_", "gpg13"},     {"hipaa_", "hipaa"}, {"nist_800_53_", "nist_800_53"},
-		    {"tsc_", "tsc"}};
+	            {"gpg13_", "gpg13"},     {"hipaa_", "hipaa"}, {"nist_800_53_", "nist_800_53"},
+	            {"tsc_", "tsc"}};
 	enum { NC = sizeof(comp) / sizeof(comp[0]) };
 	for (int pass = -1; pass < NC; pass++) {
 		bool any = false;
@@ -130,7 +130,7 @@ static void emit(yg_buf *b, jnode *nodes, int n)
 }
 
 static int add_node(jnode *nodes, int *count, int parent, const char *name, size_t nlen,
-		    const char *value)
+                    const char *value)
 {
 	if (*count >= YG_ALERT_MAX_NODES)
 		return -1;
@@ -193,10 +193,10 @@ static void data_json(yg_buf *b, bool *first, const yg_event *ev)
 	jnode nodes[YG_ALERT_MAX_NODES];
 	int count = 1;
 	nodes[0] = (jnode){"", 0, NULL, -1, -1};
-	static const int order[] = {YG_SF_PROTOCOL, YG_SF_ACTION, YG_SF_SRCIP, YG_SF_SRCPORT,
-				    YG_SF_SRCUSER, YG_SF_DSTIP, YG_SF_DSTPORT, YG_SF_DSTUSER,
-				    YG_SF_ID, YG_SF_STATUS, YG_SF_URL, YG_SF_DATA,
-				    YG_SF_EXTRA_DATA, YG_SF_SYSTEMNAME};
+	static const int order[] = {YG_SF_PROTOCOL,   YG_SF_ACTION,    YG_SF_SRCIP,   YG_SF_SRCPORT,
+	                            YG_SF_SRCUSER,    YG_SF_DSTIP,     YG_SF_DSTPORT, YG_SF_DSTUSER,
+	                            YG_SF_ID,         YG_SF_STATUS,    YG_SF_URL,     YG_SF_DATA,
+	                            YG_SF_EXTRA_DATA, YG_SF_SYSTEMNAME};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const char *v = ev->sfields[order[i]];
 		if (v) {
@@ -205,7 +205,7 @@ static void data_json(yg_buf *b, bool *first, const yg_event *ev)
 		}
 	}
 	bool syscheck = ev->decoder && ev->decoder->report_name &&
-			!strncmp(ev->decoder->report_name, "syscheck_", 9);
+	                !strncmp(ev->decoder->report_name, "syscheck_", 9);
 	for (int i = 0; !syscheck && i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key, *v = ev->fields[i].value;
 		if (!v || !*v)
@@ -244,11 +244,11 @@ static void syscheck_json(yg_buf *b, bool *first, const yg_event *ev)
 	static const struct {
 		const char *before, *after, *key;
 	} pairs[] = {
-		{"size_before", "size", "size"}, {"perm_before", "perm", "perm"},
-		{"uid_before", "uid", "uid"},    {"gid_before", "gid", "gid"},
-		{"md5_before", "md5", "md5"},    {"sha1_before", "sha1", "sha1"},
-		{"sha256_before", "sha256", "sha256"}, {"uname_before", "uname", "uname"},
-		{"gname_before", "gname", "gname"},
+	        {"size_before", "size", "size"},       {"perm_before", "perm", "perm"},
+	        {"uid_before", "uid", "uid"},          {"gid_before", "gid", "gid"},
+	        {"md5_before", "md5", "md5"},          {"sha1_before", "sha1", "sha1"},
+	        {"sha256_before", "sha256", "sha256"}, {"uname_before", "uname", "uname"},
+	        {"gname_before", "gname", "gname"},
 	};
 	bool f = true;
 	char k[64], tbuf[64];
@@ -456,6 +456,15 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 		kv_str(b, &first, "location", ev->location);
 	if (s->rs->geolocation)
 		geolocation_json(b, &first, s->rs->geoip, ev->sfields[YG_SF_SRCIP]);
+	if (ev->origin_time) {
+		/* the agent's own clock, kept for the record: the timestamp above
+		 * is the manager's */
+		localtime_r(&ev->origin_time, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(tz, sizeof(tz), "%z", &tm);
+		snprintf(tsbuf, sizeof(tsbuf), "%s.000%s", when, tz);
+		kv_str(b, &first, "agent_time", tsbuf);
+	}
 	yg_buf_putc(b, '}');
 	return YG_OK;
 }

@@ -90,6 +90,12 @@ typedef enum yg_clock {
 	YG_CLOCK_EVENT, /* they use the event's own timestamp (replay) */
 } yg_clock;
 
+/* The event times the engine accepts (yg_input.now, an event's own
+ * timestamp): after 1970-01-02 and up to the end of 9999, what an alert's
+ * "timestamp" can say. Others are replaced by the wall clock. */
+#define YG_TIME_MIN ((time_t)86400)
+#define YG_TIME_MAX ((time_t)253402300799)
+
 typedef struct yg_session yg_session;
 
 yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock);
@@ -161,6 +167,10 @@ typedef struct yg_input {
 	const char *manager_name; /* NULL: this host's name */
 	bool no_predecode;        /* skip the syslog header (e.g. JSON input) */
 	time_t now;               /* 0: take it from the session's clock */
+	/* The time the source itself claims for the event (an agent's clock):
+	 * reported as the alert's "agent_time", never used for correlation or
+	 * the alert's timestamp. 0: none. */
+	time_t origin_time;
 	/* A pre-decoded event, as Wazuh's built-in decoders make for FIM:
 	 * no syslog header and no XML decoders; the event is decoded as
 	 * `decoded_as` ("syscheck_integrity_changed", "syscheck_new_entry",

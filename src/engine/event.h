@@ -77,6 +77,7 @@ typedef struct yg_event {
 	int nfields;
 	/* time */
 	time_t time;
+	time_t origin_time; /* the source's claim (yg_input.origin_time), or 0 */
 	int hour_min; /* minutes since midnight, for <time> */
 	int wday;     /* 0 = Sunday, for <weekday> */
 	size_t size;  /* strlen(log) */

@@ -306,8 +306,8 @@ yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_ru
 	s->pn_cache = yg_pn_cache_create();
 	s->tm_minute = -1;
 	s->tm_hour_key = -1;
-	if (!s->pn_cache || !s->scratch || !s->ev.arena || !s->fts || !s->firedtimes || !s->time_ignored ||
-	    !s->sid_lists || !s->group_lists || !s->last_events) {
+	if (!s->pn_cache || !s->scratch || !s->ev.arena || !s->fts || !s->firedtimes ||
+	    !s->time_ignored || !s->sid_lists || !s->group_lists || !s->last_events) {
 		yg_session_destroy(s);
 		return NULL;
 	}
@@ -364,7 +364,7 @@ yg_diff_store *yg_session_diff_store(yg_session *s)
 static int month_index(const char *m)
 {
 	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	for (int i = 0; i < 12; i++)
 		if (!strncmp(m, mon[i], 3))
 			return i;
@@ -446,8 +446,8 @@ static time_t parse_event_time(yg_session *s, const char *ts, size_t len)
 }
 
 static const yg_decoder null_decoder = {
-	.type = YG_DT_SYSLOG,
-	.id = 0,
+        .type = YG_DT_SYSLOG,
+        .id = 0,
 };
 
 /* ---- $(field) in descriptions: Wazuh's ParseRuleComment ---- */
@@ -521,7 +521,11 @@ static bool keep_event(yg_session *s, const yg_rule *r, time_t now)
 		int64_t t0 = atomic_load_explicit(ti, memory_order_relaxed);
 		if (t0 == 0) {
 			atomic_store_explicit(ti, (int64_t)now, memory_order_relaxed);
-		} else if ((int64_t)now - t0 < r->ignore_time) {
+		} else if ((int64_t)now - t0 < r->ignore_time &&
+		           t0 - (int64_t)now < r->ignore_time) {
+			/* a start further ahead than the window itself (a clock stepped
+			 * back, a forged date) ends the window rather than stretching
+			 * it to that date */
 			return false;
 		} else {
 			atomic_store_explicit(ti, 0, memory_order_relaxed);
@@ -640,9 +644,15 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	time_t now = in->now;
 	if (!now && s->clock == YG_CLOCK_EVENT)
 		now = parse_event_time(s, ts, tslen);
-	if (!now)
+	/* A time outside what the alert's timestamp can say (before 1970-01-02
+	 * or past 9999) comes from a broken clock or a forged line: the wall
+	 * clock decides instead. */
+	if (now <= YG_TIME_MIN || now > YG_TIME_MAX)
 		now = time(NULL);
 	ev->time = now;
+	ev->origin_time = in->origin_time > YG_TIME_MIN && in->origin_time <= YG_TIME_MAX
+	                          ? in->origin_time
+	                          : 0;
 	if (now / 60 != s->tm_minute) {
 		struct tm lt;
 		localtime_r(&now, &lt);

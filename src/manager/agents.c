@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/yhash.h"
@@ -21,6 +22,10 @@
 #define TOUCHED_MAX 4096
 #define TOUCHED_SLOTS 8192 /* a power of two, twice TOUCHED_MAX */
 #define CERT_DAYS 3650
+/* An agent's clock further ahead than this is reported (at most once an
+ * hour per agent). Behind is normal: a spool drained after an outage. */
+#define CLOCK_AHEAD_MAX_S 300
+#define CLOCK_WARN_EVERY_S 3600
 
 /* One queued event: which agent, its seq, the record bytes. */
 typedef struct qrec {
@@ -35,6 +40,7 @@ typedef struct known {
 	char id[YG_AGENT_ID_MAX];
 	char name[YG_AGENT_NAME_MAX + 1];
 	char ip[64];
+	time_t clock_warned; /* when its clock was last reported ahead */
 } known;
 
 /* The highest seq of an agent in the current batch. */
@@ -159,7 +165,7 @@ static bool known_reindex(yg_agents *a, size_t cap)
 	return true;
 }
 
-static const known *lookup(yg_agents *a, const char *id)
+static known *lookup(yg_agents *a, const char *id)
 {
 	size_t j = a->kcap ? id_hash(id) & (a->kcap - 1) : 0;
 	for (; a->kcap && a->kidx[j]; j = (j + 1) & (a->kcap - 1))
@@ -182,6 +188,7 @@ static const known *lookup(yg_agents *a, const char *id)
 	snprintf(k->id, sizeof(k->id), "%s", info.id);
 	snprintf(k->name, sizeof(k->name), "%s", info.name);
 	snprintf(k->ip, sizeof(k->ip), "%s", info.ip);
+	k->clock_warned = 0;
 	j = id_hash(k->id) & (a->kcap - 1);
 	while (a->kidx[j])
 		j = (j + 1) & (a->kcap - 1);
@@ -223,6 +230,25 @@ static bool has_room(yg_agents *a, const char *id)
 	return a->ntouched < TOUCHED_MAX || a->tidx[touched_slot(a, id)] != 0;
 }
 
+/* The manager's clock decides an agent's event time: correlation windows,
+ * ignore windows and the alert's timestamp are the manager's, as in Wazuh's
+ * analysisd, so a wrong or forged agent clock cannot move them. The agent's
+ * claim is kept as the alert's agent_time. */
+static void take_time(yg_agents *a, known *k, yg_input *in)
+{
+	time_t now = time(NULL);
+	in->origin_time = in->now;
+	in->now = now;
+	if (in->origin_time > now + CLOCK_AHEAD_MAX_S &&
+	    (!k->clock_warned || now - k->clock_warned >= CLOCK_WARN_EVERY_S)) {
+		k->clock_warned = now;
+		mlog(a->m, "WARNING", MSG_AGENTS,
+		     "agent %s (%s) dates its events %lld s ahead of the manager's clock; "
+		     "the manager's time is used (the agent's is kept as agent_time)",
+		     k->id, k->name, (long long)(in->origin_time - now));
+	}
+}
+
 size_t agents_drain(yg_agents *a)
 {
 	uint64_t junk;
@@ -236,7 +262,7 @@ size_t agents_drain(yg_agents *a)
 			break;
 		/* the head is ours: the transport thread only appends */
 		yg_input in;
-		const known *k = lookup(a, r->agent);
+		known *k = lookup(a, r->agent);
 		if (yg_evrec_decode(&a->rec, r->data, r->len, &in) != YG_OK || !k) {
 			if (a->bad_records++ % 1000 == 0)
 				mlog(a->m, "WARNING", MSG_AGENTS,
@@ -248,6 +274,7 @@ size_t agents_drain(yg_agents *a)
 			in.agent_id = k->id;
 			in.agent_name = k->name;
 			in.agent_ip = k->ip[0] ? k->ip : NULL;
+			take_time(a, k, &in);
 			if (!yg_pipeline_offer(a->m->pipe, &in))
 				break;
 		}

@@ -338,6 +338,11 @@ void respond_ar_alert(yg_respond *r, const char *json, size_t len, int64_t ticke
 	char srcip[64] = "", alert_id[64], rule_id[64];
 	if (acts.n)
 		alert_ids(json, len, alert_id, rule_id, sizeof(alert_id));
+	if (acts.truncated)
+		mlog(r->m, "INFO", MSG_RESPOND,
+		     "alert %s (%zu bytes) is larger than a response message: its long fields "
+		     "(previous_output, full_log first) are cut in the message",
+		     alert_id, len);
 	for (size_t i = 0; i < acts.n; i++) {
 		const yg_ar_action *a = &acts.v[i];
 		bool ban = is_ban(a->executable);

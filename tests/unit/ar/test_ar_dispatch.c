@@ -464,11 +464,56 @@ static void odd_alerts(void **state)
 	yg_ar_config_destroy(cfg);
 }
 
+/* An alert over the message limit (eight failures with long user names in
+ * previous_output) still fires: its bulky text is cut, srcip is whole. */
+static void oversized_alert_is_cut_not_skipped(void **state)
+{
+	(void)state;
+	yg_ar_config *cfg = seed();
+	yg_ar_dispatch *dp = yg_ar_dispatch_create(cfg, NULL);
+	char *al = bf_alert("1714557601.100", "002", "203.0.113.9");
+	json_object *o = json_tokener_parse(al);
+	free(al);
+	size_t big = 100000;
+	char *filler = malloc(big + 1);
+	memset(filler, 'u', big);
+	filler[big] = '\0';
+	filler[10] = (char)0xc3; /* a UTF-8 pair across no cut */
+	filler[11] = (char)0xa9;
+	json_object_object_add(o, "previous_output", json_object_new_string(filler));
+	json_object_object_add(o, "full_log", json_object_new_string(filler + 50000));
+	free(filler);
+	al = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	assert_true(strlen(al) > YG_AR_DEFAULT_MAX_MESSAGE);
+	yg_ar_actions a;
+	assert_int_equal(yg_ar_dispatch_alert(dp, al, strlen(al), NULL, 0, NULL, NULL, &a, NULL),
+	                 YG_OK);
+	assert_int_equal(a.n, 1);
+	assert_true(a.truncated);
+	assert_true(strlen(a.v[0].message) <= YG_AR_DEFAULT_MAX_MESSAGE);
+	json_object *m = json_tokener_parse(a.v[0].message), *p, *x, *d;
+	assert_non_null(m);
+	assert_true(json_object_object_get_ex(m, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "alert", &x));
+	assert_true(json_object_object_get_ex(x, "data", &d));
+	assert_true(json_object_object_get_ex(d, "srcip", &d));
+	assert_string_equal(json_object_get_string(d), "203.0.113.9");
+	assert_true(json_object_object_get_ex(x, "previous_output", &d));
+	assert_non_null(strstr(json_object_get_string(d), "...[truncated by yagura]"));
+	json_object_put(m);
+	yg_ar_actions_free(&a);
+	free(al);
+	yg_ar_dispatch_destroy(dp);
+	yg_ar_config_destroy(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(fim_alert_fires_yara_locally),
 	        cmocka_unit_test(brute_force_bans_on_agent_001),
+	        cmocka_unit_test(oversized_alert_is_cut_not_skipped),
 	        cmocka_unit_test(white_list_skips),
 	        cmocka_unit_test(redelivery_fires_once),
 	        cmocka_unit_test(repeated_offenders),
