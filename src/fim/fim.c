@@ -793,6 +793,23 @@ static void throttle(yg_fim *f)
 	}
 }
 
+/* A new file seen in realtime while the database is full: reported as
+ * added without a row (so each later change is reported as added again). */
+static void report_unstored(yg_fim *f, const fim_dir *d, const char *path, const struct stat *st)
+{
+	fim_state cur;
+	if (get_state(f, path, st, d->checks, NULL, &cur) != 0)
+		return;
+	f->st.limit_reported++;
+	fim_pend p = {.path = (char *)path,
+	              .realtime = true,
+	              .tags = d->tags,
+	              .kind = FIM_ADDED,
+	              .has_after = true,
+	              .after = cur};
+	deliver(f, &p);
+}
+
 /* Compares path (a regular file or link, lstat'ed as st) with its row and
  * reports what changed. */
 static void check_file(yg_fim *f, const fim_dir *d, const char *path, const struct stat *st,
@@ -808,9 +825,14 @@ static void check_file(yg_fim *f, const fim_dir *d, const char *path, const stru
 		if (!f->limit_warned)
 			fim_log(f, YG_FIM_LOG_WARNING, 6926,
 			        "(6926): File database is 100%% full (file_limit %llu): '%s' and "
-			        "other new files are not monitored",
+			        "other new files get no baseline (scheduled scans do not "
+			        "report them; realtime changes are still reported as added)",
 			        (unsigned long long)f->cfg->file_limit, path);
 		f->limit_warned = true;
+		/* A full database must not blind realtime monitoring: filling it
+		 * with files is how an attacker would hide a new one. */
+		if (realtime)
+			report_unstored(f, d, path, st);
 		return;
 	}
 	if (get_state(f, path, st, d->checks, have ? &old : NULL, &cur) != 0) {

@@ -191,6 +191,7 @@ typedef struct yg_fim_stats {
 	uint64_t overflows;      /* IN_Q_OVERFLOW seen */
 	uint64_t throttle_waits; /* pauses taken for max_files_per_second */
 	uint64_t limit_skipped;  /* new files not added: file_limit reached */
+	uint64_t limit_reported; /* of those, reported in realtime all the same */
 } yg_fim_stats;
 
 void yg_fim_get_stats(const yg_fim *fim, yg_fim_stats *out);

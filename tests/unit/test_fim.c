@@ -627,6 +627,28 @@ static void test_rt_basic(void **state)
 	assert_null(find(v, "x.swp", NULL));
 }
 
+/* A full file_limit does not blind realtime: a new file in a realtime
+ * directory is reported (without a baseline row). */
+static void test_rt_file_limit_full(void **state)
+{
+	env *v = *state;
+	for (int i = 0; i < 4; i++) {
+		char n[8];
+		snprintf(n, sizeof(n), "f%d", i);
+		put(v, n, "x");
+	}
+	rt_start(v, "<frequency>36000</frequency><directories realtime=\"yes\">%D</directories>"
+	            "<file_limit><enabled>yes</enabled><entries>3</entries></file_limit>");
+	put(v, "shell.php", "<?php system($_GET['c']); ?>");
+	rec *r = wait_for(v, "shell.php", "added");
+	assert_non_null(r);
+	assert_string_equal(r->mode, "realtime");
+	yg_fim_stats st;
+	yg_fim_get_stats(v->fim, &st);
+	assert_int_equal(st.files_in_db, 3);
+	assert_true(st.limit_reported >= 1);
+}
+
 static void test_rt_subdir(void **state)
 {
 	env *v = *state;
@@ -947,6 +969,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_diff_bound, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_max_files_per_second, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_file_limit, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_rt_file_limit_full, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_weird_files, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rt_basic, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_rt_subdir, setup, teardown),
