@@ -364,9 +364,9 @@ static yg_err build_message(const yg_ar_dispatch *d, const ar_response *r, const
  * cut, only the bulky text around them. */
 static bool keep_whole(const char *key)
 {
-	static const char *const keep[] = {"srcip", "dstip", "srcuser", "dstuser", "srcport",
-	                                   "dstport", "id", "level", "timestamp", "name",
-	                                   "ip", "command", "program"};
+	static const char *const keep[] = {"srcip",   "dstip",   "srcuser", "dstuser",   "srcport",
+	                                   "dstport", "id",      "level",   "timestamp", "name",
+	                                   "ip",      "command", "program"};
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (!strcmp(key, keep[i]))
 			return true;
@@ -418,8 +418,12 @@ static char *shrink_alert(json_object *root, size_t budget)
 	static const struct {
 		size_t cap;
 		const char *only;
-	} steps[] = {{4096, "previous_output"}, {4096, "full_log"}, {1024, "previous_output"},
-	             {1024, "full_log"},        {2048, NULL},       {256, NULL},
+	} steps[] = {{4096, "previous_output"},
+	             {4096, "full_log"},
+	             {1024, "previous_output"},
+	             {1024, "full_log"},
+	             {2048, NULL},
+	             {256, NULL},
 	             {64, NULL}};
 	json_object *copy = NULL;
 	if (json_object_deep_copy(root, &copy, NULL) != 0)

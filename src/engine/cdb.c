@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Wazuh reads lines with fgets(str, OS_MAXSTR - 1): at most this many bytes
  * at once; a longer line is handled as several. */
@@ -202,6 +203,22 @@ static yg_err read_file(const char *path, char **data, size_t *size)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return YG_EIO;
+	/* A FIFO or a device (/dev/zero) would be read until the memory limit:
+	 * only a regular file of at most MAX_FILE bytes is a list. */
+	struct stat st;
+	yg_err why = YG_OK;
+	if (fstat(fileno(f), &st) != 0)
+		why = YG_EIO;
+	else if (!S_ISREG(st.st_mode))
+		why = YG_EINVAL;
+	else if ((uint64_t)st.st_size > MAX_FILE)
+		why = YG_ELIMIT;
+	if (why) {
+		int saved = errno;
+		fclose(f);
+		errno = saved;
+		return why;
+	}
 	size_t cap = 1 << 16, len = 0, n;
 	char *buf = malloc(cap);
 	yg_err err = buf ? YG_OK : YG_ENOMEM;
@@ -282,7 +299,10 @@ yg_err yg_list_load(const char *path, yg_diag *diag, yg_list **out)
 		/* Wazuh only warns about a list it cannot open, and goes on */
 		yg_diag_add(diag, err == YG_EIO ? YG_SEV_WARNING : YG_SEV_ERROR, path, 0, "list",
 		            "cannot read list: %s",
-		            err == YG_EIO ? strerror(errno) : yg_strerror(err));
+		            err == YG_EIO      ? strerror(errno)
+		            : err == YG_EINVAL ? "not a regular file"
+		            : err == YG_ELIMIT ? "larger than 1 GiB"
+		                               : yg_strerror(err));
 		return err;
 	}
 	err = yg_list_load_mem(data, size, path, diag, out);

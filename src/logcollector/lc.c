@@ -99,9 +99,10 @@ struct yg_lc {
 	size_t cur_entry;
 	size_t cap; /* buffer capacity per file: max_line + 1 */
 	yg_match_scratch *scratch;
-	yg_buf line; /* the event being emitted */
-	yg_buf tmp;  /* a multi-line event being assembled */
-	yg_buf mbuf; /* text handed to a multi-line regex */
+	yg_buf line;          /* the event being emitted */
+	yg_buf tmp;           /* a multi-line event being assembled */
+	yg_buf mbuf;          /* text handed to a multi-line regex */
+	bool *special_warned; /* per entry: a non-regular file was reported */
 };
 
 /* ---- small helpers ---- */
@@ -373,12 +374,35 @@ static lc_pos *stored_for(yg_lc *lc, const char *name)
 
 /* Adds a file newly matched by a location, recovering first any rotated
  * predecessor a stored position points at. */
+/* Says (once per <localfile>) that path is not a regular file: FIFOs and
+ * devices are not read (a FIFO has no position to resume from, a device
+ * never ends). */
+static void warn_special(yg_lc *lc, size_t entry, const char *path, mode_t mode)
+{
+	if (!lc->special_warned || lc->special_warned[entry])
+		return;
+	lc->special_warned[entry] = true;
+	const lc_entry *e = entry_of(lc, entry);
+	const char *what = S_ISFIFO(mode)                   ? "a FIFO"
+	                   : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+	                   : S_ISSOCK(mode)                 ? "a socket"
+	                   : S_ISDIR(mode)                  ? "a directory"
+	                                                    : "not a regular file";
+	lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_NOT_REGULAR,
+	       "%s:%d: <localfile> '%s' is %s: not read (only regular files are followed)",
+	       e->file ? e->file : "ossec.conf", e->line, path, what);
+}
+
 static void file_add(yg_lc *lc, size_t entry, const char *path)
 {
 	lc_pos *p;
 	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) != 0)
 		return;
+	if (!S_ISREG(st.st_mode)) {
+		warn_special(lc, entry, path, st.st_mode);
+		return;
+	}
 	while ((p = stored_for(lc, path)) != NULL) {
 		p->used = true;
 		if (p->dev == (uint64_t)st.st_dev && p->ino == (uint64_t)st.st_ino) {
@@ -1132,7 +1156,8 @@ yg_lc *yg_lc_create(const yg_lc_config *cfg, const char *db_path, yg_lc_emit_fn 
 	yg_buf_init(&lc->tmp, cfg->max_line);
 	yg_buf_init(&lc->mbuf, cfg->max_line + 1);
 	lc->scratch = yg_match_scratch_create();
-	if (!lc->scratch)
+	lc->special_warned = calloc(cfg->n ? cfg->n : 1, sizeof(bool));
+	if (!lc->scratch || !lc->special_warned)
 		goto fail;
 	if (db_path) {
 		char err[256];
@@ -1188,6 +1213,7 @@ void yg_lc_destroy(yg_lc *lc)
 	for (size_t i = 0; i < lc->nfiles; i++)
 		file_free(lc->files[i]);
 	free(lc->files);
+	free(lc->special_warned);
 	for (size_t i = 0; i < lc->ncmds; i++) {
 		lc_cmd *c = &lc->cmds[i];
 		if (c->fd >= 0)

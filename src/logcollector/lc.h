@@ -48,6 +48,7 @@ enum yg_lc_msg {
 	YG_LC_MSG_FILE_LIMIT = 3110,     /* too many files matched a location */
 	YG_LC_MSG_RESUMED = 3111,        /* resumed a file at a stored position */
 	YG_LC_MSG_JOURNAL = 3112,        /* a journal opened, failed or reopened */
+	YG_LC_MSG_NOT_REGULAR = 3113,    /* a FIFO, device or socket: not read */
 };
 
 typedef void (*yg_lc_log_fn)(void *ctx, yg_severity sev, int code, const char *msg);

@@ -58,6 +58,7 @@ static void entry_free(lc_entry *e)
 	free(e->location);
 	free(e->command);
 	free(e->alias);
+	free(e->file);
 	free(e->exclude);
 	for (size_t i = 0; i < e->nignore; i++)
 		yg_pattern_destroy(e->ignore[i]);
@@ -558,6 +559,8 @@ yg_err yg_lc_config_add_localfile(yg_lc_config *cfg, const yg_wxml_node *node, c
 	e.frequency = LC_DEFAULT_FREQUENCY;
 	e.line = node->line;
 	yg_err err = YG_OK;
+	if (file && !(e.file = strdup(file)))
+		err = YG_ENOMEM;
 	for (size_t i = 0; i < node->nchildren && !err; i++)
 		err = add_option(&e, node->children[i], file, diag);
 	if (!err)

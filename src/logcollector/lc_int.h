@@ -39,6 +39,7 @@ typedef struct lc_entry {
 	int frequency; /* seconds between command runs */
 	bool future;   /* only-future-events */
 	int line;      /* of the <localfile> element */
+	char *file;    /* the configuration file it is in (may be NULL) */
 	yg_pattern **ignore;
 	size_t nignore;
 	yg_pattern **restrict_;

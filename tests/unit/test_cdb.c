@@ -212,6 +212,19 @@ static void test_unreadable(void **state)
 	yg_diag_destroy(diag);
 }
 
+/* A device is refused at once (read, /dev/zero would fill the memory). */
+static void test_not_regular(void **state)
+{
+	(void)state;
+	yg_diag *diag = yg_diag_create();
+	yg_list *l = (yg_list *)1;
+	assert_int_equal(yg_list_load("/dev/zero", diag, &l), YG_EINVAL);
+	assert_null(l);
+	assert_int_equal(yg_diag_count(diag), 1);
+	assert_non_null(strstr(yg_diag_get(diag, 0)->message, "not a regular file"));
+	yg_diag_destroy(diag);
+}
+
 /* Many keys: the table grows and every key stays reachable. */
 static void test_many(void **state)
 {
@@ -281,10 +294,11 @@ static void test_wazuh_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_syntax),   cmocka_unit_test(test_empty_key),
-	        cmocka_unit_test(test_nul_byte), cmocka_unit_test(test_long_line),
-	        cmocka_unit_test(test_address),  cmocka_unit_test(test_unreadable),
-	        cmocka_unit_test(test_many),     cmocka_unit_test(test_wazuh_lists),
+	        cmocka_unit_test(test_syntax),      cmocka_unit_test(test_empty_key),
+	        cmocka_unit_test(test_nul_byte),    cmocka_unit_test(test_long_line),
+	        cmocka_unit_test(test_address),     cmocka_unit_test(test_unreadable),
+	        cmocka_unit_test(test_not_regular), cmocka_unit_test(test_many),
+	        cmocka_unit_test(test_wazuh_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
