@@ -13,13 +13,33 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/ydaemon.h"
 #include "transport/enroll.h"
 #include "transport/frame.h"
 #include "transport/tls_int.h"
 #include "transport/tutil.h"
 
 #define REQ_MAX (64u * 1024u)
+/* Guessing limits (docs/threat-model.md). Per address: after the n-th
+ * failed secret (n >= 2), no secret from that address is even checked for
+ * min(2^(n-2), FAIL_DELAY_MAX_S) seconds. Whole listener: at most
+ * GLOBAL_FAILS_PER_S failed secrets a second (bursts of GLOBAL_FAILS_BURST),
+ * beyond which every check waits, so many addresses cannot guess faster. */
+#define FAIL_SLOTS 1024
+#define FAIL_DELAY_MAX_S 60
+#define FAIL_FORGET_S 3600
+#define GLOBAL_FAILS_PER_S 5.0
+#define GLOBAL_FAILS_BURST 20.0
+#define CONNS_MAX 256
 #define LOG(es, lvl, ...) yg_tlog((es)->cfg.log, (es)->cfg.log_ctx, lvl, __VA_ARGS__)
+
+/* An address's recent failed secrets. */
+typedef struct es_fail {
+	char ip[INET6_ADDRSTRLEN];
+	unsigned fails;
+	long long until_ms; /* no check before */
+	long long last_ms;
+} es_fail;
 
 struct yg_enroll_server {
 	yg_enroll_server_config cfg;
@@ -32,6 +52,12 @@ struct yg_enroll_server {
 	bool started;
 	uint16_t port;
 	struct es_conn *conns;
+	size_t nconns;
+	struct event *relisten;
+	/* guessing limits (the listener's thread only) */
+	es_fail fails[FAIL_SLOTS];
+	double gtokens;
+	long long gtokens_ms, glogged_ms;
 };
 
 typedef struct es_conn {
@@ -50,6 +76,7 @@ static void conn_free(es_conn *c)
 		c->es->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	c->es->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -104,6 +131,82 @@ static const char *jstr(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+static es_fail *fail_find(yg_enroll_server *es, const char *ip, bool create, long long now)
+{
+	es_fail *oldest = &es->fails[0];
+	for (size_t i = 0; i < FAIL_SLOTS; i++) {
+		es_fail *f = &es->fails[i];
+		if (f->ip[0] && !strcmp(f->ip, ip)) {
+			if (now - f->last_ms > FAIL_FORGET_S * 1000LL)
+				f->fails = 0;
+			return f;
+		}
+		if (!f->ip[0] || f->last_ms < oldest->last_ms)
+			oldest = f;
+		if (!f->ip[0])
+			break;
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->ip, sizeof(oldest->ip), "%s", ip);
+	return oldest;
+}
+
+/* Whether a secret from ip may be checked now; else why not. */
+static const char *throttled(yg_enroll_server *es, const char *ip, char *why, size_t n)
+{
+	long long now = yg_now_ms();
+	es_fail *f = fail_find(es, ip, false, now);
+	if (f && f->until_ms > now) {
+		snprintf(why, n, "too many failed attempts from %s: retry in %lld s", ip,
+		         (f->until_ms - now + 999) / 1000);
+		return why;
+	}
+	es->gtokens += (double)(now - es->gtokens_ms) * GLOBAL_FAILS_PER_S / 1000.0;
+	es->gtokens_ms = now;
+	if (es->gtokens > GLOBAL_FAILS_BURST)
+		es->gtokens = GLOBAL_FAILS_BURST;
+	if (es->gtokens < 1.0) {
+		if (now - es->glogged_ms >= 10000) {
+			es->glogged_ms = now;
+			LOG(es, YG_TLOG_WARN,
+			    "enrolment: more than %.0f failed attempts a second on this listener: "
+			    "secrets are checked more slowly (guessing?)",
+			    GLOBAL_FAILS_PER_S);
+		}
+		return "too many failed enrolment attempts on this manager: retry in 1 s";
+	}
+	return NULL;
+}
+
+/* Counts a failed secret from ip against both limits. */
+static void note_failure(yg_enroll_server *es, const char *ip)
+{
+	long long now = yg_now_ms();
+	es->gtokens -= 1.0;
+	es_fail *f = fail_find(es, ip, true, now);
+	f->fails++;
+	f->last_ms = now;
+	/* the first failure is free (a typo); then 1, 2, 4... seconds */
+	long long delay = f->fails < 2 ? 0 : 1LL << (f->fails - 2 < 6 ? f->fails - 2 : 6);
+	if (delay > FAIL_DELAY_MAX_S)
+		delay = FAIL_DELAY_MAX_S;
+	f->until_ms = now + delay * 1000;
+	if ((f->fails & (f->fails - 1)) == 0) /* 1, 2, 4, 8...: not one line a guess */
+		LOG(es, YG_TLOG_WARN,
+		    "enrolment: %u failed attempts from %s; its next attempt is checked in %lld s "
+		    "at the earliest",
+		    f->fails, ip, delay);
+}
+
+static void note_success(yg_enroll_server *es, const char *ip)
+{
+	es_fail *f = fail_find(es, ip, false, yg_now_ms());
+	if (f)
+		f->fails = 0, f->until_ms = 0;
+}
+
 /* Checks the request's secret; NULL if fine, else why not. */
 static const char *check_secret(yg_enroll_server *es, const char *password, const char *token)
 {
@@ -123,6 +226,26 @@ static const char *check_secret(yg_enroll_server *es, const char *password, cons
 	return es->cfg.open ? NULL : "a password or a token is required";
 }
 
+/* check_secret behind the guessing limits: a request that carries a secret
+ * is checked only when neither limit holds it back, and a wrong one counts.
+ * A request without any secret guesses nothing and is not held back. */
+static const char *check_guarded(yg_enroll_server *es, const char *ip, json_object *req, char *wait,
+                                 size_t n)
+{
+	const char *password = jstr(req, "password"), *token = jstr(req, "token");
+	if (!password && !token)
+		return check_secret(es, NULL, NULL);
+	const char *why = throttled(es, ip, wait, n);
+	if (why)
+		return why;
+	why = check_secret(es, password, token);
+	if (why)
+		note_failure(es, ip);
+	else
+		note_success(es, ip);
+	return why;
+}
+
 static void handle_request(es_conn *c, const uint8_t *p, size_t len)
 {
 	yg_enroll_server *es = c->es;
@@ -139,13 +262,13 @@ static void handle_request(es_conn *c, const uint8_t *p, size_t len)
 	const char *name = jstr(req, "name"), *csr = jstr(req, "csr");
 	const char *why = NULL;
 	char id[YG_AGENT_ID_MAX] = "";
-	char *cert = NULL, serial[YG_CA_SERIAL_MAX];
+	char *cert = NULL, serial[YG_CA_SERIAL_MAX], wait[128];
 	if (!yg_registry_valid_name(name))
 		why = "invalid agent name (1-128 of A-Z a-z 0-9 . _ -)";
 	else if (!csr)
 		why = "no CSR";
 	else
-		why = check_secret(es, jstr(req, "password"), jstr(req, "token"));
+		why = check_guarded(es, c->ip, req, wait, sizeof(wait));
 	if (!why) {
 		yg_err e = yg_registry_add(es->cfg.registry, name, c->ip, es->cfg.force, id);
 		if (e == YG_EINVAL)
@@ -210,6 +333,10 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	(void)lis;
 	(void)salen;
 	yg_enroll_server *es = arg;
+	if (es->nconns >= CONNS_MAX) {
+		evutil_closesocket(fd);
+		return;
+	}
 	es_conn *c = calloc(1, sizeof(*c));
 	SSL *ssl = c ? SSL_new(es->ssl) : NULL;
 	struct bufferevent *bev = NULL;
@@ -234,11 +361,31 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	if (c->next)
 		c->next->prev = c;
 	es->conns = c;
+	es->nconns++;
 	bufferevent_setwatermark(bev, EV_READ, 0, REQ_MAX + 64);
 	struct timeval tv = {10, 0};
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_setcb(bev, read_cb, NULL, event_cb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(((yg_enroll_server *)arg)->lis);
+}
+
+/* Out of descriptors: back off for a second instead of spinning. */
+static void accept_error_cb(struct evconnlistener *lis, void *arg)
+{
+	yg_enroll_server *es = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	LOG(es, YG_TLOG_ERROR, "enrolment: accept failed: %s; not accepting for 1 s",
+	    evutil_socket_error_to_string(err));
+	evconnlistener_disable(lis);
+	struct timeval tv = {1, 0};
+	evtimer_add(es->relisten, &tv);
 }
 
 static void stop_cb(evutil_socket_t fd, short what, void *arg)
@@ -327,8 +474,14 @@ yg_err yg_enroll_server_create(const yg_enroll_server_config *cfg, yg_diag *diag
 		e = YG_ENOMEM;
 	if (!e && !(es->stop = event_new(es->base, -1, 0, stop_cb, es)))
 		e = YG_ENOMEM;
+	if (!e && !(es->relisten = evtimer_new(es->base, relisten_cb, es)))
+		e = YG_ENOMEM;
 	if (!e)
 		e = listen_on(es, diag);
+	if (!e)
+		evconnlistener_set_error_cb(es->lis, accept_error_cb);
+	es->gtokens = GLOBAL_FAILS_BURST;
+	es->gtokens_ms = yg_now_ms();
 	if (!e && pthread_create(&es->thread, NULL, thread_main, es) != 0)
 		e = YG_ENOMEM;
 	if (e) {
@@ -354,6 +507,8 @@ void yg_enroll_server_destroy(yg_enroll_server *es)
 		evconnlistener_free(es->lis);
 	if (es->stop)
 		event_free(es->stop);
+	if (es->relisten)
+		event_free(es->relisten);
 	if (es->base)
 		event_base_free(es->base);
 	SSL_CTX_free(es->ssl);

@@ -190,7 +190,16 @@ static void test_token(void **state)
 	o2.ca_file = f->env.ca_crt;
 	assert_int_equal(run(&o2, id, "already used"), YG_EINVAL);
 	o2.token = "ygt_0000000000000000000000000000000000000000000000000000000000000000";
+	/* the first failure is free: the second is checked at once */
 	assert_int_equal(run(&o2, id, "token"), YG_EINVAL);
+	/* then the address is held back for a second, however many tries... */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(run(&o2, id, "too many failed attempts from 127.0.0.1"),
+		                 YG_EINVAL);
+	/* ...then its next one is checked */
+	ts_sleep_ms(1100);
+	assert_int_equal(run(&o2, id, "token"), YG_EINVAL);
+	assert_true(ts_log_has("2 failed attempts from 127.0.0.1"));
 }
 
 static void test_trust_modes(void **state)
