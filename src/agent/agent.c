@@ -248,6 +248,7 @@ static int run(agent *a)
 		alog(a, "ERROR", AMSG_INIT, "another agent (pid %ld) runs on this home", other);
 		return 1;
 	}
+	yg_raise_nofile(NULL, NULL); /* FIM, the spool and responses hold files */
 	if (!opts->foreground && !yg_daemonize()) {
 		alog(a, "ERROR", AMSG_INIT, "could not become a daemon");
 		if (pid_fd >= 0)

@@ -24,6 +24,7 @@
 #include "ar/execd.h"
 #include "ar/execd_int.h"
 
+#define SPAWN_RETRIES 6 /* 1+2+4+8+16+32 s: a minute of descriptor shortage */
 #define TAIL_MAX 2048
 #define KEYS_LINE_MAX 8191 /* Wazuh reads the keys with fgets(8192) */
 #define RKEY_MAX 4096      /* Wazuh's OS_SIZE_4096 */
@@ -58,6 +59,8 @@ typedef struct ex_job {
 	bool exited, killed;
 	int status;
 	int64_t start_mono, deadline_mono;
+	unsigned retries;   /* spawn attempts that failed for want of resources */
+	int64_t not_before; /* mono ms: a retried job waits in the queue until */
 	bool keys_received, aborted, delete_scheduled;
 } ex_job;
 
@@ -483,11 +486,28 @@ static void job_finish(yg_execd *ex, ex_job *j)
 }
 
 /* Starts a job; on failure reports it and frees it. Returns true when it
- * runs (then it is on the running list). */
+ * runs (then it is on the running list) or, failing for want of
+ * descriptors or processes, waits at the head of the queue to be retried. */
 static bool job_start(yg_execd *ex, ex_job *j)
 {
 	char err[256];
 	if (ex_spawn(j->path, ex->cwd, !j->is_delete, &j->p, err, sizeof(err))) {
+		int se = errno;
+		bool transient = se == EMFILE || se == ENFILE || se == EAGAIN || se == ENOMEM;
+		if (transient && j->retries < SPAWN_RETRIES) {
+			/* out of descriptors or processes for now: a response must not
+			 * be lost to that, so it waits at the head of the queue */
+			int64_t wait = 1000LL << j->retries++;
+			ex_log(ex, "%s: %s; retried in %lld s", j->program, err,
+			       (long long)(wait / 1000));
+			j->not_before = mono_ms() + wait;
+			j->next = ex->qhead;
+			ex->qhead = j;
+			if (!ex->qtail)
+				ex->qtail = j;
+			ex->nqueued++;
+			return true;
+		}
 		ex_log(ex, "%s: %s", j->program, err);
 		deliver_fail(ex, j, YG_EXECD_SPAWN_FAILED, err);
 		job_free(ex, j);
@@ -771,8 +791,10 @@ int yg_execd_next_timeout_ms(yg_execd *ex)
 		if (best < 0 || d < best)
 			best = d;
 	}
-	if (ex->qhead && ex->nrunning < ex->max_concurrent)
-		best = 0;
+	if (ex->qhead && ex->nrunning < ex->max_concurrent) {
+		int64_t d = ex->qhead->not_before - mono;
+		best = d <= 0 ? 0 : best < 0 || d < best ? d : best;
+	}
 	if (ex->npend) {
 		int64_t now = now_ms(ex);
 		for (size_t i = 0; i < ex->npend; i++) {
@@ -840,7 +862,8 @@ int yg_execd_poll(yg_execd *ex, int timeout_ms)
 		job_free(ex, j);
 		delivered++;
 	}
-	while (ex->qhead && ex->nrunning < ex->max_concurrent) {
+	while (ex->qhead && ex->nrunning < ex->max_concurrent &&
+	       ex->qhead->not_before <= mono_ms()) {
 		ex_job *j = ex->qhead;
 		ex->qhead = j->next;
 		if (!ex->qhead)

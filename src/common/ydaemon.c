@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,4 +108,23 @@ bool yg_daemonize(void)
 			close(fd);
 	}
 	return true;
+}
+
+bool yg_raise_nofile(unsigned long long *before, unsigned long long *after)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return false;
+	if (before)
+		*before = (unsigned long long)rl.rlim_cur;
+	bool ok = true;
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		ok = setrlimit(RLIMIT_NOFILE, &rl) == 0;
+		if (!ok)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (after)
+		*after = (unsigned long long)rl.rlim_cur;
+	return ok;
 }

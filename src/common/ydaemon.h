@@ -28,6 +28,11 @@ long long yg_now_ms(void);
 int yg_pidfile_lock(const char *home, const char *rel, long *other);
 /* Writes this process's pid into the locked file. */
 bool yg_pidfile_write(int fd);
+/* Raises RLIMIT_NOFILE's soft limit to its hard limit (a daemon's
+ * connections, files and stores must not run out at a distribution's
+ * default 1024). *before and *after (may be NULL) get the soft limit before
+ * and after; false when it could not be read or raised. */
+bool yg_raise_nofile(unsigned long long *before, unsigned long long *after);
 /* Forks twice with setsid, stdio on /dev/null; the parent exits 0. */
 bool yg_daemonize(void);
 

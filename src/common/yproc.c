@@ -187,6 +187,7 @@ sys_fail:;
 	}
 	close_fd(&ep[0]);
 	close_fd(&ep[1]);
+	errno = se; /* callers tell a transient failure (EMFILE, EAGAIN) by it */
 	return YG_EIO;
 }
 

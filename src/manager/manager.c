@@ -546,6 +546,13 @@ int yg_manager_run(const yg_manager_opts *opts)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	unsigned long long fd_before = 0, fd_after = 0;
+	if (!yg_raise_nofile(&fd_before, &fd_after))
+		mlog(&m, "WARNING", MSG_INIT, "could not raise the descriptor limit (now %llu)",
+		     fd_after);
+	else if (fd_after != fd_before)
+		mlog(&m, "INFO", MSG_INIT, "descriptor limit raised from %llu to %llu", fd_before,
+		     fd_after);
 	if (!open_parts(&m)) {
 		rc = 1;
 		goto out;

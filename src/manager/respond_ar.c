@@ -138,7 +138,14 @@ static void local_ban(yg_respond *r, const char *command, const char *address, u
 	                      .agent_id = "000"};
 	yg_waf_outcome oc;
 	err = yg_waf_add_ban(r->waf, &req, &oc, &rep);
-	if (err)
+	if (err && oc != YG_WAF_REFUSED_INVALID && oc != YG_WAF_REFUSED_ALLOWED) {
+		/* the ban is in the ledger: the WAF gets it when the tick retries */
+		char why[sizeof(rep.error) + 64];
+		snprintf(why, sizeof(why), "%s; retried until applied",
+		         rep.error[0] ? rep.error : yg_strerror(err));
+		respond_event(r, "failed", BAN_PROGRAM, command, "000", address, why);
+		r->waf_failed = true;
+	} else if (err)
 		respond_event(r, "failed", BAN_PROGRAM, command, "000", address,
 		              rep.error[0] ? rep.error : yg_strerror(err));
 	else if (oc != YG_WAF_DUPLICATE)
@@ -589,7 +596,14 @@ void respond_ar_tick(yg_respond *r, bool ledger_changed)
 		yg_waf_ban_list lifted = {0};
 		yg_waf_apply_report rep;
 		memset(&rep, 0, sizeof(rep));
-		if (yg_waf_tick(r->waf, &lifted, &rep) == YG_OK)
+		yg_err te = yg_waf_tick(r->waf, &lifted, &rep);
+		if (te == YG_OK && r->waf_failed && rep.changed) {
+			r->waf_failed = false;
+			mlog(r->m, "INFO", MSG_RESPOND,
+			     "active response: the ban file is written and the WAF reloaded: "
+			     "the bans that failed earlier are applied (recovered)");
+		}
+		if (te == YG_OK)
 			for (size_t i = 0; i < lifted.n; i++)
 				respond_event(r, "unblocked", BAN_PROGRAM, "delete", "000",
 				              lifted.v[i].address, "ban expired");

@@ -62,6 +62,7 @@ struct yg_respond {
 	respond_sent *sent;
 	size_t nsent, capsent;
 	long long ledger_checked;
+	bool waf_failed; /* a local ban could not be applied: retried by the tick */
 	respond_replay *replay;
 	size_t nreplay, capreplay;
 	char **ban_agents; /* who applies manual bans */

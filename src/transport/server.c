@@ -10,9 +10,11 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "common/ybuf.h"
+#include "common/ydaemon.h"
 #include "transport/frame.h"
 #include "transport/tls_int.h"
 #include "transport/tutil.h"
@@ -61,9 +63,35 @@ void ts_send_ack(ts_conn *c)
 	ts_send(c, YG_FRAME_ACK, false, 0, v, 8);
 }
 
+static ts_host **host_slot(yg_tserver *srv, const char *host)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = host; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	ts_host **pp = &srv->hosts[h % HOST_BUCKETS];
+	while (*pp && strcmp((*pp)->host, host))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+void ts_conn_authed(ts_conn *c)
+{
+	ts_host *h = c->unauth;
+	if (!h)
+		return;
+	c->unauth = NULL;
+	c->srv->nunauth--;
+	if (--h->n == 0) {
+		ts_host **pp = host_slot(c->srv, h->host);
+		*pp = h->next;
+		free(h);
+	}
+}
+
 static void conn_free(ts_conn *c)
 {
 	yg_tserver *srv = c->srv;
+	ts_conn_authed(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -147,6 +175,24 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	ts_conn_process(arg);
 }
 
+/* A refused connection: the first 20 of each 10 s are logged, the rest
+ * counted (a flood must not become a flood of log lines). */
+static void refuse_log(yg_tserver *srv, const char *peer, const char *why)
+{
+	long long now = yg_now_ms();
+	if (now - srv->refused_logged_ms >= 10000) {
+		if (srv->refused > 20)
+			yg_tlog(srv->cfg.cb.log, srv->cfg.cb.ctx, YG_TLOG_WARN,
+			        "%llu more connections refused in 10 s (not logged one by one)",
+			        srv->refused - 20);
+		srv->refused_logged_ms = now;
+		srv->refused = 0;
+	}
+	if (++srv->refused <= 20)
+		yg_tlog(srv->cfg.cb.log, srv->cfg.cb.ctx, YG_TLOG_WARN,
+		        "refused connection from %s: %s", peer, why);
+}
+
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	ts_conn *c = arg;
@@ -174,9 +220,23 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 			;
 	}
 	if (c->state == CONN_HANDSHAKE || c->state == CONN_WAIT_HELLO)
-		yg_tlog(c->srv->cfg.cb.log, c->srv->cfg.cb.ctx, YG_TLOG_WARN,
-		        "refused connection from %s: %s", c->peer, reason);
+		refuse_log(c->srv, c->peer, reason);
 	ts_conn_close(c, reason);
+}
+
+/* At the cap of unauthenticated connections, the oldest one makes room: a
+ * flood of idle handshakes then delays a real agent, never shuts it out. */
+static void drop_oldest_unauth(yg_tserver *srv)
+{
+	ts_conn *oldest = NULL;
+	for (ts_conn *c = srv->conns; c; c = c->next)
+		if (c->unauth)
+			oldest = c; /* new connections go in front */
+	if (oldest) {
+		refuse_log(srv, oldest->peer,
+		           "too many unauthenticated connections; oldest dropped");
+		ts_conn_close(oldest, "too many unauthenticated connections");
+	}
 }
 
 static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
@@ -197,12 +257,28 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 	}
 	(void)salen;
 	snprintf(peer, sizeof(peer), "%s:%u", host, port);
+	ts_host **hp = host_slot(srv, host);
 	if (srv->nconns >= srv->cfg.max_conns) {
-		yg_tlog(srv->cfg.cb.log, srv->cfg.cb.ctx, YG_TLOG_WARN,
-		        "refused connection from %s: too many connections (%u)", peer,
-		        srv->cfg.max_conns);
+		refuse_log(srv, peer, "too many connections");
 		evutil_closesocket(fd);
 		return;
+	}
+	if (*hp && (*hp)->n >= srv->cfg.max_unauth_per_addr) {
+		refuse_log(srv, peer, "too many unauthenticated connections from its address");
+		evutil_closesocket(fd);
+		return;
+	}
+	if (srv->nunauth >= srv->cfg.max_unauth)
+		drop_oldest_unauth(srv);
+	ts_host *h = *hp;
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h) {
+			evutil_closesocket(fd);
+			return;
+		}
+		snprintf(h->host, sizeof(h->host), "%s", host);
+		*hp = h;
 	}
 	ts_conn *c = calloc(1, sizeof(*c));
 	SSL *ssl = c ? SSL_new(srv->ssl) : NULL;
@@ -215,9 +291,16 @@ static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct soc
 		SSL_free(ssl);
 		free(c);
 		evutil_closesocket(fd);
+		if (h->n == 0) {
+			*hp = h->next;
+			free(h);
+		}
 		return;
 	}
 	c->srv = srv;
+	c->unauth = h;
+	h->n++;
+	srv->nunauth++;
 	c->bev = bev;
 	c->state = CONN_HANDSHAKE;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -368,6 +451,24 @@ static yg_err bind_listener(yg_tserver *srv, yg_diag *diag)
 	return YG_OK;
 }
 
+/* max_conns within the descriptor limit, leaving YG_TSERVER_FD_RESERVE to
+ * the rest of the process. */
+static void fit_nofile(yg_tserver *srv)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rlim_t room =
+	        rl.rlim_cur > YG_TSERVER_FD_RESERVE + 64 ? rl.rlim_cur - YG_TSERVER_FD_RESERVE : 64;
+	if (srv->cfg.max_conns > room) {
+		srv->cfg.max_conns = (unsigned)room;
+		yg_tlog(srv->cfg.cb.log, srv->cfg.cb.ctx, YG_TLOG_INFO,
+		        "at most %u agent connections (descriptor limit %llu, %u kept for the "
+		        "rest of the manager)",
+		        srv->cfg.max_conns, (unsigned long long)rl.rlim_cur, YG_TSERVER_FD_RESERVE);
+	}
+}
+
 yg_err yg_tserver_create(const yg_tserver_config *cfg, yg_diag *diag, yg_tserver **out)
 {
 	*out = NULL;
@@ -383,6 +484,13 @@ yg_err yg_tserver_create(const yg_tserver_config *cfg, yg_diag *diag, yg_tserver
 		srv->cfg.keepalive_s = 10;
 	if (!srv->cfg.max_conns)
 		srv->cfg.max_conns = 16384;
+	fit_nofile(srv);
+	if (!srv->cfg.max_unauth)
+		srv->cfg.max_unauth = 1024;
+	if (srv->cfg.max_unauth > srv->cfg.max_conns / 2)
+		srv->cfg.max_unauth = srv->cfg.max_conns / 2 ? srv->cfg.max_conns / 2 : 1;
+	if (!srv->cfg.max_unauth_per_addr)
+		srv->cfg.max_unauth_per_addr = 32;
 	if (!srv->cfg.handshake_s)
 		srv->cfg.handshake_s = 10;
 	if (srv->cfg.rate_burst < 1)

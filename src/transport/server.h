@@ -71,18 +71,28 @@ typedef struct yg_tserver_callbacks {
 	yg_tlog_fn log; /* NULL: warnings to stderr */
 } yg_tserver_callbacks;
 
+/* Descriptors the agent listener leaves to the rest of the manager (API,
+ * enrolment, stores, responses, collected files) when it sizes itself on
+ * RLIMIT_NOFILE. */
+#define YG_TSERVER_FD_RESERVE 448
+
 typedef struct yg_tserver_config {
-	const char *address;   /* numeric address to bind; NULL = "0.0.0.0" */
-	uint16_t port;         /* 0 = any free port (see yg_tserver_port) */
-	const char *ca_cert;   /* PEM: agents' certificates must chain to it */
-	const char *cert;      /* server certificate (chain) PEM file */
-	const char *key;       /* server key PEM file */
-	yg_registry *registry; /* not owned; must outlive the server */
-	unsigned keepalive_s;  /* agents' interval; silent 3x longer = gone. 0 = 10 */
-	double rate_eps;       /* events/s per agent; 0 = no limit */
-	double rate_burst;     /* bucket size in events; 0 = rate_eps (at least 1) */
-	unsigned max_conns;    /* 0 = 16384 */
-	unsigned handshake_s;  /* TLS + HELLO must finish within; 0 = 10 */
+	const char *address;          /* numeric address to bind; NULL = "0.0.0.0" */
+	uint16_t port;                /* 0 = any free port (see yg_tserver_port) */
+	const char *ca_cert;          /* PEM: agents' certificates must chain to it */
+	const char *cert;             /* server certificate (chain) PEM file */
+	const char *key;              /* server key PEM file */
+	yg_registry *registry;        /* not owned; must outlive the server */
+	unsigned keepalive_s;         /* agents' interval; silent 3x longer = gone. 0 = 10 */
+	double rate_eps;              /* events/s per agent; 0 = no limit */
+	double rate_burst;            /* bucket size in events; 0 = rate_eps (at least 1) */
+	unsigned max_conns;           /* 0 = 16384; never more than the descriptor limit
+	                               * less YG_TSERVER_FD_RESERVE */
+	unsigned max_unauth;          /* connections not past HELLO yet; 0 = 1024 (and at
+	                               * most half of max_conns). The oldest is dropped
+	                               * for a new one at the cap */
+	unsigned max_unauth_per_addr; /* of those from one address; 0 = 32 */
+	unsigned handshake_s;         /* TLS + HELLO must finish within; 0 = 10 */
 	yg_tserver_callbacks cb;
 } yg_tserver_config;
 

@@ -116,6 +116,7 @@ static int on_hello(ts_conn *c, const yg_frame *f)
 	if (ag->handed < ag->committed)
 		ag->handed = ag->committed;
 	c->state = CONN_READY;
+	ts_conn_authed(c);
 	struct timeval tv = {3 * (time_t)srv->cfg.keepalive_s, 0}, wtv = {60, 0};
 	bufferevent_set_timeouts(c->bev, &tv, &wtv);
 	yg_agent_info a;

@@ -12,6 +12,14 @@
 #include "transport/server.h"
 
 #define AGENT_BUCKETS 4096
+#define HOST_BUCKETS 1024
+
+/* Unauthenticated connections from one address. */
+typedef struct ts_host {
+	char host[48];
+	unsigned n;
+	struct ts_host *next;
+} ts_host;
 
 /* Per agent id, kept for the server's lifetime across connections. */
 typedef struct ts_agent {
@@ -33,6 +41,7 @@ typedef struct ts_conn {
 	char peer[64];
 	char id[12]; /* "" until authenticated */
 	uint32_t idnum;
+	ts_host *unauth;          /* counted there until HELLO (NULL after) */
 	ts_agent *ag;             /* set at HELLO */
 	uint64_t auth_checked_ms; /* last registry check of id (server_conn.c) */
 	bool paused_full, paused_rate;
@@ -52,8 +61,12 @@ struct yg_tserver {
 	bool started;
 	uint16_t port;
 	size_t nconns;
-	ts_conn *conns;     /* every connection (server thread only) */
-	pthread_mutex_t mu; /* guards agents, ag->conn, cmds, nready */
+	ts_conn *conns; /* every connection (server thread only) */
+	size_t nunauth; /* connections not past HELLO */
+	ts_host *hosts[HOST_BUCKETS];
+	long long refused_logged_ms; /* refusals are logged at most every 10 s */
+	unsigned long long refused;  /* since then */
+	pthread_mutex_t mu;          /* guards agents, ag->conn, cmds, nready */
 	ts_agent *agents[AGENT_BUCKETS];
 	size_t nready;
 	struct ts_cmd *cmds, *cmds_tail;
@@ -62,6 +75,8 @@ struct yg_tserver {
 /* server.c */
 ts_agent *ts_agent_get(yg_tserver *srv, uint32_t id, bool create);
 void ts_conn_close(ts_conn *c, const char *reason);
+/* c passed HELLO: it no longer counts against the unauthenticated limits. */
+void ts_conn_authed(ts_conn *c);
 void ts_conn_error(ts_conn *c, const char *reason);
 void ts_send(ts_conn *c, uint8_t type, bool with_id, uint64_t id, const void *data, size_t len);
 void ts_send_ack(ts_conn *c);

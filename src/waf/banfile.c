@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "waf/banfile.h"
@@ -31,7 +32,18 @@ struct yg_waf_action {
 	nft_elem *pushed;
 	size_t npushed;
 	bool dirty; /* the WAF may not hold what the file says: reload next time */
+	/* after a failed sync (out of descriptors, a full disk, a reload that
+	 * failed) the next is tried at retry_ms, backing off to a minute */
+	unsigned failures;
+	long long retry_ms;
 };
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- rendering ---- */
 
@@ -286,7 +298,7 @@ void yg_waf_action_destroy(yg_waf_action *a)
 
 bool yg_waf_action_pending(const yg_waf_action *a)
 {
-	return a->dirty;
+	return a->dirty && mono_ms() >= a->retry_ms;
 }
 
 static void note(yg_waf_apply_report *rep, const char *what, const yg_waf_cmd_result *r)
@@ -386,7 +398,10 @@ yg_err yg_waf_action_apply(yg_waf_action *a, const yg_waf_ban_list *active, int6
 	if (!e)
 		e = read_file(a->ban_file, &old, &had_old);
 	if (e) {
-		note(rep, e == YG_ELIMIT ? "ban file too large" : "cannot read the ban file", NULL);
+		char what[160];
+		snprintf(what, sizeof(what), "cannot read the ban file: %s",
+		         e == YG_ELIMIT ? "too large" : strerror(errno));
+		note(rep, what, NULL);
 		goto out;
 	}
 	if (!a->dirty && had_old && old.len == next.len &&
@@ -395,7 +410,9 @@ yg_err yg_waf_action_apply(yg_waf_action *a, const yg_waf_ban_list *active, int6
 	a->dirty = true;
 	e = yg_waf_banfile_write(a->ban_file, next.data, next.len);
 	if (e) {
-		note(rep, "cannot write the ban file", NULL);
+		char what[160];
+		snprintf(what, sizeof(what), "cannot write the ban file: %s", strerror(errno));
+		note(rep, what, NULL);
 		goto out;
 	}
 	rep->changed = true;
@@ -431,6 +448,16 @@ nft:
 	if (a->nftables)
 		nft_sync(a, active, now, rep);
 out:
+	if (e) {
+		/* nothing says the WAF holds the ledger's bans: try again later */
+		a->dirty = true;
+		a->failures++;
+		long long wait = 1000LL << (a->failures - 1 < 6 ? a->failures - 1 : 6);
+		a->retry_ms = mono_ms() + (wait < 60000 ? wait : 60000);
+	} else {
+		a->failures = 0;
+		a->retry_ms = 0;
+	}
 	yg_buf_free(&next);
 	yg_buf_free(&old);
 	return e;
