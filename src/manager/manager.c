@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +29,9 @@
 
 #define WORKERS_MAX 8
 #define BATCH_MAX 1024
-#define COMMIT_ERROR_LOG_MS 10000
+#define COMMIT_ERROR_LOG_MS 60000
+#define COMMIT_BACKOFF_MAX_MS 5000
+#define COMMIT_MIN_FREE (1024ull * 1024ull) /* less free: "no space left" */
 
 static volatile sig_atomic_t got_term, got_hup, got_usr1;
 
@@ -95,25 +98,67 @@ static yg_err commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
 	return err;
 }
 
-/* Commits the batch and the sources' positions. false (logged now and
- * then) on failure: the pipeline keeps the batch and the next call retries. */
+/* Why a commit failed, in words: a full file system is named as such
+ * (SQLite and the alerts.json writer only say "I/O error"). */
+static void commit_cause(manager *m, yg_err err, int saved_errno, char *out, size_t n)
+{
+	char db[PATH_MAX];
+	struct statvfs vs;
+	if (yg_path_join(db, sizeof(db), m->opts->home, "var/db") && statvfs(db, &vs) == 0 &&
+	    (unsigned long long)vs.f_bavail * vs.f_frsize < COMMIT_MIN_FREE) {
+		snprintf(out, n, "no space left on the file system of %s (%llu KiB free)", db,
+		         (unsigned long long)vs.f_bavail * vs.f_frsize / 1024);
+		return;
+	}
+	if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+		snprintf(out, n, "%s", strerror(saved_errno));
+	else
+		snprintf(out, n, "%s", yg_strerror(err));
+}
+
+/* Commits the batch and the sources' positions. false on failure: the
+ * pipeline keeps the batch, and the next try waits a back-off (100 ms
+ * doubling to 5 s) instead of spinning; the failure is logged when it
+ * starts and every minute, the recovery once. */
 static bool commit(manager *m)
 {
 	if (!yg_pipeline_pending(m->pipe) && !m->lc_dirty &&
 	    !(m->agents && agents_dirty(m->agents)))
 		return true;
+	long long now = yg_now_ms();
+	if (now < m->commit_retry_at)
+		return false;
+	errno = 0;
 	yg_err err = yg_pipeline_commit(m->pipe, commit_hook, m);
 	if (err) {
-		long long now = yg_now_ms();
-		if (now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
+		int se = errno;
+		m->commit_backoff = m->commit_backoff ? m->commit_backoff * 2 : 100;
+		if (m->commit_backoff > COMMIT_BACKOFF_MAX_MS)
+			m->commit_backoff = COMMIT_BACKOFF_MAX_MS;
+		m->commit_retry_at = now + m->commit_backoff;
+		if (!m->commit_failing_since)
+			m->commit_failing_since = now;
+		if (m->commit_error_logged < m->commit_failing_since ||
+		    now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
+			char cause[PATH_MAX + 96];
+			commit_cause(m, err, se, cause, sizeof(cause));
 			m->commit_error_logged = now;
 			mlog(m, "ERROR", MSG_COMMIT,
 			     "cannot commit alerts and positions (%s); sources are held "
-			     "back until it works",
-			     yg_strerror(err));
+			     "back and the commit is retried every %d s until it works",
+			     cause, COMMIT_BACKOFF_MAX_MS / 1000);
 		}
 		return false;
 	}
+	if (m->commit_failing_since) {
+		mlog(m, "INFO", MSG_COMMIT,
+		     "commits work again after %lld s: alerts and positions are committed "
+		     "(recovered)",
+		     (now - m->commit_failing_since) / 1000);
+		m->commit_failing_since = 0;
+	}
+	m->commit_backoff = 0;
+	m->commit_retry_at = 0;
 	m->lc_dirty = false;
 	if (m->agents)
 		agents_committed(m->agents);
@@ -294,9 +339,11 @@ out:
 static void close_parts(manager *m)
 {
 	if (m->pipe) {
+		m->commit_retry_at = 0; /* a last try, back-off or not */
 		commit(m);
 		sources_close_fim(m);
 		m->lc_dirty = m->lc != NULL;
+		m->commit_retry_at = 0;
 		if (!commit(m) && m->lc)
 			mlog(m, "ERROR", MSG_LC_COMMIT,
 			     "the last batch could not be committed: it will be read again");
@@ -351,6 +398,9 @@ static void log_fim_ready(manager *m)
 
 static int next_timeout(manager *m, long long last_lc)
 {
+	long long wait = m->commit_retry_at - yg_now_ms();
+	if (wait > 0) /* a commit failed: nothing moves before its retry */
+		return wait < 1000 ? (int)wait : 1000;
 	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe) ||
 	    (m->agents && agents_pending(m->agents)) ||
 	    (m->syslogd && yg_syslogd_blocked(m->syslogd)))

@@ -61,6 +61,9 @@ typedef struct manager {
 	bool lc_dirty;                 /* lines were accepted since the last commit */
 	bool lc_more;                  /* the collector stopped at a full batch */
 	long long commit_error_logged; /* ms, to log failures once in a while */
+	long long commit_failing_since; /* ms; 0 while commits work */
+	long long commit_retry_at;      /* ms: no commit is tried before */
+	long long commit_backoff;       /* ms, doubling to COMMIT_BACKOFF_MAX_MS */
 	struct yg_agents *agents;      /* NULL without <remote> */
 	struct yg_respond *respond;    /* tickets, integrations, responses */
 	struct yg_api_wire *api;       /* NULL without <api> */

@@ -298,6 +298,11 @@ void yg_waf_action_destroy(yg_waf_action *a)
 
 bool yg_waf_action_pending(const yg_waf_action *a)
 {
+	return a->dirty;
+}
+
+bool yg_waf_action_due(const yg_waf_action *a)
+{
 	return a->dirty && mono_ms() >= a->retry_ms;
 }
 

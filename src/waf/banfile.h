@@ -77,5 +77,8 @@ yg_err yg_waf_action_apply(yg_waf_action *a, const yg_waf_ban_list *active, int6
 /* True when the WAF may not hold what the ledger says (nothing applied yet,
  * or the last apply failed): the next apply rewrites and reloads. */
 bool yg_waf_action_pending(const yg_waf_action *a);
+/* Pending, and the back-off after a failed sync (1 s doubling to a minute)
+ * is over: when a periodic tick should try again. */
+bool yg_waf_action_due(const yg_waf_action *a);
 
 #endif

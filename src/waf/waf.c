@@ -115,7 +115,7 @@ yg_err yg_waf_tick(yg_waf *w, yg_waf_ban_list *lifted, yg_waf_apply_report *rep)
 	yg_err e = yg_waf_ledger_expire_due(w->ledger, &due);
 	if (e)
 		return e;
-	if (due.n > 0 || yg_waf_action_pending(w->action))
+	if (due.n > 0 || yg_waf_action_due(w->action))
 		e = yg_waf_sync(w, rep);
 	else if (rep)
 		memset(rep, 0, sizeof(*rep));
