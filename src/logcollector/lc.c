@@ -379,7 +379,8 @@ static lc_pos *stored_for(yg_lc *lc, const char *name)
  * never ends). */
 static void warn_special(yg_lc *lc, size_t entry, const char *path, mode_t mode)
 {
-	if (!lc->special_warned || lc->special_warned[entry])
+	/* before yg_lc_set_logger the warning waits for the next expansion */
+	if (!lc->log || !lc->special_warned || lc->special_warned[entry])
 		return;
 	lc->special_warned[entry] = true;
 	const lc_entry *e = entry_of(lc, entry);

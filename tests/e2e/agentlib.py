@@ -18,6 +18,9 @@ import json
 import os
 import re
 import signal
+import socket
+import ssl
+import struct
 import subprocess
 from harness import free_port, text, wait_for, write  # noqa: F401,E402  (re-exported)
 
@@ -287,3 +290,80 @@ def start_pair(yagura, root, base, seed, subst, manager_conf, agent_conf, check,
     check("agent -t: the configuration is valid", rc == 0, err)
     check("agent starts and connects", ag.start(), ag.log()[-2000:])
     return m, ag
+
+
+# ---- the agent protocol spoken by hand (transport/frame.h, engine/evrec.h),
+# for tests that play a hostile enrolled agent ----
+
+F_HELLO, F_EVENTS, F_ACK = 1, 2, 3
+
+
+def frame(ftype, payload=b""):
+    """One frame: u32 length (type + payload), u8 type, payload."""
+    return struct.pack(">IB", len(payload) + 1, ftype) + payload
+
+
+def read_frame(sock):
+    """One frame (type, payload) from a blocking socket, or None at EOF."""
+    def exact(n):
+        b = b""
+        while len(b) < n:
+            c = sock.recv(n - len(b))
+            if not c:
+                return None
+            b += c
+        return b
+    h = exact(5)
+    if h is None:
+        return None
+    ln, t = struct.unpack(">IB", h)
+    body = exact(ln - 1) if ln > 1 else b""
+    return None if body is None else (t, body)
+
+
+def evrec(log, when, location="hostile.log"):
+    """An event record dated `when` (seconds since 1970, any i64)."""
+    def s(b):
+        return struct.pack(">I", len(b)) + b
+    return (struct.pack(">BBq", 1, 0, when) + s(location.encode()) + s(log.encode()) + s(b"") +
+            struct.pack(">H", 0))
+
+
+class RawAgent:
+    """An enrolled agent's identity (`yagura enroll` into `home`) driven by
+    hand over TLS: HELLO, then EVENTS with whatever records the test makes."""
+
+    def __init__(self, manager, home, name):
+        self.manager, self.home, self.name = manager, home, name
+        ag = Agent(manager.yagura, home, manager)
+        self.id = ag.enroll(name)
+        self.enroll_output = ag.enroll_output
+        self.sock, self.next = None, 1
+
+    def connect(self, timeout=10):
+        """TLS with the agent's certificate, HELLO; True once the ACK came."""
+        etc = os.path.join(self.home, "etc")
+        ctx = ssl.create_default_context(cafile=os.path.join(etc, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(etc, "agent.crt"), os.path.join(etc, "agent.key"))
+        raw = socket.create_connection(("127.0.0.1", self.manager.rport), timeout=timeout)
+        self.sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        self.sock.sendall(frame(F_HELLO, json.dumps({"name": self.name,
+                                                     "version": "0.1.0"}).encode()))
+        f = read_frame(self.sock)
+        if f and f[0] == F_ACK:
+            self.next = struct.unpack(">Q", f[1])[0] + 1
+            return True
+        return False
+
+    def send(self, records):
+        """One EVENTS frame with these records (consecutive seqs)."""
+        body = struct.pack(">QI", self.next, len(records))
+        for r in records:
+            body += struct.pack(">I", len(r)) + r
+        self.sock.sendall(frame(F_EVENTS, body))
+        self.next += len(records)
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+            self.sock = None
