@@ -19,6 +19,8 @@
 #include "transport/tls_int.h"
 #include "transport/tutil.h"
 
+#define ACCEPT_BURST 64 /* connections accepted before the loop runs again */
+
 enum { CMD_ACK, CMD_AR, CMD_RESUME, CMD_STOP };
 
 typedef struct ts_cmd {
@@ -224,13 +226,19 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	ts_conn_close(c, reason);
 }
 
-/* At the cap of unauthenticated connections, the oldest one makes room: a
- * flood of idle handshakes then delays a real agent, never shuts it out. */
+/* At the cap of unauthenticated connections one makes room: the oldest of
+ * the address that holds the most. A flood then pushes out its own
+ * handshakes, not those of an agent connecting from elsewhere. */
 static void drop_oldest_unauth(yg_tserver *srv)
 {
+	ts_host *top = NULL;
+	for (size_t i = 0; i < HOST_BUCKETS; i++)
+		for (ts_host *h = srv->hosts[i]; h; h = h->next)
+			if (!top || h->n > top->n)
+				top = h;
 	ts_conn *oldest = NULL;
 	for (ts_conn *c = srv->conns; c; c = c->next)
-		if (c->unauth)
+		if (c->unauth == top)
 			oldest = c; /* new connections go in front */
 	if (oldest) {
 		refuse_log(srv, oldest->peer,
@@ -242,8 +250,15 @@ static void drop_oldest_unauth(yg_tserver *srv)
 static void accept_cb(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg)
 {
-	(void)lis;
 	yg_tserver *srv = arg;
+	/* libevent accepts until the backlog is empty: under a flood that is
+	 * forever, and the connections closed meanwhile keep their descriptors
+	 * until the loop runs again. A pause after ACCEPT_BURST lets it. */
+	if (++srv->accept_burst >= ACCEPT_BURST) {
+		evconnlistener_disable(lis);
+		struct timeval now = {0, 0};
+		evtimer_add(srv->relisten, &now);
+	}
 	char host[INET6_ADDRSTRLEN] = "?", peer[64];
 	uint16_t port = 0;
 	if (sa->sa_family == AF_INET) {
@@ -322,6 +337,7 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
+	((yg_tserver *)arg)->accept_burst = 0;
 	evconnlistener_enable(((yg_tserver *)arg)->lis);
 }
 

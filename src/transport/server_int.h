@@ -61,8 +61,9 @@ struct yg_tserver {
 	bool started;
 	uint16_t port;
 	size_t nconns;
-	ts_conn *conns; /* every connection (server thread only) */
-	size_t nunauth; /* connections not past HELLO */
+	ts_conn *conns;        /* every connection (server thread only) */
+	size_t nunauth;        /* connections not past HELLO */
+	unsigned accept_burst; /* accepted since the listener last paused */
 	ts_host *hosts[HOST_BUCKETS];
 	long long refused_logged_ms; /* refusals are logged at most every 10 s */
 	unsigned long long refused;  /* since then */

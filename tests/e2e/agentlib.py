@@ -165,12 +165,14 @@ class Manager:
                            capture_output=True, text=True, timeout=120)
         return p.returncode, p.stderr
 
-    def start(self, timeout=60):
-        """Starts it in the foreground; True once it logged YG-1001 and listens."""
+    def start(self, timeout=60, preexec_fn=None):
+        """Starts it in the foreground; True once it logged YG-1001 and listens.
+        preexec_fn runs in the child before exec (e.g. to set rlimits)."""
         n0 = self.log().count("YG-1001 started")
         with stderr_file(self.home) as err:
             self.proc = subprocess.Popen([self.yagura, "manager", "-D", self.home, "-f"],
-                                         stdout=subprocess.DEVNULL, stderr=err)
+                                         stdout=subprocess.DEVNULL, stderr=err,
+                                         preexec_fn=preexec_fn)
         return bool(wait_for(lambda: self.log().count("YG-1001 started") > n0 or
                              self.proc.poll() is not None, timeout)) and self.proc.poll() is None
 
