@@ -15,14 +15,18 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t] [-j N]\n"
+	fprintf(out, "usage: yagura manager [-D HOME] [-c ossec.conf]... [-f] [-t] [-j N] "
+	             "[--recover-db]\n"
 	             "  -D HOME  home directory (logs/, var/db/, var/run/ under it);\n"
 	             "           default $YAGURA_HOME, else /var/ossec\n"
 	             "  -c FILE  configuration in ossec.conf format (repeatable;\n"
 	             "           default HOME/etc/ossec.conf)\n"
 	             "  -f       stay in the foreground, messages also on stderr\n"
 	             "  -t       check the configuration and ruleset, then exit\n"
-	             "  -j N     analysis workers (default: one per CPU, at most 8)\n");
+	             "  -j N     analysis workers (default: one per CPU, at most 8)\n"
+	             "  --recover-db  a damaged HOME/var/db/*.db is renamed to *.corrupt-TIME\n"
+	             "           and what can be read of it kept in a new one, then the start\n"
+	             "           goes on (docs/manager.md)\n");
 }
 
 static void short_usage(void)
@@ -36,11 +40,12 @@ int cmd_manager(int argc, char **argv)
 	const char *conf[MAX_CONF];
 	size_t nconf = 0;
 	const char *home = NULL;
-	bool fg = false, test = false;
+	bool fg = false, test = false, recover = false;
 	unsigned workers = 0;
 	int c;
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
 	                                         {"home", required_argument, NULL, 'D'},
+	                                         {"recover-db", no_argument, NULL, 'R'},
 	                                         {NULL, 0, NULL, 0}};
 	while ((c = getopt_long(argc, argv, "c:D:fthj:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -53,6 +58,7 @@ int cmd_manager(int argc, char **argv)
 			break;
 		case 'D': home = optarg; break;
 		case 'f': fg = true; break;
+		case 'R': recover = true; break;
 		case 't': test = true; break;
 		case 'j': {
 			char *end = NULL;
@@ -106,6 +112,7 @@ int cmd_manager(int argc, char **argv)
 	        .foreground = fg,
 	        .test_only = test,
 	        .workers = workers,
+	        .recover_db = recover,
 	};
 	int rc = yg_manager_run(&o);
 	for (size_t i = 0; i < nconf; i++)

@@ -7,6 +7,7 @@
  * pass of the loop that produced events, so an event waits at most one pass.
  * Signals are blocked outside ppoll, so none is lost between a check and the
  * wait. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +27,7 @@
 #include "manager/manager_int.h"
 #include "manager/metrics.h"
 #include "manager/respond.h"
+#include "outputs/db_salvage.h"
 
 #define WORKERS_MAX 8
 #define BATCH_MAX 1024
@@ -234,6 +236,82 @@ static void reload(manager *m)
 	     "reloaded: %zu fim directories, %zu localfiles, ruleset of %zu rules",
 	     yg_fim_config_ndirs(m->cfg.fim), yg_lc_config_count(m->cfg.lc),
 	     yg_ruleset_nrules(m->rs));
+}
+
+/* ---- damaged databases ---- */
+
+typedef struct salvage_ctx {
+	manager *m;
+	const char *file;
+} salvage_ctx;
+
+static void salvaged_table(void *ctx, const char *table, long long rows, bool whole)
+{
+	salvage_ctx *c = ctx;
+	mlog(c->m, whole ? "INFO" : "WARNING", MSG_INIT,
+	     "recover-db: %s: table %s: %lld rows kept%s", c->file, table, rows,
+	     whole ? "" : " (the rest could not be read)");
+}
+
+/* Runs f(m, path, name) for each NAME.db in HOME/var/db; the number of those
+ * f returned true for. */
+static size_t each_db(manager *m, bool (*f)(manager *, const char *, const char *))
+{
+	char dir[PATH_MAX];
+	size_t n = 0;
+	if (!yg_path_join(dir, sizeof(dir), m->opts->home, "var/db"))
+		return 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char path[PATH_MAX + 256];
+		if (l < 4 || strcmp(de->d_name + l - 3, ".db") ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		n += f(m, path, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* --recover-db: a damaged database set aside and salvaged. */
+static bool recover_one(manager *m, const char *path, const char *name)
+{
+	char why[256], aside[PATH_MAX + 64];
+	if (yg_db_check(path, why, sizeof(why)) != YG_DB_DAMAGED)
+		return false;
+	mlog(m, "WARNING", MSG_INIT, "recover-db: %s is damaged (%s): setting it aside", path, why);
+	salvage_ctx c = {m, name};
+	if (yg_db_salvage(path, aside, sizeof(aside), salvaged_table, &c) != YG_OK) {
+		mlog(m, "ERROR", MSG_INIT, "recover-db: %s could not be set aside: %s", path,
+		     strerror(errno));
+		return true;
+	}
+	mlog(m, "WARNING", MSG_INIT,
+	     "recover-db: %s is new (the damaged file is %s); see docs/manager.md for what is "
+	     "rebuilt and what is lost",
+	     path, aside);
+	return true;
+}
+
+/* After a failed start: names a damaged database and the way out. */
+static bool hint_one(manager *m, const char *path, const char *name)
+{
+	(void)name;
+	char why[256];
+	if (yg_db_check(path, why, sizeof(why)) != YG_DB_DAMAGED)
+		return false;
+	mlog(m, "ERROR", MSG_INIT,
+	     "%s is damaged (%s): start once with `yagura manager -D %s --recover-db` to set it "
+	     "aside and keep what can be read (docs/manager.md)",
+	     path, why, m->opts->home);
+	fprintf(stderr,
+	        "yagura manager: %s is damaged (%s); start once with --recover-db to set it aside "
+	        "and rebuild (docs/manager.md)\n",
+	        path, why);
+	return true;
 }
 
 /* ---- start-up ---- */
@@ -603,7 +681,11 @@ int yg_manager_run(const yg_manager_opts *opts)
 	else if (fd_after != fd_before)
 		mlog(&m, "INFO", MSG_INIT, "descriptor limit raised from %llu to %llu", fd_before,
 		     fd_after);
+	if (opts->recover_db && each_db(&m, recover_one) == 0)
+		mlog(&m, "INFO", MSG_INIT, "recover-db: no damaged database in %s/var/db",
+		     opts->home);
 	if (!open_parts(&m)) {
+		each_db(&m, hint_one);
 		rc = 1;
 		goto out;
 	}
