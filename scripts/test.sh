@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # test.sh: yagura's test command (the README's, and what CI runs).
 #
-# Installs the Debian packages, then builds and tests twice:
+# Installs the Debian packages, then builds and tests three times:
 #   build/       the normal build (debugoptimized)
 #   build-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #                any ASan, LSan or UBSan report fails the test that made it
+#   build-tsan/  ThreadSanitizer, only the targets and suites that start
+#                threads (transport, integrations, API, the manager's
+#                pipeline, replay -j); any data race report fails the test
 # Existing build directories are reused, so a second run only rebuilds what
 # changed. The last line printed is "N passed, N failed" (", N skipped" when
 # some were), summed over both builds; the exit status is non-zero when
@@ -13,6 +16,8 @@
 # Environment:
 #   YAGURA_BUILD_DIR       normal build directory      (default: build)
 #   YAGURA_ASAN_BUILD_DIR  sanitizer build directory   (default: build-asan)
+#   YAGURA_TSAN_BUILD_DIR  ThreadSanitizer build dir   (default: build-tsan)
+#   YAGURA_SKIP_TSAN=1     no ThreadSanitizer build
 #   YAGURA_JOBS            compile and test processes  (default: 2)
 #   YAGURA_SKIP_DEPS=1     don't check Debian packages
 #   Extra arguments are passed to both `meson test` runs (e.g. a test name).
@@ -23,6 +28,7 @@ cd "$root"
 
 build_dir=${YAGURA_BUILD_DIR:-build}
 asan_dir=${YAGURA_ASAN_BUILD_DIR:-build-asan}
+tsan_dir=${YAGURA_TSAN_BUILD_DIR:-build-tsan}
 jobs=${YAGURA_JOBS:-2}
 start=$SECONDS
 
@@ -68,7 +74,8 @@ run_build() {
 		return 0
 	fi
 	section "$label: compile"
-	if ! meson compile -C "$dir" -j "$jobs"; then
+	# shellcheck disable=SC2086 # compile_targets is a list of names
+	if ! meson compile -C "$dir" -j "$jobs" ${compile_targets:-}; then
 		summary_args+=(--broken "$label" "compile failed")
 		return 0
 	fi
@@ -77,7 +84,7 @@ run_build() {
 	rm -f "$dir/meson-logs/testlog.json"
 	local rc=0
 	meson test -C "$dir" --print-errorlogs --num-processes "$jobs" \
-		"${test_opts[@]}" "${extra_test_args[@]}" || rc=$?
+		${compile_targets:+--no-rebuild} "${test_opts[@]}" "${extra_test_args[@]}" || rc=$?
 	summary_args+=(--log "$label" "$dir/meson-logs/testlog.json" "$rc")
 }
 
@@ -99,6 +106,23 @@ run_build "$asan_dir" "$asan_dir" --timeout-multiplier 3 -- \
 	-Dtests=true -Dfuzzing=false \
 	-Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=undefined
+
+# ThreadSanitizer: only what starts threads, built alone (the rest of the
+# tree is not compiled for it) and run with a suppression file for the
+# uninstrumented libraries' own locking (tests/tsan.supp).
+if [[ "${YAGURA_SKIP_TSAN:-0}" != 1 ]]; then
+	tsan_start=$SECONDS
+	export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
+	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	compile_targets="yagura test_transport_server test_transport_enroll test_integrations
+		test_intg_outbox test_api_users api_testd"
+	run_build "$tsan_dir" "$tsan_dir" --timeout-multiplier 3 \
+		transport_server transport_enroll integrations intg_outbox api_users api_http \
+		manager cli -- \
+		-Dtests=true -Dfuzzing=false -Db_sanitize=thread -Db_lundef=false
+	compile_targets=
+	section "ThreadSanitizer build and tests: $((SECONDS - tsan_start)) s"
+fi
 
 section "summary ($((SECONDS - start)) s)"
 status=0
