@@ -78,9 +78,9 @@ typedef struct yg_event {
 	/* time */
 	time_t time;
 	time_t origin_time; /* the source's claim (yg_input.origin_time), or 0 */
-	int hour_min; /* minutes since midnight, for <time> */
-	int wday;     /* 0 = Sunday, for <weekday> */
-	size_t size;  /* strlen(log) */
+	int hour_min;       /* minutes since midnight, for <time> */
+	int wday;           /* 0 = Sunday, for <weekday> */
+	size_t size;        /* strlen(log) */
 
 	yg_arena *arena;
 } yg_event;
@@ -98,8 +98,7 @@ void yg_event_reset(yg_event *ev);
 /* Sets a field by <order> name (static or dynamic), copying value; Wazuh's
  * later value wins for static fields, dynamic ones are appended. `key` must
  * outlive the event (it points into the ruleset) unless copy_key. */
-yg_err yg_event_set(yg_event *ev, const char *key, bool copy_key,
-		    const char *value, size_t len);
+yg_err yg_event_set(yg_event *ev, const char *key, bool copy_key, const char *value, size_t len);
 
 /* Wazuh's FindField: first dynamic field with that name (case-insensitive). */
 const char *yg_event_find(const yg_event *ev, const char *key);

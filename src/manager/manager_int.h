@@ -57,18 +57,18 @@ typedef struct manager {
 	bool fim_more;  /* FIM holds events the pipeline refused */
 	bool fim_ready; /* the first baseline is done (logged once) */
 	yg_lc *lc;
-	yg_buf line;                   /* a JSON line with its labels */
-	bool lc_dirty;                 /* lines were accepted since the last commit */
-	bool lc_more;                  /* the collector stopped at a full batch */
-	long long commit_error_logged; /* ms, to log failures once in a while */
+	yg_buf line;                    /* a JSON line with its labels */
+	bool lc_dirty;                  /* lines were accepted since the last commit */
+	bool lc_more;                   /* the collector stopped at a full batch */
+	long long commit_error_logged;  /* ms, to log failures once in a while */
 	long long commit_failing_since; /* ms; 0 while commits work */
 	long long commit_retry_at;      /* ms: no commit is tried before */
 	long long commit_backoff;       /* ms, doubling to COMMIT_BACKOFF_MAX_MS */
-	struct yg_agents *agents;      /* NULL without <remote> */
-	struct yg_respond *respond;    /* tickets, integrations, responses */
-	struct yg_api_wire *api;       /* NULL without <api> */
-	struct yg_mmetrics *metrics;   /* the snapshot /health and /metrics show */
-	struct yg_syslogd *syslogd;    /* NULL without a syslog <remote> */
+	struct yg_agents *agents;       /* NULL without <remote> */
+	struct yg_respond *respond;     /* tickets, integrations, responses */
+	struct yg_api_wire *api;        /* NULL without <api> */
+	struct yg_mmetrics *metrics;    /* the snapshot /health and /metrics show */
+	struct yg_syslogd *syslogd;     /* NULL without a syslog <remote> */
 } manager;
 
 void mlog(manager *m, const char *level, int id, const char *fmt, ...)

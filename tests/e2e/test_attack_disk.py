@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import Manager, read_alerts, text, wait_for, write  # noqa: E402
+from agentlib import sanitizer_reports, Manager, read_alerts, text, wait_for, write  # noqa: E402
 from harness import check, finish  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -128,4 +128,6 @@ with tempfile.TemporaryDirectory() as tmp:
     check("a page damaged: --recover-db keeps tables it can read",
           up and p.poll() is None and "rows kept" in log, log[-1500:])
     m.stop()
+    reports = sanitizer_reports(os.path.join(tmp, "full"), home)
+    check("no sanitizer report", not reports, str(reports)[:1500])
 finish()

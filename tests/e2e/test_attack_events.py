@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import Manager, RawAgent, evrec, read_alerts, ar_results, wait_for, write  # noqa: E402
+from agentlib import sanitizer_reports, Manager, RawAgent, evrec, read_alerts, ar_results, wait_for, write  # noqa: E402
 from harness import check, finish  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -165,4 +165,5 @@ with tempfile.TemporaryDirectory() as tmp:
         check("the manager is alive after all of it", m.proc.poll() is None)
     finally:
         m.stop()
+    check("no sanitizer report", not sanitizer_reports(home), str(sanitizer_reports(home))[:1500])
 finish()

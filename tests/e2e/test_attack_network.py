@@ -28,7 +28,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import PASSWORD, Manager, RawAgent, free_port, text, wait_for, write  # noqa: E402
+from agentlib import sanitizer_reports, PASSWORD, Manager, RawAgent, free_port, text, wait_for, write  # noqa: E402
 from harness import check, finish  # noqa: E402
 
 YAGURA, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
@@ -203,6 +203,7 @@ with tempfile.TemporaryDirectory() as tmp:
         check("the manager is alive", m.proc.poll() is None)
     finally:
         m.stop()
+    check("no sanitizer report", not sanitizer_reports(home), str(sanitizer_reports(home))[:1500])
 
     # the limit is raised when the hard limit allows
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
