@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+/* rowids probed one by one at most (a few seconds of work) */
+#define SALVAGE_MAX_ROWID 50000000LL
+
 yg_db_state yg_db_check(const char *path, char *why, size_t n)
 {
 	FILE *f = fopen(path, "rb");
@@ -59,42 +62,74 @@ static bool set_aside(const char *path, char *aside, size_t n)
 	return true;
 }
 
+/* The table's stored columns, quoted and comma-joined (sqlite3_free it):
+ * generated columns are left out, they cannot be inserted. NULL if none. */
+static char *stored_columns(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *q = NULL;
+	char *cols = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT name FROM pragma_table_xinfo(?1, 'old') WHERE hidden = 0",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		char *n = sqlite3_mprintf("%s%s\"%w\"", cols ? cols : "", cols ? "," : "",
+		                          (const char *)sqlite3_column_text(q, 0));
+		sqlite3_free(cols);
+		if (!(cols = n))
+			break;
+	}
+	sqlite3_finalize(q);
+	return cols;
+}
+
 /* Copies one table's readable rows; the count, or -1 when nothing could. */
 static long long copy_table(sqlite3 *db, const char *table, bool *whole)
 {
-	char *sql = sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" SELECT * FROM old.\"%w\"",
-	                            table, table);
-	if (!sql)
+	char *cols = stored_columns(db, table);
+	if (!cols)
 		return -1;
+	char *sql = sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\"(%s) SELECT %s FROM "
+	                            "old.\"%w\"",
+	                            table, cols, cols, table);
+	if (!sql) {
+		sqlite3_free(cols);
+		return -1;
+	}
+	/* a transaction per attempt: after a read of a broken page the
+	 * connection's reads fail until its transaction ends */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_free(sql);
 	*whole = rc == SQLITE_OK;
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		sqlite3_free(cols);
 		return sqlite3_changes64(db);
-	/* a broken page: take rows one by one up to where reading fails */
-	sql = sqlite3_mprintf("SELECT * FROM old.\"%w\"", table);
-	sqlite3_stmt *q = NULL, *ins = NULL;
-	long long rows = 0;
-	if (sql && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		int ncol = sqlite3_column_count(q);
-		char *isql = sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\" SELECT * FROM "
-		                             "old.\"%w\" WHERE rowid = ?",
-		                             table, table);
-		if (isql && ncol > 0 && sqlite3_prepare_v2(db, isql, -1, &ins, NULL) == SQLITE_OK) {
-			sqlite3_stmt *ids = NULL;
-			char *idsql = sqlite3_mprintf("SELECT rowid FROM old.\"%w\"", table);
-			if (idsql && sqlite3_prepare_v2(db, idsql, -1, &ids, NULL) == SQLITE_OK)
-				while (sqlite3_step(ids) == SQLITE_ROW) {
-					sqlite3_bind_int64(ins, 1, sqlite3_column_int64(ids, 0));
-					if (sqlite3_step(ins) == SQLITE_DONE)
-						rows += sqlite3_changes(db) > 0;
-					sqlite3_reset(ins);
-				}
-			sqlite3_finalize(ids);
-			sqlite3_free(idsql);
-		}
-		sqlite3_free(isql);
 	}
+	/* A broken page: probe every rowid up to the largest (found along the
+	 * tree's right edge, which may well be intact); each probe descends the
+	 * tree alone, so only the rows behind the broken page are lost. */
+	long long rows = 0, max = 0;
+	sqlite3_stmt *q = NULL, *ins = NULL;
+	sql = sqlite3_mprintf("SELECT max(rowid) FROM old.\"%w\"", table);
+	if (sql && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		max = sqlite3_column_int64(q, 0);
+	sqlite3_free(sql);
+	sql = sqlite3_mprintf("INSERT OR IGNORE INTO main.\"%w\"(%s) SELECT %s FROM "
+	                      "old.\"%w\" WHERE rowid = ?",
+	                      table, cols, cols, table);
+	sqlite3_free(cols);
+	if (max > 0 && max <= SALVAGE_MAX_ROWID && sql &&
+	    sqlite3_prepare_v2(db, sql, -1, &ins, NULL) == SQLITE_OK)
+		for (long long id = 1; id <= max; id++) {
+			sqlite3_bind_int64(ins, 1, id);
+			if (sqlite3_step(ins) == SQLITE_DONE) /* autocommit: one row each */
+				rows += sqlite3_changes(db) > 0;
+			sqlite3_reset(ins);
+		}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(q);
 	sqlite3_free(sql);
@@ -146,7 +181,8 @@ yg_err yg_db_salvage(const char *path, char *aside, size_t n, yg_db_salvage_fn e
 		while (sqlite3_step(q) == SQLITE_ROW)
 			sqlite3_exec(db, (const char *)sqlite3_column_text(q, 2), NULL, NULL, NULL);
 		sqlite3_reset(q);
-		sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		/* a lost salvage is simply run again: no need to sync each row */
+		sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			const char *t = (const char *)sqlite3_column_text(q, 1);
 			if (strcmp((const char *)sqlite3_column_text(q, 0), "table") ||
@@ -157,7 +193,6 @@ yg_err yg_db_salvage(const char *path, char *aside, size_t n, yg_db_salvage_fn e
 			if (each)
 				each(ctx, t, rows < 0 ? 0 : rows, whole);
 		}
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	}
 	sqlite3_finalize(q);
 	sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
