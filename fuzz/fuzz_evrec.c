@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (yg_evrec_decode(&r, data, size, &in) == YG_OK) {
 		yg_buf b;
 		yg_buf_init(&b, size + 16);
-		if (yg_evrec_encode(&in, &b) != YG_OK || b.len != size || memcmp(b.data, data, size))
+		if (yg_evrec_encode(&in, &b) != YG_OK || b.len != size ||
+		    memcmp(b.data, data, size))
 			abort();
 		yg_buf_free(&b);
 	}

@@ -10,10 +10,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char base_rules[] =
-	"<group name=\"base,\"><rule id=\"1\" level=\"0\" noalert=\"1\">"
-	"<category>syslog</category><description>base</description></rule>"
-	"<rule id=\"2\" level=\"0\" noalert=\"1\"><category>firewall</category>"
-	"<description>fw</description></rule></group>";
+        "<group name=\"base,\"><rule id=\"1\" level=\"0\" noalert=\"1\">"
+        "<category>syslog</category><description>base</description></rule>"
+        "<rule id=\"2\" level=\"0\" noalert=\"1\"><category>firewall</category>"
+        "<description>fw</description></rule></group>";
 
 static size_t part(const uint8_t **p, size_t *left)
 {

@@ -98,7 +98,9 @@ yg_err yg_frame_dec_feed(yg_frame_dec *d, const void *data, size_t len, size_t *
 	yg_frame f;
 	size_t total;
 	const char *why = NULL;
-	yg_err e = yg_frame_peek(d->buf + d->off, d->len, &f, &total, &why);
+	/* no buffer yet (nothing received): d->buf + 0 on NULL is undefined */
+	const uint8_t *live = d->buf ? d->buf + d->off : NULL;
+	yg_err e = yg_frame_peek(live, d->len, &f, &total, &why);
 	if (e == YG_OK)
 		return YG_OK; /* a frame waits to be taken */
 	if (e != YG_ENOTFOUND) {
