@@ -531,7 +531,11 @@ yg_err yg_api_create(const yg_api_options *o, const yg_api_backend *backend, yg_
 	yg_err err = yg_api_users_open(o->users_db, diag, &api->users);
 	if (err)
 		goto fail;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	/* poll(), not epoll: with MHD's edge-triggered epoll a client that
+	 * half-closes after its request keeps its connection slot until the
+	 * timeout (the EOF is seen while the answer is computed, then never
+	 * again); with at most 256 connections poll costs nothing. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert) {

@@ -15,6 +15,7 @@
 
 #include "common/ydaemon.h"
 #include "transport/enroll.h"
+#include "transport/enroll_req.h"
 #include "transport/frame.h"
 #include "transport/tls_int.h"
 #include "transport/tutil.h"
@@ -123,14 +124,6 @@ static void refuse(es_conn *c, const char *name, const char *why)
 	reply(c, o);
 }
 
-static const char *jstr(json_object *o, const char *key)
-{
-	json_object *v;
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static es_fail *fail_find(yg_enroll_server *es, const char *ip, bool create, long long now)
 {
 	es_fail *oldest = &es->fails[0];
@@ -229,10 +222,10 @@ static const char *check_secret(yg_enroll_server *es, const char *password, cons
 /* check_secret behind the guessing limits: a request that carries a secret
  * is checked only when neither limit holds it back, and a wrong one counts.
  * A request without any secret guesses nothing and is not held back. */
-static const char *check_guarded(yg_enroll_server *es, const char *ip, json_object *req, char *wait,
-                                 size_t n)
+static const char *check_guarded(yg_enroll_server *es, const char *ip, const yg_enroll_req *req,
+                                 char *wait, size_t n)
 {
-	const char *password = jstr(req, "password"), *token = jstr(req, "token");
+	const char *password = req->password, *token = req->token;
 	if (!password && !token)
 		return check_secret(es, NULL, NULL);
 	const char *why = throttled(es, ip, wait, n);
@@ -249,26 +242,13 @@ static const char *check_guarded(yg_enroll_server *es, const char *ip, json_obje
 static void handle_request(es_conn *c, const uint8_t *p, size_t len)
 {
 	yg_enroll_server *es = c->es;
-	json_tokener *tok = json_tokener_new_ex(8);
-	json_object *req = tok ? json_tokener_parse_ex(tok, (const char *)p, (int)len) : NULL;
-	bool ok = req && json_tokener_get_error(tok) == json_tokener_success &&
-	          json_object_is_type(req, json_type_object);
-	json_tokener_free(tok);
-	if (!ok) {
-		json_object_put(req);
-		refuse(c, NULL, "the request is not a JSON object");
-		return;
-	}
-	const char *name = jstr(req, "name"), *csr = jstr(req, "csr");
-	const char *why = NULL;
+	yg_enroll_req req;
+	const char *why = yg_enroll_req_parse(p, len, &req);
+	const char *name = req.name, *csr = req.csr;
 	char id[YG_AGENT_ID_MAX] = "";
 	char *cert = NULL, serial[YG_CA_SERIAL_MAX], wait[128];
-	if (!yg_registry_valid_name(name))
-		why = "invalid agent name (1-128 of A-Z a-z 0-9 . _ -)";
-	else if (!csr)
-		why = "no CSR";
-	else
-		why = check_guarded(es, c->ip, req, wait, sizeof(wait));
+	if (!why)
+		why = check_guarded(es, c->ip, &req, wait, sizeof(wait));
 	if (!why) {
 		yg_err e = yg_registry_add(es->cfg.registry, name, c->ip, es->cfg.force, id);
 		if (e == YG_EINVAL)
@@ -296,7 +276,7 @@ static void handle_request(es_conn *c, const uint8_t *p, size_t len)
 		reply(c, o);
 	}
 	free(cert);
-	json_object_put(req);
+	yg_enroll_req_free(&req);
 }
 
 static void read_cb(struct bufferevent *bev, void *arg)
