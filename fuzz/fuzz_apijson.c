@@ -39,8 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (yg_api_users_open(db, NULL, &api.users) ||
 		    yg_api_user_add(api.users, "admin", "fuzz-password-1", YG_API_ROLE_ADMIN))
 			return 0;
-		api.rl_fails = 5;
-		api.rl_window = 300;
+		yg_api_limits_default(&api.lim);
 		pthread_mutex_init(&api.rl_mu, NULL);
 		atexit(stop);
 		ready = true;
@@ -65,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(r->user, sizeof(r->user), "admin");
 		r->role = YG_API_ROLE_ADMIN;
 		r->token_id = 1;
+		r->session = data[0] & 0x80;
 		handlers[which].h(r);
 		json_object_put(r->out);
 		json_object_put(r->body);

@@ -300,7 +300,7 @@ Every alert so far, one line each:
 
 The web UI and REST API (alerts, dashboard, tickets, agents, bans):
     http://127.0.0.1:55000/   user admin, password $admin_pw
-    (API: curl -s -X POST -d '{"user":"admin","password":"..."}' http://127.0.0.1:55000/api/v1/auth)
+    (API: curl -s -H 'Content-Type: application/json' -d '{"user":"admin","password":"..."}' http://127.0.0.1:55000/api/v1/auth)
 
 Tickets, bans, agents, alerts from the command line:
     $yagura ctl -D $demo status

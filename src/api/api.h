@@ -30,6 +30,26 @@
 #include "common/yerr.h"
 #include "engine/wxml.h"
 
+/* What one client may consume, each field an <api> option of the same
+ * name (0 = the default shown). Sign-in attempts are counted when they
+ * start, so concurrent guesses cannot slip past; a success only takes back
+ * its own attempt, it never clears other failures. */
+typedef struct yg_api_limits {
+	unsigned signin_fails;           /* failed sign-ins per client address (5) */
+	unsigned signin_account_fails;   /* failed sign-ins per user name, from anywhere (10) */
+	unsigned signin_window;          /* seconds a failure counts (300) */
+	unsigned token_max_ttl;          /* longest API token lifetime, seconds (90 days) */
+	unsigned tokens_per_user;        /* API tokens a user may hold (50) */
+	unsigned max_connections;        /* open connections (256) */
+	unsigned max_connections_per_ip; /* open connections per client address (32) */
+	unsigned header_timeout;         /* seconds to send a request's headers (10) */
+	unsigned request_timeout;        /* seconds for a whole request, body included (60) */
+	unsigned idle_timeout;           /* seconds without any traffic (30) */
+} yg_api_limits;
+
+/* Fills every 0 field of l with its default. */
+void yg_api_limits_default(yg_api_limits *l);
+
 /* What yg_api_create needs; every pointer is borrowed for the call. */
 typedef struct yg_api_options {
 	const char *listen;   /* IPv4 or IPv6 literal; default "127.0.0.1" */
@@ -39,11 +59,7 @@ typedef struct yg_api_options {
 	bool ui;              /* serve the web UI at / (default yes) */
 	const char *users_db; /* SQLite file of users and tokens (required) */
 	unsigned threads;     /* worker threads; default 4, 1..64 */
-	/* Failed sign-ins per client address: after signin_fails failures
-	 * (default 5), that address is refused (429) until signin_window
-	 * seconds (default 300) have passed since its last failure. */
-	unsigned signin_fails;
-	unsigned signin_window;
+	yg_api_limits limits; /* 0 in a field: its default */
 	/* GET /metrics without a token (<metrics_auth>none</metrics_auth>);
 	 * default false: a token of any role. /health never needs one. */
 	bool metrics_open;

@@ -353,20 +353,40 @@ void api_h_tokens(api_req *r)
 	answer(r, 200, err, err ? items : wrap(items), NULL);
 }
 
+/* Only a signed-in session mints API tokens: a token that could mint more
+ * would let whoever steals one keep access forever. Tokens carry their
+ * user's role (looked up at each use), never more, and live at most
+ * token_max_ttl. */
 void api_h_token_add(api_req *r)
 {
 	static const char *const allowed[] = {"label", "ttl", NULL};
+	const yg_api_limits *lim = &r->api->lim;
 	const char *label = NULL;
-	int64_t ttl = 90LL * 86400;
+	int64_t ttl = lim->token_max_ttl;
 	if (!api_args_allow(r, NO_ARGS) || !api_body_object(r, allowed) ||
 	    !api_body_str(r, "label", false, 128, API_CS_TEXT, &label) ||
-	    !api_body_int(r, "ttl", false, 60, 10LL * 365 * 86400, &ttl))
+	    !api_body_int(r, "ttl", false, 60, lim->token_max_ttl, &ttl))
 		return;
+	if (!r->session) {
+		api_error(r, 403, "forbidden", NULL,
+		          "API tokens are created from a signed-in session, not with another "
+		          "API token");
+		return;
+	}
+	uint64_t held = 0;
+	yg_err err = yg_api_token_count(r->api->users, r->user, &held);
+	if (!err && held >= lim->tokens_per_user) {
+		api_error(r, 409, "conflict", NULL,
+		          "you hold %llu API tokens already (the limit); revoke one first",
+		          (unsigned long long)held);
+		return;
+	}
 	char token[YG_API_TOKEN_LEN];
 	int64_t id = 0;
 	time_t expires = 0;
-	yg_err err = yg_api_token_create(r->api->users, r->user, (long)ttl, false, label, token,
-	                                 &id, &expires);
+	if (!err)
+		err = yg_api_token_create(r->api->users, r->user, (long)ttl, false, label, token,
+		                          &id, &expires);
 	if (err) {
 		api_backend_error(r, err, NULL);
 		return;

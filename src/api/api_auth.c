@@ -1,79 +1,114 @@
-/* api_auth.c: signing in and out (with failed attempts limited per client
- * address), the OpenAPI description, embedded assets, backend release. */
+/* api_auth.c: signing in and out (attempts limited per client address
+ * and per user name), the OpenAPI description, embedded assets, backend release. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
 
-/* ---- failed sign-ins ---- */
+/* ---- sign-in attempts ---- */
 
-/* Seconds the client must still wait, 0 when it may try. */
-static int rl_wait(yg_api *api, const char *addr)
+/* The slot of key in t, or the one idle longest (emptied) when absent. */
+static api_rl_slot *rl_slot(api_rl_table *t, const char *key, int64_t now, int64_t window)
 {
-	int64_t now = (int64_t)time(NULL);
-	int wait = 0;
-	pthread_mutex_lock(&api->rl_mu);
+	api_rl_slot *oldest = &t->slot[0];
 	for (size_t i = 0; i < API_RL_SLOTS; i++) {
-		api_rl_slot *s = &api->rl[i];
-		if (s->addr[0] && strcmp(s->addr, addr) == 0 && s->fails >= api->rl_fails &&
-		    now - s->last < (int64_t)api->rl_window)
-			wait = (int)((int64_t)api->rl_window - (now - s->last));
+		api_rl_slot *s = &t->slot[i];
+		if (s->key[0] && strcmp(s->key, key) == 0) {
+			if (now - s->last >= window)
+				s->tries = 0;
+			return s;
+		}
+		if (s->last < oldest->last)
+			oldest = s;
 	}
-	pthread_mutex_unlock(&api->rl_mu);
-	return wait;
+	memset(oldest, 0, sizeof(*oldest));
+	snprintf(oldest->key, sizeof(oldest->key), "%s", key);
+	return oldest;
 }
 
-static void rl_record(yg_api *api, const char *addr, bool failed)
+/* Seconds to wait when key has used its attempts, else 0. */
+static int rl_full(const api_rl_slot *s, unsigned max, int64_t now, int64_t window)
 {
-	int64_t now = (int64_t)time(NULL);
+	if (s->tries < max)
+		return 0;
+	int64_t w = window - (now - s->last);
+	return w > 0 ? (int)w : 1;
+}
+
+/* Counts an attempt for the address and the user name at once, before the
+ * password is checked; 0, or the seconds to wait (*per_user: the name's
+ * limit rather than the address's). */
+static int rl_begin(yg_api *api, const char *addr, const char *user, bool *per_user)
+{
+	int64_t now = (int64_t)time(NULL), window = api->lim.signin_window;
 	pthread_mutex_lock(&api->rl_mu);
-	api_rl_slot *slot = NULL, *oldest = &api->rl[0];
-	for (size_t i = 0; i < API_RL_SLOTS && !slot; i++) {
-		if (api->rl[i].addr[0] && strcmp(api->rl[i].addr, addr) == 0)
-			slot = &api->rl[i];
-		else if (api->rl[i].last < oldest->last)
-			oldest = &api->rl[i];
+	api_rl_slot *a = rl_slot(&api->rl_addr, addr, now, window);
+	api_rl_slot *u = rl_slot(&api->rl_user, user, now, window);
+	int wa = rl_full(a, api->lim.signin_fails, now, window);
+	int wu = rl_full(u, api->lim.signin_account_fails, now, window);
+	if (!wa && !wu) {
+		a->tries++, u->tries++;
+		a->last = u->last = now;
 	}
-	if (!failed) {
-		if (slot)
-			memset(slot, 0, sizeof(*slot));
-	} else {
-		if (!slot) {
-			/* Replace the slot idle the longest (an empty one has last 0). */
-			slot = oldest;
-			memset(slot, 0, sizeof(*slot));
-			snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
-		}
-		if (now - slot->last >= (int64_t)api->rl_window)
-			slot->fails = 0;
-		slot->fails++;
-		slot->last = now;
-	}
+	pthread_mutex_unlock(&api->rl_mu);
+	*per_user = !wa && wu;
+	return wa ? wa : wu;
+}
+
+/* A successful sign-in gives back its own attempt; other failures stay. */
+static void rl_success(yg_api *api, const char *addr, const char *user)
+{
+	int64_t now = (int64_t)time(NULL), window = api->lim.signin_window;
+	pthread_mutex_lock(&api->rl_mu);
+	api_rl_slot *a = rl_slot(&api->rl_addr, addr, now, window);
+	api_rl_slot *u = rl_slot(&api->rl_user, user, now, window);
+	if (a->tries)
+		a->tries--;
+	if (u->tries)
+		u->tries--;
 	pthread_mutex_unlock(&api->rl_mu);
 }
 
 /* ---- built-in handlers ---- */
 
+static void signin_answer(api_req *r, const char *user, yg_api_role role, const char *token,
+                          int64_t id, time_t expires)
+{
+	char iso[32];
+	struct tm tm;
+	gmtime_r(&expires, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "token", json_object_new_string(token));
+	json_object_object_add(o, "expires", json_object_new_string(iso));
+	json_object_object_add(o, "expires_ms", json_object_new_int64((int64_t)expires * 1000));
+	json_object_object_add(o, "token_id", json_object_new_int64(id));
+	json_object_object_add(o, "user", json_object_new_string(user));
+	json_object_object_add(o, "role", json_object_new_string(yg_api_role_name(role)));
+	api_reply(r, 200, o);
+}
+
 void api_h_signin(api_req *r)
 {
 	static const char *const allowed[] = {"user", "password", NULL};
-	int wait = rl_wait(r->api, r->client);
-	if (wait > 0) {
-		r->retry_after = wait;
-		api_error(r, 429, "too_many_attempts", NULL,
-		          "too many failed sign-ins from this address; try again in %d s", wait);
-		return;
-	}
 	const char *user, *pw;
 	if (!api_body_object(r, allowed) ||
 	    !api_body_str(r, "user", true, YG_API_NAME_MAX, API_CS_NAME, &user) ||
 	    !api_body_str(r, "password", true, 1024, API_CS_TEXT, &pw))
 		return;
+	bool per_user = false;
+	int wait = rl_begin(r->api, r->client, user, &per_user);
+	if (wait > 0) {
+		r->retry_after = wait;
+		api_error(r, 429, "too_many_attempts", NULL,
+		          "too many failed sign-ins %s; try again in %d s",
+		          per_user ? "for this user" : "from this address", wait);
+		return;
+	}
 	yg_api_role role;
 	yg_err err = yg_api_user_check(r->api->users, user, pw, &role);
 	if (err == YG_ENOTFOUND) {
-		rl_record(r->api, r->client, true);
 		api_error(r, 401, "invalid_credentials", NULL, "wrong user name or password");
 		return;
 	}
@@ -87,19 +122,8 @@ void api_h_signin(api_req *r)
 		api_backend_error(r, err, "cannot sign in now");
 		return;
 	}
-	rl_record(r->api, r->client, false);
-	char iso[32];
-	struct tm tm;
-	gmtime_r(&expires, &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "token", json_object_new_string(token));
-	json_object_object_add(o, "expires", json_object_new_string(iso));
-	json_object_object_add(o, "expires_ms", json_object_new_int64((int64_t)expires * 1000));
-	json_object_object_add(o, "token_id", json_object_new_int64(id));
-	json_object_object_add(o, "user", json_object_new_string(user));
-	json_object_object_add(o, "role", json_object_new_string(yg_api_role_name(role)));
-	api_reply(r, 200, o);
+	rl_success(r->api, r->client, user);
+	signin_answer(r, user, role, token, id, expires);
 }
 
 void api_h_signout(api_req *r)

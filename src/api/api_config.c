@@ -1,5 +1,6 @@
 /* api_config.c: reading the <api> block of ossec.conf. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,25 @@ struct yg_api_config {
 	char *users_db;
 	unsigned threads;
 	bool metrics_open;
+	yg_api_limits limits;
+};
+
+/* The limits, one row each: <api> option, range (docs/threat-model-web.md). */
+static const struct limit_opt {
+	const char *name;
+	size_t off;
+	unsigned min, max;
+} limit_opts[] = {
+#define L(f, lo, hi)                                                                               \
+	{                                                                                          \
+#f, offsetof(yg_api_limits, f), lo, hi                                             \
+	}
+        L(signin_fails, 1, 1000),           L(signin_account_fails, 1, 10000),
+        L(signin_window, 1, 86400),         L(token_max_ttl, 60, 10u * 366 * 86400),
+        L(tokens_per_user, 1, 10000),       L(max_connections, 16, 4096),
+        L(max_connections_per_ip, 1, 4096), L(header_timeout, 1, 3600),
+        L(request_timeout, 1, 3600),        L(idle_timeout, 1, 3600),
+#undef L
 };
 
 yg_api_config *yg_api_config_create(void)
@@ -60,6 +80,8 @@ void yg_api_config_options(const yg_api_config *cfg, yg_api_options *out)
 	out->users_db = cfg->users_db;
 	out->threads = cfg->threads;
 	out->metrics_open = cfg->metrics_open;
+	out->limits = cfg->limits;
+	yg_api_limits_default(&out->limits);
 }
 
 /* The element's text without surrounding blanks, in buf. */
@@ -103,7 +125,7 @@ static bool parse_yesno(const char *v, bool *out)
 static bool parse_num(const char *v, unsigned min, unsigned max, unsigned *out)
 {
 	unsigned long n = 0;
-	if (!*v || strlen(v) > 6)
+	if (!*v || strlen(v) > 9)
 		return false;
 	for (const char *p = v; *p; p++) {
 		if (*p < '0' || *p > '9')
@@ -157,6 +179,25 @@ static yg_err read_tls(yg_api_config *cfg, const yg_wxml_node *tls, const char *
 	return YG_OK;
 }
 
+/* A limit option; false (reported) when unknown or out of range. */
+static bool read_limit(yg_api_config *cfg, const yg_wxml_node *n, const char *v, const char *file,
+                       yg_diag *diag)
+{
+	for (size_t i = 0; i < sizeof(limit_opts) / sizeof(limit_opts[0]); i++) {
+		const struct limit_opt *o = &limit_opts[i];
+		if (strcmp(n->name, o->name) != 0)
+			continue;
+		unsigned *dst = (unsigned *)(void *)((char *)&cfg->limits + o->off);
+		if (parse_num(v, o->min, o->max, dst))
+			return true;
+		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name,
+		            "must be a number from %u to %u", o->min, o->max);
+		return false;
+	}
+	yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name, "unknown option");
+	return false;
+}
+
 yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const char *file,
                              yg_diag *diag)
 {
@@ -195,8 +236,8 @@ yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const
 			yg_err err = read_tls(cfg, n, file, diag, &bad);
 			if (err)
 				return err;
-		} else {
-			BAD(n, "unknown option");
+		} else if (!read_limit(cfg, n, v, file, diag)) {
+			bad = true;
 		}
 	}
 	return bad ? YG_EPARSE : YG_OK;

@@ -18,13 +18,23 @@
 #define API_PATH_MAX 1024
 #define API_LIST_MAX 1000
 
-#define API_RL_SLOTS 1024 /* client addresses tracked for failed sign-ins */
+#define API_RL_SLOTS 1024 /* client addresses / user names tracked for sign-ins */
 
+/* Sign-in attempts of one key (a client address or a user name) within
+ * the window: `tries` counts every attempt when it starts (so concurrent
+ * ones are counted before the slow password check) and a success gives
+ * its own back. */
 typedef struct api_rl_slot {
-	char addr[64];
-	unsigned fails;
-	int64_t first, last;
+	char key[YG_API_NAME_MAX + 1];
+	unsigned tries;
+	int64_t last;
 } api_rl_slot;
+
+typedef struct api_rl_table {
+	api_rl_slot slot[API_RL_SLOTS];
+} api_rl_table;
+
+typedef struct api_conn_track api_conn_track; /* api_server.c */
 
 struct yg_api {
 	struct MHD_Daemon *mhd;
@@ -33,10 +43,11 @@ struct yg_api {
 	bool ui;
 	uint16_t port;
 	char *tls_cert, *tls_key; /* PEM text */
-	unsigned rl_fails, rl_window;
+	yg_api_limits lim; /* every field set (yg_api_limits_default) */
 	bool metrics_open;
 	pthread_mutex_t rl_mu;
-	api_rl_slot rl[API_RL_SLOTS];
+	api_rl_table rl_addr, rl_user;
+	api_conn_track *track; /* slow-client guard (api_server.c) */
 };
 
 typedef struct api_arg {
@@ -63,6 +74,7 @@ typedef struct api_req {
 	char user[YG_API_NAME_MAX + 1];
 	yg_api_role role;
 	int64_t token_id;
+	bool session; /* the token came from signing in (not an API token) */
 	/* the answer */
 	unsigned status;
 	json_object *out;

@@ -6,18 +6,176 @@
  * answered with JSON. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "api/api_int.h"
 
 /* Per-socket state: whether decoding the request's URL or arguments met
- * %00 (MHD would otherwise cut the path at it silently). */
+ * %00 (MHD would otherwise cut the path at it silently), and what the
+ * slow-client guard needs (guarded by its mutex). */
 typedef struct sock_state {
 	bool saw_nul;
+	struct sock_state *prev, *next;
+	int fd;
+	int64_t since_ms; /* the current request began (or the wait for it) */
+	bool headers;     /* its headers are in */
+	bool shut;        /* the guard has shut the socket down */
 } sock_state;
+
+/* The slow-client guard. libmicrohttpd's timeout is for idleness only, so
+ * a client trickling a header line every few seconds would keep its slot
+ * forever (slowloris). A thread shuts down every socket whose headers are
+ * not in after header_timeout or whose request is not over after
+ * request_timeout; and when the server is nearly full, each new
+ * connection pushes out the oldest one still sending its headers, so
+ * clients that send a request at once are always served. shutdown(), not
+ * close(): libmicrohttpd notices, says so (on_connection, which unlinks
+ * the socket under the same mutex) and closes the descriptor itself. */
+struct api_conn_track {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool started, stop;
+	sock_state *head;
+	unsigned n;
+	const yg_api_limits *lim;
+};
+
+#define GUARD_TICK_MS 250
+#define GUARD_RESERVE 8       /* slots kept free for clients that are quick */
+#define GUARD_MIN_AGE_MS 1000 /* a newcomer is not pushed out before this */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void guard_shut(sock_state *ss)
+{
+	ss->shut = true;
+	shutdown(ss->fd, SHUT_RDWR);
+}
+
+static void *guard_main(void *arg)
+{
+	api_conn_track *t = arg;
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += GUARD_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+		int64_t now = mono_ms();
+		for (sock_state *ss = t->head; ss; ss = ss->next) {
+			unsigned limit =
+			        ss->headers ? t->lim->request_timeout : t->lim->header_timeout;
+			if (!ss->shut && ss->fd >= 0 && now - ss->since_ms > (int64_t)limit * 1000)
+				guard_shut(ss);
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* A new socket; pushes out the oldest slow one when nearly full. */
+static void guard_add(api_conn_track *t, sock_state *ss)
+{
+	pthread_mutex_lock(&t->mu);
+	ss->since_ms = mono_ms();
+	ss->next = t->head;
+	if (t->head)
+		t->head->prev = ss;
+	t->head = ss;
+	t->n++;
+	unsigned max = t->lim->max_connections;
+	if (t->n + GUARD_RESERVE > max) {
+		sock_state *oldest = NULL;
+		for (sock_state *o = t->head; o; o = o->next)
+			if (!o->headers && !o->shut && o->fd >= 0 &&
+			    ss->since_ms - o->since_ms >= GUARD_MIN_AGE_MS &&
+			    (!oldest || o->since_ms < oldest->since_ms))
+				oldest = o;
+		if (oldest)
+			guard_shut(oldest);
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+static void guard_remove(api_conn_track *t, sock_state *ss)
+{
+	pthread_mutex_lock(&t->mu);
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		t->head = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	t->n--;
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* The request's headers are in (headers = true) or it is over. */
+static void guard_phase(api_conn_track *t, sock_state *ss, bool headers)
+{
+	pthread_mutex_lock(&t->mu);
+	ss->headers = headers;
+	if (!headers)
+		ss->since_ms = mono_ms();
+	pthread_mutex_unlock(&t->mu);
+}
+
+static yg_err guard_start(yg_api *api)
+{
+	api_conn_track *t = calloc(1, sizeof(*t));
+	if (!t)
+		return YG_ENOMEM;
+	t->lim = &api->lim;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_cond_init(&t->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	api->track = t;
+	if (pthread_create(&t->thread, NULL, guard_main, t) != 0)
+		return YG_ENOMEM;
+	t->started = true;
+	return YG_OK;
+}
+
+/* Stops the thread; the sockets left are freed by on_connection. */
+static void guard_stop(api_conn_track *t)
+{
+	if (!t || !t->started)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->stop = true;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(t->thread, NULL);
+	t->started = false;
+}
+
+static void guard_free(api_conn_track *t)
+{
+	if (!t)
+		return;
+	guard_stop(t);
+	pthread_mutex_destroy(&t->mu);
+	pthread_cond_destroy(&t->cv);
+	free(t);
+}
 
 /* Per-request state while the body arrives. */
 typedef struct conn_state {
@@ -70,6 +228,36 @@ void yg_api_options_default(yg_api_options *o)
 	o->port = 55000;
 	o->ui = true;
 	o->threads = 4;
+	yg_api_limits_default(&o->limits);
+}
+
+/* Every limit a client meets, in one place (docs/threat-model-web.md). */
+void yg_api_limits_default(yg_api_limits *l)
+{
+	static const yg_api_limits def = {
+	        .signin_fails = 5,
+	        .signin_account_fails = 10,
+	        .signin_window = 300,
+	        .token_max_ttl = 90u * 86400,
+	        .tokens_per_user = 50,
+	        .max_connections = 256,
+	        .max_connections_per_ip = 32,
+	        .header_timeout = 10,
+	        .request_timeout = 60,
+	        .idle_timeout = 30,
+	};
+#define DEF(f) l->f = l->f ? l->f : def.f
+	DEF(signin_fails);
+	DEF(signin_account_fails);
+	DEF(signin_window);
+	DEF(token_max_ttl);
+	DEF(tokens_per_user);
+	DEF(max_connections);
+	DEF(max_connections_per_ip);
+	DEF(header_timeout);
+	DEF(request_timeout);
+	DEF(idle_timeout);
+#undef DEF
 }
 
 /* ---- routing ---- */
@@ -158,11 +346,41 @@ static void authenticate(api_req *r)
 		          "an Authorization: Bearer token is required");
 		return;
 	}
-	yg_err err = yg_api_token_check(r->api->users, h + 7, r->user, &r->role, &r->token_id);
+	yg_err err = yg_api_token_check(r->api->users, h + 7, r->user, &r->role, &r->token_id,
+	                                &r->session);
 	if (err == YG_ENOTFOUND)
 		api_error(r, 401, "unauthorized", NULL, "the token is invalid, expired or revoked");
 	else if (err)
 		api_error(r, 500, "internal", NULL, "cannot check the token now");
+}
+
+/* Whether the Origin header (when a browser sent one) is this server
+ * itself: scheme://Host. A page elsewhere must not drive the API, even
+ * where no token is needed (signing in: failed attempts lock users out). */
+static bool same_origin(api_req *r)
+{
+	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if (site && strcmp(site, "cross-site") == 0)
+		return false;
+	if (!origin)
+		return true; /* not a browser's cross-origin request */
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+	const char *scheme = r->api->tls_cert ? "https://" : "http://";
+	size_t sl = strlen(scheme);
+	return host && strncmp(origin, scheme, sl) == 0 && strcmp(origin + sl, host) == 0;
+}
+
+/* A body must be declared JSON: a form or text/plain body is what a page
+ * elsewhere can send without the browser asking the server first. */
+static bool json_content(api_req *r)
+{
+	if (!r->body_text)
+		return true;
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+	return ct && strncasecmp(ct, want, n) == 0 && (ct[n] == '\0' || ct[n] == ';');
 }
 
 /* Routes an /api/v1/ request; fills r's answer. */
@@ -187,6 +405,16 @@ static void dispatch(api_req *r, const char *method, const char *sub)
 			          method);
 		else
 			api_error(r, 404, "not_found", NULL, "no such endpoint");
+		return;
+	}
+	if (!same_origin(r)) {
+		api_error(r, 403, "cross_origin", NULL,
+		          "requests from another site (Origin / Sec-Fetch-Site) are refused");
+		return;
+	}
+	if (!json_content(r)) {
+		api_error(r, 415, "unsupported_media_type", NULL,
+		          "a request body must be sent as Content-Type: application/json");
 		return;
 	}
 	if (found->min != YG_API_ROLE_NONE) {
@@ -341,6 +569,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!cs)
 			return MHD_NO;
 		*con_cls = cs;
+		sock_state *ss = sock_of(c);
+		if (ss)
+			guard_phase(api->track, ss, true);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -405,7 +636,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	yg_api *api = cls;
 	(void)toe;
 	conn_state *cs = *con_cls;
 	if (cs) {
@@ -414,19 +645,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		*con_cls = NULL;
 	}
 	sock_state *ss = sock_of(c);
-	if (ss)
+	if (ss) {
 		ss->saw_nul = false;
+		guard_phase(api->track, ss, false);
+	}
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-	(void)cls;
-	(void)c;
+	yg_api *api = cls;
+	sock_state *ss = *socket_context;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(sock_state));
-	} else {
-		free(*socket_context);
+		ss = calloc(1, sizeof(*ss));
+		*socket_context = ss;
+		if (!ss)
+			return;
+		const union MHD_ConnectionInfo *ci =
+		        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		ss->fd = ci ? ci->connect_fd : -1;
+		guard_add(api->track, ss);
+	} else if (ss) {
+		guard_remove(api->track, ss);
+		free(ss);
 		*socket_context = NULL;
 	}
 }
@@ -525,10 +766,12 @@ yg_err yg_api_create(const yg_api_options *o, const yg_api_backend *backend, yg_
 		api->be = *backend;
 	api->ui = o->ui;
 	api->metrics_open = o->metrics_open;
-	api->rl_fails = o->signin_fails ? o->signin_fails : 5;
-	api->rl_window = o->signin_window ? o->signin_window : 300;
+	api->lim = o->limits;
+	yg_api_limits_default(&api->lim);
 	pthread_mutex_init(&api->rl_mu, NULL);
 	yg_err err = yg_api_users_open(o->users_db, diag, &api->users);
+	if (!err)
+		err = guard_start(api);
 	if (err)
 		goto fail;
 	/* poll(), not epoll: with MHD's edge-triggered epoll a client that
@@ -554,11 +797,12 @@ yg_err yg_api_create(const yg_api_options *o, const yg_api_backend *backend, yg_
 	struct MHD_OptionItem opts[] = {
 	        {MHD_OPTION_SOCK_ADDR, 0, v6 ? (void *)&sin6 : (void *)&sin},
 	        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
-	        {MHD_OPTION_CONNECTION_LIMIT, 256, NULL},
-	        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64, NULL},
-	        {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
-	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
-	        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
+	        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)api->lim.max_connections, NULL},
+	        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)api->lim.max_connections_per_ip,
+	         NULL},
+	        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)api->lim.idle_timeout, NULL},
+	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, api},
+	        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, api},
 	        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape, NULL},
 	        {api->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, api->tls_cert},
 	        {api->tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, api->tls_key},
@@ -587,8 +831,10 @@ void yg_api_destroy(yg_api *api)
 {
 	if (!api)
 		return;
+	guard_stop(api->track);
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
+	guard_free(api->track);
 	yg_api_users_close(api->users);
 	if (api->tls_key)
 		memset(api->tls_key, 0, strlen(api->tls_key));

@@ -174,7 +174,8 @@ static yg_err store_password(yg_api_users *u, const char *name, const char *pw, 
 	sqlite3_stmt *st = NULL;
 	yg_err err = YG_EIO;
 	pthread_mutex_lock(&u->mu);
-	if (sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) == SQLITE_OK) {
+	bool tx = sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	if (tx && sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		if (insert)
 			sqlite3_bind_int(st, 2, (int)role);
@@ -190,11 +191,14 @@ static yg_err store_password(yg_api_users *u, const char *name, const char *pw, 
 	}
 	sqlite3_finalize(st);
 	if (!err && !insert) {
+		/* Every token goes, API tokens too: whoever knew the old password
+		 * may have minted one, and it must not outlive the change. */
 		const char *v[] = {name};
-		if (exec_bind(u->db, "DELETE FROM api_tokens WHERE user = ?1 AND session = 1", 1,
-		              v) != SQLITE_DONE)
+		if (exec_bind(u->db, "DELETE FROM api_tokens WHERE user = ?1", 1, v) != SQLITE_DONE)
 			err = YG_EIO;
 	}
+	if (tx)
+		sqlite3_exec(u->db, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	pthread_mutex_unlock(&u->mu);
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return err;
@@ -287,6 +291,28 @@ yg_err yg_api_user_count_admins(yg_api_users *u, uint64_t *n)
 	if (sqlite3_prepare_v2(u->db, "SELECT count(*) FROM api_users WHERE role = ?1", -1, &st,
 	                       NULL) == SQLITE_OK) {
 		sqlite3_bind_int(st, 1, YG_API_ROLE_ADMIN);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*n = (uint64_t)sqlite3_column_int64(st, 0);
+			err = YG_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&u->mu);
+	return err;
+}
+
+yg_err yg_api_token_count(yg_api_users *u, const char *name, uint64_t *n)
+{
+	*n = 0;
+	pthread_mutex_lock(&u->mu);
+	sqlite3_stmt *st = NULL;
+	yg_err err = YG_EIO;
+	if (sqlite3_prepare_v2(u->db,
+	                       "SELECT count(*) FROM api_tokens WHERE user = ?1 AND session = 0"
+	                       " AND expires > ?2",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)now_of(u));
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			*n = (uint64_t)sqlite3_column_int64(st, 0);
 			err = YG_OK;
@@ -438,10 +464,12 @@ yg_err yg_api_token_revoke(yg_api_users *u, int64_t id, const char *owner)
 }
 
 yg_err yg_api_token_check(yg_api_users *u, const char *token, char name[YG_API_NAME_MAX + 1],
-                          yg_api_role *role, int64_t *id)
+                          yg_api_role *role, int64_t *id, bool *session)
 {
 	name[0] = '\0';
 	*role = YG_API_ROLE_NONE;
+	if (session)
+		*session = false;
 	unsigned char hash[HASH_LEN];
 	if (!u || !token || !token_hash(token, hash))
 		return YG_ENOTFOUND;
@@ -450,10 +478,11 @@ yg_err yg_api_token_check(yg_api_users *u, const char *token, char name[YG_API_N
 	yg_err err = YG_EIO;
 	/* The lookup is by the hash of a 256-bit secret, so its timing tells
 	 * nothing useful about the token. */
-	if (sqlite3_prepare_v2(u->db,
-	                       "SELECT t.id, u.name, u.role FROM api_tokens t JOIN api_users u"
-	                       " ON u.name = t.user WHERE t.hash = ?1 AND t.expires > ?2",
-	                       -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+	            u->db,
+	            "SELECT t.id, u.name, u.role, t.session FROM api_tokens t JOIN api_users u"
+	            " ON u.name = t.user WHERE t.hash = ?1 AND t.expires > ?2",
+	            -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_blob(st, 1, hash, HASH_LEN, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (int64_t)now_of(u));
 		int rc = sqlite3_step(st);
@@ -464,6 +493,8 @@ yg_err yg_api_token_check(yg_api_users *u, const char *token, char name[YG_API_N
 			*role = r;
 			if (id)
 				*id = sqlite3_column_int64(st, 0);
+			if (session)
+				*session = sqlite3_column_int(st, 3) != 0;
 			err = YG_OK;
 		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 			err = YG_ENOTFOUND;

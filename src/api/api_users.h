@@ -8,8 +8,8 @@
  * Tokens are "yga_" + 64 hex digits (32 random bytes); only their SHA-256 is
  * stored. Session tokens come from signing in and last 12 h; API tokens for
  * scripts are created with a chosen lifetime. Either can be revoked by id.
- * Removing a user or changing a password revokes the user's sessions
- * (removal also its API tokens).
+ * Removing a user or changing their password revokes every token of
+ * theirs, sessions and API tokens alike.
  *
  * These functions are what `yagura ctl` calls on the users database, and
  * what the server calls while answering. Thread-safe (one connection behind
@@ -58,7 +58,7 @@ bool yg_api_password_valid(const char *pw);
 
 /* YG_EINVAL: bad name, password or role, or the name is taken. */
 yg_err yg_api_user_add(yg_api_users *u, const char *name, const char *password, yg_api_role role);
-/* New password; revokes the user's sessions. YG_ENOTFOUND when unknown. */
+/* New password; revokes every token of the user. YG_ENOTFOUND when unknown. */
 yg_err yg_api_user_passwd(yg_api_users *u, const char *name, const char *password);
 yg_err yg_api_user_set_role(yg_api_users *u, const char *name, yg_api_role role);
 /* Removes the user and every token of theirs. YG_ENOTFOUND when unknown. */
@@ -91,9 +91,12 @@ yg_err yg_api_token_create(yg_api_users *u, const char *name, long ttl, bool ses
 yg_err yg_api_token_revoke(yg_api_users *u, int64_t id, const char *owner);
 
 /* Who holds this token. YG_ENOTFOUND when unknown, malformed, expired or
- * revoked. name gets the user (YG_API_NAME_MAX + 1 bytes). */
+ * revoked. name gets the user (YG_API_NAME_MAX + 1 bytes); *session (may
+ * be NULL) whether it is a sign-in token. */
 yg_err yg_api_token_check(yg_api_users *u, const char *token, char name[YG_API_NAME_MAX + 1],
-                          yg_api_role *role, int64_t *id);
+                          yg_api_role *role, int64_t *id, bool *session);
+/* API tokens (not sessions) the user holds that have not expired. */
+yg_err yg_api_token_count(yg_api_users *u, const char *name, uint64_t *n);
 
 typedef struct yg_api_token_info {
 	int64_t id;

@@ -155,8 +155,8 @@ int main(int argc, char **argv)
 	yg_api_options_default(&o);
 	o.port = 0;
 	o.users_db = users_path;
-	o.signin_fails = 5;
-	o.signin_window = 3;
+	o.limits.signin_fails = 5;
+	o.limits.signin_window = 3;
 	yg_api *api = NULL;
 	if (yg_api_create(&o, &be, d, &api))
 		die("api", d);

@@ -32,6 +32,8 @@ class Client:
     def req(self, method, path, body=None, token=None, raw=None, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         r = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            r.add_header("Content-Type", "application/json")
         if token:
             r.add_header("Authorization", "Bearer " + token)
         for k, v in (headers or {}).items():

@@ -75,37 +75,47 @@ static void test_tokens(void **state)
 	        YG_OK);
 	assert_int_equal(strlen(tok), YG_API_TOKEN_LEN - 1);
 	assert_int_equal(exp, fake_now + YG_API_SESSION_TTL);
-	assert_int_equal(yg_api_token_check(u, tok, name, &role, &got), YG_OK);
+	assert_int_equal(yg_api_token_check(u, tok, name, &role, &got, NULL), YG_OK);
 	assert_string_equal(name, "carol");
 	assert_int_equal(got, id);
 	/* Unknown, malformed, altered tokens. */
 	char bad[YG_API_TOKEN_LEN];
 	memcpy(bad, tok, sizeof(bad));
 	bad[10] = bad[10] == 'a' ? 'b' : 'a';
-	assert_int_equal(yg_api_token_check(u, bad, name, &role, NULL), YG_ENOTFOUND);
-	assert_int_equal(yg_api_token_check(u, "yga_", name, &role, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_check(u, bad, name, &role, NULL, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_check(u, "yga_", name, &role, NULL, NULL), YG_ENOTFOUND);
 	assert_int_equal(yg_api_token_create(u, "nobody", 60, false, NULL, bad, NULL, NULL),
 	                 YG_ENOTFOUND);
 	/* Expiry. */
 	fake_now += YG_API_SESSION_TTL;
-	assert_int_equal(yg_api_token_check(u, tok, name, &role, NULL), YG_ENOTFOUND);
-	/* A password change revokes sessions, not API tokens. */
+	assert_int_equal(yg_api_token_check(u, tok, name, &role, NULL, NULL), YG_ENOTFOUND);
+	/* A password change revokes every token: sessions and API tokens. */
 	char api[YG_API_TOKEN_LEN];
+	bool session = true;
+	uint64_t held = 0;
 	assert_int_equal(yg_api_token_create(u, "carol", 3600, true, NULL, tok, NULL, NULL), YG_OK);
 	assert_int_equal(yg_api_token_create(u, "carol", 3600, false, "cron", api, &id, NULL),
 	                 YG_OK);
+	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL, &session), YG_OK);
+	assert_false(session);
+	assert_int_equal(yg_api_token_check(u, tok, name, &role, NULL, &session), YG_OK);
+	assert_true(session);
+	assert_int_equal(yg_api_token_count(u, "carol", &held), YG_OK);
+	assert_int_equal(held, 1);
 	assert_int_equal(yg_api_user_passwd(u, "carol", "new-password!"), YG_OK);
-	assert_int_equal(yg_api_token_check(u, tok, name, &role, NULL), YG_ENOTFOUND);
-	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL), YG_OK);
+	assert_int_equal(yg_api_token_check(u, tok, name, &role, NULL, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_create(u, "carol", 3600, false, "cron", api, &id, NULL),
+	                 YG_OK);
 	/* Revocation by id, checking the owner. */
 	assert_int_equal(yg_api_token_revoke(u, id, "someone-else"), YG_ENOTFOUND);
 	assert_int_equal(yg_api_token_revoke(u, id, "carol"), YG_OK);
-	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL, NULL), YG_ENOTFOUND);
 	/* Removing the user removes every token. */
 	assert_int_equal(yg_api_token_create(u, "carol", 3600, false, NULL, api, NULL, NULL),
 	                 YG_OK);
 	assert_int_equal(yg_api_user_remove(u, "carol"), YG_OK);
-	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL), YG_ENOTFOUND);
+	assert_int_equal(yg_api_token_check(u, api, name, &role, NULL, NULL), YG_ENOTFOUND);
 	assert_int_equal(yg_api_user_remove(u, "carol"), YG_ENOTFOUND);
 }
 
