@@ -167,11 +167,11 @@ static void run_ban(agent *a, uint64_t req_id, json_object *msg, const char *com
 	                      .agent_id = a->id};
 	yg_waf_outcome oc = YG_WAF_BANNED;
 	yg_err err = yg_waf_add_ban(a->waf, &req, &oc, &rep);
-	if (err == YG_EINVAL)
-		report(a, req_id, "failed", BAN_PROGRAM, command, srcip,
-		       oc == YG_WAF_REFUSED_ALLOWED ? "refused: the address is allow-listed"
-		                                    : "refused: not a valid address, or too broad");
-	else if (err)
+	if (err == YG_EINVAL) {
+		char why[160];
+		snprintf(why, sizeof(why), "refused: %s", yg_waf_outcome_refusal(oc, srcip));
+		report(a, req_id, "failed", BAN_PROGRAM, command, srcip, why);
+	} else if (err)
 		report(a, req_id, "failed", BAN_PROGRAM, command, srcip,
 		       rep.error[0] ? rep.error : yg_strerror(err));
 	else if (oc != YG_WAF_DUPLICATE) /* a duplicate was reported the first time */

@@ -93,12 +93,11 @@ static yg_err w_add(void *ctx, const yg_api_ban_new *n, json_object **out, char 
 	                      ? err
 	                      : yg_waf_ledger_get(yg_waf_get_ledger(b->w), n->address, &ban);
 	pthread_mutex_unlock(b->lock);
-	if (err == YG_EINVAL)
-		snprintf(msg, msgsz, "%s",
-		         oc == YG_WAF_REFUSED_ALLOWED
-		                 ? "the address overlaps the allow-list"
-		                 : "not a valid IP address or CIDR, or too broad");
-	else if (err && err != YG_EIO)
+	if (err == YG_EINVAL) {
+		const char *why = yg_waf_outcome_refusal(oc, n->address);
+		snprintf(msg, msgsz, "%s%s", oc == YG_WAF_REFUSED_SPECIAL ? "never banned: " : "",
+		         why ? why : "refused");
+	} else if (err && err != YG_EIO)
 		snprintf(msg, msgsz, "the ban cannot be recorded now");
 	if (err && err != YG_EIO) {
 		free(rep);
@@ -141,6 +140,11 @@ static yg_err l_add(void *ctx, const yg_api_ban_new *n, json_object **out, char 
 		return YG_EINVAL;
 	}
 	yg_waf_addr_format(&a, canon);
+	const char *special = yg_waf_addr_special(&a);
+	if (special) {
+		snprintf(msg, msgsz, "never banned: %s", special);
+		return YG_EINVAL;
+	}
 	if ((b->allow && yg_waf_allowed(b->allow, &a)) ||
 	    (b->allowed && b->allowed(b->ctx, canon))) {
 		snprintf(msg, msgsz, "the address overlaps the allow-list");

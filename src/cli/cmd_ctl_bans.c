@@ -39,8 +39,9 @@ static int open_ledger(ctl *c, bool create, yg_waf_ledger **out)
 }
 
 /* Parses a user's address into its canonical text; a refusal is explained
- * (the text itself is not echoed past 64 bytes). */
-static bool parse_addr(const char *s, char canon[YG_WAF_ADDR_TEXT_MAX], yg_waf_addr *a)
+ * (the text itself is not echoed past 64 bytes). `ban`: it is to be banned,
+ * so an address that never may be is refused (lifting one stays possible). */
+static bool parse_addr(const char *s, char canon[YG_WAF_ADDR_TEXT_MAX], yg_waf_addr *a, bool ban)
 {
 	if (yg_waf_addr_parse(s, a) != YG_OK) {
 		size_t n = strlen(s);
@@ -53,6 +54,11 @@ static bool parse_addr(const char *s, char canon[YG_WAF_ADDR_TEXT_MAX], yg_waf_a
 		        "too broad to ban (shorter than /%d for IPv4, /%d for IPv6); nothing "
 		        "written",
 		        shown, n > 64 ? "..." : "", YG_WAF_MIN_PREFIX_V4, YG_WAF_MIN_PREFIX_V6);
+		return false;
+	}
+	const char *special = ban ? yg_waf_addr_special(a) : NULL;
+	if (special) {
+		ctl_err("%s is never banned: it is or covers %s; nothing written", s, special);
 		return false;
 	}
 	yg_waf_addr_format(a, canon);
@@ -194,7 +200,7 @@ static int bans_add(ctl *c)
 	char canon[YG_WAF_ADDR_TEXT_MAX], agent[16] = "";
 	yg_waf_addr a;
 	long timeout = -1;
-	if (!parse_addr(c->pos[0], canon, &a))
+	if (!parse_addr(c->pos[0], canon, &a, true))
 		return CTL_FAIL;
 	if (to_s && !ctl_parse_duration(to_s, 0, BAN_TIMEOUT_MAX, "--timeout", &timeout))
 		return CTL_FAIL;
@@ -257,7 +263,7 @@ static int bans_lift_extend(ctl *c, bool extend)
 	char canon[YG_WAF_ADDR_TEXT_MAX];
 	yg_waf_addr a;
 	long secs = 0;
-	if (!parse_addr(c->pos[0], canon, &a))
+	if (!parse_addr(c->pos[0], canon, &a, false))
 		return CTL_FAIL;
 	if (extend && !ctl_parse_duration(c->pos[1], 1, BAN_TIMEOUT_MAX, "SECONDS", &secs))
 		return CTL_FAIL;

@@ -138,17 +138,19 @@ static void local_ban(yg_respond *r, const char *command, const char *address, u
 	                      .agent_id = "000"};
 	yg_waf_outcome oc;
 	err = yg_waf_add_ban(r->waf, &req, &oc, &rep);
-	if (err && oc != YG_WAF_REFUSED_INVALID && oc != YG_WAF_REFUSED_ALLOWED) {
+	const char *refusal = err ? yg_waf_outcome_refusal(oc, address) : NULL;
+	if (err && !refusal) {
 		/* the ban is in the ledger: the WAF gets it when the tick retries */
 		char why[sizeof(rep.error) + 64];
 		snprintf(why, sizeof(why), "%s; retried until applied",
 		         rep.error[0] ? rep.error : yg_strerror(err));
 		respond_event(r, "failed", BAN_PROGRAM, command, "000", address, why);
 		r->waf_failed = true;
-	} else if (err)
-		respond_event(r, "failed", BAN_PROGRAM, command, "000", address,
-		              rep.error[0] ? rep.error : yg_strerror(err));
-	else if (oc != YG_WAF_DUPLICATE)
+	} else if (err) {
+		char why[160];
+		snprintf(why, sizeof(why), "refused: %s", refusal);
+		respond_event(r, "failed", BAN_PROGRAM, command, "000", address, why);
+	} else if (oc != YG_WAF_DUPLICATE)
 		respond_event(r, "blocked", BAN_PROGRAM, command, "000", address,
 		              oc == YG_WAF_EXTENDED ? "ban extended" : "banned");
 }

@@ -189,6 +189,34 @@ bool yg_waf_addr_overlaps(const yg_waf_addr *x, const yg_waf_addr *y)
 	return yg_waf_addr_contains(x, y) || yg_waf_addr_contains(y, x);
 }
 
+static const struct special {
+	const char *text;
+	const char *what;
+} specials[] = {
+        {"127.0.0.0/8", "a loopback address (127.0.0.0/8)"},
+        {"0.0.0.0/8", "an unspecified address (0.0.0.0/8)"},
+        {"255.255.255.255", "the broadcast address (255.255.255.255)"},
+        {"224.0.0.0/4", "a multicast address (224.0.0.0/4)"},
+        {"169.254.0.0/16", "a link-local address (169.254.0.0/16)"},
+        {"::1", "the loopback address (::1)"},
+        {"::", "the unspecified address (::)"},
+        {"ff00::/8", "a multicast address (ff00::/8)"},
+        {"fe80::/10", "a link-local address (fe80::/10)"},
+};
+
+const char *yg_waf_addr_special(const yg_waf_addr *a)
+{
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+		yg_waf_addr net;
+		/* the table is ours and valid; min prefixes 1 so /4 and /8 parse */
+		if (yg_waf_addr_parse_ex(specials[i].text, strlen(specials[i].text), 1, 1, &net) ==
+		            YG_OK &&
+		    yg_waf_addr_overlaps(&net, a))
+			return specials[i].what;
+	}
+	return NULL;
+}
+
 /* ---- allow-lists ---- */
 
 struct yg_waf_allow {

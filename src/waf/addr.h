@@ -56,6 +56,16 @@ bool yg_waf_addr_contains(const yg_waf_addr *net, const yg_waf_addr *a);
 /* True when the two share at least one address. */
 bool yg_waf_addr_overlaps(const yg_waf_addr *x, const yg_waf_addr *y);
 
+/* Why the address or network must never be banned, or NULL when it may
+ * be: it is, or covers, a loopback (127.0.0.0/8, ::1), unspecified
+ * (0.0.0.0/8, ::), broadcast (255.255.255.255), multicast (224.0.0.0/4,
+ * ff00::/8) or link-local (169.254.0.0/16, fe80::/10) address. Banning one
+ * locks out the host itself (a local reverse proxy, the manager's own
+ * checks) or does nothing but confuse the ban file, whatever a log line or
+ * a user asks for. v4-mapped forms are IPv4 once parsed, so they are
+ * covered too. The text names the range, for messages. */
+const char *yg_waf_addr_special(const yg_waf_addr *a);
+
 /* ---- allow-lists ---- */
 
 typedef struct yg_waf_allow yg_waf_allow;

@@ -73,7 +73,8 @@ static yg_err select_addrs(const yg_waf_ban_list *bans, const yg_waf_allow *allo
 	}
 	for (size_t i = 0; bans && i < bans->n; i++) {
 		yg_waf_addr a;
-		if (yg_waf_addr_parse(bans->v[i].address, &a) != YG_OK ||
+		/* never written, even when a ledger from before holds one */
+		if (yg_waf_addr_parse(bans->v[i].address, &a) != YG_OK || yg_waf_addr_special(&a) ||
 		    yg_waf_allowed(allow, &a)) {
 			bad++;
 			continue;
@@ -340,7 +341,8 @@ static void nft_sync(yg_waf_action *a, const yg_waf_ban_list *active, int64_t no
 	}
 	for (size_t i = 0; i < active->n; i++) {
 		yg_waf_addr ad;
-		if (yg_waf_addr_parse(active->v[i].address, &ad) || yg_waf_allowed(a->allow, &ad))
+		if (yg_waf_addr_parse(active->v[i].address, &ad) || yg_waf_addr_special(&ad) ||
+		    yg_waf_allowed(a->allow, &ad))
 			continue;
 		yg_waf_addr_format(&ad, next[nnext].addr);
 		next[nnext++].expires = active->v[i].expires;

@@ -225,6 +225,17 @@ static void rollback(yg_waf_ledger *l)
 	sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Canonical text of an address to ban: also refused when it must never
+ * be banned (yg_waf_addr_special), whoever records it. */
+static yg_err canonical_ban(const char *address, char out[YG_WAF_ADDR_TEXT_MAX])
+{
+	yg_waf_addr a;
+	if (yg_waf_addr_parse(address, &a) != YG_OK || yg_waf_addr_special(&a))
+		return YG_EINVAL;
+	yg_waf_addr_format(&a, out);
+	return YG_OK;
+}
+
 /* Canonical text of a ban address; YG_EINVAL when refused. */
 static yg_err canonical(const char *address, char out[YG_WAF_ADDR_TEXT_MAX])
 {
@@ -376,7 +387,7 @@ yg_err yg_waf_ledger_add(yg_waf_ledger *l, const yg_waf_ban_req *req, yg_waf_add
 	int64_t id = 0, now = yg_waf_ledger_now(l);
 	yg_err e;
 
-	if (!req || canonical(req->address, addr) != YG_OK || !id_ok(req->rule_id) ||
+	if (!req || canonical_ban(req->address, addr) != YG_OK || !id_ok(req->rule_id) ||
 	    !id_ok(req->alert_id) || !id_ok(req->agent_id))
 		return YG_EINVAL;
 	if (exec_sql(l, "BEGIN IMMEDIATE"))

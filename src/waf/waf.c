@@ -83,6 +83,10 @@ yg_err yg_waf_add_ban(yg_waf *w, const yg_waf_ban_req *req, yg_waf_outcome *outc
 
 	if (!req || yg_waf_addr_parse(req->address, &a) != YG_OK)
 		goto done;
+	if (yg_waf_addr_special(&a)) {
+		oc = YG_WAF_REFUSED_SPECIAL;
+		goto done;
+	}
 	if (yg_waf_allowed(w->allow, &a)) {
 		oc = YG_WAF_REFUSED_ALLOWED;
 		goto done;
@@ -124,4 +128,20 @@ yg_err yg_waf_tick(yg_waf *w, yg_waf_ban_list *lifted, yg_waf_apply_report *rep)
 	else
 		yg_waf_ban_list_free(&due);
 	return e;
+}
+
+const char *yg_waf_outcome_refusal(yg_waf_outcome oc, const char *address)
+{
+	yg_waf_addr a;
+	const char *what;
+	switch (oc) {
+	case YG_WAF_REFUSED_INVALID: return "not a valid IP address or CIDR, or too broad";
+	case YG_WAF_REFUSED_ALLOWED: return "the address overlaps the allow-list";
+	case YG_WAF_REFUSED_SPECIAL:
+		if (address && yg_waf_addr_parse(address, &a) == YG_OK &&
+		    (what = yg_waf_addr_special(&a)))
+			return what; /* a static string naming the range */
+		return "a loopback, unspecified, broadcast, multicast or link-local address";
+	default: return NULL;
+	}
 }

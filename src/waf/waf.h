@@ -85,7 +85,12 @@ typedef enum yg_waf_outcome {
 	YG_WAF_DUPLICATE,       /* alert id seen before: nothing changed */
 	YG_WAF_REFUSED_INVALID, /* not a valid address/CIDR, or too broad */
 	YG_WAF_REFUSED_ALLOWED, /* overlaps the allow-list */
+	YG_WAF_REFUSED_SPECIAL, /* loopback, multicast...: yg_waf_addr_special */
 } yg_waf_outcome;
+
+/* Why a ban was refused, for messages ("refused: ..."); NULL when oc is
+ * not a refusal. address (may be NULL) lets a special range be named. */
+const char *yg_waf_outcome_refusal(yg_waf_outcome oc, const char *address);
 
 /* Validates, checks the allow-list, records the ban and applies it.
  * Returns YG_EINVAL for a refused address (*outcome says why; nothing is

@@ -18,12 +18,12 @@ manager, agent and nginx:
      ip_block <command> and <active-response> (defined-agent; its agent_id
      001 replaced by the real id).
  (b) yagura's built-in ban: <waf> on the agent (the fixture's ban file,
-     `kill -HUP <nginx master>` as reload, 127.0.0.3 allow-listed), the
+     `kill -HUP <nginx master>` as reload, 198.51.100.3 allow-listed), the
      manager's waf-ban command with a 10 s <timeout>; then the ban listed by
      `yagura ctl bans list`, lifted after its timeout, a manual
      `ctl bans add --agent` / `bans lift`, and hostile srcip values.
 
-Each run checks 127.0.0.2 gets 403 while 127.0.0.3 gets 200, and prints the
+Each run checks 198.51.100.2 gets 403 while 198.51.100.3 gets 200, and prints the
 time from writing the 10th line to the 403 being in force (curl every 50 ms).
 Skipped (77) without nginx/ModSecurity/CRS, jq or ../shared/scenarios.
 Usage: test_scenario5.py YAGURA SOURCE_ROOT"""
@@ -58,7 +58,7 @@ if not shutil.which("jq"):
 
 PWNED = "/tmp/pwned-s5"
 SAMPLE_IP = "192.168.1.1"  # the IP in samples/eccube-prod.log
-ATTACKER, BYSTANDER, MANUAL = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+ATTACKER, BYSTANDER, MANUAL = "198.51.100.2", "198.51.100.3", "198.51.100.4"
 LATENCIES = {}  # run -> seconds from the 10th line written to the 403
 T_LINE = {}     # run -> monotonic time the 10th line was written
 
@@ -201,22 +201,22 @@ def run_a(base):
         check("ip-block.sh: only the ban file and the restart line changed",
               p.returncode == 0 and len(changed) == 4, diff)
 
-        check("before: 127.0.0.2 and 127.0.0.3 get 200",
+        check("before: 198.51.100.2 and 198.51.100.3 get 200",
               waf.get(ATTACKER) == 200 and waf.get(BYSTANDER) == 200)
         lat = attack(log, ATTACKER, waf, m, "a")
         LATENCIES["a"] = lat
         print(f"note: (a) ip-block.sh: 10th line written -> 403 in force: "
               f"{'%.3f s' % lat if lat is not None else 'never'}")
-        check("100403 for 127.0.0.2 on the manager, from the agent",
+        check("100403 for 198.51.100.2 on the manager, from the agent",
               al.wait_for(lambda: [a for a in alerts_100403(m, ATTACKER)
                                    if a["agent"]["id"] == ag.id], 10),
               "\n".join(l for l in m.log().splitlines()[-20:]))
-        check("127.0.0.2 now gets 403 from nginx", lat is not None,
+        check("198.51.100.2 now gets 403 from nginx", lat is not None,
               al.text(waf.ban_file) + ag.ar_log()[-1500:])
-        check("ip-block.sh appended 127.0.0.2 to the ban file",
+        check("ip-block.sh appended 198.51.100.2 to the ban file",
               ban_file_lines(waf) == [ATTACKER], repr(al.text(waf.ban_file)))
         time.sleep(0.3)
-        check("127.0.0.2 still 403, 127.0.0.3 and 127.0.0.1 still 200",
+        check("198.51.100.2 still 403, 198.51.100.3 and 127.0.0.1 still 200",
               waf.get(ATTACKER) == 403 and waf.get(BYSTANDER) == 200 and
               waf.get("127.0.0.1") == 200)
         res = al.wait_for(lambda: al.ar_results(m.home, "ip-block.sh", "executed", ag.id), 15)
@@ -237,13 +237,13 @@ def run_a(base):
               len(al.ar_results(m.home, "ip-block.sh")) == n_runs and
               al.text(waf.ban_file) == before and not os.path.exists(PWNED),
               repr(al.text(waf.ban_file)) + ag.ar_log()[-1000:])
-        check("nginx still serves: 127.0.0.3 200, 127.0.0.2 403",
+        check("nginx still serves: 198.51.100.3 200, 198.51.100.2 403",
               waf.get(BYSTANDER) == 200 and waf.get(ATTACKER) == 403)
         # for comparison: the web server's own part of the latency
-        append(waf.ban_file, "127.0.0.5\n")
+        append(waf.ban_file, "198.51.100.5\n")
         t0 = time.monotonic()
         waf.proc.send_signal(signal.SIGHUP)
-        al.wait_for(lambda: waf.get("127.0.0.5") == 403, 20, 0.05)
+        al.wait_for(lambda: waf.get("198.51.100.5") == 403, 20, 0.05)
         print(f"note: for comparison, nginx + ModSecurity + CRS alone: kill -HUP -> 403 in "
               f"force {time.monotonic() - t0:.3f} s (load average {os.getloadavg()[0]:.1f})")
     finally:
@@ -301,25 +301,25 @@ def run_b(base):
         # reload finish, so the latency below is the ban's alone
         check("the agent's first apply reloaded nginx", waf.wait_reloaded(workers, 20),
               ag.log()[-1500:])
-        check("before: 127.0.0.2 and 127.0.0.3 get 200",
+        check("before: 198.51.100.2 and 198.51.100.3 get 200",
               waf.get(ATTACKER) == 200 and waf.get(BYSTANDER) == 200)
         lat = attack(log, ATTACKER, waf, m, "b")
         LATENCIES["b"] = lat
         print(f"note: (b) built-in ban: 10th line written -> 403 in force: "
               f"{'%.3f s' % lat if lat is not None else 'never'}")
-        check("100403 for 127.0.0.2 on the manager, from the agent",
+        check("100403 for 198.51.100.2 on the manager, from the agent",
               al.wait_for(lambda: [a for a in alerts_100403(m, ATTACKER)
                                    if a["agent"]["id"] == ag.id], 10))
-        check("127.0.0.2 now gets 403 from nginx", lat is not None,
+        check("198.51.100.2 now gets 403 from nginx", lat is not None,
               al.text(waf.ban_file) + ag.log()[-1500:])
-        check("the ban file holds exactly 127.0.0.2", ban_file_lines(waf) == [ATTACKER],
+        check("the ban file holds exactly 198.51.100.2", ban_file_lines(waf) == [ATTACKER],
               repr(al.text(waf.ban_file)))
         time.sleep(0.3)
-        check("127.0.0.2 still 403, 127.0.0.3 and 127.0.0.1 still 200",
+        check("198.51.100.2 still 403, 198.51.100.3 and 127.0.0.1 still 200",
               waf.get(ATTACKER) == 403 and waf.get(BYSTANDER) == 200 and
               waf.get("127.0.0.1") == 200)
         res = al.wait_for(lambda: al.ar_results(m.home, "yagura-waf-ban", "blocked", ag.id), 15)
-        check("990041 'blocked' for 127.0.0.2 came back from the agent",
+        check("990041 'blocked' for 198.51.100.2 came back from the agent",
               res and res[0]["rule"]["id"] == "990041" and
               res[0]["data"]["yagura"].get("srcip") == ATTACKER,
               str(al.ar_results(m.home))[:1500])
@@ -361,7 +361,7 @@ def run_b(base):
               only_valid_addresses(waf) and ban_file_lines(waf) == [ATTACKER],
               repr(al.text(waf.ban_file)))
         check("/tmp/pwned-s5 never appears", not os.path.exists(PWNED))
-        check("the allow-listed 127.0.0.3 still gets 200", waf.get(BYSTANDER) == 200)
+        check("the allow-listed 198.51.100.3 still gets 200", waf.get(BYSTANDER) == 200)
         rc, bans, err = m.ctl("bans", "list", json_out=True)
         listed = {b.get("address") for b in bans} if isinstance(bans, list) else set()
         print(f"note: manager's ledger after the hostile values: {sorted(listed)}")
@@ -372,18 +372,18 @@ def run_b(base):
         # a manual ban from ctl reaches the agent; lift removes it
         rc, out, err = m.ctl("bans", "add", MANUAL, "--agent", ag.id, "--timeout", "600",
                              "--reason", "manual test")
-        check("ctl bans add 127.0.0.4 --agent ID", rc == 0, out + err)
+        check("ctl bans add 198.51.100.4 --agent ID", rc == 0, out + err)
         t0 = time.monotonic()
         got = al.wait_for(lambda: waf.get(MANUAL) == 403, 15, 0.05)
         print(f"note: ctl bans add -> 403 in force: {time.monotonic() - t0:.3f} s")
-        check("the manual ban reaches the agent: 127.0.0.4 gets 403", got,
+        check("the manual ban reaches the agent: 198.51.100.4 gets 403", got,
               al.text(waf.ban_file) + ag.log()[-1000:])
-        check("the ban file lists 127.0.0.4", MANUAL in ban_file_lines(waf),
+        check("the ban file lists 198.51.100.4", MANUAL in ban_file_lines(waf),
               repr(al.text(waf.ban_file)))
         rc, out, err = m.ctl("bans", "lift", MANUAL)
-        check("ctl bans lift 127.0.0.4", rc == 0, out + err)
+        check("ctl bans lift 198.51.100.4", rc == 0, out + err)
         got = al.wait_for(lambda: waf.get(MANUAL) == 200, 15, 0.05)
-        check("lifted: 127.0.0.4 gets 200 again and is gone from the ban file",
+        check("lifted: 198.51.100.4 gets 200 again and is gone from the ban file",
               got and MANUAL not in ban_file_lines(waf), repr(al.text(waf.ban_file)))
 
         # the automatic ban expires after its 10 s timeout (never before: it
@@ -393,23 +393,23 @@ def run_b(base):
         lifted = al.wait_for(lambda: waf.get(ATTACKER) == 200,
                              max(1, 35 - (time.monotonic() - T_LINE["b"])), 0.1)
         gone = time.monotonic() - T_LINE["b"]
-        print(f"note: the 10 s ban of 127.0.0.2 lifted {gone:.1f} s after the 10th line "
+        print(f"note: the 10 s ban of 198.51.100.2 lifted {gone:.1f} s after the 10th line "
               f"(403 still at {at_check:.1f} s: {was_403})")
-        check("after its 10 s timeout 127.0.0.2 gets 200 again, not before 10 s",
+        check("after its 10 s timeout 198.51.100.2 gets 200 again, not before 10 s",
               lifted and gone >= 10 and (was_403 or at_check >= 10), f"{gone:.1f} s")
-        check("the ban file no longer lists 127.0.0.2", ATTACKER not in ban_file_lines(waf),
+        check("the ban file no longer lists 198.51.100.2", ATTACKER not in ban_file_lines(waf),
               repr(al.text(waf.ban_file)))
         res = al.wait_for(lambda: [a for a in al.ar_results(m.home, "yagura-waf-ban",
                                                             "unblocked", ag.id)
                                    if a["data"]["yagura"].get("srcip") == ATTACKER], 15)
-        check("990041 'unblocked' (ban expired) for 127.0.0.2 came back", res,
+        check("990041 'unblocked' (ban expired) for 198.51.100.2 came back", res,
               str(al.ar_results(m.home, "yagura-waf-ban"))[-1500:])
         def still_listed():
             rc, bans, _ = m.ctl("bans", "list", json_out=True)
             return rc != 0 or not isinstance(bans, list) or \
                 [b for b in bans if b.get("address") == ATTACKER]
         left = al.wait_for(lambda: not still_listed(), 10)
-        check("the manager's ledger no longer lists 127.0.0.2 as banned", left,
+        check("the manager's ledger no longer lists 198.51.100.2 as banned", left,
               str(m.ctl("bans", "list", json_out=True)[1]))
         check("/tmp/pwned-s5 never appeared", not os.path.exists(PWNED))
     finally:

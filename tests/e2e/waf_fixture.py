@@ -6,9 +6,10 @@ The ban rule is the article's:
     SecRule REMOTE_ADDR "@ipMatchFromFile <ban_file>" "id:1000,phase:1,deny,status:403,log"
 ModSecurity reads the file only when the rules load, so a change needs a
 reload; `wait_reloaded` waits until the old workers have gone, as they keep
-answering for a while after one. Requests come from other loopback
-addresses with `curl --interface`, with `Host: localhost` (a numeric Host
-header trips CRS rule 920350)."""
+answering for a while after one. Requests come from 127.0.0.1 and name the
+client they stand for (a TEST-NET address: loopback ones are never banned)
+in X-Real-IP, which nginx's realip module makes the remote address; with
+`Host: localhost` (a numeric Host header trips CRS rule 920350)."""
 import os
 import shutil
 import signal
@@ -98,6 +99,10 @@ http {{
     server {{
         listen 127.0.0.1:{self.port};
         server_name localhost;
+        # The test clients connect from 127.0.0.1 and name the address they
+        # stand for in X-Real-IP: loopback addresses are never banned.
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Real-IP;
         root {d}/html;
         modsecurity on;
         modsecurity_rules_file {d}/rules.conf;
@@ -184,7 +189,7 @@ http {{
     def get(self, from_ip, path="/"):
         """HTTP status of GET path sent from `from_ip` (0 when no answer)."""
         r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                            "--max-time", "5", "--interface", from_ip,
+                            "--max-time", "5", "-H", "X-Real-IP: " + from_ip,
                             "-H", "Host: localhost",
                             f"http://127.0.0.1:{self.port}{path}"],
                            capture_output=True, text=True)

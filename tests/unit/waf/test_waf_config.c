@@ -134,9 +134,45 @@ static void test_service(void **state)
 	assert_true(rep.reload_ok);
 	assert_int_equal(yg_waf_add_ban(w, &r, &oc, &rep), YG_OK);
 	assert_int_equal(oc, YG_WAF_DUPLICATE);
-	r.address = "127.0.0.3";
-	assert_int_equal(yg_waf_add_ban(w, &r, &oc, NULL), YG_EINVAL);
-	assert_int_equal(oc, YG_WAF_REFUSED_ALLOWED);
+	/* never banned, allow-list or not: loopback, unspecified, broadcast,
+	 * multicast, link-local, their IPv6 and v4-mapped forms, and networks
+	 * covering one */
+	static const char *const special[] = {
+	        "127.0.0.3",
+	        "127.0.0.1",
+	        "0.0.0.0",
+	        "255.255.255.255",
+	        "224.0.0.1",
+	        "239.1.2.3",
+	        "169.254.1.1",
+	        "::1",
+	        "::",
+	        "ff02::1",
+	        "fe80::1",
+	        "::ffff:127.0.0.1",
+	        "::ffff:224.0.0.1",
+	        "127.0.0.0/16",
+	        "169.254.0.0/16",
+	        "fe80::/64",
+	        "ff02::/32",
+	        "::/96",
+	        "::ffff:0.0.0.0/104",
+	};
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		r.address = special[i];
+		assert_int_equal(yg_waf_add_ban(w, &r, &oc, NULL), YG_EINVAL);
+		assert_int_equal(oc, YG_WAF_REFUSED_SPECIAL);
+		assert_non_null(strstr(yg_waf_outcome_refusal(oc, special[i]), "address"));
+	}
+	/* neighbours stay bannable */
+	static const char *const plain[] = {"128.0.0.1",          "1.0.0.0/8", "223.255.255.255",
+	                                    "169.253.0.1",        "fec0::1",   "2001:db8::/32",
+	                                    "::ffff:198.51.100.1"};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		yg_waf_addr pa;
+		assert_int_equal(yg_waf_addr_parse(plain[i], &pa), YG_OK);
+		assert_null(yg_waf_addr_special(&pa));
+	}
 	r.address = "192.0.2.7";
 	assert_int_equal(yg_waf_add_ban(w, &r, &oc, NULL), YG_EINVAL);
 	assert_int_equal(oc, YG_WAF_REFUSED_ALLOWED);
