@@ -68,7 +68,6 @@ static void report(agent *a, uint64_t req_id, const char *event, const char *pro
 static void execd_done(agent *a, uint64_t req_id, const char *srcip, const yg_execd_result *res)
 {
 	char msg[1024];
-	bool ok = res->outcome == YG_EXECD_EXITED && res->exit_status == 0;
 	switch (res->outcome) {
 	case YG_EXECD_EXITED:
 		snprintf(msg, sizeof(msg), "%s %s on agent %s: exit status %d%s%.200s",
@@ -88,7 +87,7 @@ static void execd_done(agent *a, uint64_t req_id, const char *srcip, const yg_ex
 		         a->id, res->error);
 		break;
 	}
-	report(a, req_id, ok ? "executed" : "failed", res->program, res->command, srcip, msg);
+	report(a, req_id, yg_execd_result_event(res), res->program, res->command, srcip, msg);
 }
 
 /* A run started by ar_handle: called exactly once. */

@@ -902,3 +902,13 @@ yg_err yg_execd_lift_all(yg_execd *ex)
 	}
 	return YG_OK;
 }
+
+const char *yg_execd_result_event(const yg_execd_result *r)
+{
+	switch (r->outcome) {
+	case YG_EXECD_EXITED: return r->exit_status == 0 ? "executed" : "exited";
+	case YG_EXECD_SIGNALED:
+	case YG_EXECD_TIMED_OUT: return "exited";
+	default: return "failed";
+	}
+}

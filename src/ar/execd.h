@@ -77,6 +77,13 @@ typedef struct yg_execd_result {
 /* Called once per yg_execd_run (and once per delete run of the timeout
  * list). The result and its strings live only during the call. */
 typedef void (*yg_execd_result_fn)(void *ctx, const yg_execd_result *r);
+
+/* The result event a run becomes (yagura.event, rules 9900xx):
+ * "executed" (exit status 0), "exited" (it ran but exited non-zero, was
+ * killed or timed out: informational, as Wazuh's execd ignores an exit
+ * status; the article's yara.sh exits 1 to skip a repeated scan) or
+ * "failed" (it could not be run at all: refused, or fork/exec failed). */
+const char *yg_execd_result_event(const yg_execd_result *r);
 /* Milliseconds of wall-clock time, for the timeout list (persisted). */
 typedef int64_t (*yg_execd_clock_fn)(void *ctx);
 

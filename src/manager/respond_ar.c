@@ -41,7 +41,6 @@ static void execd_result(void *ctx, const yg_execd_result *res)
 {
 	yg_respond *r = ctx;
 	char msg[1024];
-	bool ok = res->outcome == YG_EXECD_EXITED && res->exit_status == 0;
 	switch (res->outcome) {
 	case YG_EXECD_EXITED:
 		snprintf(msg, sizeof(msg), "%s %s on the manager: exit status %d%s%.200s",
@@ -61,7 +60,7 @@ static void execd_result(void *ctx, const yg_execd_result *res)
 		         res->error);
 		break;
 	}
-	respond_event(r, ok ? "executed" : "failed", res->program, res->command, "000", NULL, msg);
+	respond_event(r, yg_execd_result_event(res), res->program, res->command, "000", NULL, msg);
 }
 
 /* ---- bans ---- */

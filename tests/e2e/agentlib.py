@@ -70,12 +70,12 @@ def read_alerts(home):
 
 
 def ar_results(home, program=None, event=None, agent_id=None):
-    """The manager's 990040/990041 alerts (active-response outcomes),
+    """The manager's 990040/990041/990042 alerts (active-response outcomes),
     filtered by program suffix, event and reporting agent."""
     out = []
     for a in read_alerts(home):
         y = a.get("data", {}).get("yagura", {})
-        if a.get("rule", {}).get("id") not in ("990040", "990041"):
+        if a.get("rule", {}).get("id") not in ("990040", "990041", "990042"):
             continue
         if program and not y.get("program", "").endswith(program):
             continue
