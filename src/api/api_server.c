@@ -33,8 +33,8 @@ typedef struct sock_state {
  * forever (slowloris). A thread shuts down every socket whose headers are
  * not in after header_timeout or whose request is not over after
  * request_timeout; and when the server is nearly full, each new
- * connection pushes out the oldest one still sending its headers, so
- * clients that send a request at once are always served. shutdown(), not
+ * connection pushes out the oldest one still sending its headers (see
+ * guard_add). shutdown(), not
  * close(): libmicrohttpd notices, says so (on_connection, which unlinks
  * the socket under the same mutex) and closes the descriptor itself. */
 struct api_conn_track {
@@ -43,13 +43,12 @@ struct api_conn_track {
 	pthread_t thread;
 	bool started, stop;
 	sock_state *head;
-	unsigned n;
+	unsigned n, nshut; /* sockets open; of them, shut down by the guard */
 	const yg_api_limits *lim;
 };
 
 #define GUARD_TICK_MS 250
-#define GUARD_RESERVE 8       /* slots kept free for clients that are quick */
-#define GUARD_MIN_AGE_MS 1000 /* a newcomer is not pushed out before this */
+#define GUARD_MIN_AGE_MS 100 /* a newcomer is not pushed out before this */
 
 static int64_t mono_ms(void)
 {
@@ -58,11 +57,14 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void guard_shut(sock_state *ss)
+static void guard_shut(api_conn_track *t, sock_state *ss)
 {
 	ss->shut = true;
+	t->nshut++;
 	shutdown(ss->fd, SHUT_RDWR);
 }
+
+static void guard_make_room(api_conn_track *t, const sock_state *keep, int64_t now);
 
 static void *guard_main(void *arg)
 {
@@ -78,18 +80,55 @@ static void *guard_main(void *arg)
 		}
 		pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 		int64_t now = mono_ms();
+		guard_make_room(t, NULL, now);
 		for (sock_state *ss = t->head; ss; ss = ss->next) {
 			unsigned limit =
 			        ss->headers ? t->lim->request_timeout : t->lim->header_timeout;
 			if (!ss->shut && ss->fd >= 0 && now - ss->since_ms > (int64_t)limit * 1000)
-				guard_shut(ss);
+				guard_shut(t, ss);
 		}
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
 }
 
-/* A new socket; pushes out the oldest slow one when nearly full. */
+/* How many sockets may be open before slow ones are pushed out: three
+ * quarters of max_connections, so that libmicrohttpd (whose limit is
+ * shared out among its threads) always has room to accept a newcomer. */
+static unsigned guard_room(const api_conn_track *t)
+{
+	return t->lim->max_connections - t->lim->max_connections / 4;
+}
+
+/* The oldest socket still sending its headers, other than `keep`, at least
+ * GUARD_MIN_AGE_MS old at now; NULL if none. */
+static sock_state *guard_oldest_slow(api_conn_track *t, const sock_state *keep, int64_t now)
+{
+	sock_state *oldest = NULL;
+	for (sock_state *o = t->head; o; o = o->next)
+		if (o != keep && !o->headers && !o->shut && o->fd >= 0 &&
+		    now - o->since_ms >= GUARD_MIN_AGE_MS &&
+		    (!oldest || o->since_ms < oldest->since_ms))
+			oldest = o;
+	return oldest;
+}
+
+/* Pushes out the oldest slow sockets (never `keep`) while more than
+ * guard_room() are open. Holds t->mu. */
+static void guard_make_room(api_conn_track *t, const sock_state *keep, int64_t now)
+{
+	while (t->n - t->nshut > guard_room(t)) {
+		sock_state *o = guard_oldest_slow(t, keep, now);
+		if (!o)
+			break;
+		guard_shut(t, o);
+	}
+}
+
+/* A new socket. While fewer than a quarter of the slots are left (also
+ * checked every tick), the oldest sockets still sending their headers are
+ * pushed out: a client that sends its request at once always finds room,
+ * however many slow ones an attacker keeps opening. */
 static void guard_add(api_conn_track *t, sock_state *ss)
 {
 	pthread_mutex_lock(&t->mu);
@@ -99,17 +138,7 @@ static void guard_add(api_conn_track *t, sock_state *ss)
 		t->head->prev = ss;
 	t->head = ss;
 	t->n++;
-	unsigned max = t->lim->max_connections;
-	if (t->n + GUARD_RESERVE > max) {
-		sock_state *oldest = NULL;
-		for (sock_state *o = t->head; o; o = o->next)
-			if (!o->headers && !o->shut && o->fd >= 0 &&
-			    ss->since_ms - o->since_ms >= GUARD_MIN_AGE_MS &&
-			    (!oldest || o->since_ms < oldest->since_ms))
-				oldest = o;
-		if (oldest)
-			guard_shut(oldest);
-	}
+	guard_make_room(t, ss, ss->since_ms);
 	pthread_mutex_unlock(&t->mu);
 }
 
@@ -123,6 +152,8 @@ static void guard_remove(api_conn_track *t, sock_state *ss)
 	if (ss->next)
 		ss->next->prev = ss->prev;
 	t->n--;
+	if (ss->shut)
+		t->nshut--;
 	pthread_mutex_unlock(&t->mu);
 }
 
