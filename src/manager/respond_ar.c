@@ -264,8 +264,13 @@ static bool record_ban(yg_respond *r, const yg_ar_action *a, const char *srcip,
 	yg_waf_ban ban;
 	yg_err err = yg_waf_ledger_add(r->ledger, &req, &res, &ban);
 	if (err) {
-		respond_event(r, "failed", BAN_PROGRAM, "add", a->agent_id, srcip,
-		              "refused: not a valid address, too broad, or allow-listed");
+		yg_waf_addr pa;
+		const char *special =
+		        yg_waf_addr_parse(srcip, &pa) == YG_OK ? yg_waf_addr_special(&pa) : NULL;
+		char why[160];
+		snprintf(why, sizeof(why), "refused: %s",
+		         special ? special : "not a valid address, too broad, or allow-listed");
+		respond_event(r, "failed", BAN_PROGRAM, "add", a->agent_id, srcip, why);
 		return false;
 	}
 	note_sent(r, ban.address, a->agent_id, ban.expires);
