@@ -85,11 +85,53 @@ static void test_errors(void **state)
 	yg_api_config_destroy(cfg);
 }
 
+/* The limits: defaults, values, out-of-range and unknown names. */
+static void test_limits(void **state)
+{
+	(void)state;
+	yg_api_config *cfg = yg_api_config_create();
+	yg_diag *d = yg_diag_create();
+	yg_api_options o;
+	yg_api_config_options(cfg, &o);
+	assert_int_equal(o.limits.signin_fails, 5);
+	assert_int_equal(o.limits.signin_account_fails, 10);
+	assert_int_equal(o.limits.signin_window, 300);
+	assert_int_equal(o.limits.token_max_ttl, 90 * 86400);
+	assert_int_equal(o.limits.max_connections, 256);
+	assert_int_equal(o.limits.header_timeout, 10);
+	assert_int_equal(parse("<api><signin_fails>3</signin_fails>"
+	                       "<signin_account_fails>7</signin_account_fails>"
+	                       "<token_max_ttl>3600</token_max_ttl>"
+	                       "<header_timeout>4</header_timeout></api>",
+	                       cfg, d),
+	                 YG_OK);
+	yg_api_config_options(cfg, &o);
+	assert_int_equal(o.limits.signin_fails, 3);
+	assert_int_equal(o.limits.signin_account_fails, 7);
+	assert_int_equal(o.limits.token_max_ttl, 3600);
+	assert_int_equal(o.limits.header_timeout, 4);
+	assert_int_equal(o.limits.request_timeout, 60);
+	assert_int_equal(parse("<api>\n<header_timeout>0</header_timeout>\n"
+	                       "<max_connections>1000000</max_connections>\n"
+	                       "<signin_fails>x</signin_fails>\n<bogus>1</bogus></api>",
+	                       cfg, d),
+	                 YG_EPARSE);
+	assert_int_equal(yg_diag_errors(d), 4);
+	assert_string_equal(yg_diag_get(d, 0)->element, "header_timeout");
+	assert_int_equal(yg_diag_get(d, 0)->line, 2);
+	assert_string_equal(yg_diag_get(d, 3)->element, "bogus");
+	yg_api_config_options(cfg, &o);
+	assert_int_equal(o.limits.header_timeout, 4); /* the bad value left it */
+	yg_diag_destroy(d);
+	yg_api_config_destroy(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_defaults_and_values),
 	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
