@@ -1,6 +1,8 @@
 /* ylogfmt.c: escaping and rate limiting of yagura's own log lines. */
 #include "common/ylogfmt.h"
 
+#include "common/yhash.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,16 +99,15 @@ struct yg_logrl {
 	unsigned long total_dropped;
 };
 
-/* FNV-1a of the text with every digit left out. */
+/* The hash of the text with every digit left out. */
 static uint64_t shape_of(const char *msg)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (const unsigned char *p = (const unsigned char *)msg; p && *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			continue;
-		h = (h ^ *p) * 1099511628211ull;
-	}
-	return h;
+	char buf[512];
+	size_t n = 0;
+	for (const char *p = msg; p && *p && n < sizeof(buf); p++)
+		if (*p < '0' || *p > '9')
+			buf[n++] = *p;
+	return yg_hash64(buf, n);
 }
 
 yg_logrl *yg_logrl_create(unsigned burst, unsigned window)

@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/yopt.h"
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "common/yopt.h"
 #include "engine/wxml.h"
 #include "waf/addr.h"
 #include "waf/banfile.h"
