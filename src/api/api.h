@@ -50,6 +50,9 @@ typedef struct yg_api_limits {
 /* Fills every 0 field of l with its default. */
 void yg_api_limits_default(yg_api_limits *l);
 
+/* The limits' option table (common/yopt.h), for <api> and the tests. */
+extern const struct yg_opt_block yg_api_limits_block;
+
 /* What yg_api_create needs; every pointer is borrowed for the call. */
 typedef struct yg_api_options {
 	const char *listen;   /* IPv4 or IPv6 literal; default "127.0.0.1" */

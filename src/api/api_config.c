@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "common/yopt.h"
 
 struct yg_api_config {
 	bool enabled;
@@ -18,23 +19,70 @@ struct yg_api_config {
 	yg_api_limits limits;
 };
 
-/* The limits, one row each: <api> option, range (docs/threat-model-web.md). */
-static const struct limit_opt {
-	const char *name;
-	size_t off;
-	unsigned min, max;
-} limit_opts[] = {
-#define L(f, lo, hi)                                                                               \
-	{                                                                                          \
-#f, offsetof(yg_api_limits, f), lo, hi                                             \
-	}
-        L(signin_fails, 1, 1000),           L(signin_account_fails, 1, 10000),
-        L(signin_window, 1, 86400),         L(token_max_ttl, 60, 10u * 366 * 86400),
-        L(tokens_per_user, 1, 10000),       L(max_connections, 16, 4096),
-        L(max_connections_per_ip, 1, 4096), L(header_timeout, 1, 3600),
-        L(request_timeout, 1, 3600),        L(idle_timeout, 1, 3600),
-#undef L
+/* The limits, one row each: <api> option, range, default
+ * (docs/threat-model-web.md). The defaults here are the only ones:
+ * yg_api_limits_default reads them. */
+#define L yg_api_limits
+static const yg_opt limit_opts[] = {
+        {"signin_fails", YG_OPT_UINT, YG_OPT_AT(L, signin_fails), 1, 1000, "5", 0, NULL, NULL, NULL,
+         "failed sign-ins per client address within signin_window"},
+        {"signin_account_fails", YG_OPT_UINT, YG_OPT_AT(L, signin_account_fails), 1, 10000, "10", 0,
+         NULL, NULL, NULL, "failed sign-ins per user name, from all addresses"},
+        {"signin_window", YG_OPT_SECONDS, YG_OPT_AT(L, signin_window), 1, 86400, "300", 0, NULL,
+         NULL, NULL, "how long a sign-in attempt counts"},
+        {"token_max_ttl", YG_OPT_SECONDS, YG_OPT_AT(L, token_max_ttl), 60, 10u * 366 * 86400, "90d",
+         0, NULL, NULL, NULL, "the longest lifetime of an API token"},
+        {"tokens_per_user", YG_OPT_UINT, YG_OPT_AT(L, tokens_per_user), 1, 10000, "50", 0, NULL,
+         NULL, NULL, "API tokens a user may hold"},
+        {"max_connections", YG_OPT_UINT, YG_OPT_AT(L, max_connections), 16, 4096, "256", 0, NULL,
+         NULL, NULL, "open connections"},
+        {"max_connections_per_ip", YG_OPT_UINT, YG_OPT_AT(L, max_connections_per_ip), 1, 4096, "32",
+         0, NULL, NULL, NULL, "open connections per client address"},
+        {"header_timeout", YG_OPT_SECONDS, YG_OPT_AT(L, header_timeout), 1, 3600, "10", 0, NULL,
+         NULL, NULL, "time to send a request's headers"},
+        {"request_timeout", YG_OPT_SECONDS, YG_OPT_AT(L, request_timeout), 1, 3600, "60", 0, NULL,
+         NULL, NULL, "time for a whole request, body included"},
+        {"idle_timeout", YG_OPT_SECONDS, YG_OPT_AT(L, idle_timeout), 1, 3600, "30", 0, NULL, NULL,
+         NULL, "time a connection may stay without traffic"},
+        {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL},
 };
+#undef L
+
+/* A yg_api_limits with its defaults, for code that handles any block. */
+static void *limits_create(void)
+{
+	yg_api_limits *l = calloc(1, sizeof(*l));
+	if (l)
+		yg_api_limits_default(l);
+	return l;
+}
+
+static void limits_destroy(void *obj)
+{
+	free(obj);
+}
+
+const yg_opt_block yg_api_limits_block = {"api", limit_opts,    sizeof(yg_api_limits),
+                                          false, limits_create, limits_destroy};
+
+void yg_api_limits_default(yg_api_limits *l)
+{
+	yg_api_limits def;
+	memset(&def, 0, sizeof(def));
+	(void)yg_opt_defaults(&yg_api_limits_block, &def); /* numbers only: cannot fail */
+#define DEF(f) l->f = l->f ? l->f : def.f
+	DEF(signin_fails);
+	DEF(signin_account_fails);
+	DEF(signin_window);
+	DEF(token_max_ttl);
+	DEF(tokens_per_user);
+	DEF(max_connections);
+	DEF(max_connections_per_ip);
+	DEF(header_timeout);
+	DEF(request_timeout);
+	DEF(idle_timeout);
+#undef DEF
+}
 
 yg_api_config *yg_api_config_create(void)
 {
@@ -179,23 +227,15 @@ static yg_err read_tls(yg_api_config *cfg, const yg_wxml_node *tls, const char *
 	return YG_OK;
 }
 
-/* A limit option; false (reported) when unknown or out of range. */
-static bool read_limit(yg_api_config *cfg, const yg_wxml_node *n, const char *v, const char *file,
-                       yg_diag *diag)
+/* A limit option (yg_api_limits_block); false (reported) when unknown
+ * or out of range. */
+static bool read_limit(yg_api_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *diag)
 {
-	for (size_t i = 0; i < sizeof(limit_opts) / sizeof(limit_opts[0]); i++) {
-		const struct limit_opt *o = &limit_opts[i];
-		if (strcmp(n->name, o->name) != 0)
-			continue;
-		unsigned *dst = (unsigned *)(void *)((char *)&cfg->limits + o->off);
-		if (parse_num(v, o->min, o->max, dst))
-			return true;
-		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name,
-		            "must be a number from %u to %u", o->min, o->max);
-		return false;
-	}
-	yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name, "unknown option");
-	return false;
+	bool known = false;
+	yg_err err = yg_opt_read_one(&yg_api_limits_block, &cfg->limits, n, file, diag, &known);
+	if (!known)
+		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name, "unknown option");
+	return known && err == YG_OK;
 }
 
 yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const char *file,
@@ -236,7 +276,7 @@ yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const
 			yg_err err = read_tls(cfg, n, file, diag, &bad);
 			if (err)
 				return err;
-		} else if (!read_limit(cfg, n, v, file, diag)) {
+		} else if (!read_limit(cfg, n, file, diag)) {
 			bad = true;
 		}
 	}

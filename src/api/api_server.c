@@ -262,35 +262,6 @@ void yg_api_options_default(yg_api_options *o)
 	yg_api_limits_default(&o->limits);
 }
 
-/* Every limit a client meets, in one place (docs/threat-model-web.md). */
-void yg_api_limits_default(yg_api_limits *l)
-{
-	static const yg_api_limits def = {
-	        .signin_fails = 5,
-	        .signin_account_fails = 10,
-	        .signin_window = 300,
-	        .token_max_ttl = 90u * 86400,
-	        .tokens_per_user = 50,
-	        .max_connections = 256,
-	        .max_connections_per_ip = 32,
-	        .header_timeout = 10,
-	        .request_timeout = 60,
-	        .idle_timeout = 30,
-	};
-#define DEF(f) l->f = l->f ? l->f : def.f
-	DEF(signin_fails);
-	DEF(signin_account_fails);
-	DEF(signin_window);
-	DEF(token_max_ttl);
-	DEF(tokens_per_user);
-	DEF(max_connections);
-	DEF(max_connections_per_ip);
-	DEF(header_timeout);
-	DEF(request_timeout);
-	DEF(idle_timeout);
-#undef DEF
-}
-
 /* ---- routing ---- */
 
 /* Splits r->path after "/api/v1/" into segments; false for an empty one. */

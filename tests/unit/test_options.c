@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "api/api.h"
 #include "common/yopt.h"
 #include "engine/wxml.h"
 #include "integrations/email.h"
@@ -28,6 +29,7 @@ static const yg_opt_block *const blocks[] = {
         &yg_yarascan_block,
         &yg_syslog_block,
         &yg_email_alerts_block,
+        &yg_api_limits_block,
 };
 
 /* Bad values of CUSTOM options: "block/option" -> values. */
