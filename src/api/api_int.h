@@ -43,7 +43,7 @@ struct yg_api {
 	bool ui;
 	uint16_t port;
 	char *tls_cert, *tls_key; /* PEM text */
-	yg_api_limits lim; /* every field set (yg_api_limits_default) */
+	yg_api_limits lim;        /* every field set (yg_api_limits_default) */
 	bool metrics_open;
 	pthread_mutex_t rl_mu;
 	api_rl_table rl_addr, rl_user;
