@@ -80,7 +80,8 @@ static void init(void)
 {
 	yg_diag *d = yg_diag_create();
 	rs = yg_ruleset_new();
-	yg_ruleset_add_buffer(rs, YG_XML_DECODERS, decoders, sizeof(decoders) - 1, "decoders.xml", d);
+	yg_ruleset_add_buffer(rs, YG_XML_DECODERS, decoders, sizeof(decoders) - 1, "decoders.xml",
+	                      d);
 	yg_decoders_finish(rs, d);
 	yg_ruleset_add_buffer(rs, YG_XML_RULES, rules, sizeof(rules) - 1, "rules.xml", d);
 	yg_ruleset_seal(rs, d);

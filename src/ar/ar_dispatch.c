@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/yhash.h"
 #include "ar/ar_dispatch.h"
 #include "ar/ar_int.h"
 #include "common/ybuf.h"
+#include "common/yhash.h"
 
 #define OFF_BUCKETS 8192
 #define GROUPS_MAX (64 * 1024)
@@ -109,7 +109,6 @@ size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 }
 
 /* ---- repeated offenders ---- */
-
 
 /* Drops the least recently seen counter (the table is full). */
 static void evict_oldest(yg_ar_dispatch *d)
@@ -691,7 +690,8 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	char idbuf[32];
 	const char *alert_id = get_str(root, "id", NULL);
 	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
-		snprintf(idbuf, sizeof(idbuf), "h%016llx", (unsigned long long)yg_hash64(alert, len));
+		snprintf(idbuf, sizeof(idbuf), "h%016llx",
+		         (unsigned long long)yg_hash64(alert, len));
 		alert_id = idbuf;
 	}
 	char alert_agent[16];

@@ -59,7 +59,7 @@ static uint32_t pn_hash(const char *s)
 /* The root decoders (with <program_name>) whose pattern matches `pname`,
  * in list order; NULL when the memo cannot hold them. */
 static const yg_dnode **pn_candidates(struct yg_pn_cache *c, const yg_ruleset *rs,
-				      const char *pname, yg_match_scratch *scratch)
+                                      const char *pname, yg_match_scratch *scratch)
 {
 	if (!c)
 		return NULL;
@@ -102,20 +102,26 @@ static const yg_dnode **pn_candidates(struct yg_pn_cache *c, const yg_ruleset *r
 	return e->cands;
 }
 
-
 yg_err yg_event_set_json(yg_event *ev, const char *key, const char *value)
 {
 	static const struct {
 		const char *key;
 		int sf;
 	} map[] = {
-		{"srcip", YG_SF_SRCIP},     {"dstip", YG_SF_DSTIP},
-		{"dstport", YG_SF_DSTPORT}, {"srcport", YG_SF_SRCPORT},
-		{"protocol", YG_SF_PROTOCOL}, {"action", YG_SF_ACTION},
-		{"srcuser", YG_SF_SRCUSER}, {"dstuser", YG_SF_DSTUSER},
-		{"id", YG_SF_ID},           {"status", YG_SF_STATUS},
-		{"url", YG_SF_URL},         {"data", YG_SF_DATA},
-		{"extra_data", YG_SF_EXTRA_DATA}, {"systemname", YG_SF_SYSTEMNAME},
+	        {"srcip", YG_SF_SRCIP},
+	        {"dstip", YG_SF_DSTIP},
+	        {"dstport", YG_SF_DSTPORT},
+	        {"srcport", YG_SF_SRCPORT},
+	        {"protocol", YG_SF_PROTOCOL},
+	        {"action", YG_SF_ACTION},
+	        {"srcuser", YG_SF_SRCUSER},
+	        {"dstuser", YG_SF_DSTUSER},
+	        {"id", YG_SF_ID},
+	        {"status", YG_SF_STATUS},
+	        {"url", YG_SF_URL},
+	        {"data", YG_SF_DATA},
+	        {"extra_data", YG_SF_EXTRA_DATA},
+	        {"systemname", YG_SF_SYSTEMNAME},
 	};
 	size_t vlen = strlen(value);
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
@@ -168,9 +174,7 @@ static void run_plugin(const yg_ruleset *rs, const yg_decoder *d, yg_event *ev)
 	if (!input)
 		return;
 	switch (d->plugin) {
-	case YG_PLUGIN_JSON:
-		yg_json_decode(input, &opts->json, json_field, ev);
-		break;
+	case YG_PLUGIN_JSON: yg_json_decode(input, &opts->json, json_field, ev); break;
 	/* the others read the whole log, whatever the offset (plugins.h) */
 	case YG_PLUGIN_PF: yg_plugin_pf(ev); break;
 	case YG_PLUGIN_SYMANTECWS: yg_plugin_symantecws(ev); break;
@@ -209,7 +213,7 @@ static const yg_dnode *next_root(const yg_dnode *node, const yg_dnode ***cand)
 }
 
 void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scratch,
-		     struct yg_pn_cache *cache)
+                     struct yg_pn_cache *cache)
 {
 	yg_span caps[YG_DECODER_MAX_ORDER];
 	const yg_dnode *node = ev->program_name ? rs->dec_pn : rs->dec_nopn;
@@ -226,8 +230,8 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 
 		if (ev->program_name) {
 			if (!cand && (!nd->program_name ||
-				      !yg_pattern_exec(nd->program_name, ev->program_name, scratch,
-						       NULL, 0, NULL, NULL)))
+			              !yg_pattern_exec(nd->program_name, ev->program_name, scratch,
+			                               NULL, 0, NULL, NULL)))
 				continue;
 			pmatch = ev->log;
 		}
@@ -248,11 +252,12 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 			while (child) {
 				const yg_decoder *cd = child->dec;
 				if (cd->prematch) {
-					const char *in = (cd->prematch_offset & YG_OFF_AFTER_PARENT) ? pmatch
-												  : ev->log;
+					const char *in = (cd->prematch_offset & YG_OFF_AFTER_PARENT)
+					                         ? pmatch
+					                         : ev->log;
 					end = NULL;
-					if (in && yg_pattern_exec(cd->prematch, in, scratch, NULL, 0, NULL,
-								  &end)) {
+					if (in && yg_pattern_exec(cd->prematch, in, scratch, NULL,
+					                          0, NULL, &end)) {
 						cmatch = end ? end : in;
 						ev->decoder = cd;
 						ev->log_after_parent = pmatch;
@@ -294,7 +299,7 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 				int ncaps = 0;
 				end = NULL;
 				if (!in || !yg_pattern_exec(nd->regex, in, scratch, caps,
-							    YG_DECODER_MAX_ORDER, &ncaps, &end)) {
+				                            YG_DECODER_MAX_ORDER, &ncaps, &end)) {
 					if (nd->get_next && child->next) {
 						child = child->next;
 						nd = child->dec;

@@ -157,12 +157,12 @@ typedef struct yg_label {
 } yg_label;
 
 typedef struct yg_input {
-	const char *log;          /* one event, NUL-terminated */
-	const char *location;     /* e.g. "stdin", "/var/log/auth.log" */
-	const char *agent_id;     /* NULL: the manager itself, "000" */
-	const char *agent_name;   /* NULL: the manager's host name */
-	const char *agent_ip;     /* may be NULL */
-	const yg_label *labels;   /* the agent's <labels>: for its alerts only */
+	const char *log;        /* one event, NUL-terminated */
+	const char *location;   /* e.g. "stdin", "/var/log/auth.log" */
+	const char *agent_id;   /* NULL: the manager itself, "000" */
+	const char *agent_name; /* NULL: the manager's host name */
+	const char *agent_ip;   /* may be NULL */
+	const yg_label *labels; /* the agent's <labels>: for its alerts only */
 	size_t nlabels;
 	const char *manager_name; /* NULL: this host's name */
 	bool no_predecode;        /* skip the syslog header (e.g. JSON input) */

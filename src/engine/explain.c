@@ -88,7 +88,7 @@ yg_err yg_session_explain(yg_session *s, yg_buf *b)
 		}
 		yg_buf_puts(b, "]'\n");
 		yg_buf_printf(b, "\tfiredtimes: '%u'\n\tmail: '%s'\n", s->fired,
-			      (r->opts & YG_RO_MAIL) ? "True" : "False");
+		              (r->opts & YG_RO_MAIL) ? "True" : "False");
 		/* the rule's other keys in sorted order: mitre comes after mail */
 		if (r->mitre.nshown_tactics) {
 			const yg_mitre *m = &r->mitre;

@@ -24,25 +24,22 @@ static bool list_search(const yg_rule_list *l, const char *key)
 {
 	const char *val = NULL;
 	switch (l->lookup) {
-	case YG_LR_MATCH_KEY:
-		return yg_list_get(l->list, key, NULL);
-	case YG_LR_NOT_MATCH_KEY:
-		return !yg_list_get(l->list, key, NULL);
+	case YG_LR_MATCH_KEY: return yg_list_get(l->list, key, NULL);
+	case YG_LR_NOT_MATCH_KEY: return !yg_list_get(l->list, key, NULL);
 	case YG_LR_MATCH_KEY_VALUE:
 		if (!yg_list_get(l->list, key, &val))
 			return false;
-		return l->check_value ? yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL)
-				      : true;
-	case YG_LR_ADDRESS_MATCH_KEY:
-		return yg_list_get_address(l->list, key, NULL);
-	case YG_LR_NOT_ADDRESS_MATCH_KEY:
-		return !yg_list_get_address(l->list, key, NULL);
+		return l->check_value
+		               ? yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL)
+		               : true;
+	case YG_LR_ADDRESS_MATCH_KEY: return yg_list_get_address(l->list, key, NULL);
+	case YG_LR_NOT_ADDRESS_MATCH_KEY: return !yg_list_get_address(l->list, key, NULL);
 	case YG_LR_ADDRESS_MATCH_KEY_VALUE: {
 		/* Wazuh's OS_DBSearch inverts this lookup: it succeeds when the
 		 * address is not listed or its value does not match. Kept for
 		 * compatibility; docs/compat.md says so. */
 		bool hit = yg_list_get_address(l->list, key, &val) && l->check_value &&
-			   yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL);
+		           yg_pattern_exec(l->check_value, val, NULL, NULL, 0, NULL, NULL);
 		return !hit;
 	}
 	}
@@ -56,12 +53,14 @@ static bool lists_match(const yg_rule *r, const yg_event *ev)
 		switch (l->field) {
 		case YG_LF_USER:
 			v = ev->sfields[YG_SF_SRCUSER] ? ev->sfields[YG_SF_SRCUSER]
-						       : ev->sfields[YG_SF_DSTUSER];
+			                               : ev->sfields[YG_SF_DSTUSER];
 			break;
 		case YG_LF_HOSTNAME: v = ev->hostname; break;
 		case YG_LF_PROGRAM_NAME: v = ev->program_name; break;
 		case YG_LF_DYNAMIC: v = l->dfield ? yg_event_find(ev, l->dfield) : NULL; break;
-		default: v = (l->field >= 0 && l->field < YG_SF_COUNT) ? ev->sfields[l->field] : NULL;
+		default:
+			v = (l->field >= 0 && l->field < YG_SF_COUNT) ? ev->sfields[l->field]
+			                                              : NULL;
 		}
 		if (!v || !list_search(l, v))
 			return false;
@@ -77,11 +76,11 @@ static bool fts_check(yg_session *s, const yg_event *ev)
 	const char *const *sf = (const char *const *)ev->sfields;
 #define F(bit, f) ((sf[f] && (d->fts & (bit))) ? sf[f] : "")
 	int n = snprintf(key, sizeof(key), "%s %s %s %s %s %s %s %s %s", d->report_name,
-			 F(YG_FTS_ID, YG_SF_ID), F(YG_FTS_DSTUSER, YG_SF_DSTUSER),
-			 F(YG_FTS_SRCUSER, YG_SF_SRCUSER), F(YG_FTS_SRCIP, YG_SF_SRCIP),
-			 F(YG_FTS_DSTIP, YG_SF_DSTIP), F(YG_FTS_DATA, YG_SF_DATA),
-			 F(YG_FTS_SYSTEMNAME, YG_SF_SYSTEMNAME),
-			 (d->fts & YG_FTS_LOCATION) ? ev->location : "");
+	                 F(YG_FTS_ID, YG_SF_ID), F(YG_FTS_DSTUSER, YG_SF_DSTUSER),
+	                 F(YG_FTS_SRCUSER, YG_SF_SRCUSER), F(YG_FTS_SRCIP, YG_SF_SRCIP),
+	                 F(YG_FTS_DSTIP, YG_SF_DSTIP), F(YG_FTS_DATA, YG_SF_DATA),
+	                 F(YG_FTS_SYSTEMNAME, YG_SF_SYSTEMNAME),
+	                 (d->fts & YG_FTS_LOCATION) ? ev->location : "");
 #undef F
 	if (n < 0)
 		return false;
@@ -120,9 +119,10 @@ static bool same_str(const char *a, const char *b)
 /* The field comparisons shared by all three searches. Returns false when
  * the stored event `st` does not qualify. */
 static bool fields_qualify(const yg_rule *r, const yg_event *ev, const yg_stored *st,
-			   bool gate_extrainfo)
+                           bool gate_extrainfo)
 {
-	if ((r->same_field & (1u << YG_SF_ID)) && !same_str(st->sfields[YG_SF_ID], ev->sfields[YG_SF_ID]))
+	if ((r->same_field & (1u << YG_SF_ID)) &&
+	    !same_str(st->sfields[YG_SF_ID], ev->sfields[YG_SF_ID]))
 		return false;
 	if ((r->same_field & (1u << YG_SF_SRCIP)) &&
 	    !same_str(st->sfields[YG_SF_SRCIP], ev->sfields[YG_SF_SRCIP]))
@@ -184,8 +184,8 @@ static bool search(yg_session *s, const yg_rule *r, yg_ring *ring, int kind, tim
 			if (st->decoder != ev->decoder && st->dtype != ev->type)
 				continue;
 			if (r->if_matched_regex &&
-			    !yg_pattern_exec(r->if_matched_regex, st->log, s->scratch, NULL, 0, NULL,
-					     NULL))
+			    !yg_pattern_exec(r->if_matched_regex, st->log, s->scratch, NULL, 0,
+			                     NULL, NULL))
 				continue;
 		}
 		if (!fields_qualify(r, ev, st, kind != YG_SEARCH_EVENTS))
@@ -224,11 +224,8 @@ static bool context_match(yg_session *s, const yg_rule *r)
 	case YG_SEARCH_GROUPS:
 		ok = search(s, r, &s->group_lists[r->group_list], YG_SEARCH_GROUPS, now);
 		break;
-	case YG_SEARCH_EVENTS:
-		ok = search(s, r, &s->events, YG_SEARCH_EVENTS, now);
-		break;
-	default:
-		return true;
+	case YG_SEARCH_EVENTS: ok = search(s, r, &s->events, YG_SEARCH_EVENTS, now); break;
+	default: return true;
 	}
 	if (!ok)
 		yg_session_clear_last_events(s);
@@ -314,7 +311,7 @@ static bool rule_matches(yg_session *s, const yg_rule *r)
 			return false;
 		if (r->user) {
 			const char *u = ev->sfields[YG_SF_DSTUSER] ? ev->sfields[YG_SF_DSTUSER]
-								   : ev->sfields[YG_SF_SRCUSER];
+			                                           : ev->sfields[YG_SF_SRCUSER];
 			if (!test_field(r->user, u, sc))
 				return false;
 		}
@@ -358,7 +355,8 @@ const yg_rule *yg_rule_check(yg_session *s, const yg_rnode *node)
 	if (!rule_matches(s, r))
 		return NULL;
 	if (node->dispatch) {
-		const yg_rnode *const *kids = yg_dispatch_children(node->dispatch, s->ev.decoder->id);
+		const yg_rnode *const *kids =
+		        yg_dispatch_children(node->dispatch, s->ev.decoder->id);
 		for (; *kids; kids++) {
 			const yg_rule *m = yg_rule_check(s, *kids);
 			if (m)

@@ -34,9 +34,9 @@ typedef struct rule_ctx {
 	bool oom; /* an allocation failed: the load fails with YG_ENOMEM */
 } rule_ctx;
 
-#define RERR(ctx, ln, el, ...) \
+#define RERR(ctx, ln, el, ...)                                                                     \
 	yg_diag_add((ctx)->diag, YG_SEV_ERROR, (ctx)->file, (ln), (el), __VA_ARGS__)
-#define RWARN(ctx, ln, el, ...) \
+#define RWARN(ctx, ln, el, ...)                                                                    \
 	yg_diag_add((ctx)->diag, YG_SEV_WARNING, (ctx)->file, (ln), (el), __VA_ARGS__)
 
 static void strv_free(char **v, size_t n)
@@ -84,11 +84,12 @@ static void mitre_free(yg_mitre *m)
 /* Frees what a rule owns of its matching contents (not its wiring). */
 static void rule_free_contents(yg_rule *r)
 {
-	yg_pattern **pats[] = {&r->match, &r->regex, &r->srcip, &r->dstip, &r->srcport,
-			       &r->dstport, &r->user, &r->url, &r->id, &r->status,
-			       &r->hostname, &r->program_name, &r->data, &r->extra_data,
-			       &r->location, &r->system_name, &r->protocol, &r->action,
-			       &r->srcgeoip, &r->dstgeoip, &r->if_matched_regex};
+	yg_pattern **pats[] = {
+	        &r->match,           &r->regex,        &r->srcip,  &r->dstip,      &r->srcport,
+	        &r->dstport,         &r->user,         &r->url,    &r->id,         &r->status,
+	        &r->hostname,        &r->program_name, &r->data,   &r->extra_data, &r->location,
+	        &r->system_name,     &r->protocol,     &r->action, &r->srcgeoip,   &r->dstgeoip,
+	        &r->if_matched_regex};
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
 		yg_pattern_destroy(*pats[i]);
 		*pats[i] = NULL;
@@ -308,10 +309,10 @@ static bool parse_weekday(yg_rule *r, const char *s)
 	static const struct {
 		const char *name;
 		int day; /* 7 weekdays, 8 weekends */
-	} days[] = {{"sunday", 0},   {"sun", 0}, {"monday", 1},  {"mon", 1},
-		    {"tuesday", 2},  {"tue", 2}, {"wednesday", 3}, {"wed", 3},
-		    {"thursday", 4}, {"thu", 4}, {"friday", 5},  {"fri", 5},
-		    {"saturday", 6}, {"sat", 6}, {"weekdays", 7}, {"weekends", 8}};
+	} days[] = {{"sunday", 0},   {"sun", 0}, {"monday", 1},    {"mon", 1},
+	            {"tuesday", 2},  {"tue", 2}, {"wednesday", 3}, {"wed", 3},
+	            {"thursday", 4}, {"thu", 4}, {"friday", 5},    {"fri", 5},
+	            {"saturday", 6}, {"sat", 6}, {"weekdays", 7},  {"weekends", 8}};
 	unsigned bits = 0;
 	while (*s == ' ')
 		s++;
@@ -353,26 +354,29 @@ typedef struct pat_elem {
 	unsigned flag;
 } pat_elem;
 
-#define PE(n, t, f, fl) {n, t, offsetof(yg_rule, f), fl}
+#define PE(n, t, f, fl)                                                                            \
+	{                                                                                          \
+		n, t, offsetof(yg_rule, f), fl                                                     \
+	}
 static const pat_elem pat_elems[] = {
-	PE("regex", YG_PAT_OSREGEX, regex, 0),
-	PE("match", YG_PAT_OSMATCH, match, 0),
-	PE("user", YG_PAT_OSMATCH, user, YG_RO_EXTRAINFO),
-	PE("srcgeoip", YG_PAT_OSMATCH, srcgeoip, YG_RO_EXTRAINFO),
-	PE("dstgeoip", YG_PAT_OSMATCH, dstgeoip, YG_RO_EXTRAINFO),
-	PE("id", YG_PAT_OSMATCH, id, 0),
-	PE("srcport", YG_PAT_OSMATCH, srcport, YG_RO_PACKETINFO),
-	PE("dstport", YG_PAT_OSMATCH, dstport, YG_RO_PACKETINFO),
-	PE("status", YG_PAT_OSMATCH, status, YG_RO_EXTRAINFO),
-	PE("hostname", YG_PAT_OSMATCH, hostname, YG_RO_EXTRAINFO),
-	PE("data", YG_PAT_OSMATCH, data, YG_RO_EXTRAINFO),
-	PE("extra_data", YG_PAT_OSMATCH, extra_data, YG_RO_EXTRAINFO),
-	PE("program_name", YG_PAT_OSMATCH, program_name, 0),
-	PE("action", YG_PAT_STRING, action, 0),
-	PE("system_name", YG_PAT_OSMATCH, system_name, 0),
-	PE("protocol", YG_PAT_OSMATCH, protocol, 0),
-	PE("location", YG_PAT_OSMATCH, location, 0),
-	PE("url", YG_PAT_OSMATCH, url, 0),
+        PE("regex", YG_PAT_OSREGEX, regex, 0),
+        PE("match", YG_PAT_OSMATCH, match, 0),
+        PE("user", YG_PAT_OSMATCH, user, YG_RO_EXTRAINFO),
+        PE("srcgeoip", YG_PAT_OSMATCH, srcgeoip, YG_RO_EXTRAINFO),
+        PE("dstgeoip", YG_PAT_OSMATCH, dstgeoip, YG_RO_EXTRAINFO),
+        PE("id", YG_PAT_OSMATCH, id, 0),
+        PE("srcport", YG_PAT_OSMATCH, srcport, YG_RO_PACKETINFO),
+        PE("dstport", YG_PAT_OSMATCH, dstport, YG_RO_PACKETINFO),
+        PE("status", YG_PAT_OSMATCH, status, YG_RO_EXTRAINFO),
+        PE("hostname", YG_PAT_OSMATCH, hostname, YG_RO_EXTRAINFO),
+        PE("data", YG_PAT_OSMATCH, data, YG_RO_EXTRAINFO),
+        PE("extra_data", YG_PAT_OSMATCH, extra_data, YG_RO_EXTRAINFO),
+        PE("program_name", YG_PAT_OSMATCH, program_name, 0),
+        PE("action", YG_PAT_STRING, action, 0),
+        PE("system_name", YG_PAT_OSMATCH, system_name, 0),
+        PE("protocol", YG_PAT_OSMATCH, protocol, 0),
+        PE("location", YG_PAT_OSMATCH, location, 0),
+        PE("url", YG_PAT_OSMATCH, url, 0),
 };
 #undef PE
 #define NPAT (sizeof(pat_elems) / sizeof(pat_elems[0]))
@@ -386,48 +390,48 @@ typedef struct field_elem {
 } field_elem;
 
 static const field_elem field_elems[] = {
-	{"same_source_ip", YG_SF_SRCIP, true, true},
-	{"same_srcip", YG_SF_SRCIP, true, true},
-	{"same_dstip", YG_SF_DSTIP, true, true},
-	{"same_src_port", YG_SF_SRCPORT, true, true},
-	{"same_srcport", YG_SF_SRCPORT, true, true},
-	{"same_dst_port", YG_SF_DSTPORT, true, true},
-	{"same_dstport", YG_SF_DSTPORT, true, true},
-	{"same_protocol", YG_SF_PROTOCOL, true, true},
-	{"same_action", YG_SF_ACTION, true, true},
-	{"same_id", YG_SF_ID, true, false},
-	{"same_url", YG_SF_URL, true, false},
-	{"same_data", YG_SF_DATA, true, false},
-	{"same_extra_data", YG_SF_EXTRA_DATA, true, false},
-	{"same_status", YG_SF_STATUS, true, false},
-	{"same_system_name", YG_SF_SYSTEMNAME, true, false},
-	{"same_srcgeoip", YG_SF_SRCGEOIP, true, false},
-	{"same_dstgeoip", YG_SF_DSTGEOIP, true, false},
-	{"same_location", YG_SF_LOCATION, true, true},
-	{"same_srcuser", YG_SF_SRCUSER, true, true},
-	{"same_user", YG_SF_DSTUSER, true, true},
-	{"different_srcip", YG_SF_SRCIP, false, false},
-	{"not_same_source_ip", YG_SF_SRCIP, false, false},
-	{"different_dstip", YG_SF_DSTIP, false, true},
-	{"different_src_port", YG_SF_SRCPORT, false, true},
-	{"different_srcport", YG_SF_SRCPORT, false, true},
-	{"different_dst_port", YG_SF_DSTPORT, false, true},
-	{"different_dstport", YG_SF_DSTPORT, false, true},
-	{"different_protocol", YG_SF_PROTOCOL, false, false},
-	{"different_action", YG_SF_ACTION, false, false},
-	{"different_id", YG_SF_ID, false, false},
-	{"not_same_id", YG_SF_ID, false, false},
-	{"different_url", YG_SF_URL, false, false},
-	{"different_data", YG_SF_DATA, false, false},
-	{"different_extra_data", YG_SF_EXTRA_DATA, false, false},
-	{"different_status", YG_SF_STATUS, false, false},
-	{"different_system_name", YG_SF_SYSTEMNAME, false, false},
-	{"different_srcgeoip", YG_SF_SRCGEOIP, false, false},
-	{"different_dstgeoip", YG_SF_DSTGEOIP, false, false},
-	{"different_srcuser", YG_SF_SRCUSER, false, true},
-	{"different_user", YG_SF_DSTUSER, false, true},
-	{"not_same_user", YG_SF_DSTUSER, false, true},
-	{"different_location", YG_SF_LOCATION, false, true},
+        {"same_source_ip", YG_SF_SRCIP, true, true},
+        {"same_srcip", YG_SF_SRCIP, true, true},
+        {"same_dstip", YG_SF_DSTIP, true, true},
+        {"same_src_port", YG_SF_SRCPORT, true, true},
+        {"same_srcport", YG_SF_SRCPORT, true, true},
+        {"same_dst_port", YG_SF_DSTPORT, true, true},
+        {"same_dstport", YG_SF_DSTPORT, true, true},
+        {"same_protocol", YG_SF_PROTOCOL, true, true},
+        {"same_action", YG_SF_ACTION, true, true},
+        {"same_id", YG_SF_ID, true, false},
+        {"same_url", YG_SF_URL, true, false},
+        {"same_data", YG_SF_DATA, true, false},
+        {"same_extra_data", YG_SF_EXTRA_DATA, true, false},
+        {"same_status", YG_SF_STATUS, true, false},
+        {"same_system_name", YG_SF_SYSTEMNAME, true, false},
+        {"same_srcgeoip", YG_SF_SRCGEOIP, true, false},
+        {"same_dstgeoip", YG_SF_DSTGEOIP, true, false},
+        {"same_location", YG_SF_LOCATION, true, true},
+        {"same_srcuser", YG_SF_SRCUSER, true, true},
+        {"same_user", YG_SF_DSTUSER, true, true},
+        {"different_srcip", YG_SF_SRCIP, false, false},
+        {"not_same_source_ip", YG_SF_SRCIP, false, false},
+        {"different_dstip", YG_SF_DSTIP, false, true},
+        {"different_src_port", YG_SF_SRCPORT, false, true},
+        {"different_srcport", YG_SF_SRCPORT, false, true},
+        {"different_dst_port", YG_SF_DSTPORT, false, true},
+        {"different_dstport", YG_SF_DSTPORT, false, true},
+        {"different_protocol", YG_SF_PROTOCOL, false, false},
+        {"different_action", YG_SF_ACTION, false, false},
+        {"different_id", YG_SF_ID, false, false},
+        {"not_same_id", YG_SF_ID, false, false},
+        {"different_url", YG_SF_URL, false, false},
+        {"different_data", YG_SF_DATA, false, false},
+        {"different_extra_data", YG_SF_EXTRA_DATA, false, false},
+        {"different_status", YG_SF_STATUS, false, false},
+        {"different_system_name", YG_SF_SYSTEMNAME, false, false},
+        {"different_srcgeoip", YG_SF_SRCGEOIP, false, false},
+        {"different_dstgeoip", YG_SF_DSTGEOIP, false, false},
+        {"different_srcuser", YG_SF_SRCUSER, false, true},
+        {"different_user", YG_SF_DSTUSER, false, true},
+        {"not_same_user", YG_SF_DSTUSER, false, true},
+        {"different_location", YG_SF_LOCATION, false, true},
 };
 
 static bool attr_negate(rule_ctx *c, const yg_wxml_node *e)
@@ -457,7 +461,7 @@ static yg_pat_type attr_type(rule_ctx *c, const yg_wxml_node *e, yg_pat_type dfl
 
 /* Fields to test with an <ignore>/<check_if_ignored> list. */
 static bool parse_ignore(rule_ctx *c, const yg_wxml_node *e, unsigned *bits, char ***fields,
-			 size_t *nfields)
+                         size_t *nfields)
 {
 	const char *p = e->content;
 	for (;;) {
@@ -471,8 +475,8 @@ static bool parse_ignore(rule_ctx *c, const yg_wxml_node *e, unsigned *bits, cha
 		while (en < len && p[en] != ' ')
 			en++;
 		if (en == s || en - s >= sizeof(w)) {
-			RERR(c, e->line, e->name, "rule %u: wrong %s option '%s'", c->sigid, e->name,
-			     e->content);
+			RERR(c, e->line, e->name, "rule %u: wrong %s option '%s'", c->sigid,
+			     e->name, e->content);
 			return false;
 		}
 		memcpy(w, p + s, en - s);
@@ -509,10 +513,12 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const char *an = e->attrs[i].name, *av = e->attrs[i].value;
 		if (!strcasecmp(an, "lookup")) {
-			static const char *const names[] = {
-				"match_key", "not_match_key", "match_key_value",
-				"address_match_key", "not_address_match_key",
-				"address_match_key_value"};
+			static const char *const names[] = {"match_key",
+			                                    "not_match_key",
+			                                    "match_key_value",
+			                                    "address_match_key",
+			                                    "not_address_match_key",
+			                                    "address_match_key_value"};
 			size_t k;
 			for (k = 0; k < 6; k++)
 				if (!strcasecmp(av, names[k]))
@@ -527,13 +533,21 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 			static const struct {
 				const char *n;
 				int f;
-			} fl[] = {{"srcip", YG_SF_SRCIP}, {"srcport", YG_SF_SRCPORT},
-				  {"dstip", YG_SF_DSTIP}, {"dstport", YG_SF_DSTPORT},
-				  {"user", YG_LF_USER}, {"url", YG_SF_URL}, {"id", YG_SF_ID},
-				  {"hostname", YG_LF_HOSTNAME}, {"program_name", YG_LF_PROGRAM_NAME},
-				  {"status", YG_SF_STATUS}, {"action", YG_SF_ACTION},
-				  {"protocol", YG_SF_PROTOCOL}, {"system_name", YG_SF_SYSTEMNAME},
-				  {"data", YG_SF_DATA}, {"extra_data", YG_SF_EXTRA_DATA}};
+			} fl[] = {{"srcip", YG_SF_SRCIP},
+			          {"srcport", YG_SF_SRCPORT},
+			          {"dstip", YG_SF_DSTIP},
+			          {"dstport", YG_SF_DSTPORT},
+			          {"user", YG_LF_USER},
+			          {"url", YG_SF_URL},
+			          {"id", YG_SF_ID},
+			          {"hostname", YG_LF_HOSTNAME},
+			          {"program_name", YG_LF_PROGRAM_NAME},
+			          {"status", YG_SF_STATUS},
+			          {"action", YG_SF_ACTION},
+			          {"protocol", YG_SF_PROTOCOL},
+			          {"system_name", YG_SF_SYSTEMNAME},
+			          {"data", YG_SF_DATA},
+			          {"extra_data", YG_SF_EXTRA_DATA}};
 			field = YG_LF_DYNAMIC;
 			for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
 				if (!strcasecmp(av, fl[k].n))
@@ -575,7 +589,7 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 	if (cvalue) {
 		char err[200];
 		if (yg_pattern_compile(YG_PAT_OSMATCH, cvalue, false, &rl->check_value, err,
-				       sizeof(err))) {
+		                       sizeof(err))) {
 			RERR(c, e->line, "list", "rule %u: bad check_value '%s': %s", c->sigid,
 			     cvalue, err);
 			rule_lists_free(rl);
@@ -591,7 +605,7 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 }
 
 static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *new_fmt,
-			bool *old_fmt)
+                        bool *old_fmt)
 {
 	const char *tactic = NULL, *technique = NULL;
 	int ntac = 0, ntech = 0, nid = 0, tech_line = e->line;
@@ -614,8 +628,8 @@ static bool parse_mitre(rule_ctx *c, yg_rule *r, const yg_wxml_node *e, bool *ne
 		}
 	}
 	if (nid && (ntac || ntech)) {
-		RWARN(c, e->line, "mitre", "rule %u: old and new MITRE formats mixed; block ignored",
-		      c->sigid);
+		RWARN(c, e->line, "mitre",
+		      "rule %u: old and new MITRE formats mixed; block ignored", c->sigid);
 		return true;
 	}
 	if (nid) {
@@ -675,7 +689,7 @@ static void texts_free(rule_texts *t)
 }
 
 static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rule_texts *t,
-			  bool *skip)
+                          bool *skip)
 {
 	bool mitre_new = false, mitre_old = false;
 	for (size_t k = 0; k < node->nchildren; k++) {
@@ -701,7 +715,7 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 		size_t fi;
 		for (fi = 0; fi < sizeof(field_elems) / sizeof(field_elems[0]); fi++)
 			if (field_elems[fi].casefold ? !strcasecmp(el, field_elems[fi].name)
-						     : !strcmp(el, field_elems[fi].name))
+			                             : !strcmp(el, field_elems[fi].name))
 				break;
 		if (fi < sizeof(field_elems) / sizeof(field_elems[0])) {
 			if (field_elems[fi].same)
@@ -715,7 +729,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 		if (!strcasecmp(el, "decoded_as")) {
 			r->decoded_as = yg_decoder_id_by_name(c->rs, ct);
 			if (!r->decoded_as) {
-				RERR(c, e->line, el, "rule %u: no decoder named '%s'", c->sigid, ct);
+				RERR(c, e->line, el, "rule %u: no decoder named '%s'", c->sigid,
+				     ct);
 				return false;
 			}
 		} else if (!strcasecmp(el, "cve") || !strcasecmp(el, "info")) {
@@ -733,7 +748,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				else if (!strcmp(tv, "osvdb"))
 					type = 3;
 				else {
-					RERR(c, e->line, el, "rule %u: invalid info type '%s'", c->sigid, tv);
+					RERR(c, e->line, el, "rule %u: invalid info type '%s'",
+					     c->sigid, tv);
 					return false;
 				}
 			}
@@ -784,8 +800,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 			yg_pattern **pp = !strcasecmp(el, "srcip") ? &r->srcip : &r->dstip;
 			char err[200];
 			yg_err rc = *pp ? yg_pattern_add_ip(*pp, ct, err, sizeof(err))
-					: yg_pattern_compile(YG_PAT_IPLIST, ct, false, pp, err,
-							     sizeof(err));
+			                : yg_pattern_compile(YG_PAT_IPLIST, ct, false, pp, err,
+			                                     sizeof(err));
 			if (rc) {
 				RERR(c, e->line, el, "rule %u: %s", c->sigid, err);
 				return false;
@@ -799,7 +815,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				return false;
 			}
 			if (r->nfields >= YG_RULE_MAX_FIELDS) {
-				RERR(c, e->line, el, "rule %u: too many <field> elements", c->sigid);
+				RERR(c, e->line, el, "rule %u: too many <field> elements",
+				     c->sigid);
 				return false;
 			}
 			yg_rule_field *nf = realloc(r->fields, (r->nfields + 1) * sizeof(*nf));
@@ -808,8 +825,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 			r->fields = nf;
 			char err[200];
 			yg_pattern *p = NULL;
-			if (yg_pattern_compile(attr_type(c, e, YG_PAT_OSREGEX), ct, attr_negate(c, e),
-					       &p, err, sizeof(err))) {
+			if (yg_pattern_compile(attr_type(c, e, YG_PAT_OSREGEX), ct,
+			                       attr_negate(c, e), &p, err, sizeof(err))) {
 				RERR(c, e->line, el, "rule %u: bad field '%s' pattern '%s': %s",
 				     c->sigid, fname, ct, err);
 				return false;
@@ -825,7 +842,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 		} else if (!strcasecmp(el, "compiled_rule")) {
 			r->compiled = yg_compiled_find(ct);
 			if (!r->compiled) {
-				RERR(c, e->line, el, "rule %u: compiled rule '%s' not found", c->sigid, ct);
+				RERR(c, e->line, el, "rule %u: compiled rule '%s' not found",
+				     c->sigid, ct);
 				return false;
 			}
 			r->opts |= YG_RO_EXTRAINFO;
@@ -834,15 +852,16 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				const char *n;
 				int t;
 			} cats[] = {{"firewall", YG_DT_FIREWALL}, {"ids", YG_DT_IDS},
-				    {"syslog", YG_DT_SYSLOG},     {"web-log", YG_DT_WEBLOG},
-				    {"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
-				    {"ossec", YG_DT_OSSEC}};
+			            {"syslog", YG_DT_SYSLOG},     {"web-log", YG_DT_WEBLOG},
+			            {"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
+			            {"ossec", YG_DT_OSSEC}};
 			size_t ci;
 			for (ci = 0; ci < sizeof(cats) / sizeof(cats[0]); ci++)
 				if (!strcmp(ct, cats[ci].n))
 					break;
 			if (ci == sizeof(cats) / sizeof(cats[0])) {
-				RERR(c, e->line, el, "rule %u: invalid category '%s'", c->sigid, ct);
+				RERR(c, e->line, el, "rule %u: invalid category '%s'", c->sigid,
+				     ct);
 				return false;
 			}
 			r->category = cats[ci].t;
@@ -851,8 +870,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				return false;
 		} else if (!strcasecmp(el, "if_level")) {
 			if (!is_num(ct)) {
-				RWARN(c, e->line, el, "rule %u: invalid if_level '%s'; rule skipped",
-				      c->sigid, ct);
+				RWARN(c, e->line, el,
+				      "rule %u: invalid if_level '%s'; rule skipped", c->sigid, ct);
 				*skip = true;
 				return true;
 			}
@@ -872,14 +891,16 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 		} else if (!strcasecmp(el, "if_matched_sid")) {
 			r->context = true;
 			if (!is_num(ct)) {
-				RWARN(c, e->line, el, "rule %u: invalid if_matched_sid '%s'; rule skipped",
+				RWARN(c, e->line, el,
+				      "rule %u: invalid if_matched_sid '%s'; rule skipped",
 				      c->sigid, ct);
 				*skip = true;
 				return true;
 			}
 			r->if_matched_sid = (unsigned)strtoul(ct, NULL, 10);
 		} else if (!strcasecmp(el, "same_agent") || !strcasecmp(el, "not_same_agent")) {
-			RWARN(c, e->line, el, "rule %u: <%s> is deprecated and ignored", c->sigid, el);
+			RWARN(c, e->line, el, "rule %u: <%s> is deprecated and ignored", c->sigid,
+			      el);
 		} else if (!strcasecmp(el, "check_diff")) {
 			r->context = true;
 			r->check_diff = true;
@@ -892,7 +913,8 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 			r->same_field |= 1u << 31;
 			if (!strv_push(&r->same_fields, &r->nsame_fields, ct))
 				return false;
-		} else if (!strcasecmp(el, "not_same_field") || !strcasecmp(el, "different_field")) {
+		} else if (!strcasecmp(el, "not_same_field") ||
+		           !strcasecmp(el, "different_field")) {
 			r->different_field |= 1u << 31;
 			if (!strv_push(&r->not_same_fields, &r->nnot_same_fields, ct))
 				return false;
@@ -920,7 +942,7 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 				return false;
 		} else if (!strcasecmp(el, "check_if_ignored")) {
 			if (!parse_ignore(c, e, &r->ckignore, &r->ckignore_fields,
-					  &r->nckignore_fields))
+			                  &r->nckignore_fields))
 				return false;
 		} else if (!strcasecmp(el, "mitre")) {
 			if (!parse_mitre(c, r, e, &mitre_new, &mitre_old))
@@ -934,7 +956,7 @@ static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rul
 }
 
 static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int *accuracy,
-			     bool *overwrite)
+                             bool *overwrite)
 {
 	int id = -1, level = -1;
 	r->timeframe = YG_DEFAULT_TIMEFRAME;
@@ -942,7 +964,8 @@ static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int
 		const char *an = n->attrs[i].name, *av = n->attrs[i].value;
 		if (!strcasecmp(an, "id")) {
 			if (!is_num(av) || strlen(av) > 6) {
-				RERR(c, n->line, "rule", "invalid rule id '%s' (an integer of at most 6 digits)", av);
+				RERR(c, n->line, "rule",
+				     "invalid rule id '%s' (an integer of at most 6 digits)", av);
 				return false;
 			}
 			id = atoi(av);
@@ -954,7 +977,8 @@ static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int
 			level = atoi(av);
 		} else if (!strcasecmp(an, "maxsize")) {
 			if (!is_num(av) || strlen(av) > 9) {
-				RERR(c, n->line, "rule", "invalid maxsize '%s' (at most 9 digits)", av);
+				RERR(c, n->line, "rule", "invalid maxsize '%s' (at most 9 digits)",
+				     av);
 				return false;
 			}
 			r->maxsize = atoi(av) % 10000;
@@ -973,7 +997,8 @@ static bool parse_attributes(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, int
 			r->frequency = f - 2;
 		} else if (!strcasecmp(an, "accuracy")) {
 			if (!is_num(av) || strlen(av) > 9) {
-				RERR(c, n->line, "rule", "invalid accuracy '%s' (at most 9 digits)", av);
+				RERR(c, n->line, "rule", "invalid accuracy '%s' (at most 9 digits)",
+				     av);
 				return false;
 			}
 			*accuracy = atoi(av);
@@ -1016,22 +1041,21 @@ static bool compile_texts(rule_ctx *c, yg_rule *r, rule_texts *t)
 		if (!t->text[i])
 			continue;
 		yg_pattern **pp = (yg_pattern **)((char *)r + pat_elems[i].offset);
-		if (yg_pattern_compile(t->type[i], t->text[i], t->negate[i], pp, err, sizeof(err))) {
-			RERR(c, t->line[i], pat_elems[i].name, "rule %u: bad <%s> '%s': %s", c->sigid,
-			     pat_elems[i].name, t->text[i], err);
+		if (yg_pattern_compile(t->type[i], t->text[i], t->negate[i], pp, err,
+		                       sizeof(err))) {
+			RERR(c, t->line[i], pat_elems[i].name, "rule %u: bad <%s> '%s': %s",
+			     c->sigid, pat_elems[i].name, t->text[i], err);
 			return false;
 		}
 	}
-	if (t->if_matched_group &&
-	    yg_pattern_compile(YG_PAT_OSMATCH, t->if_matched_group, false, &r->if_matched_group,
-			       err, sizeof(err))) {
+	if (t->if_matched_group && yg_pattern_compile(YG_PAT_OSMATCH, t->if_matched_group, false,
+	                                              &r->if_matched_group, err, sizeof(err))) {
 		RERR(c, c->line, "if_matched_group", "rule %u: bad pattern '%s': %s", c->sigid,
 		     t->if_matched_group, err);
 		return false;
 	}
-	if (t->if_matched_regex &&
-	    yg_pattern_compile(YG_PAT_OSREGEX, t->if_matched_regex, false, &r->if_matched_regex,
-			       err, sizeof(err))) {
+	if (t->if_matched_regex && yg_pattern_compile(YG_PAT_OSREGEX, t->if_matched_regex, false,
+	                                              &r->if_matched_regex, err, sizeof(err))) {
 		RERR(c, c->line, "if_matched_regex", "rule %u: bad pattern '%s': %s", c->sigid,
 		     t->if_matched_regex, err);
 		return false;
@@ -1114,7 +1138,7 @@ static bool insert_sorted(yg_rnode **list, yg_rule *r)
  * word_match(group, rule->group) per rule index (0 unknown, 1 yes, 2 no):
  * the same rule can sit under many parents. */
 static int add_to_rule_m(unsigned sid, int level, const char *group, yg_rnode *n, yg_rule *r,
-			 unsigned char *memo, size_t nmemo)
+                         unsigned char *memo, size_t nmemo)
 {
 	int added = 0;
 	for (; n; n = n->next) {
@@ -1195,16 +1219,17 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 				any = true;
 			} else if (r->if_matched_sid) {
 				RWARN(c, r->line, "if_matched_sid",
-				      "rule %u: signature %u not found; rule skipped", r->sigid, sid);
+				      "rule %u: signature %u not found; rule skipped", r->sigid,
+				      sid);
 				return false;
 			} else {
-				RWARN(c, r->line, "if_sid", "rule %u: if_sid %u not found", r->sigid,
-				      sid);
+				RWARN(c, r->line, "if_sid", "rule %u: if_sid %u not found",
+				      r->sigid, sid);
 			}
 		}
 		if (!any) {
-			RWARN(c, r->line, "if_sid", "rule %u: none of its if_sid rules exist; rule skipped",
-			      r->sigid);
+			RWARN(c, r->line, "if_sid",
+			      "rule %u: none of its if_sid rules exist; rule skipped", r->sigid);
 			return false;
 		}
 		return true;
@@ -1217,8 +1242,8 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 			return false;
 		}
 		if (!add_to_rule(0, lv * 100, NULL, root, r)) {
-			RWARN(c, r->line, "if_level", "rule %u: no rule of level %d or more", r->sigid,
-			      lv);
+			RWARN(c, r->line, "if_level", "rule %u: no rule of level %d or more",
+			      r->sigid, lv);
 			return false;
 		}
 		return true;
@@ -1232,8 +1257,8 @@ static bool add_child(rule_ctx *c, yg_rule *r)
 		return true;
 	}
 	if (!add_to_rule(0, 0, NULL, root, r)) {
-		RWARN(c, r->line, "rule", "rule %u: no top-level rule of its category; rule skipped",
-		      r->sigid);
+		RWARN(c, r->line, "rule",
+		      "rule %u: no top-level rule of its category; rule skipped", r->sigid);
 		return false;
 	}
 	return true;
@@ -1292,7 +1317,8 @@ static void mark_groups(yg_rnode *n, yg_rule *searcher)
 			for (size_t i = 0; i < r->nfeeds_groups; i++)
 				have |= r->feeds_groups[i] == searcher->group_list;
 			if (!have) {
-				int *f = realloc(r->feeds_groups, (r->nfeeds_groups + 1) * sizeof(int));
+				int *f = realloc(r->feeds_groups,
+				                 (r->nfeeds_groups + 1) * sizeof(int));
 				if (f) {
 					r->feeds_groups = f;
 					f[r->nfeeds_groups++] = searcher->group_list;
@@ -1361,7 +1387,9 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	c->sigid = r->sigid;
 	if (rule_exists(c->rs, r->sigid)) {
 		if (!overwrite) {
-			RWARN(c, n->line, "rule", "rule %u is defined again; the new definition is ignored (use overwrite=\"yes\")",
+			RWARN(c, n->line, "rule",
+			      "rule %u is defined again; the new definition is ignored (use "
+			      "overwrite=\"yes\")",
 			      r->sigid);
 			goto out;
 		}
@@ -1394,8 +1422,9 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	if (r->if_sid) {
 		for (const char *p = r->if_sid; *p; p++) {
 			if (!isdigit((unsigned char)*p) && *p != ',' && *p != ' ') {
-				RWARN(c, n->line, "if_sid", "rule %u: invalid if_sid '%s'; rule skipped",
-				      r->sigid, r->if_sid);
+				RWARN(c, n->line, "if_sid",
+				      "rule %u: invalid if_sid '%s'; rule skipped", r->sigid,
+				      r->if_sid);
 				goto out;
 			}
 		}
@@ -1408,7 +1437,8 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	     r->frequency) &&
 	    !r->context) {
 		RERR(c, n->line, "rule",
-		     "rule %u: frequency/same_*/different_* need if_matched_sid, if_matched_group or if_matched_regex",
+		     "rule %u: frequency/same_*/different_* need if_matched_sid, if_matched_group "
+		     "or if_matched_regex",
 		     r->sigid);
 		goto out;
 	}
@@ -1482,8 +1512,8 @@ yg_err yg_rules_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_
 		if (!strcasecmp(g->name, "var"))
 			continue;
 		if (strcasecmp(g->name, "group") != 0) {
-			RERR(&c, g->line, g->name, "invalid root element '%s'; only <group> is allowed",
-			     g->name);
+			RERR(&c, g->line, g->name,
+			     "invalid root element '%s'; only <group> is allowed", g->name);
 			continue;
 		}
 		const char *gname = yg_wxml_attr_get(g, "name");
@@ -1494,7 +1524,8 @@ yg_err yg_rules_load_doc(yg_ruleset *rs, yg_wxml_doc *doc, const char *path, yg_
 		for (size_t j = 0; j < g->nchildren; j++) {
 			const yg_wxml_node *rn = g->children[j];
 			if (strcasecmp(rn->name, "rule") != 0) {
-				RERR(&c, rn->line, rn->name, "invalid element '%s' in <group>", rn->name);
+				RERR(&c, rn->line, rn->name, "invalid element '%s' in <group>",
+				     rn->name);
 				continue;
 			}
 			process_rule(&c, rn, gname);

@@ -70,10 +70,10 @@ typedef struct yg_order {
 } yg_order;
 
 typedef struct yg_decoder {
-	char *name;        /* its own name */
-	char *parent;      /* parent name or NULL */
+	char *name;              /* its own name */
+	char *parent;            /* parent name or NULL */
 	const char *report_name; /* what logtest/alerts call it */
-	int id;            /* shared with parent unless use_own_name */
+	int id;                  /* shared with parent unless use_own_name */
 	const char *file;
 	int line;
 
@@ -133,9 +133,9 @@ typedef struct yg_rule_field {
 } yg_rule_field;
 
 typedef struct yg_mitre {
-	char **ids;        /* technique ids (deprecated <id> form) */
+	char **ids; /* technique ids (deprecated <id> form) */
 	size_t nids;
-	char **tactics;    /* parallel tactic/technique pairs (new form) */
+	char **tactics; /* parallel tactic/technique pairs (new form) */
 	char **techniques;
 	size_t npairs;
 	/* rule.mitre as alerts show it, filled by yg_mitre_resolve (mitre.h):
@@ -172,20 +172,20 @@ enum {
 
 typedef struct yg_rule {
 	unsigned sigid;
-	int level;       /* during loading: sort key; after: 0..16 */
+	int level; /* during loading: sort key; after: 0..16 */
 	int maxsize;
-	int frequency;   /* Wazuh's stored form: attribute - 2 */
+	int frequency; /* Wazuh's stored form: attribute - 2 */
 	int timeframe;
 	int ignore_time;
 	int category;
-	int decoded_as;  /* decoder id, 0 none */
-	unsigned opts;   /* YG_RO_* */
+	int decoded_as; /* decoder id, 0 none */
+	unsigned opts;  /* YG_RO_* */
 	bool context;
 	bool check_diff;
 	bool global_frequency;
 	bool noalert;
 
-	char *group;     /* "a,b," as Wazuh builds it */
+	char *group; /* "a,b," as Wazuh builds it */
 	char *comment;
 	char *info;
 	char *cve;
@@ -202,10 +202,9 @@ typedef struct yg_rule {
 	yg_pattern *if_matched_group; /* OS_Match on groups */
 	yg_pattern *if_matched_regex; /* OS_Regex on previous logs */
 
-	yg_pattern *match, *regex, *srcip, *dstip, *srcport, *dstport, *user,
-		*url, *id, *status, *hostname, *program_name, *data,
-		*extra_data, *location, *system_name, *protocol, *action,
-		*srcgeoip, *dstgeoip;
+	yg_pattern *match, *regex, *srcip, *dstip, *srcport, *dstport, *user, *url, *id, *status,
+	        *hostname, *program_name, *data, *extra_data, *location, *system_name, *protocol,
+	        *action, *srcgeoip, *dstgeoip;
 	yg_rule_field *fields;
 	size_t nfields;
 	yg_rule_list *lists;
@@ -217,13 +216,13 @@ typedef struct yg_rule {
 	bool time_negate;
 	unsigned weekdays; /* bit per day, 0 = Sunday; 0 = not set */
 
-	unsigned same_field;      /* bit per yg_sfield */
+	unsigned same_field; /* bit per yg_sfield */
 	unsigned different_field;
-	char **same_fields;       /* dynamic */
+	char **same_fields; /* dynamic */
 	size_t nsame_fields;
 	char **not_same_fields;
 	size_t nnot_same_fields;
-	unsigned ignore;          /* YG_FTS_* bits */
+	unsigned ignore; /* YG_FTS_* bits */
 	char **ignore_fields;
 	size_t nignore_fields;
 	unsigned ckignore;
@@ -231,13 +230,13 @@ typedef struct yg_rule {
 	size_t nckignore_fields;
 
 	/* correlation wiring, fixed at load time: */
-	int search;         /* YG_SEARCH_* */
-	int sid_list;       /* list index this rule searches (if_matched_sid) */
-	int group_list;     /* list index this rule searches (if_matched_group) */
-	int own_sid_list;   /* list fed when this rule fires, -1 none */
-	int *feeds_groups;  /* group list indexes fed when it fires */
+	int search;        /* YG_SEARCH_* */
+	int sid_list;      /* list index this rule searches (if_matched_sid) */
+	int group_list;    /* list index this rule searches (if_matched_group) */
+	int own_sid_list;  /* list fed when this rule fires, -1 none */
+	int *feeds_groups; /* group list indexes fed when it fires */
 	size_t nfeeds_groups;
-	int index;          /* position in ruleset->rules */
+	int index; /* position in ruleset->rules */
 	/* tree position, for fast if_sid attachment while loading */
 	struct yg_rnode *node0; /* first node made for it */
 	int nnodes;
@@ -254,10 +253,10 @@ enum {
  * children a given decoder id can match (decoded_as 0 or that id), in the
  * original order. Built once after loading; see rule_dispatch.c. */
 typedef struct yg_dispatch {
-	int *ids;                      /* decoder ids with their own list, sorted */
-	struct yg_rnode ***lists;      /* NULL-terminated child lists, per id */
+	int *ids;                 /* decoder ids with their own list, sorted */
+	struct yg_rnode ***lists; /* NULL-terminated child lists, per id */
 	size_t nids;
-	struct yg_rnode **generic;     /* for any other decoder id */
+	struct yg_rnode **generic; /* for any other decoder id */
 } yg_dispatch;
 
 typedef struct yg_rnode {
@@ -305,15 +304,14 @@ struct yg_ruleset {
 struct yg_wxml_doc;
 /* Adds the decoders of a parsed file; takes ownership of doc. */
 yg_err yg_decoders_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *path,
-			    yg_diag *diag);
+                            yg_diag *diag);
 yg_err yg_decoders_finish(yg_ruleset *rs, yg_diag *diag);
 int yg_decoder_id_by_name(const yg_ruleset *rs, const char *name);
 void yg_decoders_free(yg_ruleset *rs);
 
 /* rule_load.c */
 /* Adds the rules of a parsed file; takes ownership of doc. */
-yg_err yg_rules_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *path,
-			 yg_diag *diag);
+yg_err yg_rules_load_doc(yg_ruleset *rs, struct yg_wxml_doc *doc, const char *path, yg_diag *diag);
 yg_err yg_rules_finish(yg_ruleset *rs, yg_diag *diag);
 void yg_rules_free(yg_ruleset *rs);
 const yg_list *yg_ruleset_find_list(const yg_ruleset *rs, const char *name);
@@ -333,7 +331,7 @@ typedef enum yg_xml_kind { YG_XML_DECODERS, YG_XML_RULES } yg_xml_kind;
  * `name`) into the ruleset. */
 yg_err yg_ruleset_add_file(yg_ruleset *rs, yg_xml_kind kind, const char *path, yg_diag *diag);
 yg_err yg_ruleset_add_buffer(yg_ruleset *rs, yg_xml_kind kind, const char *text, size_t len,
-			     const char *name, yg_diag *diag);
+                             const char *name, yg_diag *diag);
 yg_err yg_ruleset_seal(yg_ruleset *rs, yg_diag *diag);
 
 /* ruleset.c: keeps a string alive as long as the ruleset */

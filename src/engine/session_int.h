@@ -2,9 +2,9 @@
 #ifndef YAGURA_SESSION_INT_H
 #define YAGURA_SESSION_INT_H
 
+#include "engine/ruleset_int.h"
 #include <stdatomic.h>
 #include <stdint.h>
-#include "engine/ruleset_int.h"
 
 /* An event kept for correlation (Wazuh's last_events and the per-rule
  * if_matched lists hold copies of these fields). */
@@ -12,7 +12,7 @@ typedef struct yg_stored {
 	time_t time;
 	int dtype;
 	const yg_decoder *decoder; /* Wazuh compares types through it (below) */
-	int matched; /* level of a frequency rule it already triggered */
+	int matched;               /* level of a frequency rule it already triggered */
 	char *agent_id;
 	char *log;
 	char *full_log;
@@ -20,7 +20,7 @@ typedef struct yg_stored {
 	char **fkeys;
 	char **fvals;
 	int nfields;
-	int sid_list;    /* list it was added to, -1 none */
+	int sid_list; /* list it was added to, -1 none */
 	int *group_lists;
 	size_t ngroup_lists;
 } yg_stored;
@@ -40,9 +40,9 @@ struct yg_session {
 	yg_event ev;
 
 	/* correlation */
-	yg_ring events;          /* all stored events, oldest first */
-	yg_ring *sid_lists;      /* per if_matched_sid target */
-	yg_ring *group_lists;    /* per if_matched_group searcher */
+	yg_ring events;       /* all stored events, oldest first */
+	yg_ring *sid_lists;   /* per if_matched_sid target */
+	yg_ring *group_lists; /* per if_matched_group searcher */
 	size_t max_events;
 	/* per rule index; the session's own or a yg_rule_state shared with
 	 * sessions side by side (atomic for that reason) */
@@ -55,27 +55,27 @@ struct yg_session {
 	yg_diff_store *own_diff; /* made on first use */
 
 	/* result of the last event */
-	const yg_rule *rule;     /* generated rule, NULL if none */
+	const yg_rule *rule; /* generated rule, NULL if none */
 	bool alert;
-	char *comment;           /* description with $(field) expanded */
+	char *comment; /* description with $(field) expanded */
 	unsigned fired;
-	unsigned long seq;         /* events processed */
+	unsigned long seq;            /* events processed */
 	unsigned long long alert_seq; /* the last event's alert id number */
-	int cur_matched;          /* level a frequency rule marked this event with */
-	char **last_events;      /* full logs of the events that led to it */
+	int cur_matched;              /* level a frequency rule marked this event with */
+	char **last_events;           /* full logs of the events that led to it */
 	size_t nlast_events;
 	char *previous; /* check_diff: the output before this one */
 	char *explain_trace;
 	bool trace;
 
-	yg_decoder pre_decoder;       /* for pre-decoded (FIM) events */
+	yg_decoder pre_decoder; /* for pre-decoded (FIM) events */
 
 	/* caches (per session, so no locking) */
 	struct yg_pn_cache *pn_cache; /* program name -> candidate root decoders */
 	const char *scratch_subject;  /* the log the scratch's prefilter set is of */
 	time_t tm_minute;             /* minute of the cached local time */
 	int tm_hour_min, tm_wday;
-	long tm_hour_key;             /* syslog timestamp hour cache */
+	long tm_hour_key; /* syslog timestamp hour cache */
 	time_t tm_hour_base;
 };
 

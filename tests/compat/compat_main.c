@@ -31,9 +31,9 @@
 
 struct options {
 	const char *corpus;
-	const char *conf;  /* --conf: a ruleset config instead of the corpus */
-	const char *home;  /* --home: its home directory */
-	bool strict;       /* --strict: any failure fails the run */
+	const char *conf; /* --conf: a ruleset config instead of the corpus */
+	const char *home; /* --home: its home directory */
+	bool strict;      /* --strict: any failure fails the run */
 	const char *floor_file;
 	const char *failures;
 	const char *filter;

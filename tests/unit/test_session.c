@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <json-c/json.h>
 #include <string.h>
 
@@ -70,7 +72,8 @@ static void test_decode_and_describe(void **state)
 {
 	(void)state;
 	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
-	yg_verdict v = run(s, "Feb  9 11:44:56 host1 myapp[12]: login alice from 192.0.2.7 result=ok", 0);
+	yg_verdict v =
+	        run(s, "Feb  9 11:44:56 host1 myapp[12]: login alice from 192.0.2.7 result=ok", 0);
 	assert_int_equal(v.rule_id, 101);
 	assert_int_equal(v.level, 3);
 	assert_string_equal(v.decoder_name, "app");
@@ -107,14 +110,16 @@ static void test_frequency_same_srcip(void **state)
 	yg_verdict v;
 	/* three failures from one IP, by different users: not yet 4 */
 	for (int i = 0; i < 3; i++) {
-		snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", i);
+		snprintf(line, sizeof(line),
+		         "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", i);
 		v = run(s, line, t + i);
 		assert_int_equal(v.rule_id, 102);
 	}
 	/* another IP does not count */
 	v = run(s, "Feb  9 11:44:56 h myapp: login x from 192.0.2.99 result=fail", t + 3);
 	assert_int_equal(v.rule_id, 102);
-	snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", 9);
+	snprintf(line, sizeof(line),
+	         "Feb  9 11:44:56 h myapp: login u%d from 192.0.2.1 result=fail", 9);
 	v = run(s, line, t + 4);
 	assert_int_equal(v.rule_id, 103);
 	assert_int_equal(v.level, 10);
@@ -136,7 +141,9 @@ static void test_if_matched_group_same_user(void **state)
 	yg_verdict v;
 	char line[200];
 	for (int i = 0; i < 2; i++) {
-		snprintf(line, sizeof(line), "Feb  9 11:44:56 h myapp: login carol from 198.51.100.%d result=denied", i);
+		snprintf(line, sizeof(line),
+		         "Feb  9 11:44:56 h myapp: login carol from 198.51.100.%d result=denied",
+		         i);
 		v = run(s, line, t + i);
 		assert_int_equal(v.rule_id, 112);
 	}
@@ -182,7 +189,8 @@ static void test_json_nested(void **state)
 {
 	(void)state;
 	yg_session *s = yg_session_create(rs, YG_CLOCK_WALL);
-	yg_verdict v = run(s, "{\"event\":{\"kind\":\"alert\",\"name\":\"x1\"},\"srcip\":\"192.0.2.8\"}", 0);
+	yg_verdict v = run(
+	        s, "{\"event\":{\"kind\":\"alert\",\"name\":\"x1\"},\"srcip\":\"192.0.2.8\"}", 0);
 	assert_int_equal(v.rule_id, 110);
 	assert_string_equal(v.decoder_name, "json");
 	json_object *a = alert_of(s);
@@ -272,7 +280,8 @@ static void test_bad_ruleset_reports_file_and_line(void **state)
 	bool saw_regex = false, saw_ifsid = false, saw_list = false, saw_xml = false;
 	for (size_t i = 0; i < yg_diag_count(d); i++) {
 		const yg_diag_entry *e = yg_diag_get(d, i);
-		if (e->file && strstr(e->file, "bad_rules.xml") && e->line == 5 && strstr(e->message, "regex"))
+		if (e->file && strstr(e->file, "bad_rules.xml") && e->line == 5 &&
+		    strstr(e->message, "regex"))
 			saw_regex = true;
 		if (strstr(e->message, "if_sid 424242"))
 			saw_ifsid = true;
@@ -295,16 +304,16 @@ static void test_bad_ruleset_reports_file_and_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_and_describe),
-		cmocka_unit_test(test_iplist_child),
-		cmocka_unit_test(test_frequency_same_srcip),
-		cmocka_unit_test(test_if_matched_group_same_user),
-		cmocka_unit_test(test_chained_regex_and_own_name),
-		cmocka_unit_test(test_list_and_pcre2),
-		cmocka_unit_test(test_json_nested),
-		cmocka_unit_test(test_agent_labels),
-		cmocka_unit_test(test_undecoded_and_no_log),
-		cmocka_unit_test(test_bad_ruleset_reports_file_and_line),
+	        cmocka_unit_test(test_decode_and_describe),
+	        cmocka_unit_test(test_iplist_child),
+	        cmocka_unit_test(test_frequency_same_srcip),
+	        cmocka_unit_test(test_if_matched_group_same_user),
+	        cmocka_unit_test(test_chained_regex_and_own_name),
+	        cmocka_unit_test(test_list_and_pcre2),
+	        cmocka_unit_test(test_json_nested),
+	        cmocka_unit_test(test_agent_labels),
+	        cmocka_unit_test(test_undecoded_and_no_log),
+	        cmocka_unit_test(test_bad_ruleset_reports_file_and_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
