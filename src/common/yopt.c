@@ -287,6 +287,8 @@ yg_err yg_opt_read_one(const yg_opt_block *blk, void *obj, const yg_wxml_node *e
 	if (!o)
 		return YG_OK;
 	yg_opt_ctx ctx = {.file = file, .block = blk->name, .diag = diag};
+	if (o->flags & YG_OPT_OTHER)
+		return YG_OK;
 	if (o->flags & YG_OPT_IGNORED) {
 		yg_diag_add(diag, YG_SEV_WARNING, file, e->line, e->name,
 		            "accepted for compatibility with Wazuh; yagura does not use it");
@@ -349,7 +351,8 @@ void yg_opt_free(const yg_opt_block *blk, void *obj)
 	if (!obj)
 		return;
 	for (const yg_opt *o = blk->opts; o->name; o++)
-		if (o->type == YG_OPT_STRING || o->type == YG_OPT_PATH) {
+		if ((o->type == YG_OPT_STRING || o->type == YG_OPT_PATH) &&
+		    !(o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))) {
 			char **f = field(obj, o);
 			free(*f);
 			*f = NULL;
@@ -372,7 +375,7 @@ static void print_text(FILE *out, const char *s)
 
 static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)
 {
-	if (o->flags & YG_OPT_IGNORED)
+	if (o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))
 		return;
 	if (o->type == YG_OPT_CUSTOM) {
 		if (o->print)

@@ -48,6 +48,8 @@ enum {
 	YG_OPT_IGNORED = 1u << 1,  /* a Wazuh option yagura accepts but does not
 	                            * use: a warning, never an error */
 	YG_OPT_EMPTY_OK = 1u << 2, /* an empty string/path clears the field */
+	YG_OPT_OTHER = 1u << 3,    /* read by another module's reader (e.g. the
+	                            * engine's GeoIP options): skipped silently */
 };
 
 /* Where parse callbacks report, and what they report about. */
