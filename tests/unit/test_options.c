@@ -21,15 +21,14 @@
 #include "engine/wxml.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
+#include "manager/manager_config_int.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
 #include "yarascan/yarascan.h"
 
 static const yg_opt_block *const blocks[] = {
-        &yg_yarascan_block,
-        &yg_syslog_block,
-        &yg_email_alerts_block,
-        &yg_api_limits_block,
+        &yg_yarascan_block, &yg_syslog_block, &yg_email_alerts_block, &yg_api_limits_block,
+        &yg_remote_block,   &yg_auth_block,   &yg_alerts_block,       &yg_global_block,
 };
 
 /* Bad values of CUSTOM options: "block/option" -> values. */
@@ -50,6 +49,21 @@ static const struct {
         {"email_alerts/do_not_delay", {"yes", NULL}},
         {"email_alerts/do_not_group", {"no", NULL}},
         {"email_alerts/format", {"html", "", NULL}},
+        {"remote/connection", {"insecure", "", NULL}},
+        {"remote/protocol", {"udp", "tcp,udp", "", NULL}},
+        {"remote/local_ip", {"", "host.example", "10.0.0.1/8", NULL}},
+        {"auth/force", {"maybe", "<enabled>1</enabled>", NULL}},
+        {"alerts/email_alert_level", {"17", "x", "", NULL}},
+        {"global/white_list", {"", "10.0.0.1/99", NULL}},
+        {"global/email_notification", {"maybe", "", NULL}},
+        {"global/smtp_server", {"", "a b", NULL}},
+        {"global/email_from", {"nobody", "", NULL}},
+        {"global/email_reply_to", {"nobody", NULL}},
+        {"global/email_to", {"nobody", "", NULL}},
+        {"global/email_maxperhour", {"0", "10000", "x", NULL}},
+        {"global/email_log_source", {"alerts.txt", "", NULL}},
+        {"global/email_idsname",
+         {"0123456789012345678901234567890123456789012345678901234567890123456789", NULL}},
 };
 
 /* Bad values by type; each must be refused whatever the range. */
@@ -132,7 +146,7 @@ static void every_option_refuses_bad_values(void **state)
 	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
 		const yg_opt_block *b = blocks[i];
 		for (const yg_opt *o = b->opts; o->name; o++) {
-			if (o->flags & YG_OPT_IGNORED)
+			if (o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))
 				continue;
 			const char *bad[8];
 			size_t n;
