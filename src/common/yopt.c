@@ -116,6 +116,30 @@ bool yg_opt_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *o
 	return !*s && scaled_in_range(v, mult, min, max, out);
 }
 
+bool yg_opt_parse_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v, mult = 1000;
+	if (!read_digits(&s, &v))
+		return false;
+	if (s[0] == 'm' && s[1] == 's') {
+		mult = 1;
+		s += 2;
+	} else {
+		switch (*s) {
+		case 's': break;
+		case 'm': mult = 60000; break;
+		case 'h': mult = 3600000; break;
+		case 'd': mult = 86400000; break;
+		case 'w': mult = 604800000; break;
+		case '\0': break;
+		default: return false;
+		}
+		if (*s)
+			s++;
+	}
+	return !*s && scaled_in_range(v, mult, min, max, out);
+}
+
 /* ---- storing into fields ---- */
 
 static void *field(void *obj, const yg_opt *o)
@@ -185,6 +209,11 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 		               ? ""
 		               : "must be a time (a number, optionally with s, m, h, d or w) in "
 		                 "range";
+	case YG_OPT_MILLIS:
+		return yg_opt_parse_millis(v, o->min, o->max, num)
+		               ? ""
+		               : "must be a time (a number, optionally with ms, s, m, h, d or w) "
+		                 "in range";
 	case YG_OPT_STRING:
 		if (!*v && !(o->flags & YG_OPT_EMPTY_OK))
 			return "empty value";
@@ -211,11 +240,13 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 static void range_text(const yg_opt *o, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (o->type == YG_OPT_UINT || o->type == YG_OPT_SIZE || o->type == YG_OPT_SECONDS)
+	if (o->type == YG_OPT_UINT || o->type == YG_OPT_SIZE || o->type == YG_OPT_SECONDS ||
+	    o->type == YG_OPT_MILLIS)
 		snprintf(buf, size, " (%llu-%llu%s)", (unsigned long long)o->min,
 		         (unsigned long long)o->max,
 		         o->type == YG_OPT_SIZE      ? " bytes"
 		         : o->type == YG_OPT_SECONDS ? " s"
+		         : o->type == YG_OPT_MILLIS  ? " ms"
 		                                     : "");
 }
 
@@ -396,6 +427,8 @@ static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)
 		fputs(*(const bool *)cfield(obj, o) ? "yes" : "no", out);
 	else if (o->type == YG_OPT_ENUM)
 		fputs(o->choices[*(const int *)cfield(obj, o)], out);
+	else if (o->type == YG_OPT_MILLIS)
+		fprintf(out, "%llums", (unsigned long long)load_uint(obj, o));
 	else
 		fprintf(out, "%llu", (unsigned long long)load_uint(obj, o));
 	fprintf(out, "</%s>\n", o->name);

@@ -37,6 +37,8 @@ typedef enum yg_opt_type {
 	YG_OPT_UINT,    /* a decimal number in [min, max] */
 	YG_OPT_SIZE,    /* a number with an optional K, M or G (KB, MB, GB): bytes */
 	YG_OPT_SECONDS, /* a number with an optional s, m, h, d or w: seconds */
+	YG_OPT_MILLIS,  /* a number with an optional ms, s, m, h, d or w (none:
+	                 * seconds): milliseconds */
 	YG_OPT_STRING,  /* text, at most max bytes (0: 4095) */
 	YG_OPT_PATH,    /* an absolute path, at most 4095 bytes */
 	YG_OPT_ENUM,    /* one of the row's choices */
@@ -125,5 +127,7 @@ bool yg_opt_parse_bool(const char *s, bool *out);
 bool yg_opt_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool yg_opt_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool yg_opt_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* min, max and *out in milliseconds. */
+bool yg_opt_parse_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "common/yopt.h"
 #include "engine/wxml.h"
+#include "integrations/config.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
 #include "manager/manager_config_int.h"
@@ -54,6 +55,9 @@ static const struct {
         {"remote/local_ip", {"", "host.example", "10.0.0.1/8", NULL}},
         {"auth/force", {"maybe", "<enabled>1</enabled>", NULL}},
         {"alerts/email_alert_level", {"17", "x", "", NULL}},
+        {"integration/rule_id", {"", "x", "1,a", "100000000", NULL}},
+        {"integration/event_location", {"", NULL}},
+        {"integration/options", {"", "[1]", "{", "\"x\"", NULL}},
         {"global/white_list", {"", "10.0.0.1/99", NULL}},
         {"global/email_notification", {"maybe", "", NULL}},
         {"global/smtp_server", {"", "a b", NULL}},
@@ -80,6 +84,7 @@ static void type_bad_values(const yg_opt *o, const char **out, size_t *n)
 	case YG_OPT_UINT:
 	case YG_OPT_SIZE:
 	case YG_OPT_SECONDS:
+	case YG_OPT_MILLIS:
 		out[(*n)++] = "-1";
 		out[(*n)++] = "ten";
 		out[(*n)++] = "99999999999999999999999";
@@ -215,6 +220,13 @@ static void value_parsers(void **state)
 	assert_true(yg_opt_parse_seconds("1w", 0, 1000000, &v) && v == 604800);
 	assert_false(yg_opt_parse_seconds("1y", 0, 1000000, &v));
 	assert_false(yg_opt_parse_seconds("2w", 0, 1000000, &v));
+	assert_true(yg_opt_parse_millis("90", 0, 1000000, &v) && v == 90000);
+	assert_true(yg_opt_parse_millis("250ms", 0, 1000000, &v) && v == 250);
+	assert_true(yg_opt_parse_millis("2m", 0, 1000000, &v) && v == 120000);
+	assert_true(yg_opt_parse_millis("1d", 0, 86400000, &v) && v == 86400000);
+	assert_false(yg_opt_parse_millis("1d", 0, 86399999, &v));
+	assert_false(yg_opt_parse_millis("5mss", 0, 1000000, &v));
+	assert_false(yg_opt_parse_millis("5 s", 0, 1000000, &v));
 }
 
 /* Reading, printing and reading back gives the same effective values. */
