@@ -321,8 +321,10 @@ yg_err yg_opt_read_one(const yg_opt_block *blk, void *obj, const yg_wxml_node *e
 	if (o->flags & YG_OPT_OTHER)
 		return YG_OK;
 	if (o->flags & YG_OPT_IGNORED) {
-		yg_diag_add(diag, YG_SEV_WARNING, file, e->line, e->name,
-		            "accepted for compatibility with Wazuh; yagura does not use it");
+		yg_diag_add(
+		        diag, YG_SEV_WARNING, file, e->line, e->name, "%s",
+		        o->help ? o->help
+		                : "accepted for compatibility with Wazuh; yagura does not use it");
 		return YG_OK;
 	}
 	char *v = trim_dup(e->content);

@@ -48,7 +48,8 @@ typedef enum yg_opt_type {
 enum {
 	YG_OPT_REQUIRED = 1u << 0, /* yg_opt_read reports a block without it */
 	YG_OPT_IGNORED = 1u << 1,  /* a Wazuh option yagura accepts but does not
-	                            * use: a warning, never an error */
+	                            * use: a warning (the row's help, if any),
+	                            * never an error */
 	YG_OPT_EMPTY_OK = 1u << 2, /* an empty string/path clears the field */
 	YG_OPT_OTHER = 1u << 3,    /* read by another module's reader (e.g. the
 	                            * engine's GeoIP options): skipped silently */
