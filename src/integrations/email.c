@@ -624,3 +624,9 @@ yg_err yg_email_message(const yg_intg_def *def, const char *const *stored, const
 	}
 	return e;
 }
+
+void yg_email_config_print(const yg_email_config *ec, FILE *out)
+{
+	for (size_t i = 0; i < ec->nblocks; i++)
+		yg_opt_print(&yg_email_alerts_block, ec->blocks[i], 2, out);
+}

@@ -602,3 +602,9 @@ void yg_syslog_out_stats(const yg_syslog_out *so, yg_syslog_stats *out)
 {
 	*out = so ? so->st : (yg_syslog_stats){0};
 }
+
+void yg_syslog_config_print(const yg_syslog_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		yg_opt_print(&yg_syslog_block, cfg->defs[i], 2, out);
+}

@@ -329,3 +329,8 @@ void yg_waf_config_action_opts(const yg_waf_config *c, yg_waf_action_opts *o)
 	o->nft_table = c->nft_table;
 	o->nft_set = c->nft_set;
 }
+
+void yg_waf_config_print(const yg_waf_config *cfg, FILE *out)
+{
+	yg_opt_print(&yg_waf_block, cfg, 2, out);
+}
