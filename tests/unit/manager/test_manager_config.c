@@ -256,12 +256,80 @@ static void unreadable_files(void **state)
 	yg_diag_destroy(d);
 }
 
+/* Prints cfg into a string (the caller frees it). */
+static char *printed(const yg_manager_config *cfg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	yg_manager_config_print(cfg, f);
+	fclose(f);
+	return out;
+}
+
+/* `-t --print`: every option with its effective value, defaults included,
+ * and the printed text reads back as the same configuration (no error, and
+ * printing it again gives the same text). */
+static void print_reads_back(void **state)
+{
+	(void)state;
+	const char *p = write_conf(
+	        "p.conf",
+	        "<ossec_config>\n"
+	        "  <global><logall_json>yes</logall_json></global>\n"
+	        "  <alerts><log_alert_level>4</log_alert_level></alerts>\n"
+	        "  <remote><local_ip>127.0.0.1</local_ip><port>1600</port></remote>\n"
+	        "  <auth><force>yes</force></auth>\n"
+	        "  <integration><name>slack</name><hook_url>https://h.example/x</hook_url>\n"
+	        "    <rule_id>5, 6</rule_id><retry_min>250ms</retry_min></integration>\n"
+	        "  <syslog_output><server>127.0.0.1</server></syslog_output>\n"
+	        "  <waf><ban_file>/tmp/bans</ban_file></waf>\n"
+	        "</ossec_config>\n");
+	const char *conf[] = {p};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf, 1, dir, d), YG_OK);
+	char *first = printed(&cfg);
+	const char *want[] = {
+	        "<logall_json>yes</logall_json>",
+	        "<log_alert_level>4</log_alert_level>",
+	        "<port>1600</port>",
+	        "<local_ip>127.0.0.1</local_ip>",
+	        "<port>1515</port>",
+	        "<use_password>yes</use_password>",
+	        "<enabled>yes</enabled>",
+	        "<rule_id>5,6</rule_id>",
+	        "<retry_min>250ms</retry_min>",
+	        "<timeout>10</timeout>",
+	        "<server>127.0.0.1</server>",
+	        "<ban_file>/tmp/bans</ban_file>",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(first, want[i]))
+			fail_msg("%s not in:\n%s", want[i], first);
+	yg_manager_config_free(&cfg);
+
+	const char *conf2[] = {write_conf("printed.conf", first)};
+	assert_int_equal(yg_manager_config_read(&cfg, conf2, 1, dir, d), YG_OK);
+	if (yg_diag_errors(d))
+		print_diag(d);
+	assert_int_equal(yg_diag_errors(d), 0);
+	char *second = printed(&cfg);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(article_config_reads),       cmocka_unit_test(values_and_defaults),
 	        cmocka_unit_test(errors_name_file_and_line),  cmocka_unit_test(outputs_blocks),
 	        cmocka_unit_test(unknown_block_is_a_warning), cmocka_unit_test(unreadable_files),
+	        cmocka_unit_test(print_reads_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
