@@ -223,6 +223,9 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 			return "";
 		if (v[0] != '/')
 			return "must be an absolute path";
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return "must not contain control characters";
 		return strlen(v) > YOPT_STRING_MAX ? "too long" : "";
 	case YG_OPT_ENUM:
 		for (size_t i = 0; o->choices[i]; i++)
@@ -436,10 +439,15 @@ static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)
 	fprintf(out, "</%s>\n", o->name);
 }
 
+void yg_opt_print_rows(const yg_opt_block *blk, const void *obj, int indent, FILE *out)
+{
+	for (const yg_opt *o = blk->opts; o->name; o++)
+		print_row(o, obj, indent, out);
+}
+
 void yg_opt_print(const yg_opt_block *blk, const void *obj, int indent, FILE *out)
 {
 	fprintf(out, "%*s<%s>\n", indent, "", blk->name);
-	for (const yg_opt *o = blk->opts; o->name; o++)
-		print_row(o, obj, indent + 2, out);
+	yg_opt_print_rows(blk, obj, indent + 2, out);
 	fprintf(out, "%*s</%s>\n", indent, "", blk->name);
 }

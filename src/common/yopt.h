@@ -40,7 +40,8 @@ typedef enum yg_opt_type {
 	YG_OPT_MILLIS,  /* a number with an optional ms, s, m, h, d or w (none:
 	                 * seconds): milliseconds */
 	YG_OPT_STRING,  /* text, at most max bytes (0: 4095) */
-	YG_OPT_PATH,    /* an absolute path, at most 4095 bytes */
+	YG_OPT_PATH,    /* an absolute path, at most 4095 bytes, no control
+	                 * characters */
 	YG_OPT_ENUM,    /* one of the row's choices */
 	YG_OPT_CUSTOM,  /* the row's parse callback decides */
 } yg_opt_type;
@@ -120,6 +121,9 @@ void yg_opt_free(const yg_opt_block *blk, void *obj);
 /* Prints the block's effective values as ossec.conf XML, one element per
  * line, indented by `indent` spaces. */
 void yg_opt_print(const yg_opt_block *blk, const void *obj, int indent, FILE *out);
+/* The same without the block's own element: for a block read with two
+ * tables. */
+void yg_opt_print_rows(const yg_opt_block *blk, const void *obj, int indent, FILE *out);
 
 /* The parsers behind the types, for callers that read values elsewhere
  * (attributes, lists). Each returns false when the text is not a valid

@@ -29,6 +29,8 @@ void yg_manager_config_print(const yg_manager_config *cfg, FILE *out)
 	}
 	yg_intg_config_print(cfg->intg, out);
 	yg_tickets_config_print(cfg->tickets, out);
+	if (cfg->has_api)
+		yg_api_config_print(cfg->api, out);
 	if (cfg->has_waf)
 		yg_waf_config_print(cfg->waf, out);
 	yg_syslog_config_print(cfg->syslog, out);

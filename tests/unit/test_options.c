@@ -67,6 +67,8 @@ static const struct {
         {"client_buffer/disable", {"maybe", NULL}},
         {"client_buffer/length", {"0", "100001", NULL}},
         {"labels/label", {"x", "", NULL}},
+        {"api/listen", {"", "localhost", "1.2.3", NULL}},
+        {"api/tls", {"<cert>/a.pem</cert>", "<cert>rel.pem</cert>", "<x>1</x>", NULL}},
         {"global/white_list", {"", "10.0.0.1/99", NULL}},
         {"global/email_notification", {"maybe", "", NULL}},
         {"global/smtp_server", {"", "a b", NULL}},
