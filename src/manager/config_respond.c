@@ -60,6 +60,14 @@ static yg_err parse_white_list(void *obj, const char *v, const yg_wxml_node *e,
 	return err;
 }
 
+static void print_white_list(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_manager_config *cfg = obj;
+	for (size_t i = 0; i < yg_ar_config_nwhite_list(cfg->ar); i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, yg_ar_config_white_list(cfg->ar, i),
+		        o->name);
+}
+
 #define EMAIL(n)                                                                                   \
 	{                                                                                          \
 		n, YG_OPT_CUSTOM, .parse = parse_email, .help = "e-mail (integrations/email.h)"    \
@@ -68,7 +76,7 @@ static yg_err parse_white_list(void *obj, const char *v, const yg_wxml_node *e,
 static const yg_opt global_opts[] = {
         {"logall_json", YG_OPT_BOOL, YG_OPT_AT(M, logall_json), .def = "no",
          .help = "every event into logs/archives/archives.json"},
-        {"white_list", YG_OPT_CUSTOM, .parse = parse_white_list,
+        {"white_list", YG_OPT_CUSTOM, .parse = parse_white_list, .print = print_white_list,
          .help = "never respond against this address, CIDR or host (repeatable)"},
         EMAIL("email_notification"),
         EMAIL("smtp_server"),

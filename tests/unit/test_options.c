@@ -18,6 +18,7 @@
 
 #include "agent/agent_config_int.h"
 #include "api/api.h"
+#include "ar/ar_config.h"
 #include "common/yopt.h"
 #include "engine/wxml.h"
 #include "integrations/config.h"
@@ -69,6 +70,11 @@ static const struct {
         {"labels/label", {"x", "", NULL}},
         {"api/listen", {"", "localhost", "1.2.3", NULL}},
         {"api/tls", {"<cert>/a.pem</cert>", "<cert>rel.pem</cert>", "<x>1</x>", NULL}},
+        {"command/name", {"", "!x", NULL}},
+        {"command/extra_args", {NULL}},
+        {"active-response/rules_group", {"", "(", NULL}},
+        /* read after the block's other options: test_ar_config */
+        {"active-response/repeated_offenders", {NULL}},
         {"global/white_list", {"", "10.0.0.1/99", NULL}},
         {"global/email_notification", {"maybe", "", NULL}},
         {"global/smtp_server", {"", "a b", NULL}},

@@ -277,7 +277,15 @@ static void print_reads_back(void **state)
 	const char *p = write_conf(
 	        "p.conf",
 	        "<ossec_config>\n"
-	        "  <global><logall_json>yes</logall_json></global>\n"
+	        "  <global><logall_json>yes</logall_json><white_list>10.0.0.0/8</white_list>"
+	        "</global>\n"
+	        "  <command><name>fw</name><executable>firewall-drop</executable>"
+	        "<timeout_allowed>yes</timeout_allowed></command>\n"
+	        "  <active-response><command>fw</command><location>local</location>"
+	        "<agent_id>7</agent_id><rules_id>5,6</rules_id><timeout>60</timeout>"
+	        "</active-response>\n"
+	        "  <active-response><repeated_offenders>1,5</repeated_offenders>"
+	        "</active-response>\n"
 	        "  <alerts><log_alert_level>4</log_alert_level></alerts>\n"
 	        "  <remote><local_ip>127.0.0.1</local_ip><port>1600</port></remote>\n"
 	        "  <auth><force>yes</force></auth>\n"
