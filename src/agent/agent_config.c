@@ -321,27 +321,14 @@ static yg_err parse_label(void *obj, const char *v, const yg_wxml_node *c, const
 	return label_set(cfg, key, c->content, hidden);
 }
 
-/* Prints s as XML text or attribute (quotes escaped too). */
-static void print_xml(const char *s, FILE *out)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-}
-
 static void print_labels(const void *obj, const yg_opt *o, FILE *out)
 {
 	const yg_agent_config *cfg = obj;
 	for (size_t i = 0; i < cfg->nlabels; i++) {
 		fprintf(out, "    <%s key=\"", o->name);
-		print_xml(cfg->labels[i].key, out);
+		fputs(cfg->labels[i].key, out); /* as read: Wazuh's XML has no entities */
 		fprintf(out, "\"%s>", cfg->labels[i].hidden ? " hidden=\"yes\"" : "");
-		print_xml(cfg->labels[i].value, out);
+		fputs(cfg->labels[i].value, out);
 		fprintf(out, "</%s>\n", o->name);
 	}
 }

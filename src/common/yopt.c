@@ -395,18 +395,12 @@ void yg_opt_free(const yg_opt_block *blk, void *obj)
 		}
 }
 
-/* Prints s as element text: the five XML metacharacters are escaped so the
- * output reads back as the same value. */
+/* Prints s as element text as it is: Wazuh's XML reader (and
+ * src/engine/wxml.c) knows no entities, so "&amp;" would read back as
+ * itself. */
 static void print_text(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		default: fputc(*s, out);
-		}
-	}
+	fputs(s, out);
 }
 
 static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)

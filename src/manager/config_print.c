@@ -27,6 +27,7 @@ void yg_manager_config_print(const yg_manager_config *cfg, FILE *out)
 		yg_opt_print(&yg_remote_block, &cfg->remote, 2, out);
 		yg_opt_print(&yg_auth_block, &cfg->auth, 2, out);
 	}
+	yg_fim_config_print(cfg->fim, out);
 	yg_ar_config_print(cfg->ar, out);
 	yg_intg_config_print(cfg->intg, out);
 	yg_tickets_config_print(cfg->tickets, out);

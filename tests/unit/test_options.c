@@ -21,6 +21,7 @@
 #include "ar/ar_config.h"
 #include "common/yopt.h"
 #include "engine/wxml.h"
+#include "fim/fim.h"
 #include "integrations/config.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
@@ -75,6 +76,18 @@ static const struct {
         {"active-response/rules_group", {"", "(", NULL}},
         /* read after the block's other options: test_ar_config */
         {"active-response/repeated_offenders", {NULL}},
+        /* paths and patterns: what is wrong in them is warned and skipped,
+         * as in Wazuh (attributes: directory_attributes below) */
+        {"syscheck/directories", {NULL}},
+        {"syscheck/ignore", {NULL}},
+        {"syscheck/nodiff", {NULL}},
+        {"syscheck/file_limit",
+         {"<enabled>maybe</enabled>", "<entries>x</entries>", "<x>1</x>", NULL}},
+        {"diff/nodiff", {NULL}},
+        {"diff/disk_quota", {"<limit>10B</limit>", "<enabled>1</enabled>", "<x/>", NULL}},
+        {"diff/file_size", {"<limit>1T</limit>", "<enabled>on</enabled>", "<x/>", NULL}},
+        {"disk_quota/limit", {"10B", "x", "", "1KBB", NULL}},
+        {"file_size/limit", {"10B", "x", "", NULL}},
         {"global/white_list", {"", "10.0.0.1/99", NULL}},
         {"global/email_notification", {"maybe", "", NULL}},
         {"global/smtp_server", {"", "a b", NULL}},
@@ -215,6 +228,44 @@ static void defaults_parse_and_unknown_is_refused(void **state)
 	}
 }
 
+/* <directories>' attributes are a table too; as in Wazuh, a bad value
+ * skips the element with a warning naming the attribute (file:line). */
+static void directory_attributes(void **state)
+{
+	(void)state;
+	size_t checked = 0;
+	for (const yg_opt *o = yg_fim_dir_attrs_block.opts; o->name; o++) {
+		if (o->flags & (YG_OPT_OTHER | YG_OPT_IGNORED) || o->type == YG_OPT_STRING)
+			continue; /* restrict, tags: any text */
+		const char *bad = !strcmp(o->name, "recursion_level")   ? "x"
+		                  : !strcmp(o->name, "diff_size_limit") ? "10B"
+		                                                        : "maybe";
+		char xml[256];
+		int len = snprintf(xml, sizeof xml,
+		                   "<syscheck>\n  <directories %s=\"%s\">/tmp</directories>\n"
+		                   "</syscheck>\n",
+		                   o->name, bad);
+		yg_diag *diag = yg_diag_create();
+		yg_wxml_doc *doc = NULL;
+		assert_int_equal(yg_wxml_parse_buffer(xml, (size_t)len, "d.conf", diag, &doc),
+		                 YG_OK);
+		yg_fim_config *cfg = yg_fim_config_create();
+		assert_int_equal(yg_fim_config_read(cfg, yg_wxml_doc_root(doc, 0), "d.conf", diag),
+		                 YG_OK);
+		const yg_diag_entry *e = yg_diag_get(diag, 0);
+		if (yg_diag_count(diag) != 1 || e->line != 2 || strcmp(e->file, "d.conf") ||
+		    !strstr(e->message, o->name) || !strstr(e->message, "skipping") ||
+		    yg_fim_config_ndirs(cfg) != 0)
+			fail_msg("%s=\"%s\": expected one warning at d.conf:2, got %zu: %s",
+			         o->name, bad, yg_diag_count(diag), e ? e->message : "-");
+		checked++;
+		yg_fim_config_destroy(cfg);
+		yg_wxml_doc_destroy(doc);
+		yg_diag_destroy(diag);
+	}
+	assert_true(checked >= 15);
+}
+
 /* The value parsers behind the types. */
 static void value_parsers(void **state)
 {
@@ -300,6 +351,7 @@ int main(void)
 	        cmocka_unit_test(every_option_refuses_bad_values),
 	        cmocka_unit_test(defaults_parse_and_unknown_is_refused),
 	        cmocka_unit_test(print_reads_back),
+	        cmocka_unit_test(directory_attributes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
