@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/wxml.h" /* the node's fields only: no engine code is called */
 
@@ -295,7 +296,8 @@ void yg_opt_bad(const yg_opt_ctx *ctx, const yg_wxml_node *e, const char *fmt, .
 static const yg_opt *find(const yg_opt_block *blk, const char *name)
 {
 	for (const yg_opt *o = blk->opts; o->name; o++)
-		if (strcmp(o->name, name) == 0)
+		if (strcmp(o->name, name) == 0 ||
+		    ((o->flags & YG_OPT_ANYCASE) && strcasecmp(o->name, name) == 0))
 			return o;
 	return NULL;
 }

@@ -54,6 +54,8 @@ enum {
 	YG_OPT_EMPTY_OK = 1u << 2, /* an empty string/path clears the field */
 	YG_OPT_OTHER = 1u << 3,    /* read by another module's reader (e.g. the
 	                            * engine's GeoIP options): skipped silently */
+	YG_OPT_ANYCASE = 1u << 4,  /* the element name matches in any case, as
+	                            * Wazuh reads some (<localfile><log_format>) */
 };
 
 /* Where parse callbacks report, and what they report about. */

@@ -7,17 +7,6 @@
 
 #include "manager/manager_config_int.h"
 
-/* The blocks printed as a summary only. */
-static void print_summaries(const yg_manager_config *cfg, FILE *out)
-{
-	fprintf(out,
-	        "  <!-- not printed (no option table yet): %zu <syscheck> directories, %zu "
-	        "<localfile> blocks, %zu <command> and %zu <active-response> blocks, "
-	        "<ruleset> -->\n",
-	        yg_fim_config_ndirs(cfg->fim), yg_lc_config_count(cfg->lc),
-	        yg_ar_config_ncommands(cfg->ar), yg_ar_config_nresponses(cfg->ar));
-}
-
 void yg_manager_config_print(const yg_manager_config *cfg, FILE *out)
 {
 	fputs("<ossec_config>\n", out);
@@ -37,6 +26,9 @@ void yg_manager_config_print(const yg_manager_config *cfg, FILE *out)
 		yg_waf_config_print(cfg->waf, out);
 	yg_syslog_config_print(cfg->syslog, out);
 	yg_email_config_print(cfg->email, out);
-	print_summaries(cfg, out);
+	yg_lc_config_print(cfg->lc, out);
+	/* the engine's reader has no option table: its element tables are the
+	 * rule and decoder loaders' */
+	fputs("  <!-- <ruleset>: not printed (read by the engine) -->\n", out);
 	fputs("</ossec_config>\n", out);
 }

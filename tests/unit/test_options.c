@@ -25,6 +25,7 @@
 #include "integrations/config.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
+#include "logcollector/lc.h"
 #include "manager/manager_config_int.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
@@ -88,6 +89,13 @@ static const struct {
         {"diff/file_size", {"<limit>1T</limit>", "<enabled>on</enabled>", "<x/>", NULL}},
         {"disk_quota/limit", {"10B", "x", "", "1KBB", NULL}},
         {"file_size/limit", {"10B", "x", "", NULL}},
+        {"localfile/log_format", {"", "nosuch", "eventlog", "multi-line:0", NULL}},
+        {"localfile/frequency", {"x", "-1", "weekly", "", NULL}},
+        {"localfile/ignore", {"(", NULL}},
+        {"localfile/restrict", {"(", NULL}},
+        {"localfile/multiline_regex", {"(", NULL}},
+        {"localfile/label", {"v", NULL}},
+        {"localfile/filter", {"x", NULL}},
         {"global/white_list", {"", "10.0.0.1/99", NULL}},
         {"global/email_notification", {"maybe", "", NULL}},
         {"global/smtp_server", {"", "a b", NULL}},
