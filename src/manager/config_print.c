@@ -10,7 +10,10 @@
 void yg_manager_config_print(const yg_manager_config *cfg, FILE *out)
 {
 	fputs("<ossec_config>\n", out);
-	yg_opt_print(&yg_global_block, cfg, 2, out);
+	fputs("  <global>\n", out);
+	yg_opt_print_rows(&yg_global_block, cfg, 4, out);
+	yg_email_config_print_global(cfg->email, out);
+	fputs("  </global>\n", out);
 	yg_opt_print(&yg_alerts_block, cfg, 2, out);
 	if (cfg->remote.enabled) {
 		yg_opt_print(&yg_remote_block, &cfg->remote, 2, out);

@@ -278,7 +278,10 @@ static void print_reads_back(void **state)
 	        "p.conf",
 	        "<ossec_config>\n"
 	        "  <global><logall_json>yes</logall_json><white_list>10.0.0.0/8</white_list>"
-	        "</global>\n"
+	        "<email_notification>yes</email_notification><smtp_server>mail.example</"
+	        "smtp_server>"
+	        "<email_from>a@example.com</email_from><email_to>b@example.com</email_to>"
+	        "<email_maxperhour>7</email_maxperhour></global>\n"
 	        "  <command><name>fw</name><executable>firewall-drop</executable>"
 	        "<timeout_allowed>yes</timeout_allowed></command>\n"
 	        "  <active-response><command>fw</command><location>local</location>"
