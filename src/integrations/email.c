@@ -410,8 +410,32 @@ static yg_err opt_format(void *obj, const char *v, const yg_wxml_node *e, const 
 	return YG_OK;
 }
 
+static void print_block_to(const void *obj, const yg_opt *o, FILE *out)
+{
+	const B *b = obj;
+	for (size_t i = 0; i < b->nto; i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, b->to[i], o->name);
+}
+
+static void print_block_rules(const void *obj, const yg_opt *o, FILE *out)
+{
+	const B *b = obj;
+	if (!b->nrule_ids)
+		return;
+	fprintf(out, "    <%s>", o->name);
+	for (size_t i = 0; i < b->nrule_ids; i++)
+		fprintf(out, "%s%u", i ? "," : "", b->rule_ids[i]);
+	fprintf(out, "</%s>\n", o->name);
+}
+
+static void print_block_flag(const void *obj, const yg_opt *o, FILE *out)
+{
+	if (((const B *)obj)->do_not_group)
+		fprintf(out, "    <%s/>\n", o->name);
+}
+
 static const yg_opt email_alerts_opts[] = {
-        {"email_to", YG_OPT_CUSTOM, .parse = opt_to,
+        {"email_to", YG_OPT_CUSTOM, .parse = opt_to, .print = print_block_to,
          .help = "a recipient (repeatable; at least one)"},
         {"level", YG_OPT_UINT, YG_OPT_AT(B, level), 0, 16, "0",
          .help = "the lowest rule level (never below email_alert_level)"},
@@ -419,11 +443,11 @@ static const yg_opt email_alerts_opts[] = {
          .help = "an OS_Match pattern on the alert's groups written as g1,g2,"},
         {"event_location", YG_OPT_CUSTOM, .parse = opt_location,
          .help = "an OS_Match pattern on the alert's location"},
-        {"rule_id", YG_OPT_CUSTOM, .parse = opt_rules,
+        {"rule_id", YG_OPT_CUSTOM, .parse = opt_rules, .print = print_block_rules,
          .help = "only these rule ids (comma-separated)"},
         {"do_not_delay", YG_OPT_CUSTOM, .parse = opt_flag,
          .help = "accepted: every mail is sent at once"},
-        {"do_not_group", YG_OPT_CUSTOM, .parse = opt_flag,
+        {"do_not_group", YG_OPT_CUSTOM, .parse = opt_flag, .print = print_block_flag,
          .help = "never in a digest of mails held back by email_maxperhour"},
         {"format", YG_OPT_CUSTOM, .parse = opt_format,
          .help = "full or default (sms is sent in full)"},
@@ -507,19 +531,24 @@ static yg_err new_def(const yg_email_config *ec, char *const *to, size_t nto, yg
 	return YG_OK;
 }
 
-/* The block's filters move into the def (the block keeps nothing). */
-static void take_filters(yg_intg_def *def, email_block *b, const yg_email_config *ec)
+/* The block's patterns move into the def; its rule ids are copied (the
+ * block keeps them for -t --print). False on ENOMEM. */
+static bool take_filters(yg_intg_def *def, email_block *b, const yg_email_config *ec)
 {
+	if (b->nrule_ids) {
+		def->rule_ids = malloc(b->nrule_ids * sizeof(*def->rule_ids));
+		if (!def->rule_ids)
+			return false;
+		memcpy(def->rule_ids, b->rule_ids, b->nrule_ids * sizeof(*def->rule_ids));
+	}
+	def->nrule_ids = b->nrule_ids;
 	def->level = b->level > ec->alert_level ? b->level : ec->alert_level;
 	def->group_re = b->group;
 	def->location = b->location;
-	def->rule_ids = b->rule_ids;
-	def->nrule_ids = b->nrule_ids;
 	def->do_not_group = b->do_not_group;
 	b->group = b->location = NULL;
-	b->rule_ids = NULL;
 	def->line = b->line;
-	def->file = strdup(b->file);
+	return (def->file = strdup(b->file)) != NULL;
 }
 
 yg_err yg_email_config_finish(yg_email_config *ec, yg_intg_config *intg, yg_diag *diag)
@@ -561,7 +590,10 @@ yg_err yg_email_config_finish(yg_email_config *ec, yg_intg_config *intg, yg_diag
 	for (size_t i = 0; i < ec->nblocks; i++) {
 		if ((rc = new_def(ec, ec->blocks[i]->to, ec->blocks[i]->nto, &def)))
 			return rc;
-		take_filters(def, ec->blocks[i], ec);
+		if (!take_filters(def, ec->blocks[i], ec)) {
+			yg_intg_def_free(def);
+			return YG_ENOMEM;
+		}
 		if ((rc = yg_intg_config_push(intg, def)))
 			return rc;
 	}

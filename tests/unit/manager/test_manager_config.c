@@ -282,6 +282,8 @@ static void print_reads_back(void **state)
 	        "smtp_server>"
 	        "<email_from>a@example.com</email_from><email_to>b@example.com</email_to>"
 	        "<email_maxperhour>7</email_maxperhour></global>\n"
+	        "  <email_alerts><email_to>c@example.com</email_to><rule_id>9</rule_id>"
+	        "<level>5</level><do_not_group/></email_alerts>\n"
 	        "  <command><name>fw</name><executable>firewall-drop</executable>"
 	        "<timeout_allowed>yes</timeout_allowed></command>\n"
 	        "  <active-response><command>fw</command><location>local</location>"
