@@ -78,17 +78,20 @@ void manager_config_block_destroy(void *obj)
 
 bool manager_parse_int(const char *s, int lo, int hi, int *out)
 {
-	if (!s)
+	if (!s || lo < 0 || hi < lo)
 		return false;
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
-	char *end = NULL;
-	long v = strtol(s, &end, 10);
-	if (end == s)
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	char buf[24];
+	uint64_t v;
+	if (n >= sizeof(buf))
 		return false;
-	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-		end++;
-	if (*end || v < lo || v > hi)
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!yg_opt_parse_uint(buf, (uint64_t)lo, (uint64_t)hi, &v))
 		return false;
 	*out = (int)v;
 	return true;

@@ -7,7 +7,8 @@
 #include "engine/wxml.h"
 #include "manager/manager.h"
 
-/* A decimal int in [lo, hi] with optional surrounding blanks. */
+/* A decimal int in [lo, hi] (lo >= 0) with optional surrounding blanks,
+ * read by yg_opt_parse_uint (for config_syslog.c). */
 bool manager_parse_int(const char *s, int lo, int hi, int *out);
 
 /* The option tables of <remote> (into yg_remote_config), <auth> (into

@@ -309,7 +309,9 @@ static void print_reads_back(void **state)
 	        "  <integration><name>slack</name><hook_url>https://h.example/x</hook_url>\n"
 	        "    <rule_id>5, 6</rule_id><retry_min>250ms</retry_min></integration>\n"
 	        "  <syslog_output><server>127.0.0.1</server></syslog_output>\n"
-	        "  <waf><ban_file>/tmp/bans</ban_file></waf>\n"
+	        "  <waf><ban_file>/tmp/bans</ban_file><reload_command>nginx -s reload"
+	        "</reload_command><repeated_offenders>30,60</repeated_offenders>"
+	        "<nftables set=\"inet yagura bans\">yes</nftables></waf>\n"
 	        "</ossec_config>\n");
 	const char *conf[] = {p};
 	yg_manager_config cfg;
