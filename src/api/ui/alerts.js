@@ -99,6 +99,7 @@ Y.view('alerts', async (main, arg, params) => {
         Y.el('button', { class: 'secondary small', id: 'export-jsonl', onclick: () => exportAs('jsonl', params, w, msg) }, 'Export JSON lines'),
         msg)),
     chips(params), hist, body);
+  Y.loading(hist, 'the histogram');
 
   const refresh = async () => {
     // one window for both requests: the histogram and the table agree

@@ -22,7 +22,6 @@ Y.view('files', async (main, arg, params) => {
   Y.put(main, stats, body);
   const q = { since: iso(w.since), until: iso(w.until) };
   if (agent) q.agent = agent;
-  if (params.q) q.q = params.q;
   Y.load(stats, async () => {
     const s = await Y.api('GET', '/fim/stats' + Y.qs(q));
     const top = s.top_paths || s.paths || [];
@@ -34,7 +33,7 @@ Y.view('files', async (main, arg, params) => {
           Y.el('td', { class: 'num' }, p.count)))) : Y.empty('No change in this range.')));
   }, 'file statistics');
   await Y.load(body, async () => {
-    const r = await Y.api('GET', '/fim' + Y.qs(Object.assign({ limit: 50, offset }, apiQuery({}, w), agent ? { agent } : {},
+    const r = await Y.api('GET', '/fim' + Y.qs(Object.assign({ limit: 50, offset }, apiQuery({}, w), agent ? { agent_id: agent } : {},
       params.q ? { q: params.q } : {})));
     Y.clear(body);
     if (!r.items.length) return Y.put(body, Y.empty('No file changed in this range.'));

@@ -7,7 +7,7 @@
 // however fast alerts come). A lost connection is retried with back-off.
 import { Y } from './core.js';
 
-const FLUSH_MS = 1000;
+const FLUSH_MS = 500;
 const HEARTBEAT_MS = 45000; // no byte for this long: the connection is dead
 
 const L = {
@@ -55,7 +55,7 @@ function setState(s, detail) {
   L.state = s;
   const b = document.getElementById('live');
   if (!b) return;
-  b.className = 'live ' + s;
+  b.className = 'live st-' + s;
   b.setAttribute('aria-pressed', L.on ? 'true' : 'false');
   const label = { live: 'live', connecting: 'connecting…', retrying: 'reconnecting', paused: 'paused', off: 'live' }[s];
   b.textContent = (s === 'paused' ? '❚❚ ' : '● ') + label + (detail ? ' ' + detail : '');
