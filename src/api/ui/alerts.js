@@ -200,7 +200,7 @@ Y.view('alert', async (main, id) => {
       Y.el('div', { class: 'row head' }, Y.el('button', { class: 'secondary', onclick: () => history.back() }, '← Back'),
         Y.el('h1', {}, rule.description || 'Alert')),
       Y.el('div', { class: 'grid' },
-        Y.panel('Alert', Y.kv([['ID', a.id], ['Time', Number.isFinite(time) ? [Y.fmtTime(time) + ' ', Y.time(time)] : a.timestamp],
+        Y.panel('Alert', Y.kv([['ID', a.id], ['Time', Number.isFinite(time) ? Y.when(time) : a.timestamp],
           ['Agent', agent.id != null ? Y.el('a', { href: Y.href('agent', agent.id) }, agent.id + ' ' + (agent.name || '')) : null],
           ['Manager', a.manager && a.manager.name], ['Location', a.location],
           ['Decoder', a.decoder && a.decoder.name],

@@ -124,6 +124,13 @@ Y.time = function (ms) {
     title: Y.fmtTime(ms) + ' (' + Y.tz + ')\n' + d.toISOString() }, Y.ago(ms));
 };
 
+// The absolute time, with "(5 min ago)" while that says something.
+Y.when = function (ms) {
+  if (!ms) return Y.el('span', { class: 'muted' }, '—');
+  const recent = Date.now() - ms < 30 * 86400e3;
+  return Y.el('span', {}, Y.fmtTime(ms), recent ? [' · ', Y.time(ms)] : null);
+};
+
 setInterval(() => {
   for (const t of document.querySelectorAll('time[data-ms]')) t.textContent = Y.ago(Number(t.dataset.ms));
 }, 30000);

@@ -70,17 +70,28 @@ function prose(text) {
   return Y.el('div', { class: 'text' }, s);
 }
 
+// An alert entry: the API's expanded alert, else the JSON summary in its text.
+function entryAlert(e) {
+  if (e.alert && typeof e.alert === 'object') return e.alert;
+  try {
+    const o = JSON.parse(e.text || '');
+    return o && typeof o === 'object' ? o : {};
+  } catch (err) { return {}; }
+}
+
 function alertEntry(e) {
-  const a = e.alert || {};
-  const id = a.id || e.alert_id;
+  const a = entryAlert(e);
+  const id = a.id || a.alert_id || e.alert_id;
   const parts = [Y.el('div', { class: 'alert-line' }, a.level != null ? Y.level(a.level) : null, ' ',
     a.rule_id ? Y.el('span', { class: 'muted' }, 'rule ' + a.rule_id + ' ') : null,
     Y.el('span', { class: 'desc' }, a.description || e.description || ''),
     a.srcip ? Y.el('span', { class: 'muted' }, ' · ' + a.srcip) : null,
     id ? [' ', Y.el('a', { href: Y.href('alert', id) }, id)] : null)];
+  if (a.full_log) parts.push(Y.el('pre', { class: 'log small' }, a.full_log));
   const s = a.syscheck || e.syscheck || e.fim;
   if (s) parts.push(Y.el('div', { class: 'mono small' }, s.path || ''), fimCompare(s), s.diff ? renderDiff(s.diff) : null);
   if (!a.description && !e.description && e.text) parts.push(prose(e.text));
+  if (a.yara || e.yara) parts.push(prose(JSON.stringify(a.yara || e.yara)));
   return parts;
 }
 
@@ -89,7 +100,7 @@ function entry(e) {
   const body = kind === 'alert' ? alertEntry(e)
     : (kind === 'fim' && (e.syscheck || e.fim)) ? alertEntry(e) : [prose(e.text)];
   return Y.el('li', { class: 'k-' + kind, 'data-kind': kind },
-    Y.el('div', { class: 'when' }, Y.el('span', { class: 'kind' }, kind), ' ', Y.fmtTime(e.time_ms), ' · ', Y.time(e.time_ms),
+    Y.el('div', { class: 'when' }, Y.el('span', { class: 'kind' }, kind), ' ', Y.when(e.time_ms),
       e.author ? ' · ' + e.author : ''),
     Y.el('div', { class: 'body' }, body));
 }
@@ -140,7 +151,7 @@ function drawTicket(box, d, banned) {
         ['Source', t.srcip ? Y.el('a', { href: Y.href('alerts', '', { srcip: t.srcip, since: 'now-30d' }) }, t.srcip) : null],
         ['Alerts', t.alert_count], ['First alert', Y.fmtTime(t.first_alert)], ['Last alert', Y.fmtTime(t.last_alert)],
         ['Bans', banCell]]), Y.el('p', { class: 'text' }, t.description)),
-      Y.canWrite() ? actions(t, base, act, bans, banned) : Y.panel('Actions', Y.el('p', { class: 'muted' }, 'Read-only access.'))),
+      Y.canWrite() ? actions(t, base, act, sourceOf(t, bans, d.timeline), banned) : Y.panel('Actions', Y.el('p', { class: 'muted' }, 'Read-only access.'))),
     msg,
     Y.panel('Timeline', (d.timeline || []).length ? Y.el('ul', { class: 'timeline' }, d.timeline.map(entry)) : Y.empty('Nothing yet.')),
     Y.panel('Alerts (' + (d.alert_ids || []).length + ')', Y.el('div', { class: 'idlist' },
@@ -149,12 +160,19 @@ function drawTicket(box, d, banned) {
 
 // The ticket's source address: its own field, else the one its ban or
 // first alert names.
-function sourceOf(t, bans) {
-  return t.srcip || t.source || bans[0] || '';
+function sourceOf(t, bans, timeline) {
+  if (t.srcip || t.source) return t.srcip || t.source;
+  if (bans.length) return bans[0];
+  for (const e of timeline || []) {
+    if ((e.kind || e.type) !== 'alert') continue;
+    const a = entryAlert(e);
+    if (a.srcip) return a.srcip;
+  }
+  return '';
 }
 
 // The status, assignee, ban, comment and close controls of a ticket.
-function actions(t, base, act, bans, banned) {
+function actions(t, base, act, src, banned) {
   const panel = Y.el('section', { class: 'panel', id: 'ticket-actions' }, Y.el('h2', {}, 'Actions'));
   if (t.status !== 'closed') {
     const next = t.status === 'open' ? 'in_progress' : 'open';
@@ -163,7 +181,6 @@ function actions(t, base, act, bans, banned) {
         next === 'open' ? 'Back to open' : 'Start working')));
   }
   Y.put(panel, assignRow(t, base, act));
-  const src = sourceOf(t, bans);
   const live = src && banned && banned.has(src);
   if (src) {
     Y.put(panel, Y.el('div', { class: 'row' }, live
