@@ -2,7 +2,7 @@
 // total, sortable table, filter chips, full-text search, export) and the
 // alert page (full log, decoded fields, rule, FIM diff, GeoLocation, links).
 import { Y } from './core.js';
-import { FILTERS, FILTER_LABEL, apiQuery, timePicker, windowOf, iso } from './range.js';
+import { FILTERS, FILTER_LABEL, apiQuery, timePicker, windowOf, zoomTo } from './range.js';
 import { renderDiff, fimCompare, findTicket, banButton } from './detail.js';
 
 const LIMIT = 50;
@@ -56,7 +56,7 @@ async function exportAs(format, params, w, msg) {
     const m = /filename="?([^";]+)"?/.exec(cd);
     const name = m ? m[1] : 'alerts.' + (format === 'csv' ? 'csv' : 'jsonl');
     const a = Y.el('a', { href: URL.createObjectURL(blob), download: name });
-    document.Y.put(body, a);
+    document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 60000);
@@ -126,7 +126,7 @@ function drawHist(box, h, params) {
     Y.el('span', { id: 'hist-total' }, h.total.toLocaleString() + ' in the histogram'),
     Y.el('span', {}, 'bars of ' + spanName(h.interval_ms) + ' · drag across the bars to zoom')),
   Y.barChart({ buckets: h.buckets, interval: h.interval_ms, since: h.since, until: h.until, label: 'alerts over time',
-    onZoom: (a, b) => Y.go('alerts', '', Object.assign({}, params, { since: iso(a), until: iso(b), offset: '' })) }));
+    onZoom: (a, b) => Y.go('alerts', '', Object.assign({}, params, zoomTo(a, b), { offset: '' })) }));
 }
 
 function spanName(ms) {

@@ -3,7 +3,7 @@
 // agents and sources, each a drill-down to the alerts page with the same
 // URL parameters. Follows the live feed.
 import { Y } from './core.js';
-import { apiQuery, linkParams, timePicker, windowOf, iso } from './range.js';
+import { apiQuery, linkParams, timePicker, windowOf, zoomTo } from './range.js';
 
 function topTable(title, rows, cols, link) {
   return Y.panel(title, rows.length ? Y.table(cols.map((c) => c[0]).concat([{ label: 'Alerts', cls: 'num' }]),
@@ -42,7 +42,7 @@ Y.view('dashboard', async (main, arg, params) => {
     });
     Y.fill(top, counters(s), Y.el('h2', {}, 'Alerts over time'),
       Y.barChart({ buckets, interval: s.bucket_ms, since: s.since_ms, until: s.until_ms,
-        onZoom: (a, b) => Y.go('alerts', '', { since: iso(a), until: iso(b) }) }),
+        onZoom: (a, b) => Y.go('alerts', '', zoomTo(a, b)) }),
       Y.el('div', { class: 'legend' }, Y.bandNames.map((n, i) => Y.el('span', {}, Y.el('i', { class: 'l' + i }), 'level ' + n))));
     const rulesPanel = rules instanceof Error ? Y.panel('Top rules', Y.el('p', { class: 'error' }, rules.message))
       : topTable('Top rules', rules.items || rules, [['Rule', (r) => r.rule_id || r.id],

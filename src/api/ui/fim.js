@@ -2,7 +2,7 @@
 // paths, a per-agent view, and the list of changes, each opening its
 // alert page with the diff and the before/after attributes.
 import { Y } from './core.js';
-import { apiQuery, timePicker, windowOf, iso } from './range.js';
+import { apiQuery, timePicker, windowOf, iso, zoomTo } from './range.js';
 
 Y.view('files', async (main, arg, params) => {
   const w = windowOf(params);
@@ -27,7 +27,7 @@ Y.view('files', async (main, arg, params) => {
     const top = s.top_paths || s.paths || [];
     Y.fill(stats, 
       Y.panel('Changes over time', Y.barChart({ buckets: s.buckets || [], interval: s.interval_ms, since: s.since, until: s.until,
-        onZoom: (a, b) => go({ since: iso(a), until: iso(b), offset: '' }) })),
+        onZoom: (a, b) => go(Object.assign(zoomTo(a, b), { offset: '' })) })),
       Y.panel('Most changed paths', top.length ? Y.table(['Path', { label: 'Changes', cls: 'num' }], top.map((p) =>
         Y.row(() => go({ q: p.path, offset: '' }), Y.el('td', { class: 'mono wrap' }, p.path),
           Y.el('td', { class: 'num' }, p.count)))) : Y.empty('No change in this range.')));

@@ -25,6 +25,11 @@ export function toMs(v, now) {
 
 export function iso(ms) { return new Date(ms).toISOString().replace('.000Z', 'Z'); }
 
+// A zoomed range in whole seconds, widened rather than cut.
+export function zoomTo(a, b) {
+  return { since: iso(Math.floor(a / 1000) * 1000), until: iso(Math.ceil(b / 1000) * 1000) };
+}
+
 // The window the page shows: {since, until (ms), relative, preset, label}.
 export function windowOf(params, dflt) {
   const now = Date.now();
