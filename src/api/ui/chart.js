@@ -48,10 +48,11 @@ function drawSvg(opts, W) {
   const root = svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}` });
   const plotW = W - L - R, plotH = H - B - T;
   const bw = plotW / Math.max(1, bs.length);
-  for (const f of [0, 0.5, 1]) {
-    const y = T + plotH * (1 - f);
+  // grid lines at 0, a whole middle value and the top
+  for (const v of [...new Set([0, Math.round(max / 2), max])]) {
+    const y = T + plotH * (1 - v / max);
     root.append(svg('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'axis' }));
-    root.append(svg('text', { x: L - 5, y: y + 3, 'text-anchor': 'end' }, String(Math.round(max * f))));
+    root.append(svg('text', { x: L - 5, y: y + 3, 'text-anchor': 'end' }, v.toLocaleString()));
   }
   const span = (opts.until || 0) - (opts.since || 0) || bs.length * (opts.interval || 1);
   bs.forEach((b, i) => {
