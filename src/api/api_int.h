@@ -204,6 +204,12 @@ void api_h_stats_rules(api_req *r);
 void api_h_stats_mitre(api_req *r);
 void api_h_stats_sources(api_req *r);
 void api_h_fim_stats(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
 /* api_stream.c */
 void api_h_alerts_stream(api_req *r);
 
