@@ -106,6 +106,20 @@ void api_h_ticket_create(api_req *r)
 	answer(r, 201, err, o, msg);
 }
 
+/* Tells the live streams that ticket id changed; its status from o's
+ * "ticket" (NULL: "changed"). */
+static void notify(api_req *r, int64_t id, json_object *o)
+{
+	static const char *const known[] = {"open", "in_progress", "closed"};
+	const char *st = json_object_get_string(
+	        json_object_object_get(json_object_object_get(o, "ticket"), "status"));
+	const char *word = "changed";
+	for (size_t i = 0; st && i < 3; i++)
+		if (strcmp(st, known[i]) == 0)
+			word = known[i];
+	api_hub_ticket(r->api->hub, id, word);
+}
+
 /* Applies c to ticket id and lifts the bans the tickets module names
  * (close_lifts_bans) through the bans backend. */
 static void change(api_req *r, int64_t id, const yg_api_ticket_change *c)
@@ -144,6 +158,7 @@ static void change(api_req *r, int64_t id, const yg_api_ticket_change *c)
 	}
 	json_object_object_del(o, "lift");
 	json_object_object_add(o, "bans_lifted", lifted);
+	notify(r, id, o);
 	api_reply(r, 200, o);
 }
 
@@ -246,6 +261,7 @@ void api_h_ticket_comment(api_req *r)
 	json_object_object_add(o, "ticket_id", json_object_new_int64(id));
 	json_object_object_add(o, "author", json_object_new_string(r->user));
 	json_object_object_add(o, "text", json_object_new_string(text));
+	notify(r, id, NULL);
 	api_reply(r, 201, o);
 }
 
@@ -321,6 +337,7 @@ void api_h_ticket_ban(api_req *r)
 	json_object_object_add(o, "ticket_id", json_object_new_int64(id));
 	json_object_object_add(o, "address", json_object_new_string(address));
 	json_object_object_add(o, "ban", ban);
+	notify(r, id, NULL);
 	api_reply(r, 201, o);
 }
 
@@ -385,5 +402,6 @@ void api_h_ticket_unban(api_req *r)
 	json_object_object_add(o, "address", json_object_new_string(addr));
 	json_object_object_add(o, "lifted", json_object_new_boolean(1));
 	json_object_object_add(o, "timeline", json_object_new_boolean(err == YG_OK));
+	notify(r, id, NULL);
 	api_reply(r, 200, o);
 }

@@ -360,6 +360,13 @@ def test_stream(api, port, token, auth):
           got and dt < 3 and ev and ev[0][0] == str(ev[0][1]["seq"]) and
           ev[0][1]["rule_id"] == "5716", s.buf[-600:])
     seq = int(ev[0][0]) if ev else 0
+    st, tl = api.get("/api/v1/tickets", status="open")
+    tid = tl["items"][0]["id"] if st == 200 and tl["items"] else 0
+    st, _ = api.req("PATCH", f"/api/v1/tickets/{tid}", {"status": "in_progress"})
+    s.read_until(lambda b: b"in_progress" in b, 5)
+    te = [e[1] for e in s.events("ticket") if e[1].get("id") == tid]
+    check("/alerts/stream: a ticket change arrives as event: ticket (id, status)",
+          st == 200 and te and te[-1]["status"] == "in_progress", s.buf[-400:])
     s.read_until(lambda b: b"event: stats" in b, 12)
     st = s.events("stats")
     check("/alerts/stream: event: stats with dashboard counts",
