@@ -363,10 +363,10 @@ def test_stream(api, port, token, auth):
     st, tl = api.get("/api/v1/tickets", status="open")
     tid = tl["items"][0]["id"] if st == 200 and tl["items"] else 0
     st, _ = api.req("PATCH", f"/api/v1/tickets/{tid}", {"status": "in_progress"})
-    s.read_until(lambda b: b"in_progress" in b, 5)
+    s.read_until(lambda b: b'"status":"in_progress"' in b, 5)
     te = [e[1] for e in s.events("ticket") if e[1].get("id") == tid]
     check("/alerts/stream: a ticket change arrives as event: ticket (id, status)",
-          st == 200 and te and te[-1]["status"] == "in_progress", s.buf[-400:])
+          st == 200 and te and te[-1]["status"] == "in_progress", f"{st} {tid} {s.buf[-400:]}")
     s.read_until(lambda b: b"event: stats" in b, 12)
     st = s.events("stats")
     check("/alerts/stream: event: stats with dashboard counts",
