@@ -114,6 +114,7 @@ typedef struct yg_api_alerts_ops {
 typedef struct yg_api_ticket_filter {
 	const char *status, *type, *assignee, *rule_id, *text; /* NULL = any */
 	int severity;                                          /* 1..3; 0 = any */
+	int min_level;                                         /* 0 = any */
 	size_t limit, offset;                                  /* limit 1..1001 */
 } yg_api_ticket_filter;
 
@@ -147,6 +148,12 @@ typedef struct yg_api_tickets_ops {
 	/* *out: {open, in_progress, closed, unresolved_by_severity:{Medium,
 	 * High, Critical}}. */
 	yg_err (*stats)(void *ctx, json_object **out, char *msg, size_t msgsz);
+	/* Links a ban of address to the ticket (a "ban" timeline entry). */
+	yg_err (*link_ban)(void *ctx, int64_t id, const char *address, char *msg, size_t msgsz);
+	/* Adds a timeline entry of kind ("ban", "response", ...) whose text is
+	 * json (one JSON object). */
+	yg_err (*note)(void *ctx, int64_t id, const char *kind, const char *json, char *msg,
+	               size_t msgsz);
 	void (*release)(void *ctx);
 } yg_api_tickets_ops;
 
@@ -182,6 +189,8 @@ typedef struct yg_api_agents_ops {
 	/* *out: array {id, name, ip, status, version, last_keepalive, date_add,
 	 * revoked}, in id order. */
 	yg_err (*list)(void *ctx, json_object **out, char *msg, size_t msgsz);
+	/* *out: one agent as in list(). YG_ENOTFOUND when unknown. */
+	yg_err (*get)(void *ctx, const char *id, json_object **out, char *msg, size_t msgsz);
 	void (*release)(void *ctx);
 } yg_api_agents_ops;
 

@@ -60,6 +60,10 @@ struct yg_api {
 yg_err api_hub_start(yg_api *api);
 void api_hub_close_streams(api_hub *h);
 void api_hub_free(api_hub *h);
+/* Sends `event: ticket` {id, status, updated_ms} to every stream now (a
+ * change made through the API; the hub also finds changes made elsewhere,
+ * so a client may see one twice). status: a constant word. */
+void api_hub_ticket(api_hub *h, int64_t id, const char *status);
 
 typedef struct api_arg {
 	const char *key;
@@ -204,6 +208,12 @@ void api_h_stats_rules(api_req *r);
 void api_h_stats_mitre(api_req *r);
 void api_h_stats_sources(api_req *r);
 void api_h_fim_stats(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
 /* api_stream.c */
 void api_h_alerts_stream(api_req *r);
 

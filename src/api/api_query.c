@@ -579,3 +579,135 @@ void api_h_fim_stats(api_req *r)
 	json_object_object_add(o, "top_paths", paths);
 	api_reply(r, 200, o);
 }
+
+/* ---- GET /agents/{id} ---- */
+
+#define AGENT_RECENT 20
+
+/* Adds under key a page of the agent's alerts (group NULL: any). */
+static bool agent_page(api_req *r, json_object *o, const char *key, const char *agent,
+                       const char *group)
+{
+	yg_api_alerts_ops *ops = &r->api->be.alerts;
+	yg_aq_filter f = {.agents = {agent}, .nagents = 1};
+	if (group) {
+		f.groups[0] = group;
+		f.ngroups = 1;
+	}
+	json_object *p = NULL;
+	char msg[YG_API_MSG_MAX] = "";
+	yg_err err = ops->page(ops->ctx, &f, YG_AQ_SORT_TIME, true, AGENT_RECENT, 0, &p, msg,
+	                       sizeof(msg));
+	if (err) {
+		json_object_put(p);
+		api_backend_error(r, err, msg);
+		return false;
+	}
+	json_object_object_add(o, key, p);
+	return true;
+}
+
+/* The agent's FIM changes with their syscheck objects (the /fim rows). */
+static bool agent_fim(api_req *r, json_object *o, const char *agent)
+{
+	yg_api_alerts_ops *ops = &r->api->be.alerts;
+	yg_api_alert_filter f = {.agent_id = agent, .limit = AGENT_RECENT};
+	json_object *items = NULL;
+	char msg[YG_API_MSG_MAX] = "";
+	yg_err err = ops->fim ? ops->fim(ops->ctx, &f, &items, msg, sizeof(msg)) : YG_OK;
+	if (err) {
+		json_object_put(items);
+		api_backend_error(r, err, msg);
+		return false;
+	}
+	json_object_object_add(o, "fim", items ? items : json_object_new_array());
+	return true;
+}
+
+/* The bans in force that an alert of this agent started. */
+static void agent_bans(api_req *r, json_object *o, const char *agent)
+{
+	yg_api_bans_ops *b = &r->api->be.bans;
+	json_object *all = NULL, *mine = json_object_new_array();
+	char msg[YG_API_MSG_MAX] = "";
+	if (b->list && b->list(b->ctx, false, API_LIST_MAX, &all, msg, sizeof(msg)) != YG_OK) {
+		json_object_put(all);
+		all = NULL;
+	}
+	for (size_t i = 0; all && i < json_object_array_length(all); i++) {
+		json_object *x = json_object_array_get_idx(all, i);
+		const char *a = json_object_get_string(json_object_object_get(x, "agent_id"));
+		if (a && strcmp(a, agent) == 0 && json_object_array_length(mine) < AGENT_RECENT)
+			json_object_array_add(mine, json_object_get(x));
+	}
+	json_object_put(all);
+	json_object_object_add(o, "bans", mine);
+}
+
+/* alert_count (all stored), alerts_24h and alerts_per_min (the last 15
+ * minutes' rate). */
+static bool agent_counts(api_req *r, json_object *o, const char *agent)
+{
+	yg_api_alerts_ops *ops = &r->api->be.alerts;
+	yg_aq_filter f = {.agents = {agent}, .nagents = 1};
+	uint64_t all = 0, day = 0, q = 0;
+	int64_t now = now_ms();
+	yg_err err = ops->count(ops->ctx, &f, &all);
+	f.since_ms = now - DAY_MS;
+	if (!err)
+		err = ops->count(ops->ctx, &f, &day);
+	f.since_ms = now - 15 * 60000;
+	if (!err)
+		err = ops->count(ops->ctx, &f, &q);
+	if (err) {
+		api_backend_error(r, err, "the alert store cannot be read now");
+		return false;
+	}
+	json_object_object_add(o, "alert_count", json_object_new_int64((int64_t)all));
+	json_object_object_add(o, "alerts_24h", json_object_new_int64((int64_t)day));
+	json_object_object_add(o, "alerts_per_min", json_object_new_double((double)q / 15.0));
+	return true;
+}
+
+void api_h_agent(api_req *r)
+{
+	const char *id = r->seg[1];
+	size_t n = strlen(id);
+	if (!api_args_allow(r, (const char *const[]){NULL}))
+		return;
+	if (n == 0 || n > 16 || !api_charset_ok(id, n, API_CS_DIGITS)) {
+		api_error(r, 400, "invalid_path", "id", "an agent id is 1..16 digits");
+		return;
+	}
+	yg_api_agents_ops *a = &r->api->be.agents;
+	yg_api_alerts_ops *al = &r->api->be.alerts;
+	json_object *o = NULL;
+	char msg[YG_API_MSG_MAX] = "";
+	yg_err err = YG_ENOTFOUND;
+	if (a->get)
+		err = a->get(a->ctx, id, &o, msg, sizeof(msg));
+	if (err == YG_ENOTFOUND && strcmp(id, "000") == 0) {
+		/* the manager itself: not in the registry */
+		err = YG_OK;
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "name", NULL);
+		json_object_object_add(o, "status", json_object_new_string("manager"));
+	}
+	if (err || !o) {
+		json_object_put(o);
+		api_backend_error(r, err ? err : YG_ENOMEM,
+		                  err == YG_ENOTFOUND ? "no agent with this id" : msg);
+		return;
+	}
+	/* events/s is not counted per agent yet (see docs/api.md) */
+	json_object_object_add(o, "events_per_s", NULL);
+	if (al->page && al->count &&
+	    (!agent_counts(r, o, id) || !agent_page(r, o, "alerts", id, NULL) ||
+	     !agent_page(r, o, "responses", id, "active_response") || !agent_fim(r, o, id))) {
+		json_object_put(o);
+		return;
+	}
+	agent_bans(r, o, id);
+	api_reply(r, 200, o);
+}

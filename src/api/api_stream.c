@@ -325,6 +325,23 @@ void api_hub_free(api_hub *h)
 	free(h);
 }
 
+void api_hub_ticket(api_hub *h, int64_t id, const char *status)
+{
+	if (!h)
+		return;
+	char data[128];
+	snprintf(data, sizeof(data), "{\"id\":%lld,\"status\":\"%s\",\"updated_ms\":%lld}",
+	         (long long)id, status, (long long)wall_ms());
+	pthread_mutex_lock(&h->mu);
+	for (api_stream *s = h->head; s; s = s->next) {
+		if (s->closing || s->buf.len - s->off > BUF_MAX)
+			continue;
+		put_event(s, "ticket", -1, data);
+		resume(s);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
 /* ---- the response ---- */
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)

@@ -268,6 +268,83 @@ def test_fim(api, nfiles):
           sc.get("sha256_before") != sc.get("sha256_after"), str(sc)[:500])
 
 
+def test_tickets(api, banfile):
+    st, r = api.get("/api/v1/tickets", level_min=5, status="open")
+    items = r.get("items", []) if st == 200 else []
+    check("/tickets?level_min=5&status=open: the failed logins' tickets", items, str(r)[:300])
+    st, r6 = api.get("/api/v1/tickets", level_min=6)
+    check("/tickets?level_min=6: none (5716 is level 5)", st == 200 and r6["items"] == [],
+          str(r6)[:300])
+    st, r = api.get("/api/v1/tickets", level_min=17)
+    check("/tickets?level_min=17: 400 naming level_min",
+          st == 400 and r["error"].get("field") == "level_min", str(r))
+    tid = None
+    for t in items:
+        st, hd, body = api.raw(f"/api/v1/tickets/{t['id']}")
+        d = json.loads(body)
+        srcs = [e["data"].get("srcip") for e in d["timeline"] if e["type"] == "alert"]
+        if IPS[0] in srcs:
+            tid, detail, raw = t["id"], d, body
+            break
+    check("a ticket for the first source", tid, str(items)[:300])
+    if not tid:
+        return
+    al_entries = [e for e in detail["timeline"] if e["type"] == "alert"]
+    e0 = al_entries[0]["data"] if al_entries else {}
+    check("/tickets/{id}: alert entries typed and expanded (rule, level, description, srcip)",
+          e0.get("rule_id") == "5716" and e0.get("level") == 5 and
+          e0.get("description", "").startswith("sshd: authentication failed for root") and
+          e0.get("srcip") == IPS[0] and e0.get("alert_id"), str(detail["timeline"])[:500])
+    check("/tickets/{id}: no double-escaped JSON (no \\/ and no JSON inside strings)",
+          b"\\/" not in raw and all(not str(e.get("text", "")).startswith("{") or
+                                      e.get("data") for e in detail["timeline"]), raw[:300])
+    st, r = api.req("PATCH", f"/api/v1/tickets/{tid}", {"assignee": "ghost"})
+    check("PATCH /tickets/{id} assignee=ghost (no such user): 400 naming assignee",
+          st == 400 and r["error"].get("field") == "assignee", f"{st} {r}")
+    st, r = api.req("PATCH", f"/api/v1/tickets/{tid}", {"assignee": "ana"})
+    check("PATCH /tickets/{id} assignee=ana: assigned", st == 200 and
+          r["ticket"]["assignee"] == "ana", f"{st} {r}")
+    st, r = api.req("POST", f"/api/v1/tickets/{tid}/ban", {"ttl": 600})
+    check("POST /tickets/{id}/ban: bans the ticket's source", st == 201 and
+          r.get("address") == IPS[0] and r.get("ban", {}).get("address") == IPS[0],
+          f"{st} {r}")
+    got = al.wait_for(lambda: IPS[0] in al.text(banfile), 20)
+    check("the ticket's ban reaches the ban file", got, al.text(banfile))
+    st, bans = api.get("/api/v1/bans")
+    mine = [b for b in bans.get("items", []) if b["address"] == IPS[0]]
+    check("the ban ledger's record names the ticket", mine and
+          f"ticket #{tid}" in mine[0].get("reason", ""), str(bans)[:400])
+    st, d = api.get(f"/api/v1/tickets/{tid}")
+    types = [e["type"] for e in d.get("timeline", [])]
+    check("/tickets/{id}: timeline has the assignment and the ban, bans lists it",
+          "assign" in types and "ban" in types and IPS[0] in d.get("bans", []), str(types))
+    st, r = api.req("DELETE", f"/api/v1/tickets/{tid}/ban/198.18.0.1", None)
+    check("DELETE /tickets/{id}/ban/<not linked>: 404", st == 404, f"{st} {r}")
+    st, r = api.req("DELETE", f"/api/v1/tickets/{tid}/ban/{IPS[0]}", None)
+    check("DELETE /tickets/{id}/ban/<address>: lifted", st == 200 and r.get("lifted"),
+          f"{st} {r}")
+    st, bans = api.get("/api/v1/bans")
+    st2, d = api.get(f"/api/v1/tickets/{tid}")
+    check("the lift leaves the ledger and is on the timeline (unban)",
+          not [b for b in bans.get("items", []) if b["address"] == IPS[0]] and
+          "unban" in [e["type"] for e in d.get("timeline", [])], str(d)[:300])
+    got = al.wait_for(lambda: IPS[0] not in al.text(banfile), 20)
+    check("the lift leaves the ban file", got, al.text(banfile))
+
+
+def test_agent(api):
+    st, a = api.get("/api/v1/agents/000")
+    st2, r = api.get("/api/v1/alerts", agent="000")
+    check("/agents/000: the manager's own alerts counted, recent lists bounded",
+          st == 200 and a["alert_count"] == r["total"] and a["alert_count"] > 0 and
+          0 < len(a["alerts"]["items"]) <= 20 and len(a["fim"]) > 0 and
+          "bans" in a and "responses" in a and "events_per_s" in a, str(a)[:500])
+    st, a = api.get("/api/v1/agents/999")
+    check("/agents/999: 404", st == 404, str(a))
+    st, a = api.get("/api/v1/agents/abc")
+    check("/agents/abc: 400", st == 400, str(a))
+
+
 def test_stream(api, port, token, auth):
     s = Stream(port, token)
     check("/alerts/stream: 200 text/event-stream", s.status() == 200 and
@@ -283,6 +360,13 @@ def test_stream(api, port, token, auth):
           got and dt < 3 and ev and ev[0][0] == str(ev[0][1]["seq"]) and
           ev[0][1]["rule_id"] == "5716", s.buf[-600:])
     seq = int(ev[0][0]) if ev else 0
+    st, tl = api.get("/api/v1/tickets", status="open")
+    tid = tl["items"][0]["id"] if st == 200 and tl["items"] else 0
+    st, _ = api.req("PATCH", f"/api/v1/tickets/{tid}", {"status": "in_progress"})
+    s.read_until(lambda b: b'"status":"in_progress"' in b, 5)
+    te = [e[1] for e in s.events("ticket") if e[1].get("id") == tid]
+    check("/alerts/stream: a ticket change arrives as event: ticket (id, status)",
+          st == 200 and te and te[-1]["status"] == "in_progress", f"{st} {tid} {s.buf[-400:]}")
     s.read_until(lambda b: b"event: stats" in b, 12)
     st = s.events("stats")
     check("/alerts/stream: event: stats with dashboard counts",
@@ -320,6 +404,7 @@ def main():
   <localfile><log_format>syslog</log_format><location>{auth}</location></localfile>
   <syscheck><directories realtime="yes" report_changes="yes">{watched}</directories></syscheck>
   <waf><ban_file>{banfile}</ban_file><reload_command>true</reload_command></waf>
+  <tickets><route><rule_id>5716</rule_id></route></tickets>
 """)
     os.makedirs(os.path.join(home, "var"), exist_ok=True)
     rc, _, err = m.ctl("users", "add", "ana", "--role", "analyst")
@@ -354,6 +439,8 @@ def main():
         test_export(api)
         test_stats(api)
         test_fim(api, len(files))
+        test_tickets(api, banfile)
+        test_agent(api)
         stream = test_stream(api, port, token, auth)
     finally:
         check("manager stops cleanly", m.stop() == 0, m.log()[-1500:])
