@@ -5,6 +5,7 @@ import { Y } from './core.js';
 
 function status(s) { return Y.el('span', { class: 'status s-' + String(s || '').replace(/[^a-z_]/g, '') }, s || '—'); }
 function keepalive(v) { return v ? Y.time(v > 1e12 ? v : v * 1000) : Y.el('span', { class: 'muted' }, 'never'); }
+function items(x) { return Array.isArray(x) ? x : (x && x.items) || []; }
 function num(v) { return v == null ? '—' : typeof v === 'number' ? v.toLocaleString(undefined, { maximumFractionDigits: 1 }) : v; }
 
 Y.view('agents', async (main) => {
@@ -19,7 +20,7 @@ Y.view('agents', async (main) => {
       r.items.map((a) => Y.row(() => Y.go('agent', a.id),
         Y.el('td', {}, a.id), Y.el('td', {}, a.name, a.revoked ? ' (revoked)' : ''), Y.el('td', {}, a.ip),
         Y.el('td', {}, status(a.status)), Y.el('td', {}, a.version || '—'), Y.el('td', {}, keepalive(a.last_keepalive)),
-        Y.el('td', { class: 'num' }, num(a.events_per_s ?? a.eps)), Y.el('td', { class: 'num' }, num(a.alerts ?? a.alert_count)))))
+        Y.el('td', { class: 'num' }, num(a.events_per_s)), Y.el('td', { class: 'num' }, num(a.alert_count)))))
       : Y.empty('No agent registered.'));
   }, 'agents');
 });
@@ -35,23 +36,23 @@ Y.view('agent', async (main, id) => {
   Y.put(main, box);
   await Y.load(box, async () => {
     const d = await Y.api('GET', '/agents/' + encodeURIComponent(id));
-    const a = d.agent || d;
+    const a = d;
     const alertCols = [['Time', (x) => Y.time(x.time_ms)], ['Level', (x) => Y.level(x.level)], ['Rule', (x) => x.rule_id],
       ['Description', (x) => x.description]];
     Y.fill(box, 
       Y.el('div', { class: 'row head' }, Y.el('button', { class: 'secondary', onclick: () => Y.go('agents') }, '← Agents'),
-        Y.el('h1', {}, 'Agent ' + a.id + ' ' + (a.name || ''))),
+        Y.el('h1', {}, (a.status === 'manager' ? 'The manager (agent ' + a.id + ')' : 'Agent ' + a.id + ' ' + (a.name || '')))),
       Y.el('div', { class: 'grid' }, Y.panel('Status', Y.kv([['Status', status(a.status)], ['IP', a.ip], ['Version', a.version],
-        ['Last keepalive', keepalive(a.last_keepalive)], ['Events/s', num(a.events_per_s ?? a.eps)],
-        ['Alerts', num(a.alerts ?? a.alert_count)], ['Registered', a.date_add ? Y.fmtTime(a.date_add * 1000) : null],
+        ['Last keepalive', keepalive(a.last_keepalive)], ['Events/s', num(a.events_per_s)],
+        ['Alerts', a.alert_count != null ? num(a.alert_count) + ' stored · ' + num(a.alerts_24h) + ' in 24 h · ' +
+          num(a.alerts_per_min) + '/min (15 min)' : null], ['Registered', a.date_add ? Y.fmtTime(a.date_add * 1000) : null],
         ['All alerts', Y.el('a', { href: Y.href('alerts', '', { agent: a.id, since: 'now-7d' }) }, 'alerts of this agent'),
           ' · ', Y.el('a', { href: Y.href('files', '', { agent: a.id, since: 'now-7d' }) }, 'file changes')]]))),
-      recent('Recent alerts', d.recent_alerts || d.alerts_recent, alertCols, (x) => Y.go('alert', x.id)),
-      recent('Recent file changes', d.recent_fim || d.fim, [['Time', (x) => Y.time(x.time_ms)],
+      recent('Recent alerts', items(d.alerts), alertCols, (x) => Y.go('alert', x.id)),
+      recent('Recent file changes', items(d.fim), [['Time', (x) => Y.time(x.time_ms)],
         ['Event', (x) => (x.syscheck || {}).event || ''], ['Path', (x) => (x.syscheck || {}).path || x.path || '']], (x) => Y.go('alert', x.id)),
-      recent('Recent responses', d.recent_responses || d.responses, [['Time', (x) => Y.time(x.time_ms || x.time * 1000)],
-        ['Command', (x) => x.command || x.name || ''], ['Result', (x) => x.result || x.text || x.status || '']]),
-      recent('Bans', d.recent_bans || d.bans, [['Address', (x) => x.address], ['Since', (x) => Y.time(x.created * 1000)],
+      recent('Recent responses', items(d.responses), alertCols, (x) => Y.go('alert', x.id)),
+      recent('Bans', items(d.bans), [['Address', (x) => x.address], ['Since', (x) => Y.time(x.created * 1000)],
         ['Expires', (x) => x.expires ? Y.fmtTime(x.expires * 1000) : 'never'], ['Reason', (x) => x.reason || '']]));
   }, 'the agent');
 });

@@ -8,9 +8,10 @@ export const PRESETS = [['now-15m', '15 min'], ['now-1h', '1 h'], ['now-24h', '2
   ['now-7d', '7 d'], ['now-30d', '30 d']];
 const UNIT = { m: 60e3, h: 3600e3, d: 86400e3 };
 
-export const FILTERS = ['rule_id', 'agent', 'srcip', 'group', 'level', 'level_min', 'q'];
+// technique: the ATT&CK matrix's links (the API must know the filter).
+export const FILTERS = ['rule_id', 'agent', 'srcip', 'group', 'level', 'level_min', 'technique', 'q'];
 export const FILTER_LABEL = { rule_id: 'rule', agent: 'agent', srcip: 'source', group: 'group',
-  level: 'level', level_min: 'level ≥', q: 'text' };
+  level: 'level', level_min: 'level ≥', technique: 'ATT&CK', q: 'text' };
 
 // A `since`/`until` value of the URL in epoch ms (null: not a time).
 export function toMs(v, now) {

@@ -72,6 +72,7 @@ function prose(text) {
 
 // An alert entry: the API's expanded alert, else the JSON summary in its text.
 function entryAlert(e) {
+  if (e.data && typeof e.data === 'object') return e.data;
   if (e.alert && typeof e.alert === 'object') return e.alert;
   try {
     const o = JSON.parse(e.text || '');
@@ -91,14 +92,13 @@ function alertEntry(e) {
   const s = a.syscheck || e.syscheck || e.fim;
   if (s) parts.push(Y.el('div', { class: 'mono small' }, s.path || ''), fimCompare(s), s.diff ? renderDiff(s.diff) : null);
   if (!a.description && !e.description && e.text) parts.push(prose(e.text));
-  if (a.yara || e.yara) parts.push(prose(JSON.stringify(a.yara || e.yara)));
+  if ((e.type || e.kind) === 'yara' && a.data) parts.push(Y.kv(Object.entries(a.data).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])));
   return parts;
 }
 
 function entry(e) {
-  const kind = e.kind || e.type || 'event';
-  const body = kind === 'alert' ? alertEntry(e)
-    : (kind === 'fim' && (e.syscheck || e.fim)) ? alertEntry(e) : [prose(e.text)];
+  const kind = e.type || e.kind || 'event';
+  const body = kind === 'alert' || kind === 'fim' || kind === 'yara' ? alertEntry(e) : [prose(e.text)];
   return Y.el('li', { class: 'k-' + kind, 'data-kind': kind },
     Y.el('div', { class: 'when' }, Y.el('span', { class: 'kind' }, kind), ' ', Y.when(e.time_ms),
       e.author ? ' · ' + e.author : ''),
@@ -164,7 +164,7 @@ function sourceOf(t, bans, timeline) {
   if (t.srcip || t.source) return t.srcip || t.source;
   if (bans.length) return bans[0];
   for (const e of timeline || []) {
-    if ((e.kind || e.type) !== 'alert') continue;
+    if (!['alert', 'fim', 'yara'].includes(e.type || e.kind)) continue;
     const a = entryAlert(e);
     if (a.srcip) return a.srcip;
   }
