@@ -96,9 +96,26 @@ function alertEntry(e) {
   return parts;
 }
 
+// A ban, lift, status, assignment or response entry as a sentence; its
+// other data as a small table; text that is not data as it was written.
+function noteEntry(kind, e) {
+  const d = e.data && typeof e.data === 'object' ? e.data : null;
+  if (!d) return prose(e.text);
+  const line = kind === 'ban' ? ['Banned ', Y.el('b', { class: 'mono' }, d.address || '?'),
+    d.expires ? ' until ' + Y.fmtTime(d.expires * 1000) : d.ttl ? ' for ' + d.ttl + ' s' : '']
+    : kind === 'unban' ? ['Ban of ', Y.el('b', { class: 'mono' }, d.address || '?'), ' lifted', d.by ? ' by ' + d.by : '']
+      : kind === 'assign' ? ['Assigned to ', Y.el('b', {}, d.assignee || '—')]
+        : kind === 'status' && d.to ? ['Status ', d.from || '', ' → ', Y.el('b', {}, d.to)] : null;
+  const shown = new Set(['address', 'expires', 'ttl', 'by', 'assignee', 'from', 'to', 'action']);
+  const rest = Object.entries(d).filter(([k, v]) => !(line && shown.has(k)) && v != null && v !== '');
+  const txt = e.text && !/^\s*[{[]/.test(e.text) ? prose(e.text) : null;
+  return Y.el('div', {}, line ? Y.el('div', {}, line) : txt,
+    rest.length ? Y.kv(rest.map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])) : null);
+}
+
 function entry(e) {
   const kind = e.type || e.kind || 'event';
-  const body = kind === 'alert' || kind === 'fim' || kind === 'yara' ? alertEntry(e) : [prose(e.text)];
+  const body = kind === 'alert' || kind === 'fim' || kind === 'yara' ? alertEntry(e) : [noteEntry(kind, e)];
   return Y.el('li', { class: 'k-' + kind, 'data-kind': kind },
     Y.el('div', { class: 'when' }, Y.el('span', { class: 'kind' }, kind), ' ', Y.when(e.time_ms),
       e.author ? ' · ' + e.author : ''),
