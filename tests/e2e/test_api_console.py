@@ -333,10 +333,13 @@ def test_tickets(api, banfile):
 
 
 def test_agent(api):
+    # responses to the bans above may still be alerting: count around it
+    st1, r1 = api.get("/api/v1/alerts", agent="000")
     st, a = api.get("/api/v1/agents/000")
     st2, r = api.get("/api/v1/alerts", agent="000")
     check("/agents/000: the manager's own alerts counted, recent lists bounded",
-          st == 200 and a["alert_count"] == r["total"] and a["alert_count"] > 0 and
+          st == 200 and r1["total"] <= a["alert_count"] <= r["total"] and
+          a["alert_count"] > 0 and
           0 < len(a["alerts"]["items"]) <= 20 and len(a["fim"]) > 0 and
           "bans" in a and "responses" in a and "events_per_s" in a, str(a)[:500])
     st, a = api.get("/api/v1/agents/999")
