@@ -121,10 +121,14 @@ def ssh_fail(ip, user, i):
             f"{user} from {ip} port {40000 + i} ssh2\n")
 
 
-def test_alerts(api, total_all):
+def test_alerts(api, m):
+    # alerts.json and the store are written by one commit: wait until both
+    # say the same (a late FIM event may be on its way)
+    same = al.wait_for(lambda: api.get("/api/v1/alerts")[1].get("total") == len(m.alerts()),
+                       20)
     st, r = api.get("/api/v1/alerts", limit=500)
-    check("/alerts: total counts every stored alert", st == 200 and r["total"] == total_all,
-          f"{st} {str(r)[:300]} want {total_all}")
+    check("/alerts: total counts every stored alert (as many as alerts.json)",
+          st == 200 and same, f"{st} {str(r)[:300]} want {len(m.alerts())}")
     row = r["items"][0] if st == 200 and r["items"] else {}
     check("/alerts: a row has id, time, rule, level, description, groups, agent, srcip, "
           "location, seq", all(k in row for k in (
@@ -333,10 +337,13 @@ def test_tickets(api, banfile):
 
 
 def test_agent(api):
+    # responses to the bans above may still be alerting: count around it
+    st1, r1 = api.get("/api/v1/alerts", agent="000")
     st, a = api.get("/api/v1/agents/000")
     st2, r = api.get("/api/v1/alerts", agent="000")
     check("/agents/000: the manager's own alerts counted, recent lists bounded",
-          st == 200 and a["alert_count"] == r["total"] and a["alert_count"] > 0 and
+          st == 200 and r1["total"] <= a["alert_count"] <= r["total"] and
+          a["alert_count"] > 0 and
           0 < len(a["alerts"]["items"]) <= 20 and len(a["fim"]) > 0 and
           "bans" in a and "responses" in a and "events_per_s" in a, str(a)[:500])
     st, a = api.get("/api/v1/agents/999")
@@ -433,8 +440,7 @@ def main():
                     and api.get("/api/v1/fim")[1].get("items") and
                     any((x.get("syscheck") or {}).get("event") == "modified"
                         for x in api.get("/api/v1/fim")[1]["items"]), 60)
-        total_all = len(m.alerts())
-        test_alerts(api, total_all)
+        test_alerts(api, m)
         test_histogram(api)
         test_export(api)
         test_stats(api)
