@@ -64,7 +64,8 @@ let page, settle; // the page, and: wait until nothing on it is loading
   const steps = [() => signIn(page, check, shot), () => liveLine(page, check, open),
     () => totals(page, check, open, api), () => chipsAndExport(page, check, open, api),
     () => fimDiff(page, check, open, shot), () => ticketFlow(page, check, open, shot, api),
-    () => matrix(page, check, open), () => walk(page, check, open, shot, 1280),
+    () => matrix(page, check, open), () => managerDown(page, check, shot),
+    () => walk(page, check, open, shot, 1280),
     async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.evaluate(() => sessionStorage.clear());
@@ -259,6 +260,22 @@ async function matrix(page, check, open) {
     check(Number(await page.getAttribute('#alerts-total', 'data-total')) === result.matrix.T1110,
       'ATT&CK: T1110 opens its ' + result.matrix.T1110 + ' alerts');
   }
+}
+
+// The manager not answering (its API calls fail at the network level):
+// the page says so, retries by itself, and recovers when it is back.
+async function managerDown(page, check, shot) {
+  await page.goto(base + '/#/dashboard');
+  await page.waitForSelector('#dash-total');
+  await page.route('**/api/v1/**', (r) => r.abort('connectionrefused'));
+  await page.goto(base + '/#/tickets');
+  await page.waitForSelector('#main .error.down', { timeout: 10000 });
+  const said = await page.textContent('#main .error.down');
+  await shot('manager-down');
+  check(/not answering/.test(said) && /Retrying in \d+ s/.test(said), 'manager down: the page says so and retries (' + said + ')');
+  await page.unroute('**/api/v1/**');
+  await page.waitForSelector('.board .column', { timeout: 15000 });
+  check(true, 'manager back: the board shows by itself');
 }
 
 // Every page: a screenshot; at 390 px nothing wider than the screen.

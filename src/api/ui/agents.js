@@ -12,7 +12,7 @@ Y.view('agents', async (main) => {
   Y.put(main, Y.el('h1', {}, 'Agents'));
   const body = Y.el('div', { class: 'panel' });
   Y.put(main, body);
-  if (Y.canWrite()) Y.put(main, tokensPanel());
+  if (Y.isAdmin()) Y.put(main, tokensPanel());
   await Y.load(body, async () => {
     const r = await Y.api('GET', '/agents');
     Y.fill(body, r.items.length ? Y.table(
@@ -57,9 +57,13 @@ Y.view('agent', async (main, id) => {
   }, 'the agent');
 });
 
-// Tokens: an admin creates enrolment / API tokens; the secret is shown once.
+// Tokens made from the UI: API tokens (the API has no call for agents'
+// one-time enrolment tokens yet: `yagura ctl token create` makes those).
+// The secret is shown once.
 function tokensPanel() {
-  const box = Y.el('section', { class: 'panel', id: 'tokens' }, Y.el('h2', {}, 'Tokens'));
+  const box = Y.el('section', { class: 'panel', id: 'tokens' }, Y.el('h2', {}, 'API tokens'),
+    Y.el('p', { class: 'muted small' }, 'For scripts and scrapers. An agent enrols with the enrolment password or a one-time token from ',
+      Y.el('code', {}, 'yagura ctl token create'), '.'));
   const list = Y.el('div');
   const out = Y.el('div', { class: 'notice', hidden: true, id: 'new-token' });
   const label = Y.el('input', { name: 'label', placeholder: 'label', maxlength: 64, required: true, 'aria-label': 'label' });
