@@ -62,7 +62,7 @@ let page, settle; // the page, and: wait until nothing on it is loading
   };
   // each step on its own: one that fails does not hide the others
   const steps = [() => signIn(page, check, shot), () => liveLine(page, check, open),
-    () => totals(page, check, open, api), () => chipsAndExport(page, check, open, api),
+    () => totals(page, check, open, api), () => topRules(page, check, open, api), () => chipsAndExport(page, check, open, api),
     () => fimDiff(page, check, open, shot), () => ticketFlow(page, check, open, shot, api),
     () => matrix(page, check, open), () => managerDown(page, check, shot),
     () => walk(page, check, open, shot, 1280),
@@ -128,6 +128,17 @@ async function liveLine(page, check, open) {
   await page.click('#live');
   await page.waitForSelector('#live.st-live', { timeout: 10000 });
   check(true, 'live toggle: live again');
+}
+
+// The dashboard's top rules: grouped by rule id, with the rule's own
+// (uninterpolated) description and the API's count.
+async function topRules(page, check, open, api) {
+  await open('dashboard?since=now-24h');
+  const row = page.locator('#top-rules tbody tr', { hasText: /^5716/ });
+  const cells = await row.first().locator('td').allTextContents();
+  const r = await api('/alerts?since=' + iso(Date.now() - 86400e3) + '&rule_id=5716&limit=1');
+  check(await row.count() === 1 && /\$\(srcip\)|\$\(srcuser\)/.test(cells[2]) && Number(cells[3]) === r.total,
+    'dashboard: top rule 5716 once, its own description, ' + r.total + ' alerts (' + cells.join(' | ') + ')');
 }
 
 // The histogram's total and the shown total are the API's count.

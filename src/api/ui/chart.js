@@ -11,6 +11,9 @@ function svg(tag, attrs, text) {
   return e;
 }
 
+const STEPS = [60e3, 5 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3,
+  86400e3, 2 * 86400e3, 7 * 86400e3, 30 * 86400e3];
+
 function timeLabel(ms, span) {
   const d = new Date(ms);
   const p = (n) => String(n).padStart(2, '0');
@@ -74,11 +77,21 @@ function drawSvg(opts, W) {
     g.append(svg('title', {}, tip));
     root.append(g);
   });
-  const every = Math.max(1, Math.ceil(bs.length / Math.max(2, Math.floor(plotW / 70))));
-  bs.forEach((b, i) => {
-    if (i % every) return;
-    root.append(svg('text', { x: L + i * bw, y: H - 5 }, timeLabel(b.t, span)));
-  });
+  // labels on round local times (a step giving at most one per 70 px),
+  // placed where that time falls on the axis
+  const iv = opts.interval || (bs.length > 1 ? bs[1].t - bs[0].t : 60e3);
+  if (bs.length) {
+    const t0 = bs[0].t, t1 = bs[bs.length - 1].t + iv;
+    const want = Math.max(2, Math.floor(plotW / 70));
+    const step = STEPS.find((st) => (t1 - t0) / st <= want) || STEPS[STEPS.length - 1];
+    const off = new Date(t0).getTimezoneOffset() * 60e3; // labels fall on local round times
+    for (let t = Math.ceil((t0 - off) / step) * step + off; t < t1; t += step) {
+      const x = L + ((t - t0) / (t1 - t0)) * plotW;
+      if (x > W - R - 30) break;
+      root.append(svg('text', { x, y: H - 5, 'text-anchor': 'middle' }, timeLabel(t, span)));
+      root.append(svg('line', { x1: x, x2: x, y1: T + plotH, y2: T + plotH + 3, class: 'axis' }));
+    }
+  }
   if (opts.onZoom && bs.length) dragZoom(root, opts, { L, T, plotW, plotH, bw, bs });
   return root;
 }
