@@ -115,11 +115,15 @@ def config(tmp, www, site, auth, port, ban_file, reload_sh, db):
   </api>"""
 
 
+def app_line(ip):
+    """The article's failed login of the shop, from ip."""
+    return text(os.path.join(SAMPLES, "eccube-prod.log")).splitlines()[0].replace(SAMPLE_IP, ip)
+
+
 def feed(m, applog, auth, site):
     """The inputs; returns the alerts once all are stored (or what there is)."""
-    line = text(os.path.join(SAMPLES, "eccube-prod.log")).splitlines()[0]
     with open(applog, "a") as f:
-        f.write((line.replace(SAMPLE_IP, ATTACKER) + "\n") * 10)
+        f.write((app_line(ATTACKER) + "\n") * 10)
     with open(auth, "a") as f:
         for ip, n in SSH_SOURCES.items():
             for i in range(n):
@@ -135,11 +139,11 @@ def feed(m, applog, auth, site):
     return wait_for(ready, 30) or m.alerts()
 
 
-def run_browser(pw, port, shots, ticket_id, auth):
+def run_browser(pw, port, shots, ticket_id, auth, applog):
     env = dict(os.environ, NODE_PATH=os.path.join(pw, "node_modules"))
     t0 = time.monotonic()
     r = subprocess.run([NODE, JS, f"http://127.0.0.1:{port}", shots, "admin", PASSWORD,
-                        str(ticket_id), ATTACKER, auth], env=env, capture_output=True, text=True,
+                        str(ticket_id), ATTACKER, auth, applog, app_line("203.0.113.88")], env=env, capture_output=True, text=True,
                        timeout=240)
     print(r.stdout, end="")
     if r.stderr.strip():
@@ -217,8 +221,13 @@ def main():
             check("a ticket for 100403", len(tk or []) == 1, str(tk))
             if not tk:
                 return
-            res = run_browser(pw, port, shots, tk[0]["id"], auth)
+            res = run_browser(pw, port, shots, tk[0]["id"], auth, applog)
             check_after(m, res, m.alerts(), ban_file, reloads)
+            if res.get("failures"):
+                rc, t, _ = m.ctl("tickets", "list", json_out=True)
+                print("alerts by rule:", dict(Counter(a["rule"]["id"] for a in m.alerts())),
+                      "tickets:", [(x.get("id"), x.get("rule_id"), x.get("title")) for x in t]
+                      if isinstance(t, list) else t)
             for f in res.get("screenshots", []):
                 print("screenshot: " + f)
         finally:

@@ -10,13 +10,14 @@
 // alerts.json). Then every page at 1,280 and 390 px: a screenshot each
 // (OUTDIR/NN-page-WIDTH-.png), and at 390 px no page wider than the screen.
 // The last line printed is RESULT {json}.
-// Usage: node ui_console.js BASE_URL OUTDIR USER PASSWORD TICKET_ID SRCIP SYSLOG_FILE
+// Usage: node ui_console.js BASE_URL OUTDIR USER PASSWORD TICKET_ID SRCIP SYSLOG_FILE APP_LOG APP_LINE
+// (APP_LINE: a failed login of the shop, written 10 times to APP_LOG: a new ticket)
 'use strict';
 const path = require('path');
 const fs = require('fs');
 const { chromium } = require('playwright-core');
 
-const [base, outdir, user, password, ticketId, srcip, syslogFile] = process.argv.slice(2);
+const [base, outdir, user, password, ticketId, srcip, syslogFile, appLog, appLine] = process.argv.slice(2);
 const failures = [];
 const result = { screenshots: [] };
 function check(cond, what) {
@@ -64,7 +65,8 @@ let page, settle; // the page, and: wait until nothing on it is loading
   const steps = [() => signIn(page, check, shot), () => liveLine(page, check, open),
     () => totals(page, check, open, api), () => topRules(page, check, open, api), () => chipsAndExport(page, check, open, api),
     () => fimDiff(page, check, open, shot), () => ticketFlow(page, check, open, shot, api),
-    () => matrix(page, check, open), () => managerDown(page, check, shot),
+    () => liveBoard(page, check, open), () => matrix(page, check, open),
+    () => managerDown(page, check, shot),
     () => walk(page, check, open, shot, 1280),
     async () => {
       await page.setViewportSize({ width: 390, height: 844 });
@@ -101,6 +103,15 @@ async function signIn(page, check, shot) {
   await page.waitForSelector('#dash-total');
 }
 
+// An sshd failure in syslog format, stamped now (local time).
+function syslogLine(ip, who) {
+  const now = new Date();
+  const p2 = (x) => String(x).padStart(2, '0');
+  const ts = now.toLocaleString('en-US', { month: 'short' }) + ' ' + String(now.getDate()).padStart(2, ' ') + ' ' +
+    p2(now.getHours()) + ':' + p2(now.getMinutes()) + ':' + p2(now.getSeconds());
+  return ts + ' web1 sshd[4243]: Failed password for ' + who + ' from ' + ip + ' port 50000 ssh2\n';
+}
+
 // A new line in the collected file shows without a reload within 3 s.
 async function liveLine(page, check, open) {
   await open('alerts?since=now-1h');
@@ -108,12 +119,8 @@ async function liveLine(page, check, open) {
   const ip = '194.69.224.77';
   check(await page.locator('#alerts-body td', { hasText: ip }).count() === 0, 'alerts: nothing yet from ' + ip);
   await page.evaluate(() => { window.__noReload = true; });
-  const now = new Date();
-  const p2 = (x) => String(x).padStart(2, '0');
-  const ts = now.toLocaleString('en-US', { month: 'short' }) + ' ' + String(now.getDate()).padStart(2, ' ') + ' ' +
-    p2(now.getHours()) + ':' + p2(now.getMinutes()) + ':' + p2(now.getSeconds());
   const t0 = Date.now();
-  fs.appendFileSync(syslogFile, ts + ' web1 sshd[4243]: Failed password for live-test from ' + ip + ' port 50000 ssh2\n');
+  fs.appendFileSync(syslogFile, syslogLine(ip, 'live-test'));
   let seen = false;
   try {
     await page.waitForSelector('#alerts-body td:has-text("' + ip + '")', { timeout: 3000 });
@@ -271,6 +278,27 @@ async function matrix(page, check, open) {
     check(Number(await page.getAttribute('#alerts-total', 'data-total')) === result.matrix.T1110,
       'ATT&CK: T1110 opens its ' + result.matrix.T1110 + ' alerts');
   }
+}
+
+// The ticket board and the dashboard's count follow new alerts by
+// themselves: a second brute force (10 failed logins) opens a ticket; an
+// sshd failure raises the count.
+async function liveBoard(page, check, open) {
+  await open('tickets');
+  const cards = await page.locator('.column[data-status=open] .card').count();
+  await page.evaluate(() => { window.__noReload = true; });
+  fs.appendFileSync(appLog, (appLine + '\n').repeat(10));
+  const t1 = Date.now();
+  await page.waitForFunction((n) => document.querySelectorAll('.column[data-status=open] .card').length > n, cards, { timeout: 20000 });
+  check(await page.evaluate(() => window.__noReload === true), 'live: a new ticket on the board by itself (' + (Date.now() - t1) + ' ms)');
+  await open('dashboard?since=now-24h');
+  const before = Number((await page.textContent('#dash-total')).replace(/\D/g, ''));
+  await page.evaluate(() => { window.__noReload = true; });
+  fs.appendFileSync(syslogFile, syslogLine('8.8.8.8', 'dash-test'));
+  const t0 = Date.now();
+  await page.waitForFunction((n) => Number(document.getElementById('dash-total').textContent.replace(/\D/g, '')) > n,
+    before, { timeout: 20000 });
+  check(await page.evaluate(() => window.__noReload === true), 'live: the dashboard count went up by itself (' + (Date.now() - t0) + ' ms)');
 }
 
 // The manager not answering (its API calls fail at the network level):

@@ -56,7 +56,8 @@ Y.view('tickets', async (main, arg, params) => {
     });
   };
   await Y.load(board, fill, 'tickets');
-  Y.liveRefresh(['ticket'], () => fill().catch(() => {}), 2000);
+  // a new ticket or a folded alert always comes with an alert event
+  Y.liveRefresh(['ticket', 'alert'], () => fill().catch(() => {}), 2000);
 });
 
 // ---- the ticket page ----
@@ -129,9 +130,26 @@ Y.view('ticket', async (main, id) => {
     const d = await Y.api('GET', '/tickets/' + encodeURIComponent(id));
     const banned = await bansInForce().catch(() => null);
     drawTicket(box, d, banned);
+    return d.ticket.rule_id;
   };
-  await Y.load(box, fill, 'the ticket');
-  Y.liveRefresh(['ticket'], () => fill().catch(() => {}), 2000);
+  let ruleId = null;
+  await Y.load(box, async () => { ruleId = await fill(); }, 'the ticket');
+  // its own changes, and alerts of its rule (which may fold into it)
+  let timer = null;
+  // never redrawn under someone typing: wait until the fields are left
+  const typing = () => box.contains(document.activeElement) && /^(INPUT|TEXTAREA)$/.test(document.activeElement.tagName) ||
+    [...box.querySelectorAll('textarea, input[aria-label=resolution]')].some((f) => f.value.trim());
+  const kick = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (typing()) kick(); else fill().catch(() => {});
+    }, 2000);
+  };
+  Y.onLeave(() => clearTimeout(timer));
+  Y.live.subscribe('ticket', (evs) => { if (evs.some((e) => !e || String(e.id) === String(id))) kick(); });
+  Y.live.subscribe('alert', (evs) => { if (evs.some((a) => a && a.rule_id === ruleId)) kick(); });
+  for (const k of ['lag', 'reconnect']) Y.live.subscribe(k, kick);
 });
 
 // The addresses banned now, or null when the list is cut or unavailable.
