@@ -146,13 +146,19 @@ L.toggle = function () {
 };
 
 // Refetches what a page shows when events of these kinds arrive (and after
-// a reconnect or a lag notice), at most once every minMs.
-Y.liveRefresh = function (kinds, refresh, minMs) {
-  let last = 0, timer = null;
+// a reconnect or a lag notice), at most once every minMs; trailMs: once
+// more that long after the last run (what an alert leads to, such as its
+// ticket, may be written just after the alert).
+Y.liveRefresh = function (kinds, refresh, minMs, trailMs) {
+  let last = 0, timer = null, trail = null;
   const run = () => {
     timer = null;
     last = Date.now();
     refresh();
+    if (trailMs) {
+      clearTimeout(trail);
+      trail = setTimeout(() => { if (!timer) { last = Date.now(); refresh(); } }, trailMs);
+    }
   };
   const kick = () => {
     if (timer) return;
@@ -160,7 +166,7 @@ Y.liveRefresh = function (kinds, refresh, minMs) {
     timer = setTimeout(run, due);
   };
   for (const k of kinds.concat(['lag', 'reconnect'])) L.subscribe(k, kick);
-  Y.onLeave(() => clearTimeout(timer));
+  Y.onLeave(() => { clearTimeout(timer); clearTimeout(trail); });
 };
 
 Y.onSignedIn = function () { if (!L.abort && L.state !== 'retrying') L.start(); };

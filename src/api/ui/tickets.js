@@ -57,7 +57,7 @@ Y.view('tickets', async (main, arg, params) => {
   };
   await Y.load(board, fill, 'tickets');
   // a new ticket or a folded alert always comes with an alert event
-  Y.liveRefresh(['ticket', 'alert'], () => fill().catch(() => {}), 2000);
+  Y.liveRefresh(['ticket', 'alert'], () => fill().catch(() => {}), 2000, 3000);
 });
 
 // ---- the ticket page ----
