@@ -316,6 +316,8 @@ bool api_parse_time(const char *s, int64_t *ms)
 		} else if (*p == '+' || *p == '-') {
 			int sign = *p == '-' ? -1 : 1;
 			int oh = two(p + 1), om;
+			if (oh < 0) /* p[3] may be past the end */
+				return false;
 			const char *q = p + 3;
 			if (*q == ':')
 				q++;

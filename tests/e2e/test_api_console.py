@@ -267,9 +267,11 @@ def test_fim(api, nfiles):
     mod = [x for x in r.get("items", []) if (x.get("syscheck") or {}).get("event") ==
            "modified"] if st == 200 else []
     sc = mod[0]["syscheck"] if mod else {}
-    check("/fim: a modification carries its diff and before/after hashes",
+    check("/fim: a modification carries its diff, before/after hashes and attributes",
           sc.get("diff") and sc.get("sha256_before") and sc.get("sha256_after") and
-          sc.get("sha256_before") != sc.get("sha256_after"), str(sc)[:500])
+          sc.get("sha256_before") != sc.get("sha256_after") and
+          sc.get("size_before") and sc.get("size_after") and sc.get("perm_after") and
+          "size" in (sc.get("changed_attributes") or []), str(sc)[:500])
 
 
 def test_tickets(api, banfile):
