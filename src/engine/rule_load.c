@@ -506,6 +506,55 @@ static bool parse_ignore(rule_ctx *c, const yg_wxml_node *e, unsigned *bits, cha
 	}
 }
 
+/* <list lookup="...">: the index of the name in the YG_LR_* order. */
+static bool list_lookup(rule_ctx *c, const yg_wxml_node *e, const char *av, int *lookup)
+{
+	static const char *const names[] = {
+	        "match_key",         "not_match_key",         "match_key_value",
+	        "address_match_key", "not_address_match_key", "address_match_key_value"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!strcasecmp(av, names[k])) {
+			*lookup = (int)k;
+			return true;
+		}
+	}
+	RERR(c, e->line, "list", "rule %u: list lookup=\"%s\" is not valid", c->sigid, av);
+	return false;
+}
+
+/* <list field="...">: a static field, or a dynamic one whose name (blanks
+ * before it skipped, cut at the next blank later) is returned in *dfield. */
+static int list_field(const char *av, const char **dfield)
+{
+	static const struct {
+		const char *n;
+		int f;
+	} fl[] = {{"srcip", YG_SF_SRCIP},
+	          {"srcport", YG_SF_SRCPORT},
+	          {"dstip", YG_SF_DSTIP},
+	          {"dstport", YG_SF_DSTPORT},
+	          {"user", YG_LF_USER},
+	          {"url", YG_SF_URL},
+	          {"id", YG_SF_ID},
+	          {"hostname", YG_LF_HOSTNAME},
+	          {"program_name", YG_LF_PROGRAM_NAME},
+	          {"status", YG_SF_STATUS},
+	          {"action", YG_SF_ACTION},
+	          {"protocol", YG_SF_PROTOCOL},
+	          {"system_name", YG_SF_SYSTEMNAME},
+	          {"data", YG_SF_DATA},
+	          {"extra_data", YG_SF_EXTRA_DATA}};
+	for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
+		if (!strcasecmp(av, fl[k].n))
+			return fl[k].f;
+	while (*av == ' ')
+		av++;
+	*dfield = av;
+	return YG_LF_DYNAMIC;
+}
+
+/* Reads one <list> of a rule and appends it to the rule's lists. False
+ * (reported, except out of memory) drops the rule. */
 static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 {
 	int lookup = YG_LR_MATCH_KEY, field = -2;
@@ -513,50 +562,10 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const char *an = e->attrs[i].name, *av = e->attrs[i].value;
 		if (!strcasecmp(an, "lookup")) {
-			static const char *const names[] = {"match_key",
-			                                    "not_match_key",
-			                                    "match_key_value",
-			                                    "address_match_key",
-			                                    "not_address_match_key",
-			                                    "address_match_key_value"};
-			size_t k;
-			for (k = 0; k < 6; k++)
-				if (!strcasecmp(av, names[k]))
-					break;
-			if (k == 6) {
-				RERR(c, e->line, "list", "rule %u: list lookup=\"%s\" is not valid",
-				     c->sigid, av);
+			if (!list_lookup(c, e, av, &lookup))
 				return false;
-			}
-			lookup = (int)k;
 		} else if (!strcasecmp(an, "field")) {
-			static const struct {
-				const char *n;
-				int f;
-			} fl[] = {{"srcip", YG_SF_SRCIP},
-			          {"srcport", YG_SF_SRCPORT},
-			          {"dstip", YG_SF_DSTIP},
-			          {"dstport", YG_SF_DSTPORT},
-			          {"user", YG_LF_USER},
-			          {"url", YG_SF_URL},
-			          {"id", YG_SF_ID},
-			          {"hostname", YG_LF_HOSTNAME},
-			          {"program_name", YG_LF_PROGRAM_NAME},
-			          {"status", YG_SF_STATUS},
-			          {"action", YG_SF_ACTION},
-			          {"protocol", YG_SF_PROTOCOL},
-			          {"system_name", YG_SF_SYSTEMNAME},
-			          {"data", YG_SF_DATA},
-			          {"extra_data", YG_SF_EXTRA_DATA}};
-			field = YG_LF_DYNAMIC;
-			for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
-				if (!strcasecmp(av, fl[k].n))
-					field = fl[k].f;
-			if (field == YG_LF_DYNAMIC) {
-				while (*av == ' ')
-					av++;
-				dfield = av;
-			}
+			field = list_field(av, &dfield);
 		} else if (!strcasecmp(an, "check_value")) {
 			cvalue = av;
 		} else {
