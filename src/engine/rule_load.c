@@ -1540,40 +1540,43 @@ static void rule_oom(rule_ctx *c, int line)
 	c->oom = true;
 }
 
-static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_name)
+/* A fresh rule with the defaults of the fields no element may set. */
+static yg_rule *rule_new(rule_ctx *c, const yg_wxml_node *n)
 {
-	rule_texts t;
-	memset(&t, 0, sizeof(t));
-	int accuracy = 1;
-	bool overwrite = false, skip = false, ok = false;
 	yg_rule *r = calloc(1, sizeof(*r));
-	if (!r) {
-		rule_oom(c, n->line);
-		return;
-	}
+	if (!r)
+		return NULL;
 	r->category = YG_DT_SYSLOG;
 	r->own_sid_list = -1;
 	r->sid_list = -1;
 	r->group_list = -1;
 	r->file = c->file;
 	r->line = n->line;
-	c->line = n->line;
-	c->sigid = 0;
-	if (!parse_attributes(c, n, r, &accuracy, &overwrite))
-		goto out;
+	return r;
+}
+
+/* The <rule> tag's attributes and what follows from them. False drops the
+ * rule (reported). *overwrite ends true only when a rule of that id exists:
+ * overwrite="yes" on a new id is a plain definition. */
+static bool rule_head(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, const char *group_name,
+                      bool *overwrite)
+{
+	int accuracy = 1;
+	if (!parse_attributes(c, n, r, &accuracy, overwrite))
+		return false;
 	c->sigid = r->sigid;
 	if (rule_exists(c->rs, r->sigid)) {
-		if (!overwrite) {
+		if (!*overwrite) {
 			RWARN(c, n->line, "rule",
 			      "rule %u is defined again; the new definition is ignored (use "
 			      "overwrite=\"yes\")",
 			      r->sigid);
-			goto out;
+			return false;
 		}
 	} else {
-		overwrite = false;
+		*overwrite = false;
 	}
-	if (overwrite)
+	if (*overwrite)
 		r->opts |= YG_RO_OVERWRITE;
 	if (r->noalert)
 		r->opts |= YG_RO_NO_ALERT;
@@ -1590,25 +1593,27 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	r->group = strdup(group_name);
 	if (!r->group) {
 		rule_oom(c, n->line);
-		goto out;
+		return false;
 	}
-	if (!read_elements(c, r, n, &t, &skip))
-		goto out;
-	if (skip)
-		goto out;
-	if (r->if_sid) {
-		for (const char *p = r->if_sid; *p; p++) {
-			if (!isdigit((unsigned char)*p) && *p != ',' && *p != ' ') {
-				RWARN(c, n->line, "if_sid",
-				      "rule %u: invalid if_sid '%s'; rule skipped", r->sigid,
-				      r->if_sid);
-				goto out;
-			}
+	return true;
+}
+
+/* What the elements must satisfy together, checked once all are read; then
+ * the parents Wazuh derives from if_matched_group/if_matched_sid when the
+ * rule names none. False drops the rule (reported). */
+static bool rule_check(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, const rule_texts *t,
+                       bool overwrite)
+{
+	for (const char *p = r->if_sid; p && *p; p++) {
+		if (!isdigit((unsigned char)*p) && *p != ',' && *p != ' ') {
+			RWARN(c, n->line, "if_sid", "rule %u: invalid if_sid '%s'; rule skipped",
+			      r->sigid, r->if_sid);
+			return false;
 		}
 	}
 	if (!r->comment) {
 		RERR(c, n->line, "description", "rule %u has no <description>", r->sigid);
-		goto out;
+		return false;
 	}
 	if ((r->check_diff || r->global_frequency || r->same_field || r->different_field ||
 	     r->frequency) &&
@@ -1617,62 +1622,86 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 		     "rule %u: frequency/same_*/different_* need if_matched_sid, if_matched_group "
 		     "or if_matched_regex",
 		     r->sigid);
-		goto out;
+		return false;
 	}
-	if (t.if_matched_group && !overwrite && !r->if_sid && !r->if_group)
-		r->if_group = strdup(t.if_matched_group);
+	if (t->if_matched_group && !overwrite && !r->if_sid && !r->if_group)
+		r->if_group = strdup(t->if_matched_group);
 	if (r->if_matched_sid && !r->if_sid && !r->if_group && !overwrite) {
 		char buf[16];
 		snprintf(buf, sizeof(buf), "%u", r->if_matched_sid);
 		r->if_sid = strdup(buf);
 	}
-	if (!compile_texts(c, r, &t))
-		goto out;
+	return true;
+}
 
+/* Rules below id 10 are roots, kept in file order. */
+static bool add_root(yg_ruleset *rs, yg_rule *r)
+{
+	yg_rnode *node = calloc(1, sizeof(*node));
+	if (!node || !register_rule(rs, r)) {
+		free(node);
+		return false;
+	}
+	node->rule = r;
+	r->node0 = node;
+	r->nnodes = 1;
+	yg_rnode **pp = &rs->rules_root;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = node;
+	return true;
+}
+
+/* Puts a complete rule into the ruleset: as a root, over the rule it
+ * overwrites, or under its parents. *rp is set to NULL when the ruleset
+ * took the rule (even on a failure after it was linked into the tree).
+ * False: not loaded (reported). */
+static bool rule_attach(rule_ctx *c, int line, yg_rule **rp, bool overwrite)
+{
+	yg_rule *r = *rp;
 	if (r->sigid < 10) {
-		yg_rnode *node = calloc(1, sizeof(*node));
-		if (!node || !register_rule(c->rs, r)) {
-			free(node);
-			rule_oom(c, n->line);
-			goto out;
-		}
-		node->rule = r;
-		r->node0 = node;
-		r->nnodes = 1;
-		yg_rnode **pp = &c->rs->rules_root;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = node;
-	} else if (overwrite) {
-		yg_rule *old = find_rule(c->rs, r->sigid);
-		if (old) {
-			overwrite_rule(old, r);
-			r = NULL;
-			ok = true;
-			goto out;
-		}
-		if (!add_child(c, r))
-			goto out;
-		if (!register_rule(c->rs, r)) {
-			r = NULL; /* out of memory: already in the tree, so not freed */
-			rule_oom(c, n->line);
-			goto out;
+		if (!add_root(c->rs, r)) {
+			rule_oom(c, line);
+			return false;
 		}
 	} else {
+		yg_rule *old = overwrite ? find_rule(c->rs, r->sigid) : NULL;
+		if (old) {
+			overwrite_rule(old, r);
+			*rp = NULL;
+			return true;
+		}
 		if (!add_child(c, r))
-			goto out;
+			return false;
 		if (!register_rule(c->rs, r)) {
-			r = NULL; /* out of memory: already in the tree, so not freed */
-			rule_oom(c, n->line);
-			goto out;
+			*rp = NULL; /* out of memory: already in the tree, so not freed */
+			rule_oom(c, line);
+			return false;
 		}
 	}
 	free(r->if_group);
 	r->if_group = NULL;
 	wire_search(c->rs, r);
-	ok = true;
-	r = NULL; /* owned by the ruleset now */
-out:
+	*rp = NULL; /* owned by the ruleset now */
+	return true;
+}
+
+/* Loads one <rule>; a rule that cannot be loaded is reported and left out. */
+static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_name)
+{
+	rule_texts t;
+	memset(&t, 0, sizeof(t));
+	bool overwrite = false, skip = false, ok = false;
+	c->line = n->line;
+	c->sigid = 0;
+	yg_rule *r = rule_new(c, n);
+	if (!r) {
+		rule_oom(c, n->line);
+		return;
+	}
+	if (rule_head(c, n, r, group_name, &overwrite) && read_elements(c, r, n, &t, &skip) &&
+	    !skip && rule_check(c, n, r, &t, overwrite) && compile_texts(c, r, &t))
+		ok = rule_attach(c, n->line, &r, overwrite);
 	texts_free(&t);
 	if (!ok)
 		rule_free(r);
