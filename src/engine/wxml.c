@@ -829,21 +829,18 @@ static yg_err wx_apply_vars(struct wx_parser *P)
 
 /* ---- step 3: the tree ---- */
 
-/* Builds the public tree from the flat list into `doc`, taking the string
- * table. Elements get the attributes that directly follow them, and the
- * elements one level deeper up to the next element at their level or above
- * (a monotonic stack finds each element's parent in one pass). */
-static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
+/* Work arrays of wx_build, one entry per element. */
+struct wx_tree {
+	uint32_t *parent; /* node index of the parent, WX_NONE for none */
+	uint32_t *nkids;  /* number of child elements */
+	uint32_t *stack;  /* items of the open ancestors, levels increasing */
+	size_t nnodes, nattrs, nlinks;
+};
+
+/* Shrinks the string table and hands it to the document: every pointer of
+ * the tree goes into it, so it must not move afterwards. */
+static void wx_give_strings(struct wx_parser *P, yg_wxml_doc *doc)
 {
-	size_t nnodes = 0, nattrs = 0, nlinks = 0;
-	uint32_t *parent = NULL, *nkids = NULL, *stack = NULL;
-	yg_err err = YG_ENOMEM;
-
-	for (size_t i = 0; i < P->nitems; i++)
-		if (P->items[i].kind == WX_ELEM)
-			P->items[i].aux = (uint32_t)nnodes++;
-
-	/* Shrink the string table: every pointer below goes into it. */
 	if (P->strused > 0 && P->strused < P->strcap) {
 		char *s = realloc(P->str, P->strused);
 		if (s) {
@@ -853,34 +850,31 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 	}
 	doc->strings = P->str;
 	P->str = NULL;
-	if (nnodes == 0)
-		return YG_OK;
+}
 
-	parent = malloc(nnodes * sizeof(*parent));
-	nkids = calloc(nnodes, sizeof(*nkids));
-	stack = malloc(WX_MAX_DEPTH * sizeof(*stack));
-	doc->nodes = calloc(nnodes, sizeof(*doc->nodes));
-	if (!parent || !nkids || !stack || !doc->nodes)
-		goto out;
-
-	size_t top = 0; /* stack of (node) with strictly increasing levels */
+/* First pass: each element's parent (the open element one level up, as
+ * OS_GetElementsbyNode finds it), the counts of children, roots and
+ * attributes, and the node's own fields. */
+static void wx_find_parents(const struct wx_parser *P, yg_wxml_doc *doc, struct wx_tree *T)
+{
+	size_t top = 0;
 	for (size_t i = 0; i < P->nitems; i++) {
 		const struct wx_item *it = &P->items[i];
 		if (it->kind != WX_ELEM)
 			continue;
 		uint32_t k = it->aux;
-		while (top > 0 && P->items[stack[top - 1]].level >= it->level)
+		while (top > 0 && P->items[T->stack[top - 1]].level >= it->level)
 			top--;
-		parent[k] = WX_NONE;
-		if (top > 0 && P->items[stack[top - 1]].level + 1 == it->level)
-			parent[k] = P->items[stack[top - 1]].aux;
-		stack[top++] = (uint32_t)i;
-		if (parent[k] != WX_NONE) {
-			nkids[parent[k]]++;
-			nlinks++;
+		T->parent[k] = WX_NONE;
+		if (top > 0 && P->items[T->stack[top - 1]].level + 1 == it->level)
+			T->parent[k] = P->items[T->stack[top - 1]].aux;
+		T->stack[top++] = (uint32_t)i;
+		if (T->parent[k] != WX_NONE) {
+			T->nkids[T->parent[k]]++;
+			T->nlinks++;
 		} else if (it->level == 0) {
 			doc->nroots++;
-			nlinks++;
+			T->nlinks++;
 		}
 		yg_wxml_node *nd = &doc->nodes[k];
 		nd->name = doc->strings + it->name;
@@ -890,40 +884,45 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 		     j < P->nitems && P->items[j].kind == WX_ATTR && P->items[j].level == it->level;
 		     j++)
 			nd->nattrs++;
-		nattrs += nd->nattrs;
+		T->nattrs += nd->nattrs;
 	}
+}
 
-	if (nlinks) {
-		doc->ptrs = malloc(nlinks * sizeof(*doc->ptrs));
-		if (!doc->ptrs)
-			goto out;
-	}
-	if (nattrs) {
-		doc->attrs = malloc(nattrs * sizeof(*doc->attrs));
-		if (!doc->attrs)
-			goto out;
-	}
-	/* Lay the lists out: roots first, then each node's children. */
-	size_t at = doc->nroots, aat = 0, nroot = 0;
-	for (size_t k = 0; k < nnodes; k++) {
+/* Allocates the pointer and attribute arrays and lays the lists out in
+ * them: roots first, then each node's children. */
+static yg_err wx_layout(yg_wxml_doc *doc, const struct wx_tree *T)
+{
+	if (T->nlinks && !(doc->ptrs = malloc(T->nlinks * sizeof(*doc->ptrs))))
+		return YG_ENOMEM;
+	if (T->nattrs && !(doc->attrs = malloc(T->nattrs * sizeof(*doc->attrs))))
+		return YG_ENOMEM;
+	size_t at = doc->nroots, aat = 0;
+	for (size_t k = 0; k < T->nnodes; k++) {
 		yg_wxml_node *nd = &doc->nodes[k];
-		if (nkids[k]) {
+		if (T->nkids[k]) {
 			nd->children = doc->ptrs + at;
-			at += nkids[k];
+			at += T->nkids[k];
 		}
 		if (nd->nattrs) {
 			nd->attrs = doc->attrs + aat;
 			aat += nd->nattrs;
 		}
 	}
+	return YG_OK;
+}
+
+/* Second pass: fills the children, roots and attributes in document order. */
+static void wx_fill(const struct wx_parser *P, yg_wxml_doc *doc, const struct wx_tree *T)
+{
+	size_t nroot = 0;
 	for (size_t i = 0; i < P->nitems; i++) {
 		const struct wx_item *it = &P->items[i];
 		if (it->kind != WX_ELEM)
 			continue;
 		uint32_t k = it->aux;
 		yg_wxml_node *nd = &doc->nodes[k];
-		if (parent[k] != WX_NONE) {
-			yg_wxml_node *pn = &doc->nodes[parent[k]];
+		if (T->parent[k] != WX_NONE) {
+			yg_wxml_node *pn = &doc->nodes[T->parent[k]];
 			pn->children[pn->nchildren++] = nd;
 		} else if (it->level == 0) {
 			doc->ptrs[nroot++] = nd;
@@ -934,11 +933,38 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 			nd->attrs[j].value = doc->strings + a->content;
 		}
 	}
-	err = YG_OK;
+}
+
+/* Builds the public tree from the flat list into `doc`, taking the string
+ * table. Elements get the attributes that directly follow them, and the
+ * elements one level deeper up to the next element at their level or above
+ * (a monotonic stack finds each element's parent in one pass). */
+static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
+{
+	struct wx_tree T = {0};
+	yg_err err = YG_ENOMEM;
+
+	for (size_t i = 0; i < P->nitems; i++)
+		if (P->items[i].kind == WX_ELEM)
+			P->items[i].aux = (uint32_t)T.nnodes++;
+	wx_give_strings(P, doc);
+	if (T.nnodes == 0)
+		return YG_OK;
+
+	T.parent = malloc(T.nnodes * sizeof(*T.parent));
+	T.nkids = calloc(T.nnodes, sizeof(*T.nkids));
+	T.stack = malloc(WX_MAX_DEPTH * sizeof(*T.stack));
+	doc->nodes = calloc(T.nnodes, sizeof(*doc->nodes));
+	if (!T.parent || !T.nkids || !T.stack || !doc->nodes)
+		goto out;
+	wx_find_parents(P, doc, &T);
+	err = wx_layout(doc, &T);
+	if (!err)
+		wx_fill(P, doc, &T);
 out:
-	free(parent);
-	free(nkids);
-	free(stack);
+	free(T.parent);
+	free(T.nkids);
+	free(T.stack);
 	return err;
 }
 
