@@ -592,6 +592,103 @@ static size_t targets_of(const ar_response *r, const char *alert_agent, const ch
 	return n;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Parses the alert, which must be exactly one JSON object once trimmed of
+ * blanks, with a rule.level. */
+static yg_err parse_alert(const char *alert, size_t len, json_object **root, long *level, long *rid)
+{
+	if (len == 0 || len > (size_t)INT32_MAX || memchr(alert, '\0', len))
+		return YG_EPARSE;
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return YG_ENOMEM;
+	*root = json_tokener_parse_ex(tok, alert, (int)len);
+	bool whole = *root && json_tokener_get_error(tok) == json_tokener_success &&
+	             json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(*root, json_type_object))
+		return YG_EPARSE;
+	json_object *rule = get_path(*root, "rule", NULL);
+	if (!rule || !json_object_is_type(rule, json_type_object) ||
+	    !get_long(get_path(rule, "level", NULL), level))
+		return YG_EPARSE;
+	get_long(get_path(rule, "id", NULL), rid);
+	return YG_OK;
+}
+
+/* The rule's group string as analysisd has it: its groups, then the
+ * compliance lists with their prefixes. */
+static yg_err rule_groups(json_object *root, yg_buf *groups)
+{
+	json_object *rule = get_path(root, "rule", NULL);
+	yg_err rc = add_groups(groups, rule, "groups", "");
+	static const char *const comp[][2] = {
+	        {"pci_dss", "pci_dss_"},         {"gdpr", "gdpr_"}, {"hipaa", "hipaa_"},
+	        {"nist_800_53", "nist_800_53_"}, {"tsc", "tsc_"},   {"gpg13", "gpg13_"},
+	};
+	for (size_t k = 0; k < sizeof(comp) / sizeof(comp[0]) && rc == YG_OK; k++)
+		rc = add_groups(groups, rule, comp[k][0], comp[k][1]);
+	if (rc == YG_ELIMIT)
+		rc = YG_OK; /* absurdly many groups: match on what fits */
+	return rc;
+}
+
+/* The fields a response may put on a command line must look like what
+ * they claim to be, and a white-listed source is never acted on. *ip gets
+ * the source address without an IPv4-mapped prefix. */
+static yg_ar_skip check_fields(const yg_ar_dispatch *d, json_object *root, const char **ip)
+{
+	const char *srcip = get_str(root, "data", "srcip");
+	const char *dstuser = get_str(root, "data", "dstuser");
+	*ip = NULL;
+	if ((srcip && !all_in(srcip, ".:_-")) || (dstuser && !all_in(dstuser, "._@?-")))
+		return YG_AR_SKIP_CRAFTED;
+	if (srcip) {
+		*ip = strncmp(srcip, "::ffff:", 7) == 0 ? srcip + 7 : srcip;
+		if (yg_ar_config_white_listed(d->cfg, *ip))
+			return YG_AR_SKIP_WHITE_LIST;
+	}
+	return YG_AR_SKIP_NONE;
+}
+
+/* The alert's id (a hash of its text when it has none or an absurd one)
+ * and its agent (000 when it names none). */
+static const char *alert_ident(json_object *root, const char *alert, size_t len, char idbuf[32],
+                               char alert_agent[16])
+{
+	const char *alert_id = get_str(root, "id", NULL);
+	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
+		snprintf(idbuf, 32, "h%016llx", (unsigned long long)yg_hash64(alert, len));
+		alert_id = idbuf;
+	}
+	if (!norm_agent(get_str(root, "agent", "id"), alert_agent))
+		memcpy(alert_agent, "000", 4);
+	return alert_id;
+}
+
+/* The alert as one line: responses pass it on a single line, so an alert
+ * with line breaks is written again compactly (*compact owns that copy). */
+static yg_err one_line(json_object *root, const char *alert, size_t len, char **compact,
+                       const char **text, size_t *tlen)
+{
+	*text = alert;
+	*tlen = len;
+	if (!memchr(alert, '\n', len) && !memchr(alert, '\r', len))
+		return YG_OK;
+	const char *s = json_object_to_json_string_ext(
+	        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*compact = s ? strdup(s) : NULL;
+	if (!*compact)
+		return YG_ENOMEM;
+	*text = *compact;
+	*tlen = strlen(*compact);
+	return YG_OK;
+}
+
 yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
                             const char *const *agents, size_t nagents, yg_ar_seen_fn seen,
                             void *seen_ctx, yg_ar_actions *out, yg_ar_skip *why)
@@ -601,59 +698,22 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	json_object *root = NULL;
 	char *compact = NULL;
 	char(*targets)[16] = NULL;
+	bool *matched = NULL;
 	yg_buf groups;
 	yg_buf_init(&groups, GROUPS_MAX);
 	out->v = NULL;
 	out->n = 0;
 	out->truncated = false;
 
-	/* Trim blanks; the rest must be exactly one JSON object. */
-	while (len > 0 &&
-	       (alert[0] == ' ' || alert[0] == '\t' || alert[0] == '\n' || alert[0] == '\r')) {
+	while (len > 0 && is_blank(alert[0])) {
 		alert++;
 		len--;
 	}
-	while (len > 0 && (alert[len - 1] == ' ' || alert[len - 1] == '\t' ||
-	                   alert[len - 1] == '\n' || alert[len - 1] == '\r'))
+	while (len > 0 && is_blank(alert[len - 1]))
 		len--;
-	bool *matched = NULL;
-	if (len == 0 || len > (size_t)INT32_MAX || memchr(alert, '\0', len)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	json_tokener *tok = json_tokener_new_ex(64);
-	if (!tok) {
-		rc = YG_ENOMEM;
-		goto done;
-	}
-	root = json_tokener_parse_ex(tok, alert, (int)len);
-	bool whole = root && json_tokener_get_error(tok) == json_tokener_success &&
-	             json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (!whole || !json_object_is_type(root, json_type_object)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	json_object *rule = get_path(root, "rule", NULL);
 	long level = 0, rid = -1;
-	if (!rule || !json_object_is_type(rule, json_type_object) ||
-	    !get_long(get_path(rule, "level", NULL), &level)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	get_long(get_path(rule, "id", NULL), &rid);
-
-	/* The rule's group string as analysisd has it. */
-	rc = add_groups(&groups, rule, "groups", "");
-	static const char *const comp[][2] = {
-	        {"pci_dss", "pci_dss_"},         {"gdpr", "gdpr_"}, {"hipaa", "hipaa_"},
-	        {"nist_800_53", "nist_800_53_"}, {"tsc", "tsc_"},   {"gpg13", "gpg13_"},
-	};
-	for (size_t k = 0; k < sizeof(comp) / sizeof(comp[0]) && rc == YG_OK; k++)
-		rc = add_groups(&groups, rule, comp[k][0], comp[k][1]);
-	if (rc == YG_ELIMIT)
-		rc = YG_OK; /* absurdly many groups: match on what fits */
-	if (rc)
+	if ((rc = parse_alert(alert, len, &root, &level, &rid)) != YG_OK ||
+	    (rc = rule_groups(root, &groups)) != YG_OK)
 		goto done;
 	const char *gstr = groups.data ? groups.data : "";
 
@@ -671,46 +731,15 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 		skip = YG_AR_SKIP_NO_MATCH;
 		goto done;
 	}
-
-	const char *srcip = get_str(root, "data", "srcip");
-	const char *dstuser = get_str(root, "data", "dstuser");
-	if ((srcip && !all_in(srcip, ".:_-")) || (dstuser && !all_in(dstuser, "._@?-"))) {
-		skip = YG_AR_SKIP_CRAFTED;
+	const char *ip;
+	if ((skip = check_fields(d, root, &ip)) != YG_AR_SKIP_NONE)
 		goto done;
-	}
-	const char *ip = NULL;
-	if (srcip) {
-		ip = strncmp(srcip, "::ffff:", 7) == 0 ? srcip + 7 : srcip;
-		if (yg_ar_config_white_listed(d->cfg, ip)) {
-			skip = YG_AR_SKIP_WHITE_LIST;
-			goto done;
-		}
-	}
-
-	char idbuf[32];
-	const char *alert_id = get_str(root, "id", NULL);
-	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
-		snprintf(idbuf, sizeof(idbuf), "h%016llx",
-		         (unsigned long long)yg_hash64(alert, len));
-		alert_id = idbuf;
-	}
-	char alert_agent[16];
-	if (!norm_agent(get_str(root, "agent", "id"), alert_agent))
-		memcpy(alert_agent, "000", 4);
-
-	const char *text = alert;
-	size_t tlen = len;
-	if (memchr(alert, '\n', len) || memchr(alert, '\r', len)) {
-		const char *s = json_object_to_json_string_ext(
-		        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		compact = s ? strdup(s) : NULL;
-		if (!compact) {
-			rc = YG_ENOMEM;
-			goto done;
-		}
-		text = compact;
-		tlen = strlen(compact);
-	}
+	char idbuf[32], alert_agent[16];
+	const char *alert_id = alert_ident(root, alert, len, idbuf, alert_agent);
+	const char *text;
+	size_t tlen;
+	if ((rc = one_line(root, alert, len, &compact, &text, &tlen)) != YG_OK)
+		goto done;
 
 	size_t cap = nagents > 0 ? nagents : 1;
 	targets = calloc(cap, sizeof(*targets));
