@@ -12,17 +12,17 @@
 #include "ar/ar_int.h"
 #include "common/ybuf.h"
 #include "common/yhash.h"
+#include "common/yhtab.h"
 
-#define OFF_BUCKETS 8192
 #define GROUPS_MAX (64 * 1024)
 #define EXTRA_ARGS_MAX 2047 /* Wazuh copies extra_args into 2048 bytes */
 #define KEY_MAX 512
 
+/* The repeated-offender counter of one (command, ip): the table's value,
+ * its key is command '\x1f' ip. */
 typedef struct offender {
-	char *key; /* command '\x1f' ip */
 	unsigned ntimes;
 	int64_t last_ms;
-	struct offender *next;
 } offender;
 
 struct yg_ar_dispatch {
@@ -33,8 +33,7 @@ struct yg_ar_dispatch {
 	void *clock_ctx;
 	uint64_t forget_ms;
 	size_t max_off;
-	size_t noff;
-	offender *buckets[OFF_BUCKETS];
+	yg_htab *off;    /* key -> offender, at most max_off */
 	char **keynames; /* per response: its name, "#n" added to repeats */
 };
 
@@ -59,7 +58,8 @@ yg_ar_dispatch *yg_ar_dispatch_create(const yg_ar_config *cfg, const yg_ar_dispa
 	d->forget_ms = opts ? opts->forget_after_s * 1000 : 0;
 	d->max_off = opts && opts->max_offenders ? opts->max_offenders : 65536;
 	d->keynames = calloc(cfg->nresps + 1, sizeof(char *));
-	if (!d->node || !d->keynames) {
+	d->off = yg_htab_create(sizeof(offender), 0);
+	if (!d->node || !d->keynames || !d->off) {
 		yg_ar_dispatch_destroy(d);
 		return NULL;
 	}
@@ -86,15 +86,7 @@ void yg_ar_dispatch_destroy(yg_ar_dispatch *d)
 {
 	if (!d)
 		return;
-	for (size_t b = 0; b < OFF_BUCKETS; b++) {
-		offender *o = d->buckets[b];
-		while (o) {
-			offender *n = o->next;
-			free(o->key);
-			free(o);
-			o = n;
-		}
-	}
+	yg_htab_destroy(d->off);
 	if (d->keynames)
 		for (size_t i = 0; i < d->cfg->nresps; i++)
 			free(d->keynames[i]);
@@ -105,7 +97,7 @@ void yg_ar_dispatch_destroy(yg_ar_dispatch *d)
 
 size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 {
-	return d->noff;
+	return yg_htab_count(d->off);
 }
 
 /* ---- repeated offenders ---- */
@@ -113,18 +105,17 @@ size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 /* Drops the least recently seen counter (the table is full). */
 static void evict_oldest(yg_ar_dispatch *d)
 {
-	offender **victim = NULL;
-	for (size_t b = 0; b < OFF_BUCKETS; b++)
-		for (offender **p = &d->buckets[b]; *p; p = &(*p)->next)
-			if (!victim || (*p)->last_ms < (*victim)->last_ms)
-				victim = p;
-	if (victim) {
-		offender *o = *victim;
-		*victim = o->next;
-		free(o->key);
-		free(o);
-		d->noff--;
+	size_t it = 0, victim = 0;
+	int64_t oldest = 0;
+	const offender *o;
+	while ((o = yg_htab_next(d->off, &it, NULL))) {
+		if (!victim || o->last_ms < oldest) {
+			victim = it;
+			oldest = o->last_ms;
+		}
 	}
+	if (victim)
+		yg_htab_remove_at(d->off, victim);
 }
 
 /* The timeout for this offence of (command, ip), counting it: execd's
@@ -141,10 +132,8 @@ static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const ch
 	if (kl < 0 || (size_t)kl >= sizeof(key))
 		return base;
 	int64_t now = d->clock(d->clock_ctx);
-	size_t b = yg_hash64(key, (size_t)kl) % OFF_BUCKETS;
-	for (offender *o = d->buckets[b]; o; o = o->next) {
-		if (strcmp(o->key, key) != 0)
-			continue;
+	offender *o = yg_htab_find(d->off, key);
+	if (o) {
 		if (!count) /* a re-delivery: the timeout the offence got */
 			return o->ntimes == 0 ? base
 			                      : ro[(o->ntimes < nro ? o->ntimes : nro) - 1] * 60u;
@@ -165,17 +154,11 @@ static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const ch
 	}
 	if (!count)
 		return base;
-	if (d->noff >= d->max_off)
+	if (yg_htab_count(d->off) >= d->max_off)
 		evict_oldest(d);
-	offender *o = calloc(1, sizeof(*o));
-	if (o && (o->key = strdup(key)) != NULL) {
+	/* out of memory: this offence is simply not counted */
+	if (yg_htab_insert(d->off, key, (void **)&o, NULL) == YG_OK)
 		o->last_ms = now;
-		o->next = d->buckets[b];
-		d->buckets[b] = o;
-		d->noff++;
-	} else {
-		free(o);
-	}
 	return base;
 }
 
