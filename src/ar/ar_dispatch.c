@@ -672,6 +672,40 @@ static yg_err one_line(json_object *root, const char *alert, size_t len, char **
 	return YG_OK;
 }
 
+/* Fires every matched response at its targets. When none fired, *skip
+ * says why (already seen, or no target), or the return is YG_ELIMIT when
+ * the message would not fit. */
+static yg_err fire_all(yg_ar_dispatch *d, const bool *matched, const char *alert_id,
+                       const char *alert_agent, json_object *root, const char *text, size_t tlen,
+                       const char *ip, const char *const *agents, size_t nagents,
+                       yg_ar_seen_fn seen, void *seen_ctx, yg_ar_actions *out, yg_ar_skip *skip)
+{
+	yg_err rc = YG_OK;
+	size_t cap = nagents > 0 ? nagents : 1;
+	char(*targets)[16] = calloc(cap, sizeof(*targets));
+	if (!targets)
+		return YG_ENOMEM;
+	bool any_seen = false, too_big = false;
+	for (size_t i = 0; i < d->cfg->nresps && rc == YG_OK; i++) {
+		if (!matched[i])
+			continue;
+		size_t nt =
+		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
+		rc = fire(d, i, alert_id, root, text, tlen, ip, targets, nt, seen, seen_ctx, out,
+		          &any_seen, &too_big);
+	}
+	if (rc == YG_OK && out->n == 0) {
+		if (too_big)
+			rc = YG_ELIMIT;
+		else if (any_seen)
+			*skip = YG_AR_SKIP_SEEN;
+		else
+			*skip = YG_AR_SKIP_NO_MATCH; /* e.g. location all with no agents */
+	}
+	free(targets);
+	return rc;
+}
+
 yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
                             const char *const *agents, size_t nagents, yg_ar_seen_fn seen,
                             void *seen_ctx, yg_ar_actions *out, yg_ar_skip *why)
@@ -680,7 +714,6 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	yg_ar_skip skip = YG_AR_SKIP_NONE;
 	json_object *root = NULL;
 	char *compact = NULL;
-	char(*targets)[16] = NULL;
 	bool *matched = NULL;
 	yg_buf groups;
 	yg_buf_init(&groups, GROUPS_MAX);
@@ -724,35 +757,13 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	if ((rc = one_line(root, alert, len, &compact, &text, &tlen)) != YG_OK)
 		goto done;
 
-	size_t cap = nagents > 0 ? nagents : 1;
-	targets = calloc(cap, sizeof(*targets));
-	if (!targets) {
-		rc = YG_ENOMEM;
-		goto done;
-	}
-	bool any_seen = false, too_big = false;
-	for (size_t i = 0; i < d->cfg->nresps && rc == YG_OK; i++) {
-		if (!matched[i])
-			continue;
-		size_t nt =
-		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
-		rc = fire(d, i, alert_id, root, text, tlen, ip, targets, nt, seen, seen_ctx, out,
-		          &any_seen, &too_big);
-	}
-	if (rc == YG_OK && out->n == 0) {
-		if (too_big)
-			rc = YG_ELIMIT;
-		else if (any_seen)
-			skip = YG_AR_SKIP_SEEN;
-		else
-			skip = YG_AR_SKIP_NO_MATCH; /* e.g. location all with no agents */
-	}
+	rc = fire_all(d, matched, alert_id, alert_agent, root, text, tlen, ip, agents, nagents,
+	              seen, seen_ctx, out, &skip);
 done:
 	if (rc && rc != YG_ELIMIT)
 		yg_ar_actions_free(out);
 	if (why)
 		*why = skip;
-	free(targets);
 	free(matched);
 	free(compact);
 	yg_buf_free(&groups);
