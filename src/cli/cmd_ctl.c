@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_ctl_int.h"
 #include "common/ydaemon.h"
+#include "common/ytime.h"
 
 static const char usage_text[] =
         "usage: yagura ctl [-D HOME] [-c ossec.conf] [--json] <group> <verb> [args]\n"
@@ -558,10 +559,7 @@ json_object *ctl_jstr(const char *s)
 
 static void iso(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
+	yg_time_format_utc((time_t)t, buf, n);
 }
 
 void ctl_jtime(json_object *o, const char *key, int64_t t)

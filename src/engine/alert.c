@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/ytime.h"
 #include "engine/geoip.h"
 #include "engine/session_int.h"
 
@@ -329,18 +330,6 @@ static void geolocation_json(yg_buf *b, bool *first, const yg_geoip *g, const ch
 	yg_buf_free(&geo);
 }
 
-/* Wazuh's alert time: local time with milliseconds always .000 and the
- * numeric zone ("2024-05-01T12:00:00.000+0200"). */
-static void alert_time(time_t t, char *out, size_t n)
-{
-	char when[64], tz[16];
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(tz, sizeof(tz), "%z", &tm);
-	snprintf(out, n, "%s.000%s", when, tz);
-}
-
 /* The "rule" object: what fired, its MITRE names, counters and groups. */
 static void rule_json(yg_buf *b, bool *first, const yg_session *s, const yg_rule *r)
 {
@@ -459,7 +448,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	bool first = true;
 	char tsbuf[128];
 	time_t t = ev->time ? ev->time : time(NULL);
-	alert_time(t, tsbuf, sizeof(tsbuf));
+	yg_time_format_alert(t, tsbuf, sizeof(tsbuf));
 
 	yg_buf_putc(b, '{');
 	kv_str(b, &first, "timestamp", tsbuf);
@@ -489,7 +478,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	if (ev->origin_time) {
 		/* the agent's own clock, kept for the record: the timestamp above
 		 * is the manager's */
-		alert_time(ev->origin_time, tsbuf, sizeof(tsbuf));
+		yg_time_format_alert(ev->origin_time, tsbuf, sizeof(tsbuf));
 		kv_str(b, &first, "agent_time", tsbuf);
 	}
 	yg_buf_putc(b, '}');
