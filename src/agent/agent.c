@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,8 +301,23 @@ static int run(agent *a)
 	return rc;
 }
 
+/* An idle agent should cost its host little (BENCHMARKS.md, "Idle
+ * agent"): one malloc arena for its two threads (the transport thread's
+ * own arena would keep its pages), and SQLite without the per-connection
+ * lookaside slots and bulk page-cache allocation it makes and touches at
+ * open (about 200 kB for each of the agent's four small databases, which
+ * see a few statements a second at most). Process-wide, so before any
+ * database is opened; a call SQLite refuses changes nothing. */
+static void lean_process(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	(void)sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 int yg_agent_run(const yg_agent_opts *opts)
 {
+	lean_process();
 	agent a = {.opts = opts, .ar_efd = -1};
 	pthread_mutex_init(&a.ar_mu, NULL);
 	yg_fim_input_init(&a.fim_in);
