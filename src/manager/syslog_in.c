@@ -49,6 +49,7 @@ typedef struct conn {
 	char in[INBUF];
 	size_t ipos, ilen;
 	bool eof;
+	long long last_ms; /* when a byte last came (idle_timeout) */
 } conn;
 
 struct yg_syslogd {
@@ -58,6 +59,7 @@ struct yg_syslogd {
 	yg_syslogd_log log;
 	void *logctx;
 	int efd;
+	long long idle_check_ms; /* the last close_idle pass */
 	lsock *ls;
 	size_t nls;
 	conn **conns;
@@ -264,6 +266,7 @@ static void conn_add(yg_syslogd *s, lsock *l, int fd, const char *ip)
 	c->kind = K_CONN;
 	c->fd = fd;
 	c->l = l;
+	c->last_ms = now_ms();
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 	if (epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -336,6 +339,7 @@ static size_t conn_read(yg_syslogd *s, conn *c)
 		if (r > 0) {
 			c->ipos = 0;
 			c->ilen = (size_t)r;
+			c->last_ms = now_ms();
 		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			c->eof = true;
 		} else if (errno != EINTR) {
@@ -482,9 +486,34 @@ static size_t retry_waiting(yg_syslogd *s)
 	return n;
 }
 
+/* Closes the connections that sent nothing for their idle_timeout; at
+ * most once a second. A connection whose message waits for the consumer
+ * is not idle: we are the ones not reading. */
+static void close_idle(yg_syslogd *s)
+{
+	long long now = now_ms();
+	if (now - s->idle_check_ms < 1000)
+		return;
+	s->idle_check_ms = now;
+	for (size_t i = 0; i < s->nconns;) {
+		conn *c = s->conns[i];
+		long long limit = (long long)c->l->cfg->idle_timeout * 1000;
+		bool waiting = c->fr.ready || c->ipos < c->ilen;
+		if (limit <= 0 || waiting || now - c->last_ms < limit) {
+			i++;
+			continue;
+		}
+		s->st.conns_idle++;
+		slog(s, 2, "remote syslog: connection from '%s' closed: nothing received for %u s",
+		     c->ip, (unsigned)c->l->cfg->idle_timeout);
+		conn_close(s, c); /* the last one took its place */
+	}
+}
+
 size_t yg_syslogd_poll(yg_syslogd *s)
 {
 	size_t n = 0;
+	close_idle(s);
 	if (s->blocked) {
 		s->blocked = false;
 		n += retry_waiting(s);

@@ -46,10 +46,10 @@ void syslog_close(manager *m)
 	yg_syslogd_get_stats(m->syslogd, &st);
 	mlog(m, "INFO", MSG_SYSLOG,
 	     "remote syslog: %llu messages, %llu refused (not allowed), %llu truncated, "
-	     "%llu connections (%llu over the limits)",
+	     "%llu connections (%llu over the limits, %llu closed idle)",
 	     (unsigned long long)st.messages, (unsigned long long)st.denied,
 	     (unsigned long long)st.truncated, (unsigned long long)st.conns,
-	     (unsigned long long)st.conns_refused);
+	     (unsigned long long)st.conns_refused, (unsigned long long)st.conns_idle);
 	yg_syslogd_destroy(m->syslogd);
 	m->syslogd = NULL;
 }
