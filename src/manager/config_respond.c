@@ -4,6 +4,7 @@
  * dispatches and keeps the module configurations in yg_manager_config. */
 #include <string.h>
 
+#include "common/yopt.h"
 #include "manager/manager_config_int.h"
 
 yg_err manager_config_respond_init(yg_manager_config *cfg)
@@ -32,7 +33,17 @@ void manager_config_respond_free(yg_manager_config *cfg)
 	yg_email_config_destroy(cfg->email);
 }
 
-/* <global>: the white list, the e-mail options and logall_json are
+/* <global> options in the option-table form (common/yopt.h); the rest of
+ * the block is read by read_global. */
+static const yg_opt global_opts[] = {
+        {"logall", YG_OPT_BOOL, YG_OPT_AT(yg_manager_config, logall), 0, 0, "no", 0, NULL, NULL,
+         NULL, "every event to logs/archives/archives.log, as Wazuh's text archive"},
+        {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL},
+};
+static const yg_opt_block global_block = {"global", global_opts, sizeof(yg_manager_config),
+                                          false,    NULL,        NULL};
+
+/* <global>: the white list, the e-mail options, logall and logall_json are
  * yagura's; Wazuh's other global options tune its own daemons and are
  * warned. */
 static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
@@ -47,6 +58,15 @@ static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const c
 			continue;
 		const char *v = c->content ? c->content : "";
 		yg_err e = YG_OK;
+		bool known = false;
+		e = yg_opt_read_one(&global_block, cfg, c, file, d, &known);
+		if (known) {
+			if (e == YG_ENOMEM)
+				return e;
+			if (e)
+				rc = YG_EPARSE;
+			continue;
+		}
 		if (yg_email_config_global(cfg->email, c, file, d, &e)) {
 			if (e)
 				rc = YG_EPARSE;

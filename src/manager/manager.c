@@ -356,6 +356,16 @@ static bool open_parts(manager *m)
 		if (yg_alerts_log_create(&acfg, d, &m->archives))
 			goto out;
 	}
+	if (m->cfg.logall) {
+		if (!yg_path_join(p, sizeof(p), home, "logs/archives"))
+			goto out;
+		yg_alerts_log_config_default(&acfg, p);
+		acfg.min_level = 0;
+		acfg.file_name = "archives.log";
+		acfg.rotated_prefix = "ossec-archive";
+		if (yg_alerts_log_create(&acfg, d, &m->archives_log))
+			goto out;
+	}
 	yg_alert_store_config scfg;
 	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
@@ -371,6 +381,7 @@ static bool open_parts(manager *m)
 	        .store = m->store,
 	        .alerts = m->alerts,
 	        .archives = m->archives,
+	        .archives_log = m->archives_log,
 	};
 	yg_err err = yg_pipeline_create(&pc, &m->pipe);
 	if (err) {
@@ -453,6 +464,8 @@ static void close_parts(manager *m)
 	yg_alerts_log_destroy(m->alerts);
 	yg_alerts_log_destroy(m->archives); /* syncs */
 	m->archives = NULL;
+	yg_alerts_log_destroy(m->archives_log);
+	m->archives_log = NULL;
 	yg_alert_store_destroy(m->store);
 	yg_ruleset_destroy(m->rs);
 	yg_fim_input_free(&m->fim_in);

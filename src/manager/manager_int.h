@@ -49,7 +49,8 @@ typedef struct manager {
 	yg_ruleset *rs;
 	yg_pipeline *pipe;
 	yg_alerts_log *alerts;
-	yg_alerts_log *archives; /* <logall_json>: every event; NULL without */
+	yg_alerts_log *archives;     /* <logall_json>: every event; NULL without */
+	yg_alerts_log *archives_log; /* <logall>: every event as text; NULL without */
 	yg_alert_store *store;
 	/* local sources */
 	yg_fim *fim;
