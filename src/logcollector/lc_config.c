@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/yopt.h"
 #include "logcollector/lc_int.h"
 
 #define LC_DEFAULT_FREQUENCY 360 /* Wazuh's DEFAULT_FREQUENCY_SECS */
@@ -278,6 +279,43 @@ static yg_err add_label(lc_entry *e, const yg_wxml_node *c, const char *file, yg
 	return YG_OK;
 }
 
+/* <only-future-events max-size="SIZE">yes|no</only-future-events>. Wazuh's
+ * max-size (used with "no") bounds the backlog read at a restart: a file
+ * (or journal) that grew by more than that while we were stopped is read
+ * from its end. Without the attribute yagura reads all of the backlog
+ * (nothing is lost); Wazuh's default is 10 MiB. The value goes through
+ * the option tables' size parser (common/yopt.h): 1 B to 1 GiB. */
+static yg_err set_future(lc_entry *e, const yg_wxml_node *c, const char *file, yg_diag *diag)
+{
+	for (size_t i = 0; i < c->nattrs; i++) {
+		const char *a = c->attrs[i].name, *v = c->attrs[i].value;
+		if (strcmp(a, "max-size") != 0) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "invalid attribute '%s'", a);
+			return YG_EPARSE;
+		}
+		uint64_t sz = 0;
+		if (!yg_opt_parse_size(v, 1, 1ull << 30, &sz)) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "invalid max-size '%s' (1 B to 1 GB: a number with B, KB, MB "
+			            "or GB)",
+			            v);
+			return YG_EPARSE;
+		}
+		e->max_size = sz;
+	}
+	if (strcmp(c->content, "yes") == 0)
+		e->future = true;
+	else if (strcmp(c->content, "no") == 0)
+		e->future = false;
+	else {
+		yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name, "invalid value '%s'",
+		            c->content);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
 /* A journald <filter field="F" ignore_if_missing="yes|no">PCRE2</filter>.
  * Wazuh warns and drops a filter without field or expression, or with a
  * bad regex, which makes the block collect more than asked: yagura refuses
@@ -412,18 +450,8 @@ static yg_err add_option(lc_entry *e, const yg_wxml_node *c, const char *file, y
 		}
 		return YG_OK;
 	}
-	if (strcmp(n, "only-future-events") == 0) {
-		if (strcmp(c->content, "yes") == 0)
-			e->future = true;
-		else if (strcmp(c->content, "no") == 0)
-			e->future = false;
-		else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, n, "invalid value '%s'",
-			            c->content);
-			return YG_EPARSE;
-		}
-		return YG_OK;
-	}
+	if (strcmp(n, "only-future-events") == 0)
+		return set_future(e, c, file, diag);
 	if (strcasecmp(n, "ignore") == 0)
 		return add_filter(e, c, true, file, diag);
 	if (strcasecmp(n, "restrict") == 0)
