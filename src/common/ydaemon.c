@@ -128,3 +128,40 @@ bool yg_raise_nofile(unsigned long long *before, unsigned long long *after)
 		*after = (unsigned long long)rl.rlim_cur;
 	return ok;
 }
+
+/* ---- the agent's identity ---- */
+
+bool yg_agent_id_write(const char *path, const char *id, const char *name)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%s %s\n", id, name) > 0;
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+	return fclose(f) == 0 && ok;
+}
+
+bool yg_agent_id_read(const char *home, char *id, size_t idsz, char *name, size_t namesz)
+{
+	char p[PATH_MAX], buf[256];
+	if (!yg_path_join(p, sizeof(p), home, "etc/agent.id"))
+		return false;
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *sp = strchr(buf, ' ');
+	if (!sp || sp == buf || (size_t)(sp - buf) >= idsz || !sp[1] || strlen(sp + 1) >= namesz)
+		return false;
+	for (char *c = buf; c < sp; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	memcpy(id, buf, (size_t)(sp - buf));
+	id[sp - buf] = '\0';
+	memcpy(name, sp + 1, strlen(sp + 1) + 1);
+	return true;
+}

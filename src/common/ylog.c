@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ydaemon.h"
 #include "common/ylog.h"
+#include "common/ylogfmt.h"
 
 struct yg_log {
 	pthread_mutex_t mu;
@@ -27,6 +29,7 @@ struct yg_log {
 	ino_t ino;
 	long long last_check; /* s, the last stat of the path */
 	int jfd;              /* datagram socket to the journal, journal mode */
+	yg_logrl *rl;         /* yg_log_msg's rate limiter */
 };
 
 /* Where journald reads its native protocol (systemd.journal-fields(7),
@@ -118,7 +121,8 @@ yg_err yg_log_open(const char *path, const char *ident, uint64_t max_bytes, bool
 	l->max_bytes = max_bytes ? max_bytes : YG_LOG_MAX_BYTES;
 	l->path = strdup(path);
 	l->ident = strdup(ident);
-	if (!l->path || !l->ident) {
+	l->rl = yg_logrl_create(YG_LOGRL_BURST, YG_LOGRL_WINDOW);
+	if (!l->path || !l->ident || !l->rl) {
 		yg_log_close(l);
 		return YG_ENOMEM;
 	}
@@ -140,6 +144,7 @@ void yg_log_close(yg_log *l)
 		fclose(l->f);
 	if (l->jfd >= 0)
 		close(l->jfd);
+	yg_logrl_destroy(l->rl);
 	free(l->path);
 	free(l->ident);
 	pthread_mutex_destroy(&l->mu);
@@ -248,6 +253,65 @@ void yg_log_write(yg_log *l, yg_log_prio prio, const char *level, int id, const 
 	}
 	if (!l || l->also_stderr)
 		fprintf(stderr, "%s %s: %s: YG-%d %s\n", ts, ident, level, id, msg);
+}
+
+/* ---- numbered messages ---- */
+
+static void log_suppressed(void *ctx, int id, const char *fmt, unsigned long n)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "%lu %s suppressed in the last %d s", n,
+	         fmt ? "similar messages" : "messages over the log's rate limit", YG_LOGRL_WINDOW);
+	yg_log_write(ctx, YG_LOG_WARNING, "WARNING", id, msg);
+}
+
+void yg_log_vmsg(yg_log *l, bool limited, const char *level, int id, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	yg_log_vformat(msg, sizeof(msg), fmt, ap);
+	if (limited && l &&
+	    !yg_logrl_allow(l->rl, id, fmt, msg, (int64_t)yg_now_ms() / 1000, log_suppressed, l))
+		return;
+	yg_log_write(l, yg_log_prio_of(level), level, id, msg);
+}
+
+void yg_log_msg(yg_log *l, const char *level, int id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	yg_log_vmsg(l, true, level, id, fmt, ap);
+	va_end(ap);
+}
+
+static void log_unlimited(yg_log *l, const char *level, int id, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static void log_unlimited(yg_log *l, const char *level, int id, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	yg_log_vmsg(l, false, level, id, fmt, ap);
+	va_end(ap);
+}
+
+void yg_log_diag(yg_log *l, int id, const yg_diag *d)
+{
+	for (size_t i = 0; d && i < yg_diag_count(d); i++) {
+		const yg_diag_entry *e = yg_diag_get(d, i);
+		log_unlimited(l, e->severity == YG_SEV_ERROR ? "ERROR" : "WARNING", id,
+		              "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
+		              e->element ? e->element : "-", e->message);
+	}
+}
+
+void yg_log_module(yg_log *l, const char *level, int id, const char *module, const char *msg)
+{
+	if (!strcmp(level, "DEBUG"))
+		return;
+	char prefix[24];
+	int n = snprintf(prefix, sizeof(prefix), "(%d): ", id);
+	if (n > 0 && !strncmp(msg, prefix, (size_t)n))
+		msg += n;
+	yg_log_msg(l, level, id, "%s: %s", module, msg);
 }
 
 /* ---- systemd ---- */

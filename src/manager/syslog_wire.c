@@ -21,7 +21,11 @@ static int syslog_emit(void *ctx, const char *srcip, const char *msg, size_t len
 
 static void syslog_logger(void *ctx, int level, const char *msg)
 {
-	mlog(ctx, level >= 3 ? "ERROR" : level == 2 ? "WARNING" : "INFO", MSG_SYSLOG, "%s", msg);
+	mlog((manager *)ctx,
+	     level >= 3   ? "ERROR"
+	     : level == 2 ? "WARNING"
+	                  : "INFO",
+	     MSG_SYSLOG, "%s", msg);
 }
 
 bool syslog_open(manager *m)
