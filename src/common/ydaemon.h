@@ -59,6 +59,21 @@ bool yg_daemonize(void);
 
 /* ---- the skeleton ---- */
 
+/* A daemon's files from its command line: the home (`home_flag` or the
+ * default, yg_home_choose) made absolute, and each -c file (HOME/etc/
+ * ossec.conf when none) made absolute. `prog` ("yagura agent") and `hint`
+ * (after "not found", e.g. " (give -D or set YAGURA_HOME)") word the
+ * messages on stderr. 0, or the exit status 1 with abs_conf freed. */
+#define YG_DAEMON_MAX_CONF 16
+typedef struct yg_daemon_files {
+	char home[4096];                /* absolute */
+	char *conf[YG_DAEMON_MAX_CONF]; /* absolute, malloc'd */
+	size_t nconf;
+} yg_daemon_files;
+int yg_daemon_files_get(yg_daemon_files *f, const char *prog, const char *home_flag,
+                        const char *const *conf, size_t nconf, const char *hint);
+void yg_daemon_files_free(yg_daemon_files *f);
+
 typedef struct yg_log yg_log;
 struct pollfd;
 
