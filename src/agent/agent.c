@@ -226,7 +226,11 @@ static int run(agent *a)
 	char p[PATH_MAX];
 	if (!yg_path_join(p, sizeof(p), opts->home, "var/db") || !yg_mkdirs(p))
 		return 1;
-	int rc = yg_daemon_start(&dm) ? serve(a, &dm) : 1;
+	if (!yg_daemon_start(&dm)) { /* told by yg_daemon_start */
+		yg_daemon_stop(&dm);
+		return 1;
+	}
+	int rc = serve(a, &dm);
 	yg_daemon_stop(&dm);
 	alog(a, rc ? "ERROR" : "INFO", AMSG_STOPPED, rc ? "start-up failed" : "stopped");
 	return rc;
