@@ -237,11 +237,13 @@ static void conn_close(yg_syslogd *s, conn *c)
 	free(c);
 }
 
-static int conns_from(const yg_syslogd *s, const char *ip)
+/* Connections from ip to listener l: <max_connections_per_ip> is one
+ * <remote> block's option, so it counts that block's connections only. */
+static int conns_from(const yg_syslogd *s, const lsock *l, const char *ip)
 {
 	int n = 0;
 	for (size_t i = 0; i < s->nconns; i++)
-		n += strcmp(s->conns[i]->ip, ip) == 0;
+		n += s->conns[i]->l == l && strcmp(s->conns[i]->ip, ip) == 0;
 	return n;
 }
 
@@ -296,7 +298,7 @@ static void tcp_accept(yg_syslogd *s, lsock *l)
 			continue;
 		}
 		if (l->nconns >= l->cfg->max_conns ||
-		    conns_from(s, ip) >= l->cfg->max_conns_per_ip) {
+		    conns_from(s, l, ip) >= l->cfg->max_conns_per_ip) {
 			close(fd);
 			s->st.conns_refused++;
 			slog(s, 2,
