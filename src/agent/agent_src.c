@@ -189,12 +189,6 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 	return 0;
 }
 
-static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
-{
-	alog((agent *)ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s",
-	     msg);
-}
-
 /* ---- open / poll / close ---- */
 
 /* The spool's latest state into agent.db, before the collector opens it. */
@@ -237,7 +231,7 @@ bool src_open(agent *a)
 		a->lc = yg_lc_create(a->cfg.lc, p, lc_emit, a, d);
 		if (!a->lc)
 			goto out;
-		yg_lc_set_logger(a->lc, lc_logger, a);
+		yg_lc_set_logger(a->lc, yg_lc_log_to_ylog, a->log);
 	}
 	ok = true;
 out:

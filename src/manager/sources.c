@@ -45,12 +45,6 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 	return 0;
 }
 
-static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
-{
-	mlog((manager *)ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s",
-	     msg);
-}
-
 /* ---- open / close ---- */
 
 bool sources_open(manager *m, const char *db_path, yg_diag *d)
@@ -65,7 +59,7 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 		m->lc = yg_lc_create(m->cfg.lc, db_path, lc_emit, m, d);
 		if (!m->lc)
 			return false;
-		yg_lc_set_logger(m->lc, lc_logger, m);
+		yg_lc_set_logger(m->lc, yg_lc_log_to_ylog, m->log);
 		/* the starting points (only-future-events) are positions too:
 		 * the first commit stores them, so what is written after the
 		 * start is read after a crash even before any line came */
