@@ -6,10 +6,12 @@ enrolled to it on 127.0.0.1 (tests/e2e/agentlib.py), the agent with a
 realtime <syscheck> directory of 100 files and one collected log, nothing
 happening. After SETTLE_S seconds it reads /proc/PID/status (VmRSS, VmHWM,
 RssAnon, RssFile), /proc/PID/smaps_rollup (Private = Private_Clean +
-Private_Dirty, Pss) and utime+stime over MEASURE_S seconds. The last
+Private_Dirty, Pss), utime+stime over MEASURE_S seconds, and the resident
+kB per mapping (/proc/PID/smaps, mappings of 64 kB or more). The last
 argument picks the agent's binary: `yagura agent` (the one binary, the
 default) or the agent-only `yagura-agent` (package yagura-agent)."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,21 @@ def status(pid):
         if k in ("Pss", "Private_Clean", "Private_Dirty"):
             out[k] = int(v.split()[0])
     return out
+
+
+def by_mapping(pid):
+    """Rss and Private_Dirty in kB per mapped file ([heap], [stack], anon)."""
+    out, name = {}, None
+    for line in open(f"/proc/{pid}/smaps"):
+        head = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            name = head[5] if len(head) > 5 else "[anon]"
+            out.setdefault(name, [0, 0])
+        elif head[0] == "Rss:":
+            out[name][0] += int(head[1])
+        elif head[0] == "Private_Dirty:":
+            out[name][1] += int(head[1])
+    return sorted(out.items(), key=lambda kv: -kv[1][0])
 
 
 def cpu(pid):
@@ -85,6 +102,12 @@ with tempfile.TemporaryDirectory() as tmp:
         print(f"| {mb('VmRSS'):.1f} | {mb('VmHWM'):.1f} | {mb('RssAnon'):.1f} | "
               f"{mb('RssFile'):.1f} | {(st['Private_Clean'] + st['Private_Dirty']) / 1024:.1f} | "
               f"{mb('Pss'):.1f} | {st['Threads']} | {100 * (c1 - c0) / (t1 - t0):.3f} |")
+        print()
+        print("| mapping | Rss kB | Private_Dirty kB |")
+        print("| --- | ---: | ---: |")
+        for name, (rss, dirty) in by_mapping(pid):
+            if rss >= 64:
+                print(f"| {os.path.basename(name) or name} | {rss} | {dirty} |")
     finally:
         ag.stop()
         m.stop()

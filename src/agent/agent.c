@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +23,6 @@
 
 #include "agent/agent_int.h"
 #include "common/ylog.h"
-
-static volatile sig_atomic_t got_term, got_hup;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-}
 
 /* Reads the configuration files into cfg; the diagnostics go to stderr
  * (when `print` or on error) and the log. 0 when there was no error. */
@@ -48,33 +40,6 @@ static int read_config(agent *a, yg_agent_config *cfg, bool print)
 		alog_diag(a, d);
 	yg_diag_destroy(d);
 	return rc;
-}
-
-/* HOME/etc/agent.id: "<id> <name>\n" as `yagura enroll` writes it. */
-static bool read_identity(agent *a)
-{
-	char p[PATH_MAX], buf[256];
-	if (!yg_path_join(p, sizeof(p), a->opts->home, "etc/agent.id"))
-		return false;
-	FILE *f = fopen(p, "r");
-	if (!f)
-		return false;
-	bool ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return false;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *sp = strchr(buf, ' ');
-	if (!sp || sp == buf || (size_t)(sp - buf) >= sizeof(a->id) ||
-	    strlen(sp + 1) >= sizeof(a->name) || !sp[1])
-		return false;
-	for (char *c = buf; c < sp; c++)
-		if (*c < '0' || *c > '9')
-			return false;
-	memcpy(a->id, buf, (size_t)(sp - buf));
-	a->id[sp - buf] = '\0';
-	memcpy(a->name, sp + 1, strlen(sp + 1) + 1);
-	return true;
 }
 
 /* The spool, bounded by <client_buffer><spool_max_mb>. */
@@ -170,43 +135,32 @@ static int next_timeout(agent *a, long long last_lc)
 	return to < 0 ? 0 : (int)to;
 }
 
-static void loop(agent *a)
+/* The daemon's loop (common/ydaemon.h): one pass per wake-up. */
+static void loop(agent *a, yg_daemon *dm)
 {
-	sigset_t empty;
-	sigemptyset(&empty);
 	long long last_lc = 0;
-	/* systemd's watchdog: a ping from every pass once half its period is
-	 * over (a pass lasts at most about a second) */
-	long long wd = yg_sd_watchdog_interval_ms(), last_wd = 0;
-	while (!got_term) {
-		if (got_hup) {
-			got_hup = 0;
+	while (yg_daemon_running()) {
+		if (yg_daemon_take_hup()) {
 			yg_sd_reloading();
 			reload(a);
 			yg_sd_ready("running");
 		}
-		if (wd && yg_now_ms() - last_wd >= wd) {
-			last_wd = yg_now_ms();
-			yg_sd_watchdog();
-		}
 		struct pollfd fds[4];
-		nfds_t n = 0;
+		size_t n = 0;
 		int fds_in[4] = {a->ar_efd, a->fim ? yg_fim_fd(a->fim) : -1, ar_fd(a),
 		                 a->lc ? yg_lc_fd(a->lc) : -1};
 		for (int i = 0; i < 4; i++)
 			if (fds_in[i] >= 0)
 				fds[n++] = (struct pollfd){.fd = fds_in[i], .events = POLLIN};
-		int to = next_timeout(a, last_lc);
-		struct timespec ts = {.tv_sec = to / 1000, .tv_nsec = (to % 1000) * 1000000L};
-		int r = ppoll(n ? fds : NULL, n, &ts, &empty);
-		if (r < 0 && errno != EINTR) {
+		int r = yg_daemon_wait(dm, fds, n, next_timeout(a, last_lc));
+		if (r < 0) {
 			alog(a, "ERROR", AMSG_INIT, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (got_term)
+		if (!yg_daemon_running())
 			break;
 		bool lc_woke = false;
-		for (nfds_t i = 0; r > 0 && i < n; i++)
+		for (size_t i = 0; r > 0 && i < n; i++)
 			if (fds[i].fd == fds_in[3] && (fds[i].revents & POLLIN))
 				lc_woke = true;
 		send_drain_ar(a);
@@ -218,64 +172,15 @@ static void loop(agent *a)
 	}
 }
 
-/* Everything after the configuration was read; rc is the exit status. */
-static int run(agent *a)
+/* Runs the agent's parts until a stop; 0 on a clean stop. */
+static int serve(agent *a, yg_daemon *dm)
 {
-	const yg_agent_opts *opts = a->opts;
-	char p[PATH_MAX];
-	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
-	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura-agent.log") ||
-	    yg_log_open(p, "yagura-agent", 0, opts->foreground, &a->log)) {
-		fprintf(stderr, "yagura agent: cannot open %s/logs/yagura-agent.log: %s\n",
-		        opts->home, strerror(errno));
-		return 1;
-	}
-	if (!read_identity(a)) {
-		fprintf(stderr,
-		        "yagura agent: %s/etc/agent.id missing or invalid: enrol first with "
-		        "`yagura enroll`\n",
-		        opts->home);
-		alog(a, "ERROR", AMSG_INIT, "not enrolled (etc/agent.id)");
-		return 1;
-	}
-	if (!yg_path_join(p, sizeof(p), opts->home, "var/db") || !yg_mkdirs(p))
-		return 1;
-	long other = 0;
-	int pid_fd = yg_pidfile_lock(opts->home, "var/run/yagura-agent.pid", &other);
-	if (pid_fd == -2) {
-		fprintf(stderr, "yagura agent: another agent (pid %ld) runs on %s\n", other,
-		        opts->home);
-		alog(a, "ERROR", AMSG_INIT, "another agent (pid %ld) runs on this home", other);
-		return 1;
-	}
-	yg_raise_nofile(NULL, NULL); /* FIM, the spool and responses hold files */
-	if (!opts->foreground && !yg_daemonize()) {
-		alog(a, "ERROR", AMSG_INIT, "could not become a daemon");
-		if (pid_fd >= 0)
-			close(pid_fd);
-		return 1;
-	}
-	bool pid_written = pid_fd >= 0 && yg_pidfile_write(pid_fd);
-	if (!pid_written)
-		alog(a, "WARNING", AMSG_INIT, "could not write var/run/yagura-agent.pid");
-	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	int rc = 1;
 	if (open_spool(a) && open_parts(a) && send_open(a)) {
 		alog(a, "INFO", AMSG_STARTED, "started (pid %ld, agent %s, home %s)",
-		     (long)getpid(), a->id, opts->home);
+		     (long)getpid(), a->id, a->opts->home);
 		yg_sd_ready("running");
-		loop(a);
+		loop(a, dm);
 		yg_sd_stopping();
 		alog(a, "INFO", AMSG_STOPPING, "stopping");
 		rc = 0;
@@ -291,16 +196,63 @@ static int run(agent *a)
 	}
 	yg_spool_close(a->spool);
 	a->spool = NULL;
-	if (pid_written && yg_path_join(p, sizeof(p), opts->home, "var/run/yagura-agent.pid"))
-		unlink(p);
-	if (pid_fd >= 0)
-		close(pid_fd);
+	return rc;
+}
+
+/* Everything after the configuration was read, on the daemon skeleton
+ * (common/ydaemon.h); rc is the exit status. */
+static int run(agent *a)
+{
+	const yg_agent_opts *opts = a->opts;
+	yg_daemon dm = {.name = "yagura agent",
+	                .what = "agent",
+	                .ident = "yagura-agent",
+	                .log_rel = "logs/yagura-agent.log",
+	                .pid_rel = "var/run/yagura-agent.pid",
+	                .home = opts->home,
+	                .foreground = opts->foreground,
+	                .msg_init = AMSG_INIT};
+	if (!yg_daemon_open_log(&dm))
+		return 1;
+	a->log = dm.log;
+	if (!yg_agent_id_read(opts->home, a->id, sizeof(a->id), a->name, sizeof(a->name))) {
+		fprintf(stderr,
+		        "yagura agent: %s/etc/agent.id missing or invalid: enrol first with "
+		        "`yagura enroll`\n",
+		        opts->home);
+		alog(a, "ERROR", AMSG_INIT, "not enrolled (etc/agent.id)");
+		return 1;
+	}
+	char p[PATH_MAX];
+	if (!yg_path_join(p, sizeof(p), opts->home, "var/db") || !yg_mkdirs(p))
+		return 1;
+	if (!yg_daemon_start(&dm)) { /* told by yg_daemon_start */
+		yg_daemon_stop(&dm);
+		return 1;
+	}
+	int rc = serve(a, &dm);
+	yg_daemon_stop(&dm);
 	alog(a, rc ? "ERROR" : "INFO", AMSG_STOPPED, rc ? "start-up failed" : "stopped");
 	return rc;
 }
 
+/* An idle agent should cost its host little (BENCHMARKS.md, "Idle
+ * agent"): one malloc arena for its two threads (the transport thread's
+ * own arena would keep its pages), and SQLite without the per-connection
+ * lookaside slots and bulk page-cache allocation it makes and touches at
+ * open (about 200 kB for each of the agent's four small databases, which
+ * see a few statements a second at most). Process-wide, so before any
+ * database is opened; a call SQLite refuses changes nothing. */
+static void lean_process(void)
+{
+	mallopt(M_ARENA_MAX, 1);
+	(void)sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 int yg_agent_run(const yg_agent_opts *opts)
 {
+	lean_process();
 	agent a = {.opts = opts, .ar_efd = -1};
 	pthread_mutex_init(&a.ar_mu, NULL);
 	yg_fim_input_init(&a.fim_in);

@@ -26,6 +26,7 @@
 #include "ar/execd.h"
 #include "common/ybuf.h"
 #include "common/ydaemon.h"
+#include "common/ylog.h"
 #include "fim/fim_input.h"
 #include "transport/client.h"
 #include "transport/registry.h"
@@ -110,9 +111,13 @@ typedef struct agent {
 	uint64_t iev_lost;
 } agent;
 
-void alog(agent *a, const char *level, int id, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-void alog_diag(agent *a, const yg_diag *d);
+/* One numbered message to the agent's own log: the journal under systemd,
+ * else HOME/logs/yagura-agent.log (also stderr in the foreground, or before
+ * the log is open); escaped and rate limited (yg_log_msg, the one daemon
+ * log of common/ylog.h). Any thread; never fails visibly. */
+#define alog(a, ...) yg_log_msg((a)->log, __VA_ARGS__)
+/* Every configuration problem of d, never rate limited. */
+#define alog_diag(a, d) yg_log_diag((a)->log, AMSG_CONFIG, (d))
 
 /* ---- agent_src.c ---- */
 /* Opens FIM and the collector (positions in var/db/agent.db, first set

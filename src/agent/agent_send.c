@@ -108,7 +108,7 @@ static void tlog(void *ctx, int level, const char *msg)
 	static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
 	if (level <= YG_TLOG_DEBUG)
 		return;
-	alog(ctx, names[level > 3 ? 3 : level], AMSG_TRANSPORT, "transport: %s", msg);
+	alog((agent *)ctx, names[level > 3 ? 3 : level], AMSG_TRANSPORT, "transport: %s", msg);
 }
 
 /* ---- loop thread ---- */

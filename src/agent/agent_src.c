@@ -162,18 +162,6 @@ static int fim_emit(void *ctx, const yg_fim_event *ev)
 	return 0;
 }
 
-static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *msg)
-{
-	static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-	if (level == YG_FIM_LOG_DEBUG)
-		return;
-	char prefix[24];
-	snprintf(prefix, sizeof(prefix), "(%d): ", id);
-	if (!strncmp(msg, prefix, strlen(prefix)))
-		msg += strlen(prefix);
-	alog(ctx, names[level], id, "fim: %s", msg);
-}
-
 /* ---- log collection ---- */
 
 static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
@@ -199,11 +187,6 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 	}
 	a->lc_since_state++;
 	return 0;
-}
-
-static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
-{
-	alog(ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s", msg);
 }
 
 /* ---- open / poll / close ---- */
@@ -238,7 +221,7 @@ bool src_open(agent *a)
 		a->fim = yg_fim_create(a->cfg.fim, p, fim_emit, a, d);
 		if (!a->fim)
 			goto out;
-		yg_fim_set_logger(a->fim, fim_logger, a);
+		yg_fim_set_logger(a->fim, yg_fim_log_to_ylog, a->log);
 		if (yg_fim_realtime_start(a->fim))
 			alog(a, "WARNING", AMSG_FIM, "fim: realtime monitoring could not start");
 	}
@@ -248,7 +231,7 @@ bool src_open(agent *a)
 		a->lc = yg_lc_create(a->cfg.lc, p, lc_emit, a, d);
 		if (!a->lc)
 			goto out;
-		yg_lc_set_logger(a->lc, lc_logger, a);
+		yg_lc_set_logger(a->lc, yg_lc_log_to_ylog, a->log);
 	}
 	ok = true;
 out:

@@ -1,4 +1,4 @@
-/* agent_util.c: the agent's own log, paths and internal events. */
+/* agent_util.c: the agent's internal events (its own log is common/ylog.h). */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -14,73 +14,6 @@
 #include "common/ylogfmt.h"
 
 #include "agent/agent_int.h"
-
-/* The log's rate limiter, one per process (the agent runs once). */
-static yg_logrl *log_rl;
-static pthread_once_t log_rl_once = PTHREAD_ONCE_INIT;
-
-static void log_rl_init(void)
-{
-	log_rl = yg_logrl_create(YG_LOGRL_BURST, YG_LOGRL_WINDOW);
-}
-
-static void log_suppressed(void *ctx, int id, const char *fmt, unsigned long n)
-{
-	agent *a = ctx;
-	char msg[128];
-	snprintf(msg, sizeof(msg), "%lu %s suppressed in the last %d s", n,
-	         fmt ? "similar messages" : "messages over the log's rate limit", YG_LOGRL_WINDOW);
-	yg_log_write(a->log, YG_LOG_WARNING, "WARNING", id, msg);
-}
-
-static void vlog(agent *a, bool limited, const char *level, int id, const char *fmt, va_list ap)
-        __attribute__((format(printf, 5, 0)));
-static void vlog(agent *a, bool limited, const char *level, int id, const char *fmt, va_list ap)
-{
-	char msg[2048];
-	/* escaped: messages quote file names, paths, the manager's text */
-	yg_log_vformat(msg, sizeof(msg), fmt, ap);
-	if (limited) {
-		pthread_once(&log_rl_once, log_rl_init);
-		if (!yg_logrl_allow(log_rl, id, fmt, msg, (int64_t)yg_now_ms() / 1000,
-		                    log_suppressed, a))
-			return;
-	}
-	yg_log_write(a->log, yg_log_prio_of(level), level, id, msg);
-}
-
-/* Writes one numbered message to the agent's log sink: the journal under
- * systemd, else HOME/logs/yagura-agent.log (common/ylog.h; also stderr in
- * the foreground, or before the log is open), escaped and rate limited
- * (common/ylogfmt.h). Any thread; never fails visibly. */
-void alog(agent *a, const char *level, int id, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog(a, true, level, id, fmt, ap);
-	va_end(ap);
-}
-
-static void log_unlimited(agent *a, const char *level, int id, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static void log_unlimited(agent *a, const char *level, int id, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog(a, false, level, id, fmt, ap);
-	va_end(ap);
-}
-
-void alog_diag(agent *a, const yg_diag *d)
-{
-	for (size_t i = 0; d && i < yg_diag_count(d); i++) {
-		const yg_diag_entry *e = yg_diag_get(d, i);
-		/* every problem of the configuration is told, never suppressed */
-		log_unlimited(a, e->severity == YG_SEV_ERROR ? "ERROR" : "WARNING", AMSG_CONFIG,
-		              "%s:%d: %s: %s", e->file ? e->file : "-", e->line,
-		              e->element ? e->element : "-", e->message);
-	}
-}
 
 void ievent_add(agent *a, const char *location, const char *log)
 {

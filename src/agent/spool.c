@@ -528,6 +528,78 @@ static yg_err drop_acked(yg_spool *sp)
 
 /* ---- open ---- */
 
+/* Where a segment's scan stopped. */
+typedef struct scan_end {
+	uint64_t off;     /* the first byte not kept */
+	const char *why;  /* the damage found there, or NULL */
+	bool cut;         /* stopped at a record above keep_upto ... */
+	uint64_t cut_seq; /* ... this one */
+} scan_end;
+
+/* Reads s's frames from the start, counting records (which must start at
+ * s->first) and state frames into *s, until the end, damage, or the first
+ * record with a seq above keep_upto. The reader's result (RD_*). */
+static int scan_frames(reader *r, seg *s, uint64_t keep_upto, scan_end *e)
+{
+	for (;;) {
+		frame f;
+		if (s->first + s->count < s->first) { /* seq overflow: nothing sane follows */
+			e->why = "seq overflow";
+			return RD_BAD;
+		}
+		int rc = rd_next(r, s->first + s->count, &f, &e->why);
+		e->off = f.off;
+		if (rc != RD_OK)
+			return rc;
+		uint64_t end = f.off + YG_SPOOL_HEADER_BYTES + f.len;
+		if (!f.state && f.seq > keep_upto) {
+			e->cut = true;
+			e->cut_seq = f.seq;
+			return RD_OK;
+		}
+		if (f.state) {
+			s->states++;
+			s->state_bytes += YG_SPOOL_HEADER_BYTES + f.len;
+			if (s->tail_states++ == 0)
+				s->tail_keep = end;
+			s->state_off = f.off;
+			s->state_len = (uint32_t)f.len;
+		} else {
+			s->count++;
+			s->tail_states = 0;
+		}
+	}
+}
+
+/* Cuts segment `name` (fd, `size` bytes) at e->off: records above
+ * keep_upto are counted as uncommitted (reported by recover), damage is
+ * reported as a warning. */
+static yg_err cut_tail(yg_spool *sp, reader *r, int fd, const char *name, uint64_t size,
+                       const seg *s, const scan_end *e, yg_diag *diag)
+{
+	uint64_t lost = size - e->off;
+	if (e->cut) {
+		/* count the records cut, for the report */
+		uint64_t n = 1, next = e->cut_seq + 1;
+		frame g;
+		const char *w;
+		while (next != 0 && rd_next(r, next, &g, &w) == RD_OK)
+			if (!g.state) {
+				n++;
+				next++;
+			}
+		sp->st.uncommitted_dropped += n;
+	} else {
+		yg_diag_add(diag, YG_SEV_WARNING, sp->dir, 0, name,
+		            "%s at offset %" PRIu64 ": truncated, %" PRIu64
+		            " bytes dropped, %" PRIu64 " records before it kept",
+		            e->why ? e->why : "damage", e->off, lost, s->count);
+		sp->st.truncated_bytes += lost;
+		sp->st.truncations++;
+	}
+	return ftruncate(fd, (off_t)e->off) != 0 || fsync(fd) != 0 ? YG_EIO : YG_OK;
+}
+
 /* Scans one segment file at open: counts its valid records (which must start
  * at s->first) and state frames, and truncates the file at the first torn
  * or corrupt frame (reported as damage) or at the first record with a seq
@@ -546,44 +618,12 @@ static yg_err scan_segment(yg_spool *sp, seg *s, uint64_t keep_upto, yg_diag *di
 			close(fd);
 		return YG_EIO;
 	}
+	uint64_t size = (uint64_t)stt.st_size;
 	reader r;
-	rd_init(&r, fd, 0, (uint64_t)stt.st_size, sp->rbuf, sp->rcap);
-	uint64_t first = s->first;
-	*s = (seg){.first = first};
-	uint64_t off = 0;
-	const char *why = NULL;
-	bool cut = false;
-	uint64_t cut_seq = 0;
-	int rc;
-	for (;;) {
-		frame f;
-		if (s->first + s->count < s->first) { /* seq overflow: nothing sane follows */
-			why = "seq overflow";
-			rc = RD_BAD;
-			break;
-		}
-		rc = rd_next(&r, s->first + s->count, &f, &why);
-		off = f.off;
-		if (rc != RD_OK)
-			break;
-		uint64_t end = f.off + YG_SPOOL_HEADER_BYTES + f.len;
-		if (!f.state && f.seq > keep_upto) {
-			cut = true;
-			cut_seq = f.seq;
-			break;
-		}
-		if (f.state) {
-			s->states++;
-			s->state_bytes += YG_SPOOL_HEADER_BYTES + f.len;
-			if (s->tail_states++ == 0)
-				s->tail_keep = end;
-			s->state_off = f.off;
-			s->state_len = (uint32_t)f.len;
-		} else {
-			s->count++;
-			s->tail_states = 0;
-		}
-	}
+	rd_init(&r, fd, 0, size, sp->rbuf, sp->rcap);
+	*s = (seg){.first = s->first};
+	scan_end e = {0};
+	int rc = scan_frames(&r, s, keep_upto, &e);
 	if (rc == RD_IOERR) {
 		yg_diag_add(diag, YG_SEV_ERROR, sp->dir, 0, name, "read error: %s",
 		            strerror(errno));
@@ -591,36 +631,13 @@ static yg_err scan_segment(yg_spool *sp, seg *s, uint64_t keep_upto, yg_diag *di
 		return YG_EIO;
 	}
 	if (rc == RD_EOF)
-		off = (uint64_t)stt.st_size;
-	if (off < (uint64_t)stt.st_size) {
-		uint64_t lost = (uint64_t)stt.st_size - off;
-		if (cut) {
-			/* count the records cut, for the report */
-			uint64_t n = 1, next = cut_seq + 1;
-			frame g;
-			const char *w;
-			while (next != 0 && rd_next(&r, next, &g, &w) == RD_OK)
-				if (!g.state) {
-					n++;
-					next++;
-				}
-			sp->st.uncommitted_dropped += n; /* reported by recover */
-		} else {
-			yg_diag_add(diag, YG_SEV_WARNING, sp->dir, 0, name,
-			            "%s at offset %" PRIu64 ": truncated, %" PRIu64
-			            " bytes dropped, %" PRIu64 " records before it kept",
-			            why ? why : "damage", off, lost, s->count);
-			sp->st.truncated_bytes += lost;
-			sp->st.truncations++;
-		}
-		if (ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0) {
-			close(fd);
-			return YG_EIO;
-		}
-	}
+		e.off = size;
+	yg_err err = e.off < size ? cut_tail(sp, &r, fd, name, size, s, &e, diag) : YG_OK;
 	close(fd);
-	s->size = off;
-	if (off == 0 && unlinkat(sp->dirfd, name, 0) != 0)
+	if (err)
+		return err;
+	s->size = e.off;
+	if (e.off == 0 && unlinkat(sp->dirfd, name, 0) != 0)
 		return YG_EIO;
 	return YG_OK;
 }
@@ -696,12 +713,10 @@ static uint64_t visible_last(const yg_spool *sp)
 	return c < last ? c : last;
 }
 
-/* Recovers the state of an opened directory: segments, acked, next_seq,
- * the latest state; with state_commits, drops uncommitted records. */
-static yg_err recover(yg_spool *sp, yg_diag *diag)
+/* recover, step 1: every segment scanned (torn tails cut), overlapping
+ * ones deleted, empty ones dropped. */
+static yg_err recover_segments(yg_spool *sp, yg_diag *diag)
 {
-	uint64_t acked = 0;
-	int have_acked = acked_read(sp, diag, &acked);
 	yg_err err = list_segments(sp);
 	if (err)
 		return err;
@@ -727,13 +742,17 @@ static yg_err recover(yg_spool *sp, yg_diag *diag)
 		sp->segs[w++] = s;
 	}
 	sp->nsegs = w;
-	if (have_acked <= 0 && sp->nsegs > 0)
-		acked = sp->segs[0].first - 1; /* older segments were deleted once acked */
-	sp->acked = acked;
+	return YG_OK;
+}
 
-	/* The latest state: the last state frame, else the state file (written
-	 * only when the segment of the then latest frame was deleted, so any
-	 * frame still in a segment is newer). */
+/* recover, step 2: the latest state: the last state frame, else the state
+ * file (written only when the segment of the then latest frame was deleted,
+ * so any frame still in a segment is newer). Then segments without records
+ * that do not hold the latest state (only superseded state frames, or
+ * nothing) are deleted. */
+static yg_err recover_state(yg_spool *sp, yg_diag *diag)
+{
+	yg_err err;
 	size_t si = sp->nsegs;
 	for (size_t i = sp->nsegs; i-- > 0;)
 		if (sp->segs[i].states > 0) {
@@ -746,10 +765,7 @@ static yg_err recover(yg_spool *sp, yg_diag *diag)
 	} else {
 		sfile_read(sp, diag);
 	}
-
-	/* Segments without records that do not hold the latest state hold only
-	 * superseded state frames (or nothing). */
-	w = 0;
+	size_t w = 0;
 	for (size_t i = 0; i < sp->nsegs; i++) {
 		seg *s = &sp->segs[i];
 		if (s->count == 0 && !(sp->state_seg != 0 && s->first == sp->state_seg)) {
@@ -762,7 +778,13 @@ static yg_err recover(yg_spool *sp, yg_diag *diag)
 		sp->segs[w++] = *s;
 	}
 	sp->nsegs = w;
+	return YG_OK;
+}
 
+/* recover, step 3: next_seq after every record, the acked point and the
+ * latest state; YG_ELIMIT when seqs ran out. */
+static yg_err recover_next_seq(yg_spool *sp, uint64_t acked)
+{
 	uint64_t last = 0;
 	for (size_t i = 0; i < sp->nsegs; i++)
 		if (seg_last(&sp->segs[i]) > last)
@@ -775,28 +797,52 @@ static yg_err recover(yg_spool *sp, yg_diag *diag)
 	if (sp->next_seq == UINT64_MAX)
 		return YG_ELIMIT;
 	sp->next_seq++;
+	return YG_OK;
+}
 
-	/* With state_commits, what follows the latest state was never
-	 * committed, so never handed out: drop it, its lines are read again
-	 * from the positions in that state. */
+/* recover, step 4: with state_commits, what follows the latest state was
+ * never committed, so never handed out: dropped, its lines are read again
+ * from the positions in that state. */
+static yg_err recover_uncommitted(yg_spool *sp, yg_diag *diag)
+{
 	uint64_t c = visible_last(sp);
-	if (c < sp->next_seq - 1) {
-		uint64_t dropped = sp->st.uncommitted_dropped;
-		size_t keep = 0;
-		for (size_t i = 0; i < sp->nsegs; i++) {
-			seg *s = &sp->segs[i];
-			if (seg_last(s) > c && (err = scan_segment(sp, s, c, diag)) != YG_OK)
-				return err;
-			if (s->size > 0)
-				sp->segs[keep++] = *s;
-		}
-		sp->nsegs = keep;
-		sp->next_seq = c + 1;
-		yg_diag_add(diag, YG_SEV_WARNING, sp->dir, 0, "spool",
-		            "%" PRIu64 " records after the latest state frame were not committed: "
-		            "dropped, seq %" PRIu64 " is next",
-		            sp->st.uncommitted_dropped - dropped, sp->next_seq);
+	if (c >= sp->next_seq - 1)
+		return YG_OK;
+	uint64_t dropped = sp->st.uncommitted_dropped;
+	size_t keep = 0;
+	for (size_t i = 0; i < sp->nsegs; i++) {
+		seg *s = &sp->segs[i];
+		yg_err err;
+		if (seg_last(s) > c && (err = scan_segment(sp, s, c, diag)) != YG_OK)
+			return err;
+		if (s->size > 0)
+			sp->segs[keep++] = *s;
 	}
+	sp->nsegs = keep;
+	sp->next_seq = c + 1;
+	yg_diag_add(diag, YG_SEV_WARNING, sp->dir, 0, "spool",
+	            "%" PRIu64 " records after the latest state frame were not committed: "
+	            "dropped, seq %" PRIu64 " is next",
+	            sp->st.uncommitted_dropped - dropped, sp->next_seq);
+	return YG_OK;
+}
+
+/* Recovers the state of an opened directory: segments, acked, next_seq,
+ * the latest state; with state_commits, drops uncommitted records. */
+static yg_err recover(yg_spool *sp, yg_diag *diag)
+{
+	uint64_t acked = 0;
+	int have_acked = acked_read(sp, diag, &acked);
+	yg_err err = recover_segments(sp, diag);
+	if (err)
+		return err;
+	if (have_acked <= 0 && sp->nsegs > 0)
+		acked = sp->segs[0].first - 1; /* older segments were deleted once acked */
+	sp->acked = acked;
+	if ((err = recover_state(sp, diag)) != YG_OK ||
+	    (err = recover_next_seq(sp, acked)) != YG_OK ||
+	    (err = recover_uncommitted(sp, diag)) != YG_OK)
+		return err;
 	sp->bytes = 0;
 	for (size_t i = 0; i < sp->nsegs; i++) {
 		sp->bytes += sp->segs[i].size;

@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "common/ydaemon.h"
 
-#define MAX_CONF 16
+#define MAX_CONF YG_DAEMON_MAX_CONF
 
 static void usage(FILE *out)
 {
@@ -62,40 +62,18 @@ int cmd_agent(int argc, char **argv)
 		short_usage();
 		return 2;
 	}
-	home = yg_home_choose(home);
-	char abs_home[PATH_MAX];
-	if (!realpath(home, abs_home)) {
-		fprintf(stderr,
-		        "yagura agent: home directory '%s' not found (give -D or set YAGURA_HOME; "
-		        "`yagura enroll` makes it)\n",
-		        home);
+	yg_daemon_files f;
+	if (yg_daemon_files_get(&f, "yagura agent", home, conf, nconf,
+	                        " (give -D or set YAGURA_HOME; `yagura enroll` makes it)"))
 		return 1;
-	}
-	char defconf[PATH_MAX + 32];
-	char *abs_conf[MAX_CONF] = {0};
-	if (nconf == 0) {
-		snprintf(defconf, sizeof(defconf), "%s/etc/ossec.conf", abs_home);
-		conf[nconf++] = defconf;
-	}
-	for (size_t i = 0; i < nconf; i++) {
-		abs_conf[i] = realpath(conf[i], NULL);
-		if (!abs_conf[i]) {
-			fprintf(stderr, "yagura agent: cannot read configuration file '%s'\n",
-			        conf[i]);
-			for (size_t j = 0; j < i; j++)
-				free(abs_conf[j]);
-			return 1;
-		}
-	}
 	yg_agent_opts o = {
-	        .conf = (const char *const *)abs_conf,
-	        .nconf = nconf,
-	        .home = abs_home,
+	        .conf = (const char *const *)f.conf,
+	        .nconf = f.nconf,
+	        .home = f.home,
 	        .foreground = fg,
 	        .test_only = test,
 	};
 	int rc = yg_agent_run(&o);
-	for (size_t i = 0; i < nconf; i++)
-		free(abs_conf[i]);
+	yg_daemon_files_free(&f);
 	return rc;
 }

@@ -174,27 +174,17 @@ static bool path_in(char *out, size_t n, const char *home, const char *rel)
 }
 
 /* Writes "<id> <name>\n" to path (0640). */
-static bool write_id(const char *path, const char *id, const char *name)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return false;
-	bool ok = fprintf(f, "%s %s\n", id, name) > 0;
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-	return fclose(f) == 0 && ok;
-}
-
 /* The command line of `yagura enroll`. */
 typedef struct enroll_args {
-	const char *manager, *name, *password, *token;
-	const char *ca, *fp, *home;
+	const char *manager, *name, *password, *token, *ca, *fp, *home;
 	bool tofu;
 	long port;
 } enroll_args;
 
-/* Reads the options into *a. Returns -1 to go on, else the exit status. */
-static int enroll_parse(int argc, char **argv, enroll_args *a)
+/* Parses argv into e; -1 to go on, else the exit status (usage, --help). */
+static int parse_args(int argc, char **argv, enroll_args *e)
 {
+	*e = (enroll_args){.port = YG_ENROLL_PORT};
 	static const struct option longopts[] = {
 	        {"ca", required_argument, NULL, 'C'},
 	        {"ca-fingerprint", required_argument, NULL, 'F'},
@@ -211,28 +201,28 @@ static int enroll_parse(int argc, char **argv, enroll_args *a)
 	int c;
 	while ((c = getopt_long(argc, argv, "m:p:A:P:T:D:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': a->manager = optarg; break;
+		case 'm': e->manager = optarg; break;
 		case 'p': {
 			char *end = NULL;
-			a->port = strtol(optarg, &end, 10);
-			if (!end || *end || a->port < 1 || a->port > 65535) {
+			e->port = strtol(optarg, &end, 10);
+			if (!end || *end || e->port < 1 || e->port > 65535) {
 				fprintf(stderr, "yagura enroll: -p wants a port number\n");
 				return 2;
 			}
 			break;
 		}
-		case 'A': a->name = optarg; break;
-		case 'P': a->password = optarg; break;
-		case 'T': a->token = optarg; break;
-		case 'D': a->home = optarg; break;
-		case 'C': a->ca = optarg; break;
-		case 'F': a->fp = optarg; break;
-		case 'U': a->tofu = true; break;
+		case 'A': e->name = optarg; break;
+		case 'P': e->password = optarg; break;
+		case 'T': e->token = optarg; break;
+		case 'D': e->home = optarg; break;
+		case 'C': e->ca = optarg; break;
+		case 'F': e->fp = optarg; break;
+		case 'U': e->tofu = true; break;
 		case 'h': usage(stdout); return 0;
 		default: short_usage(); return 2;
 		}
 	}
-	if (optind != argc || !a->manager || !a->name) {
+	if (optind != argc || !e->manager || !e->name) {
 		fprintf(stderr, "%s\n",
 		        optind != argc ? "yagura enroll: unexpected argument"
 		                       : "yagura enroll: -m MANAGER and -A NAME are "
@@ -243,40 +233,39 @@ static int enroll_parse(int argc, char **argv, enroll_args *a)
 	return -1;
 }
 
-/* What the options must satisfy together. Returns -1 or the exit status. */
-static int enroll_check(const enroll_args *a)
+/* Checks what the options say together; 0, or the exit status 2. */
+static int check_args(const enroll_args *e)
 {
-	if ((a->password && a->token) || (!!a->ca + !!a->fp + a->tofu) != 1) {
+	if ((e->password && e->token) || (!!e->ca + !!e->fp + e->tofu) != 1) {
 		fprintf(stderr, "yagura enroll: give one of -P/-T and exactly one of --ca, "
 		                "--ca-fingerprint, --tofu\n");
 		return 2;
 	}
-	if (!valid_name(a->name)) {
+	if (!valid_name(e->name)) {
 		fprintf(stderr,
 		        "yagura enroll: invalid agent name '%s' (letters, digits, '.', "
 		        "'-', '_'; at most %d)\n",
-		        a->name, YG_AGENT_NAME_MAX);
+		        e->name, YG_AGENT_NAME_MAX);
 		return 2;
 	}
-	return -1;
+	return 0;
 }
 
-/* The files enrolment writes: first as NAME.new, renamed into place only
- * once all of them are complete, so a failed enrolment leaves the old
- * identity whole. */
 enum { KEY, CRT, CA, ID, NFILES };
+
+/* The identity files: written as NAME.new, renamed to NAME once all are. */
 typedef struct enroll_files {
 	char tmp[NFILES][PATH_MAX], dst[NFILES][PATH_MAX];
 } enroll_files;
 
-static bool enroll_paths(const char *abs_home, enroll_files *f)
+static bool files_paths(enroll_files *f, const char *home)
 {
 	static const char *const names[NFILES] = {"agent.key", "agent.crt", "ca.crt", "agent.id"};
 	for (int i = 0; i < NFILES; i++) {
 		char t[64];
 		snprintf(t, sizeof(t), "%s.new", names[i]);
-		if (!path_in(f->tmp[i], sizeof(f->tmp[i]), abs_home, t) ||
-		    !path_in(f->dst[i], sizeof(f->dst[i]), abs_home, names[i])) {
+		if (!path_in(f->tmp[i], sizeof(f->tmp[i]), home, t) ||
+		    !path_in(f->dst[i], sizeof(f->dst[i]), home, names[i])) {
 			fprintf(stderr, "yagura enroll: home path too long\n");
 			return false;
 		}
@@ -284,19 +273,34 @@ static bool enroll_paths(const char *abs_home, enroll_files *f)
 	return true;
 }
 
-/* Asks the manager; on success the key, certificates and id are in the
- * .new files. Returns the exit status. */
-static int enroll_ask(const enroll_args *a, const enroll_files *f, char *id)
+/* After the request (rc 0: it succeeded): the new files renamed into
+ * place, or removed. The exit status. */
+static int files_commit(const enroll_files *f, int rc)
+{
+	for (int i = 0; i < NFILES; i++) {
+		if (rc)
+			unlink(f->tmp[i]);
+		else if (rename(f->tmp[i], f->dst[i]) != 0) {
+			fprintf(stderr, "yagura enroll: cannot write %s: %s\n", f->dst[i],
+			        strerror(errno));
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+/* Asks the manager for an identity into f's new files; the exit status. */
+static int request(const enroll_args *e, const char *password, const enroll_files *f, char *id)
 {
 	yg_enroll_request_opts o = {
-	        .host = a->manager,
-	        .port = (uint16_t)a->port,
-	        .name = a->name,
-	        .password = a->password,
-	        .token = a->token,
-	        .ca_file = a->ca,
-	        .ca_fingerprint = a->fp,
-	        .tofu = a->tofu,
+	        .host = e->manager,
+	        .port = (uint16_t)e->port,
+	        .name = e->name,
+	        .password = password,
+	        .token = e->token,
+	        .ca_file = e->ca,
+	        .ca_fingerprint = e->fp,
+	        .tofu = e->tofu,
 	        .key_out = f->tmp[KEY],
 	        .cert_out = f->tmp[CRT],
 	        .ca_out = f->tmp[CA],
@@ -315,56 +319,42 @@ static int enroll_ask(const enroll_args *a, const enroll_files *f, char *id)
 		                           "not be trusted (see above)");
 		return 1;
 	}
-	if (!write_id(f->tmp[ID], id, a->name)) {
+	/* etc/agent.id: read by the agent with yg_agent_id_read */
+	if (!yg_agent_id_write(f->tmp[ID], id, e->name)) {
 		fprintf(stderr, "yagura enroll: cannot write %s\n", f->tmp[ID]);
 		return 1;
 	}
 	return 0;
 }
 
-/* Renames the .new files into place after a success (rc 0), removes them
- * after a failure. Returns the exit status. */
-static int enroll_install(const enroll_files *f, int rc)
-{
-	for (int i = 0; i < NFILES; i++) {
-		if (rc)
-			unlink(f->tmp[i]);
-		else if (rename(f->tmp[i], f->dst[i]) != 0) {
-			fprintf(stderr, "yagura enroll: cannot write %s: %s\n", f->dst[i],
-			        strerror(errno));
-			rc = 1;
-		}
-	}
-	return rc;
-}
-
 int cmd_enroll(int argc, char **argv)
 {
-	enroll_args a = {.port = YG_ENROLL_PORT};
-	int rc = enroll_parse(argc, argv, &a);
-	if (rc >= 0)
-		return rc;
-	a.home = yg_home_choose(a.home);
-	if ((rc = enroll_check(&a)) >= 0)
+	enroll_args e;
+	int rc = parse_args(argc, argv, &e);
+	if (rc >= 0 || (rc = check_args(&e)) != 0)
 		return rc;
 	char abs_home[PATH_MAX];
-	if (!make_home(a.home, abs_home))
+	if (!make_home(yg_home_choose(e.home), abs_home))
 		return 1;
+	const char *password = e.password;
 	char pass[512];
-	if (!a.password && !a.token) {
+	if (!password && !e.token) {
 		char pf[PATH_MAX];
 		if (path_in(pf, sizeof(pf), abs_home, "authd.pass") &&
 		    read_first_line(pf, pass, sizeof(pass)))
-			a.password = pass;
+			password = pass;
 	}
-	enroll_files f;
-	if (!enroll_paths(abs_home, &f))
+	enroll_files *f = malloc(sizeof(*f));
+	if (!f || !files_paths(f, abs_home)) {
+		free(f);
 		return 1;
+	}
 	char id[YG_AGENT_ID_MAX] = "";
-	rc = enroll_install(&f, enroll_ask(&a, &f, id));
+	rc = files_commit(f, request(&e, password, f, id));
+	free(f);
 	if (!rc) {
 		printf("%s\n", id);
-		write_starter_conf(abs_home, a.manager);
+		write_starter_conf(abs_home, e.manager);
 	}
 	return rc;
 }

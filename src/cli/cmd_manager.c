@@ -11,7 +11,7 @@
 #include "common/ydaemon.h"
 #include "manager/manager.h"
 
-#define MAX_CONF 16
+#define MAX_CONF YG_DAEMON_MAX_CONF
 
 static void usage(FILE *out)
 {
@@ -120,36 +120,14 @@ int cmd_manager(int argc, char **argv)
 	int rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	const char *home = yg_home_choose(a.home);
-	/* absolute, since a daemon's relative paths would be surprising */
-	char abs_home[PATH_MAX];
-	if (!realpath(home, abs_home)) {
-		fprintf(stderr,
-		        "yagura manager: home directory '%s' not found (give -D or set "
-		        "YAGURA_HOME)\n",
-		        home);
+	yg_daemon_files f;
+	if (yg_daemon_files_get(&f, "yagura manager", a.home, a.conf, a.nconf,
+	                        " (give -D or set YAGURA_HOME)"))
 		return 1;
-	}
-	char defconf[PATH_MAX + 32];
-	char *abs_conf[MAX_CONF] = {0};
-	if (a.nconf == 0) {
-		snprintf(defconf, sizeof(defconf), "%s/etc/ossec.conf", abs_home);
-		a.conf[a.nconf++] = defconf;
-	}
-	for (size_t i = 0; i < a.nconf; i++) {
-		abs_conf[i] = realpath(a.conf[i], NULL);
-		if (!abs_conf[i]) {
-			fprintf(stderr, "yagura manager: cannot read configuration file '%s'\n",
-			        a.conf[i]);
-			for (size_t j = 0; j < i; j++)
-				free(abs_conf[j]);
-			return 1;
-		}
-	}
 	yg_manager_opts o = {
-	        .conf = (const char *const *)abs_conf,
-	        .nconf = a.nconf,
-	        .home = abs_home,
+	        .conf = (const char *const *)f.conf,
+	        .nconf = f.nconf,
+	        .home = f.home,
 	        .foreground = a.fg,
 	        .test_only = a.test,
 	        .workers = a.workers,
@@ -158,7 +136,6 @@ int cmd_manager(int argc, char **argv)
 	rc = yg_manager_run(&o);
 	if (rc == 0 && a.print)
 		rc = print_config(&o);
-	for (size_t i = 0; i < a.nconf; i++)
-		free(abs_conf[i]);
+	yg_daemon_files_free(&f);
 	return rc;
 }

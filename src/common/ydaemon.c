@@ -160,3 +160,78 @@ bool yg_raise_nofile(unsigned long long *before, unsigned long long *after)
 		*after = (unsigned long long)rl.rlim_cur;
 	return ok;
 }
+
+/* ---- a daemon's files ---- */
+
+int yg_daemon_files_get(yg_daemon_files *f, const char *prog, const char *home_flag,
+                        const char *const *conf, size_t nconf, const char *hint)
+{
+	*f = (yg_daemon_files){.nconf = 0};
+	const char *home = yg_home_choose(home_flag);
+	/* absolute, since a daemon's relative paths would be surprising */
+	if (!realpath(home, f->home)) {
+		fprintf(stderr, "%s: home directory '%s' not found%s\n", prog, home, hint);
+		return 1;
+	}
+	char defconf[PATH_MAX + 32];
+	const char *def[1] = {defconf};
+	if (nconf == 0) {
+		snprintf(defconf, sizeof(defconf), "%s/etc/ossec.conf", f->home);
+		conf = def;
+		nconf = 1;
+	}
+	for (size_t i = 0; i < nconf && i < YG_DAEMON_MAX_CONF; i++) {
+		f->conf[i] = realpath(conf[i], NULL);
+		if (!f->conf[i]) {
+			fprintf(stderr, "%s: cannot read configuration file '%s'\n", prog, conf[i]);
+			yg_daemon_files_free(f);
+			return 1;
+		}
+		f->nconf = i + 1;
+	}
+	return 0;
+}
+
+void yg_daemon_files_free(yg_daemon_files *f)
+{
+	for (size_t i = 0; i < f->nconf; i++)
+		free(f->conf[i]);
+	f->nconf = 0;
+}
+
+/* ---- the agent's identity ---- */
+
+bool yg_agent_id_write(const char *path, const char *id, const char *name)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%s %s\n", id, name) > 0;
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+	return fclose(f) == 0 && ok;
+}
+
+bool yg_agent_id_read(const char *home, char *id, size_t idsz, char *name, size_t namesz)
+{
+	char p[PATH_MAX], buf[256];
+	if (!yg_path_join(p, sizeof(p), home, "etc/agent.id"))
+		return false;
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *sp = strchr(buf, ' ');
+	if (!sp || sp == buf || (size_t)(sp - buf) >= idsz || !sp[1] || strlen(sp + 1) >= namesz)
+		return false;
+	for (char *c = buf; c < sp; c++)
+		if (*c < '0' || *c > '9')
+			return false;
+	memcpy(id, buf, (size_t)(sp - buf));
+	id[sp - buf] = '\0';
+	memcpy(name, sp + 1, strlen(sp + 1) + 1);
+	return true;
+}

@@ -16,9 +16,11 @@
 #ifndef YAGURA_COMMON_YLOG_H
 #define YAGURA_COMMON_YLOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/ydiag.h"
 #include "common/yerr.h"
 
 typedef struct yg_log yg_log;
@@ -48,6 +50,27 @@ void yg_log_write(yg_log *l, yg_log_prio prio, const char *level, int id, const 
 yg_log_prio yg_log_prio_of(const char *level);
 /* True when messages go to the journal. */
 bool yg_log_to_journal(const yg_log *l);
+
+/* ---- a daemon's numbered messages (every daemon's own log goes here) ---- */
+
+/* Formats one message (printf), escaped (common/ylogfmt.h: messages quote
+ * file names, agents' names, clients' text), rate limited per message
+ * (YG_LOGRL_*: a flood is summarised as "N similar messages suppressed"),
+ * and writes it with the priority of `level` ("ERROR", "WARNING", "INFO",
+ * "DEBUG"). l NULL (not open yet): stderr, not limited. Any thread; never
+ * fails visibly. */
+void yg_log_msg(yg_log *l, const char *level, int id, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+void yg_log_vmsg(yg_log *l, bool limited, const char *level, int id, const char *fmt, va_list ap)
+        __attribute__((format(printf, 5, 0)));
+/* Every entry of d (may be NULL) as "FILE:LINE: ELEMENT: MESSAGE", ERROR or
+ * WARNING, numbered `id`, never rate limited: every problem of a
+ * configuration is told. */
+void yg_log_diag(yg_log *l, int id, const yg_diag *d);
+/* A module's message relayed: "MODULE: MSG", with a leading "(ID): " that
+ * the module put in its text removed (the number is the message's own).
+ * DEBUG is dropped. */
+void yg_log_module(yg_log *l, const char *level, int id, const char *module, const char *msg);
 
 /* ---- systemd's service protocol (no-ops without systemd) ---- */
 

@@ -137,6 +137,9 @@ typedef enum yg_fim_log_level {
 
 /* The module's own messages, each with a number (like Wazuh's "(6906)"). */
 typedef void (*yg_fim_log_fn)(void *ctx, yg_fim_log_level level, int id, const char *msg);
+/* The daemons' logger: ctx is a yg_log (common/ylog.h); each message goes
+ * there as "fim: MSG" (yg_log_module), DEBUG dropped. */
+void yg_fim_log_to_ylog(void *ctx, yg_fim_log_level level, int id, const char *msg);
 
 /* Opens (or creates) the baseline database at db_path (SQLite, WAL) and a
  * directory db_path + ".diff" for report_changes copies. cfg must outlive the

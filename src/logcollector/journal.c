@@ -8,7 +8,65 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/ydl.h"
 #include "logcollector/journal.h"
+
+/* libsystemd is loaded when a journal is first opened (common/ydl.h): a
+ * daemon without a journald <localfile> does not map it and its
+ * dependency tree (gcrypt, zstd, lzma, lz4, cap), about 1 MB of an idle
+ * agent's RSS. The headers give the types. */
+static struct {
+	__typeof__(sd_id128_get_machine) *sd_id128_get_machine;
+	__typeof__(sd_id128_to_string) *sd_id128_to_string;
+	__typeof__(sd_journal_close) *sd_journal_close;
+	__typeof__(sd_journal_get_cursor) *sd_journal_get_cursor;
+	__typeof__(sd_journal_get_data) *sd_journal_get_data;
+	__typeof__(sd_journal_get_fd) *sd_journal_get_fd;
+	__typeof__(sd_journal_get_realtime_usec) *sd_journal_get_realtime_usec;
+	__typeof__(sd_journal_next) *sd_journal_next;
+	__typeof__(sd_journal_open) *sd_journal_open;
+	__typeof__(sd_journal_open_directory) *sd_journal_open_directory;
+	__typeof__(sd_journal_open_files) *sd_journal_open_files;
+	__typeof__(sd_journal_previous) *sd_journal_previous;
+	__typeof__(sd_journal_process) *sd_journal_process;
+	__typeof__(sd_journal_seek_cursor) *sd_journal_seek_cursor;
+	__typeof__(sd_journal_seek_head) *sd_journal_seek_head;
+	__typeof__(sd_journal_seek_tail) *sd_journal_seek_tail;
+	__typeof__(sd_journal_test_cursor) *sd_journal_test_cursor;
+} sdj;
+
+static const yg_dl_sym sdj_syms[] = {
+        {"sd_id128_get_machine", &sdj.sd_id128_get_machine},
+        {"sd_id128_to_string", &sdj.sd_id128_to_string},
+        {"sd_journal_close", &sdj.sd_journal_close},
+        {"sd_journal_get_cursor", &sdj.sd_journal_get_cursor},
+        {"sd_journal_get_data", &sdj.sd_journal_get_data},
+        {"sd_journal_get_fd", &sdj.sd_journal_get_fd},
+        {"sd_journal_get_realtime_usec", &sdj.sd_journal_get_realtime_usec},
+        {"sd_journal_next", &sdj.sd_journal_next},
+        {"sd_journal_open", &sdj.sd_journal_open},
+        {"sd_journal_open_directory", &sdj.sd_journal_open_directory},
+        {"sd_journal_open_files", &sdj.sd_journal_open_files},
+        {"sd_journal_previous", &sdj.sd_journal_previous},
+        {"sd_journal_process", &sdj.sd_journal_process},
+        {"sd_journal_seek_cursor", &sdj.sd_journal_seek_cursor},
+        {"sd_journal_seek_head", &sdj.sd_journal_seek_head},
+        {"sd_journal_seek_tail", &sdj.sd_journal_seek_tail},
+        {"sd_journal_test_cursor", &sdj.sd_journal_test_cursor},
+};
+
+static yg_dl_lib sdj_lib = {.soname = "libsystemd.so.0",
+                            .syms = sdj_syms,
+                            .nsyms = sizeof(sdj_syms) / sizeof(sdj_syms[0])};
+
+/* False, with the reason in err, when libsystemd cannot be loaded. */
+static bool load_sd(char *err, size_t errlen)
+{
+	if (yg_dl_load(&sdj_lib))
+		return true;
+	snprintf(err, errlen, "cannot read the journal without libsystemd: %s", sdj_lib.error);
+	return false;
+}
 
 struct yg_journal {
 	sd_journal *j;
@@ -27,22 +85,24 @@ static yg_journal *finish_open(sd_journal *sj, int r, const char *what, char *er
 	}
 	yg_journal *j = calloc(1, sizeof(*j));
 	if (!j) {
-		sd_journal_close(sj);
+		sdj.sd_journal_close(sj);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	j->j = sj;
 	/* the inotify descriptor must exist before sd_journal_process can tell
 	 * about files added later; a failure only costs that */
-	j->watched = sd_journal_get_fd(sj) >= 0;
+	j->watched = sdj.sd_journal_get_fd(sj) >= 0;
 	return j;
 }
 
 yg_journal *yg_journal_open(const char *dir, char *err, size_t errlen)
 {
+	if (!load_sd(err, errlen))
+		return NULL;
 	sd_journal *sj = NULL;
-	int r = dir ? sd_journal_open_directory(&sj, dir, 0)
-	            : sd_journal_open(&sj, SD_JOURNAL_LOCAL_ONLY);
+	int r = dir ? sdj.sd_journal_open_directory(&sj, dir, 0)
+	            : sdj.sd_journal_open(&sj, SD_JOURNAL_LOCAL_ONLY);
 	yg_journal *j = finish_open(sj, r, dir ? dir : "(system)", err, errlen);
 	if (j && dir && !(j->dir = strdup(dir))) {
 		yg_journal_close(j);
@@ -54,6 +114,8 @@ yg_journal *yg_journal_open(const char *dir, char *err, size_t errlen)
 
 yg_journal *yg_journal_open_files(const char *const *paths, size_t n, char *err, size_t errlen)
 {
+	if (!load_sd(err, errlen))
+		return NULL;
 	const char **v = calloc(n + 1, sizeof(*v));
 	if (!v) {
 		snprintf(err, errlen, "out of memory");
@@ -62,7 +124,7 @@ yg_journal *yg_journal_open_files(const char *const *paths, size_t n, char *err,
 	for (size_t i = 0; i < n; i++)
 		v[i] = paths[i];
 	sd_journal *sj = NULL;
-	int r = sd_journal_open_files(&sj, v, 0);
+	int r = sdj.sd_journal_open_files(&sj, v, 0);
 	free(v);
 	yg_journal *j = finish_open(sj, r, n ? paths[0] : "", err, errlen);
 	if (j)
@@ -74,7 +136,7 @@ void yg_journal_close(yg_journal *j)
 {
 	if (!j)
 		return;
-	sd_journal_close(j->j);
+	sdj.sd_journal_close(j->j);
 	free(j->dir);
 	free(j);
 }
@@ -84,29 +146,29 @@ int yg_journal_seek(yg_journal *j, const char *cursor, bool tail)
 	j->peeked = j->have = false;
 	int r;
 	if (cursor) {
-		if ((r = sd_journal_seek_cursor(j->j, cursor)) < 0)
+		if ((r = sdj.sd_journal_seek_cursor(j->j, cursor)) < 0)
 			return r;
-		if ((r = sd_journal_next(j->j)) <= 0)
+		if ((r = sdj.sd_journal_next(j->j)) <= 0)
 			return r; /* nothing at or after it yet */
 		j->have = true;
 		/* the entry itself was accepted: skip it. A different entry
 		 * means the cursor's is gone and this one comes after it. */
-		if (sd_journal_test_cursor(j->j, cursor) <= 0)
+		if (sdj.sd_journal_test_cursor(j->j, cursor) <= 0)
 			j->peeked = true;
 		return 0;
 	}
 	if (!tail)
-		return sd_journal_seek_head(j->j);
-	if ((r = sd_journal_seek_tail(j->j)) < 0)
+		return sdj.sd_journal_seek_head(j->j);
+	if ((r = sdj.sd_journal_seek_tail(j->j)) < 0)
 		return r;
 	/* stand on the last entry, so next() gives the first new one; the
 	 * end of an empty journal is its start (from the tail, libsystemd
 	 * would miss the first entries of files that appear later) */
-	r = sd_journal_previous(j->j);
+	r = sdj.sd_journal_previous(j->j);
 	if (r > 0)
 		j->have = true;
 	if (r == 0)
-		return sd_journal_seek_head(j->j);
+		return sdj.sd_journal_seek_head(j->j);
 	return r < 0 ? r : 0;
 }
 
@@ -117,8 +179,8 @@ int yg_journal_next(yg_journal *j)
 		return 1;
 	}
 	if (j->watched)
-		(void)sd_journal_process(j->j);
-	int r = sd_journal_next(j->j);
+		(void)sdj.sd_journal_process(j->j);
+	int r = sdj.sd_journal_next(j->j);
 	if (r > 0)
 		j->have = true;
 	return r;
@@ -128,7 +190,7 @@ bool yg_journal_field(yg_journal *j, const char *name, const char **val, size_t 
 {
 	const void *d;
 	size_t n;
-	if (sd_journal_get_data(j->j, name, &d, &n) < 0)
+	if (sdj.sd_journal_get_data(j->j, name, &d, &n) < 0)
 		return false;
 	size_t k = strlen(name) + 1; /* "NAME=" */
 	if (n < k)
@@ -141,7 +203,7 @@ bool yg_journal_field(yg_journal *j, const char *name, const char **val, size_t 
 char *yg_journal_cursor(yg_journal *j)
 {
 	char *c = NULL;
-	if (!j->have || sd_journal_get_cursor(j->j, &c) < 0)
+	if (!j->have || sdj.sd_journal_get_cursor(j->j, &c) < 0)
 		return NULL;
 	return c;
 }
@@ -173,7 +235,7 @@ yg_err yg_journal_format(yg_journal *j, yg_buf *out)
 	if (!yg_journal_field(j, "MESSAGE", &msg, &msglen))
 		return YG_ENOTFOUND;
 	uint64_t usec = 0;
-	if (sd_journal_get_realtime_usec(j->j, &usec) < 0)
+	if (sdj.sd_journal_get_realtime_usec(j->j, &usec) < 0)
 		return YG_ENOTFOUND;
 	time_t t = (time_t)(usec / 1000000u);
 	struct tm tm;
@@ -219,9 +281,9 @@ size_t yg_journal_dirs(const yg_journal *j, char (*out)[4096], size_t max)
 	}
 	sd_id128_t id;
 	char s[SD_ID128_STRING_MAX];
-	if (sd_id128_get_machine(&id) < 0)
+	if (sdj.sd_id128_get_machine(&id) < 0)
 		return 0;
-	sd_id128_to_string(id, s);
+	sdj.sd_id128_to_string(id, s);
 	static const char *const roots[] = {"/run/log/journal", "/var/log/journal"};
 	for (size_t i = 0; i < 2 && n < max; i++)
 		snprintf(out[n++], 4096, "%s/%s", roots[i], s);

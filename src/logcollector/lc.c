@@ -51,6 +51,7 @@ typedef struct lc_file {
 	bool draining;      /* its name no longer leads here: read to the end, drop */
 	bool seen;          /* matched by the current expansion */
 	time_t group_since; /* multi-line: incomplete group first seen */
+	uint64_t skipped;   /* backlog left unread at open (max-size), to be told */
 } lc_file;
 
 typedef struct lc_cmd {
@@ -70,8 +71,9 @@ typedef struct lc_jslot {
 	char *location;
 	char *cursor; /* the stored cursor, used until the source opens */
 	lc_jsrc *src;
-	bool warned; /* its failure to open was logged */
-	bool tried;  /* an attempt to open it was made */
+	bool warned;    /* its failure to open was logged */
+	bool tried;     /* an attempt to open it was made */
+	bool skip_told; /* the backlog skipped at open (max-size) was logged */
 	struct timespec last_try;
 } lc_jslot;
 
@@ -300,9 +302,54 @@ static char *find_renamed(const char *name, const lc_pos *p)
 	return found;
 }
 
-/* Opens `openpath` as a followed file reported as `name`. The start offset
- * comes from a stored position when one matches the file's identity, else
- * from only-future-events on the first expansion, else 0. */
+/* The offset just after the last complete line of fd (size bytes), where
+ * Wazuh's only-future-events starts: a partial last line waits for its
+ * end to come. A last line longer than max_line: the end. */
+static uint64_t after_last_line(const yg_lc *lc, int fd, uint64_t size)
+{
+	uint64_t start = size;
+	char c;
+	while (start > 0) {
+		if (pread(fd, &c, 1, (off_t)(start - 1)) != 1 || c == '\n')
+			break;
+		start--;
+		if (size - start > lc->cfg->max_line)
+			return size;
+	}
+	return start;
+}
+
+/* Where a newly opened file f (size bytes) is read from: a stored position
+ * that matches the file's identity (unless the backlog since is over the
+ * entry's only-future-events max-size), else only-future-events on the
+ * first expansion, else 0. */
+static void file_start(yg_lc *lc, lc_file *f, int fd, uint64_t size, const lc_pos *pos)
+{
+	const lc_entry *e = entry_of(lc, f->entry);
+	uint64_t h;
+	if (pos && pos->dev == f->dev && pos->ino == f->ino && pos->off <= size &&
+	    pos->hlen <= size && head_hash(fd, pos->hlen, &h) && h == pos->hash) {
+		if (!e->future && e->max_size && size - pos->off > e->max_size) {
+			/* Wazuh's max-size: the backlog is dropped, by request;
+			 * told by the next pass (the first opens come before
+			 * a logger is set) */
+			f->off = after_last_line(lc, fd, size);
+			f->skipped = size - pos->off;
+			return;
+		}
+		f->off = pos->off;
+		f->skip = pos->skip;
+		lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_RESUMED, "resuming '%s' at offset %llu",
+		       f->name, (unsigned long long)f->off);
+	} else if (lc->initial && !pos && e->future) {
+		f->off = after_last_line(lc, fd, size);
+	} else {
+		f->off = 0;
+	}
+}
+
+/* Opens `openpath` as a followed file reported as `name`, from where
+ * file_start says. */
 static lc_file *file_open(yg_lc *lc, size_t entry, const char *name, const char *openpath,
                           const lc_pos *pos, bool draining)
 {
@@ -329,31 +376,7 @@ static lc_file *file_open(yg_lc *lc, size_t entry, const char *name, const char 
 	f->ino = (uint64_t)st.st_ino;
 	f->draining = draining;
 	uint64_t size = (uint64_t)st.st_size;
-	uint64_t h;
-	if (pos && pos->dev == f->dev && pos->ino == f->ino && pos->off <= size &&
-	    pos->hlen <= size && head_hash(fd, pos->hlen, &h) && h == pos->hash) {
-		f->off = pos->off;
-		f->skip = pos->skip;
-		lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_RESUMED, "resuming '%s' at offset %llu", name,
-		       (unsigned long long)f->off);
-	} else if (lc->initial && !pos && entry_of(lc, entry)->future) {
-		/* Wazuh starts at the end; a partial last line waits for its end
-		 * to come, so begin after the last complete line instead. */
-		uint64_t start = size;
-		char c;
-		while (start > 0) {
-			if (pread(fd, &c, 1, (off_t)(start - 1)) != 1 || c == '\n')
-				break;
-			start--;
-			if (size - start > lc->cfg->max_line) {
-				start = size;
-				break;
-			}
-		}
-		f->off = start;
-	} else {
-		f->off = 0;
-	}
+	file_start(lc, f, fd, size, pos);
 	file_rehash(f, size);
 	if (files_push(lc, f)) {
 		file_free(f);
@@ -826,11 +849,25 @@ static bool has_draining_before(const yg_lc *lc, size_t i)
 	return false;
 }
 
+/* Tells about a backlog file_start skipped for max-size, once. */
+static void file_tell_skip(yg_lc *lc, lc_file *f)
+{
+	if (!f->skipped || !lc->log)
+		return;
+	lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_RESUMED,
+	       "'%s' grew by %llu bytes while stopped, over max-size %llu: reading from its end",
+	       f->name, (unsigned long long)f->skipped,
+	       (unsigned long long)entry_of(lc, f->entry)->max_size);
+	f->skipped = 0;
+}
+
 static int files_pass(yg_lc *lc)
 {
 	int emitted = 0;
-	for (size_t i = 0; i < lc->nfiles; i++)
+	for (size_t i = 0; i < lc->nfiles; i++) {
+		file_tell_skip(lc, lc->files[i]);
 		file_check(lc, lc->files[i]);
+	}
 	if (lc->dirty) {
 		lc->dirty = false;
 		expand(lc);
@@ -1021,6 +1058,20 @@ static int cmds_pass(yg_lc *lc)
 
 #define LC_JOURNAL_RETRY_MS 5000
 
+/* Tells once that the source skipped its backlog at open (max-size); the
+ * first open happens in yg_lc_create, before a logger is set, so this is
+ * also called from each pass. */
+static void jslot_tell_skip(yg_lc *lc, lc_jslot *js)
+{
+	if (!js->src || js->skip_told || !lc->log || !lc_jsrc_skipped(js->src))
+		return;
+	js->skip_told = true;
+	lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_JOURNAL,
+	       "the journal '%s' has over %llu bytes after the stored cursor, more than "
+	       "max-size: reading from its end",
+	       js->location, (unsigned long long)lc_jsrc_skipped(js->src));
+}
+
 /* Opens slot's source at its cursor; logs (once until it works) why not. */
 static void jslot_open(yg_lc *lc, lc_jslot *js)
 {
@@ -1042,8 +1093,9 @@ static void jslot_open(yg_lc *lc, lc_jslot *js)
 		snprintf(p, sizeof(p), "%s/.", dirs[i]);
 		watch_dir_of(lc, p);
 	}
+	js->skip_told = false;
 	lc_log(lc, YG_SEV_WARNING, YG_LC_MSG_JOURNAL, "reading the journal '%s'%s", js->location,
-	       js->cursor ? " from its stored cursor" : "");
+	       js->cursor && !lc_jsrc_skipped(js->src) ? " from its stored cursor" : "");
 }
 
 /* One slot per distinct journald location, with its stored cursor. */
@@ -1103,6 +1155,7 @@ static int journals_pass(yg_lc *lc)
 			jslot_open(lc, js);
 		if (!js->src)
 			continue;
+		jslot_tell_skip(lc, js);
 		char err[512];
 		if (lc_jsrc_pass(js->src, LC_BUDGET, jdeliver, &c, err, sizeof(err)) >= 0)
 			continue;

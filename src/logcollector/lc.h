@@ -53,6 +53,9 @@ enum yg_lc_msg {
 };
 
 typedef void (*yg_lc_log_fn)(void *ctx, yg_severity sev, int code, const char *msg);
+/* The daemons' logger: ctx is a yg_log (common/ylog.h); each message goes
+ * there as "logcollector: MSG" (yg_log_module), ERROR or WARNING. */
+void yg_lc_log_to_ylog(void *ctx, yg_severity sev, int code, const char *msg);
 
 /* Called for every collected event. `location` is the file path (for
  * commands: the alias, else the command), `log_format` the configured name.

@@ -272,6 +272,43 @@ static yg_err add_label(lc_entry *e, const yg_wxml_node *c, const char *file, yg
 	return YG_OK;
 }
 
+/* <only-future-events max-size="SIZE">yes|no</only-future-events>. Wazuh's
+ * max-size (used with "no") bounds the backlog read at a restart: a file
+ * (or journal) that grew by more than that while we were stopped is read
+ * from its end. Without the attribute yagura reads all of the backlog
+ * (nothing is lost); Wazuh's default is 10 MiB. The value goes through
+ * the option tables' size parser (common/yopt.h): 1 B to 1 GiB. */
+static yg_err set_future(lc_entry *e, const yg_wxml_node *c, const char *file, yg_diag *diag)
+{
+	for (size_t i = 0; i < c->nattrs; i++) {
+		const char *a = c->attrs[i].name, *v = c->attrs[i].value;
+		if (strcmp(a, "max-size") != 0) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "invalid attribute '%s'", a);
+			return YG_EPARSE;
+		}
+		uint64_t sz = 0;
+		if (!yg_opt_parse_size(v, 1, 1ull << 30, &sz)) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
+			            "invalid max-size '%s' (1 B to 1 GB: a number with B, KB, MB "
+			            "or GB)",
+			            v);
+			return YG_EPARSE;
+		}
+		e->max_size = sz;
+	}
+	if (strcmp(c->content, "yes") == 0)
+		e->future = true;
+	else if (strcmp(c->content, "no") == 0)
+		e->future = false;
+	else {
+		yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name, "invalid value '%s'",
+		            c->content);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
 /* A journald <filter field="F" ignore_if_missing="yes|no">PCRE2</filter>.
  * Wazuh warns and drops a filter without field or expression, or with a
  * bad regex, which makes the block collect more than asked: yagura refuses
@@ -433,6 +470,22 @@ static yg_err opt_filter(void *obj, const char *v, const yg_wxml_node *c, const 
 	return add_jfilter(obj, c, ctx->file, ctx->diag);
 }
 
+static yg_err opt_future(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return set_future(obj, c, ctx->file, ctx->diag);
+}
+
+static void print_future(const void *obj, const yg_opt *o, FILE *out)
+{
+	const lc_entry *e = obj;
+	if (e->max_size)
+		fprintf(out, "    <%s max-size=\"%lluB\">%s</%s>\n", o->name,
+		        (unsigned long long)e->max_size, e->future ? "yes" : "no", o->name);
+	else
+		fprintf(out, "    <%s>%s</%s>\n", o->name, e->future ? "yes" : "no", o->name);
+}
+
 static void print_format(const void *obj, const yg_opt *o, FILE *out)
 {
 	const lc_entry *e = obj;
@@ -473,8 +526,9 @@ static const yg_opt localfile_opts[] = {
          .help = "the location name of a command's output"},
         {"frequency", YG_OPT_CUSTOM, .def = "360", .parse = opt_frequency, .print = print_frequency,
          .help = "seconds between command runs, hourly or daily"},
-        {"only-future-events", YG_OPT_BOOL, YG_OPT_AT(E, future), .def = "yes",
-         .help = "start at the end of the file"},
+        {"only-future-events", YG_OPT_CUSTOM, .parse = opt_future, .print = print_future,
+         .help = "yes: start at the end of the file; no max-size=\"SIZE\": read a backlog up to "
+                 "SIZE"},
         {"ignore", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_ignore,
          .help = "drop matching lines (PCRE2; type=osregex|osmatch)"},
         {"restrict", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_restrict,
@@ -505,6 +559,8 @@ static void *entry_create(void)
 		free(e);
 		return NULL;
 	}
+	if (e)
+		e->future = true; /* Wazuh's default: only what is written from now on */
 	return e;
 }
 

@@ -35,11 +35,12 @@ typedef struct lc_entry {
 	char *location; /* path pattern; NULL for commands */
 	char *command;  /* command string; NULL for files */
 	char *alias;
-	char *exclude; /* fnmatch pattern or NULL */
-	int frequency; /* seconds between command runs */
-	bool future;   /* only-future-events */
-	int line;      /* of the <localfile> element */
-	char *file;    /* the configuration file it is in (may be NULL) */
+	char *exclude;     /* fnmatch pattern or NULL */
+	int frequency;     /* seconds between command runs */
+	bool future;       /* only-future-events */
+	uint64_t max_size; /* its max-size: the backlog read at a restart; 0: all */
+	int line;          /* of the <localfile> element */
+	char *file;        /* the configuration file it is in (may be NULL) */
 	yg_pattern **ignore;
 	size_t nignore;
 	yg_pattern **restrict_;
@@ -89,6 +90,9 @@ lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const cha
                         bool initial, char *err, size_t errlen);
 void lc_jsrc_destroy(lc_jsrc *s);
 const char *lc_jsrc_location(const lc_jsrc *s);
+/* Bytes of backlog (MESSAGE fields) found over the journal's max-size at
+ * open, so not read (it then started at the journal's end); 0 when none. */
+uint64_t lc_jsrc_skipped(const lc_jsrc *s);
 /* The cursor of the last accepted (or filtered) entry, or NULL. */
 const char *lc_jsrc_cursor(const lc_jsrc *s);
 /* Delivers up to budget entries; stops at the first refused one (offered

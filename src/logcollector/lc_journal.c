@@ -21,6 +21,7 @@ struct lc_jsrc {
 	yg_buf line;  /* the entry as a syslog line */
 	yg_buf value; /* a field's value, NUL-terminated for a filter */
 	yg_match_scratch *scratch;
+	uint64_t skipped; /* backlog bytes over max-size left unread at open */
 };
 
 /* Does entry e's every filter match the current journal entry? */
@@ -58,15 +59,48 @@ static size_t select_entry(lc_jsrc *s)
 }
 
 /* Wazuh merges the blocks of the journal: the last one's only-future-events
- * wins. */
-static bool source_future(const yg_lc_config *cfg, const char *location)
+ * (and its max-size) wins. */
+static const lc_entry *source_last(const yg_lc_config *cfg, const char *location)
 {
-	bool future = true;
+	const lc_entry *last = NULL;
 	for (size_t i = 0; i < cfg->n; i++)
 		if (cfg->entries[i].kind == LC_KIND_JOURNAL &&
 		    strcmp(cfg->entries[i].location, location) == 0)
-			future = cfg->entries[i].future;
-	return future;
+			last = &cfg->entries[i];
+	return last;
+}
+
+static bool source_future(const yg_lc_config *cfg, const char *location)
+{
+	const lc_entry *e = source_last(cfg, location);
+	return e ? e->future : true;
+}
+
+/* only-future-events "no" with max-size: when the entries after the stored
+ * cursor hold more than max-size bytes of MESSAGE, the reader moves to the
+ * end of the journal (Wazuh's max-size for a file that grew while the agent
+ * was stopped) and s->skipped says so; else it stays after the cursor.
+ * Counting reads at most max-size bytes of backlog once, at the start.
+ * Negative errno on failure. */
+static int bound_backlog(lc_jsrc *s, uint64_t max_size)
+{
+	uint64_t sum = 0;
+	int r;
+	while (sum <= max_size && (r = yg_journal_next(s->j)) > 0) {
+		const char *v;
+		size_t n;
+		if (yg_journal_field(s->j, "MESSAGE", &v, &n))
+			sum += n;
+	}
+	if (sum <= max_size) /* within the bound (or the end): back to the cursor */
+		return yg_journal_seek(s->j, s->cursor, false);
+	s->skipped = sum;
+	r = yg_journal_seek(s->j, NULL, true);
+	if (r < 0)
+		return r;
+	free(s->cursor);
+	s->cursor = yg_journal_cursor(s->j);
+	return 0;
 }
 
 lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const char *cursor,
@@ -89,6 +123,9 @@ lc_jsrc *lc_jsrc_create(const yg_lc_config *cfg, const char *location, const cha
 	}
 	bool future = initial && source_future(cfg, location);
 	int r = yg_journal_seek(s->j, s->cursor, future);
+	const lc_entry *last = source_last(cfg, location);
+	if (r >= 0 && initial && s->cursor && last && !last->future && last->max_size)
+		r = bound_backlog(s, last->max_size);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot position the journal '%s': %s", location,
 		         strerror(-r));
@@ -124,6 +161,11 @@ const char *lc_jsrc_location(const lc_jsrc *s)
 const char *lc_jsrc_cursor(const lc_jsrc *s)
 {
 	return s->cursor;
+}
+
+uint64_t lc_jsrc_skipped(const lc_jsrc *s)
+{
+	return s->skipped;
 }
 
 size_t lc_jsrc_dirs(const lc_jsrc *s, char (*out)[4096], size_t max)

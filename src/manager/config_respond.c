@@ -4,6 +4,7 @@
  * dispatches and keeps the module configurations in yg_manager_config. */
 #include <string.h>
 
+#include "common/yopt.h"
 #include "manager/manager_config_int.h"
 
 yg_err manager_config_respond_init(yg_manager_config *cfg)
@@ -74,6 +75,8 @@ static void print_white_list(const void *obj, const yg_opt *o, FILE *out)
 	}
 #define M yg_manager_config
 static const yg_opt global_opts[] = {
+        {"logall", YG_OPT_BOOL, YG_OPT_AT(M, logall), .def = "no",
+         .help = "every event to logs/archives/archives.log, as Wazuh's text archive"},
         {"logall_json", YG_OPT_BOOL, YG_OPT_AT(M, logall_json), .def = "no",
          .help = "every event into logs/archives/archives.json"},
         {"white_list", YG_OPT_CUSTOM, .parse = parse_white_list, .print = print_white_list,

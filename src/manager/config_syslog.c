@@ -7,11 +7,24 @@
  * here, so `-t` says so. <queue_size> is refused, as Wazuh does for syslog.
  * yagura's own limits: <max_message_size> (bytes, 64-1048576, default
  * 65536), <max_connections> (1-65535, default 256) and
- * <max_connections_per_ip> (1-65535, default 16). */
+ * <max_connections_per_ip> (1-65535, default 16), and <idle_timeout> (the
+ * option table below). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yopt.h"
 #include "manager/manager_config_int.h"
+
+/* The options already in the option-table form (common/yopt.h); the rest
+ * of the block is read by option() below. */
+static const yg_opt syslog_opts[] = {
+        {"idle_timeout", YG_OPT_SECONDS, YG_OPT_AT(yg_syslog_listen_cfg, idle_timeout), 1, 86400,
+         "300", 0, NULL, NULL, NULL,
+         "TCP: a connection that sends nothing for this long is closed"},
+        {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL},
+};
+static const yg_opt_block syslog_block = {"remote", syslog_opts, sizeof(yg_syslog_listen_cfg),
+                                          false,    NULL,        NULL};
 
 static bool is(const yg_wxml_node *c, const char *v)
 {
@@ -51,7 +64,10 @@ static yg_err option(yg_syslog_listen_cfg *l, const yg_wxml_node *c, const char 
 {
 	const char *n = c->name;
 	int v;
-	yg_err e = YG_OK;
+	bool known = false;
+	yg_err e = yg_opt_read_one(&syslog_block, l, c, file, d, &known);
+	if (known)
+		return e;
 	if (!strcmp(n, "connection"))
 		return YG_OK;
 	if (!strcmp(n, "port")) {
@@ -109,6 +125,7 @@ yg_err manager_config_syslog(yg_manager_config *cfg, const yg_wxml_node *n, cons
 	        .max_msg = YG_SYSLOG_DEFAULT_MAX_MSG,
 	        .max_conns = YG_SYSLOG_DEFAULT_MAX_CONNS,
 	        .max_conns_per_ip = YG_SYSLOG_DEFAULT_MAX_CONNS_PER_IP,
+	        .idle_timeout = YG_SYSLOG_DEFAULT_IDLE_TIMEOUT,
 	};
 	yg_err rc = YG_OK;
 	for (size_t i = 0; i < n->nchildren && rc != YG_ENOMEM; i++) {

@@ -35,18 +35,6 @@
 #define COMMIT_BACKOFF_MAX_MS 5000
 #define COMMIT_MIN_FREE (1024ull * 1024ull) /* less free: "no space left" */
 
-static volatile sig_atomic_t got_term, got_hup, got_usr1;
-
-static void on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGUSR1)
-		got_usr1 = 1; /* the ban ledger was changed by `yagura ctl` */
-	else
-		got_term = 1;
-}
-
 /* ---- configuration and ruleset ---- */
 
 /* Loads the ruleset that cfg names; NULL (and the reasons logged) when it
@@ -324,6 +312,32 @@ static unsigned default_workers(void)
 	return n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
 }
 
+/* One of the logs under HOME/logs (dir): file (NULL: alerts.json) and its
+ * rotated files' prefix. */
+static bool open_log(manager *m, yg_diag *d, const char *dir, const char *file, const char *prefix,
+                     yg_alerts_log **out)
+{
+	char p[PATH_MAX];
+	if (!yg_path_join(p, sizeof(p), m->opts->home, dir))
+		return false;
+	yg_alerts_log_config acfg;
+	yg_alerts_log_config_default(&acfg, p);
+	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
+	acfg.file_name = file;
+	acfg.rotated_prefix = prefix;
+	return yg_alerts_log_create(&acfg, d, out) == YG_OK;
+}
+
+/* alerts.json, and the archives (<logall_json>, <logall>) when asked. */
+static bool open_logs(manager *m, yg_diag *d)
+{
+	return open_log(m, d, "logs/alerts", NULL, NULL, &m->alerts) &&
+	       (!m->cfg.logall_json ||
+	        open_log(m, d, "logs/archives", "archives.json", "ossec-archive", &m->archives)) &&
+	       (!m->cfg.logall ||
+	        open_log(m, d, "logs/archives", "archives.log", "ossec-archive", &m->archives_log));
+}
+
 /* Opens the outputs, the pipeline and the sources; false (logged) on
  * failure. */
 static bool open_parts(manager *m)
@@ -339,23 +353,8 @@ static bool open_parts(manager *m)
 	if (!yg_path_join(p, sizeof(p), home, "var/db") || !yg_mkdirs(p) ||
 	    !yg_path_join(db, sizeof(db), home, "var/db/manager.db"))
 		goto out;
-	yg_alerts_log_config acfg;
-	if (!yg_path_join(p, sizeof(p), home, "logs/alerts"))
+	if (!open_logs(m, d))
 		goto out;
-	yg_alerts_log_config_default(&acfg, p);
-	acfg.min_level = 0; /* the pipeline filters by log_alert_level */
-	if (yg_alerts_log_create(&acfg, d, &m->alerts))
-		goto out;
-	if (m->cfg.logall_json) {
-		if (!yg_path_join(p, sizeof(p), home, "logs/archives"))
-			goto out;
-		yg_alerts_log_config_default(&acfg, p);
-		acfg.min_level = 0;
-		acfg.file_name = "archives.json";
-		acfg.rotated_prefix = "ossec-archive";
-		if (yg_alerts_log_create(&acfg, d, &m->archives))
-			goto out;
-	}
 	yg_alert_store_config scfg;
 	yg_alert_store_config_default(&scfg, db);
 	if (yg_alert_store_create(&scfg, d, &m->store))
@@ -371,6 +370,7 @@ static bool open_parts(manager *m)
 	        .store = m->store,
 	        .alerts = m->alerts,
 	        .archives = m->archives,
+	        .archives_log = m->archives_log,
 	};
 	yg_err err = yg_pipeline_create(&pc, &m->pipe);
 	if (err) {
@@ -453,6 +453,8 @@ static void close_parts(manager *m)
 	yg_alerts_log_destroy(m->alerts);
 	yg_alerts_log_destroy(m->archives); /* syncs */
 	m->archives = NULL;
+	yg_alerts_log_destroy(m->archives_log);
+	m->archives_log = NULL;
 	yg_alert_store_destroy(m->store);
 	yg_ruleset_destroy(m->rs);
 	yg_fim_input_free(&m->fim_in);
@@ -512,27 +514,19 @@ static void ready(manager *m)
 	yg_sd_ready(st);
 }
 
-static void loop(manager *m)
+/* The daemon's loop (common/ydaemon.h); a pass lasts at most next_timeout
+ * (<= 1 s) plus a batch, so the watchdog's ping comes in time. */
+static void loop(manager *m, yg_daemon *dm)
 {
-	sigset_t empty;
-	sigemptyset(&empty);
 	long long last_lc = 0;
-	/* systemd's watchdog: a ping from every pass once half its period is
-	 * over; a pass lasts at most next_timeout (<= 1 s) plus a batch */
-	long long wd = yg_sd_watchdog_interval_ms(), last_wd = 0;
-	while (!got_term) {
-		if (got_hup) {
-			got_hup = 0;
+	while (yg_daemon_running()) {
+		if (yg_daemon_take_hup()) {
 			yg_sd_reloading();
 			reload(m);
 			ready(m);
 		}
-		if (wd && yg_now_ms() - last_wd >= wd) {
-			last_wd = yg_now_ms();
-			yg_sd_watchdog();
-		}
 		struct pollfd fds[5];
-		nfds_t n = 0;
+		size_t n = 0;
 		int ffd = m->fim ? yg_fim_fd(m->fim) : -1;
 		int afd = m->agents ? agents_fd(m->agents) : -1;
 		int rfd = m->respond ? respond_fd(m->respond) : -1;
@@ -548,14 +542,12 @@ static void loop(manager *m)
 			fds[n++] = (struct pollfd){.fd = afd, .events = POLLIN};
 		if (lfd >= 0)
 			fds[n++] = (struct pollfd){.fd = lfd, .events = POLLIN};
-		int to = next_timeout(m, last_lc);
-		struct timespec ts = {.tv_sec = to / 1000, .tv_nsec = (to % 1000) * 1000000L};
-		int r = ppoll(n ? fds : NULL, n, &ts, &empty);
-		if (r < 0 && errno != EINTR) {
+		int r = yg_daemon_wait(dm, fds, n, next_timeout(m, last_lc));
+		if (r < 0) {
 			mlog(m, "ERROR", MSG_INIT, "poll failed: %s", strerror(errno));
 			break;
 		}
-		if (got_term)
+		if (!yg_daemon_running())
 			break;
 		if (m->fim) {
 			if (m->fim_more) {
@@ -579,8 +571,8 @@ static void loop(manager *m)
 			agents_drain(m->agents);
 		syslog_poll(m);
 		if (m->respond) {
-			bool changed = got_usr1 || api_wire_take_changed(m->api);
-			got_usr1 = 0;
+			/* SIGUSR1: the ban ledger was changed by `yagura ctl` */
+			bool changed = yg_daemon_take_usr1() || api_wire_take_changed(m->api);
 			respond_tick(m->respond, changed);
 		}
 		commit(m);
@@ -588,123 +580,98 @@ static void loop(manager *m)
 	}
 }
 
-int yg_manager_run(const yg_manager_opts *opts)
+/* -t: the configuration (already read: rc) and the ruleset checked, the
+ * verdict on stderr; the exit status. */
+static int check_only(manager *m, int rc)
 {
-	manager m = {.opts = opts};
-	bool pid_written = false;
-	int pid_fd = -1;
-	yg_fim_input_init(&m.fim_in);
-	yg_buf_init(&m.line, 1u << 21);
-	int rc = read_config(&m, &m.cfg, opts->test_only);
-	if (opts->test_only) {
-		if (rc == 0) {
-			yg_diag *d = yg_diag_create();
-			yg_ruleset *rs = NULL;
-			yg_err err = d ? yg_ruleset_load(m.cfg.rules, d, &rs) : YG_ENOMEM;
-			if (d)
-				yg_diag_print(d, stderr);
-			if (err || !rs || (d && yg_diag_errors(d)))
-				rc = 1;
-			else
-				fprintf(stderr,
-				        "yagura manager: configuration OK (%zu decoders, %zu "
-				        "rules, "
-				        "%zu fim directories, %zu localfiles)\n",
-				        yg_ruleset_ndecoders(rs), yg_ruleset_nrules(rs),
-				        yg_fim_config_ndirs(m.cfg.fim),
-				        yg_lc_config_count(m.cfg.lc));
-			yg_ruleset_destroy(rs);
-			yg_diag_destroy(d);
-		}
-		goto done;
-	}
-	if (rc) {
-		fprintf(stderr, "yagura manager: configuration errors; not started\n");
-		goto done;
-	}
-	char p[PATH_MAX];
-	if (!yg_path_join(p, sizeof(p), opts->home, "logs") || !yg_mkdirs(p) ||
-	    !yg_path_join(p, sizeof(p), opts->home, "logs/yagura.log") ||
-	    yg_log_open(p, "yagura-manager", 0, opts->foreground, &m.log)) {
-		fprintf(stderr, "yagura manager: cannot open %s/logs/yagura.log: %s\n", opts->home,
-		        strerror(errno));
+	if (rc)
+		return rc;
+	yg_diag *d = yg_diag_create();
+	yg_ruleset *rs = NULL;
+	yg_err err = d ? yg_ruleset_load(m->cfg.rules, d, &rs) : YG_ENOMEM;
+	if (d)
+		yg_diag_print(d, stderr);
+	if (err || !rs || (d && yg_diag_errors(d)))
 		rc = 1;
-		goto done;
+	else
+		fprintf(stderr,
+		        "yagura manager: configuration OK (%zu decoders, %zu rules, %zu fim "
+		        "directories, %zu localfiles)\n",
+		        yg_ruleset_ndecoders(rs), yg_ruleset_nrules(rs),
+		        yg_fim_config_ndirs(m->cfg.fim), yg_lc_config_count(m->cfg.lc));
+	yg_ruleset_destroy(rs);
+	yg_diag_destroy(d);
+	return rc;
+}
+
+/* The daemon once it runs: its parts opened, the loop, the parts closed.
+ * The exit status. */
+static int serve(manager *m, yg_daemon *dm)
+{
+	const yg_manager_opts *opts = m->opts;
+	if (opts->recover_db && each_db(m, recover_one) == 0)
+		mlog(m, "INFO", MSG_INIT, "recover-db: no damaged database in %s/var/db",
+		     opts->home);
+	if (!open_parts(m)) {
+		each_db(m, hint_one);
+		return 1;
 	}
-	/* the ruleset is loaded before forking so that a daemon which cannot
-	 * start says so to whoever started it */
-	m.rs = load_ruleset(&m, &m.cfg);
-	if (!m.rs) {
+	mlog(m, "INFO", MSG_STARTED, "started (pid %ld, home %s)", (long)getpid(), opts->home);
+	ready(m);
+	loop(m, dm);
+	yg_sd_stopping();
+	mlog(m, "INFO", MSG_STOPPING, "stopping");
+	return 0;
+}
+
+/* Everything after a valid configuration, on the daemon skeleton
+ * (common/ydaemon.h): the log, the ruleset (loaded before forking, so that
+ * a daemon which cannot start says so to whoever started it), the start,
+ * the parts. The exit status. */
+static int run(manager *m)
+{
+	const yg_manager_opts *opts = m->opts;
+	yg_daemon dm = {.name = "yagura manager",
+	                .what = "manager",
+	                .ident = "yagura-manager",
+	                .log_rel = "logs/yagura.log",
+	                .pid_rel = "var/run/yagura.pid",
+	                .home = opts->home,
+	                .foreground = opts->foreground,
+	                .usr1 = true,
+	                .msg_init = MSG_INIT};
+	if (!yg_daemon_open_log(&dm))
+		return 1;
+	m->log = dm.log;
+	int rc = 1;
+	m->rs = load_ruleset(m, &m->cfg);
+	if (!m->rs)
 		fprintf(stderr,
 		        "yagura manager: the ruleset could not be loaded; see %s/logs/yagura.log\n",
 		        opts->home);
-		rc = 1;
-		goto out;
-	}
-	long other = 0;
-	pid_fd = yg_pidfile_lock(opts->home, "var/run/yagura.pid", &other);
-	if (pid_fd == -2) {
-		fprintf(stderr, "yagura manager: another manager (pid %ld) runs on %s\n", other,
-		        opts->home);
-		mlog(&m, "ERROR", MSG_INIT, "another manager (pid %ld) runs on this home", other);
-		rc = 1;
-		goto out;
-	}
-	/* the lock is inherited by the daemon (OFD locks belong to the open
-	 * file, not to the process) */
-	if (!opts->foreground && !yg_daemonize()) {
-		mlog(&m, "ERROR", MSG_INIT, "could not become a daemon");
-		rc = 1;
-		goto out;
-	}
-	pid_written = pid_fd >= 0 && yg_pidfile_write(pid_fd);
-	if (!pid_written)
-		mlog(&m, "WARNING", MSG_INIT, "could not write var/run/yagura.pid");
-	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	unsigned long long fd_before = 0, fd_after = 0;
-	if (!yg_raise_nofile(&fd_before, &fd_after))
-		mlog(&m, "WARNING", MSG_INIT, "could not raise the descriptor limit (now %llu)",
-		     fd_after);
-	else if (fd_after != fd_before)
-		mlog(&m, "INFO", MSG_INIT, "descriptor limit raised from %llu to %llu", fd_before,
-		     fd_after);
-	if (opts->recover_db && each_db(&m, recover_one) == 0)
-		mlog(&m, "INFO", MSG_INIT, "recover-db: no damaged database in %s/var/db",
-		     opts->home);
-	if (!open_parts(&m)) {
-		each_db(&m, hint_one);
-		rc = 1;
-		goto out;
-	}
-	mlog(&m, "INFO", MSG_STARTED, "started (pid %ld, home %s)", (long)getpid(), opts->home);
-	ready(&m);
-	loop(&m);
-	yg_sd_stopping();
-	mlog(&m, "INFO", MSG_STOPPING, "stopping");
-out:
-	close_parts(&m);
-	if (pid_written && yg_path_join(p, sizeof(p), opts->home, "var/run/yagura.pid"))
-		unlink(p);
-	if (pid_fd >= 0)
-		close(pid_fd);
+	else if (yg_daemon_start(&dm))
+		rc = serve(m, &dm);
+	close_parts(m);
+	yg_daemon_stop(&dm);
 	if (rc == 0)
-		mlog(&m, "INFO", MSG_STOPPED, "stopped");
-	yg_log_close(m.log);
-	m.log = NULL;
-done:
+		mlog(m, "INFO", MSG_STOPPED, "stopped");
+	yg_log_close(m->log);
+	m->log = NULL;
+	return rc;
+}
+
+int yg_manager_run(const yg_manager_opts *opts)
+{
+	manager m = {.opts = opts};
+	yg_fim_input_init(&m.fim_in);
+	yg_buf_init(&m.line, 1u << 21);
+	int rc = read_config(&m, &m.cfg, opts->test_only);
+	if (opts->test_only)
+		rc = check_only(&m, rc);
+	else if (rc)
+		fprintf(stderr, "yagura manager: configuration errors; not started\n");
+	else
+		rc = run(&m);
 	yg_fim_input_free(&m.fim_in);
 	yg_buf_free(&m.line);
 	yg_manager_config_free(&m.cfg);

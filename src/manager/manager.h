@@ -67,6 +67,7 @@ typedef struct yg_manager_config {
 	bool has_api;             /* served only when an <api> block is present */
 	yg_syslog_config *syslog; /* <syslog_output> blocks */
 	bool logall_json;         /* <global><logall_json>: logs/archives/archives.json */
+	bool logall;              /* <global><logall>: logs/archives/archives.log */
 	yg_email_config *email;   /* <global> e-mail options, <email_alerts> (into intg) */
 } yg_manager_config;
 

@@ -12,6 +12,7 @@
 
 #include "common/ybuf.h"
 #include "common/ydaemon.h"
+#include "common/ylog.h"
 #include "fim/fim_input.h"
 #include "manager/manager.h"
 #include "manager/pipeline.h"
@@ -49,7 +50,8 @@ typedef struct manager {
 	yg_ruleset *rs;
 	yg_pipeline *pipe;
 	yg_alerts_log *alerts;
-	yg_alerts_log *archives; /* <logall_json>: every event; NULL without */
+	yg_alerts_log *archives;     /* <logall_json>: every event; NULL without */
+	yg_alerts_log *archives_log; /* <logall>: every event as text; NULL without */
 	yg_alert_store *store;
 	/* local sources */
 	yg_fim *fim;
@@ -71,9 +73,13 @@ typedef struct manager {
 	struct yg_syslogd *syslogd;     /* NULL without a syslog <remote> */
 } manager;
 
-void mlog(manager *m, const char *level, int id, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-void print_diag_to_log(manager *m, const yg_diag *d);
+/* One numbered message to the manager's own log: the journal under
+ * systemd, else HOME/logs/yagura.log (also stderr in the foreground, or
+ * before the log is open); escaped and rate limited (yg_log_msg, the one
+ * daemon log of common/ylog.h). Never fails visibly. */
+#define mlog(m, ...) yg_log_msg((m)->log, __VA_ARGS__)
+/* Every configuration problem of d, never rate limited. */
+#define print_diag_to_log(m, d) yg_log_diag((m)->log, MSG_CONFIG, (d))
 
 /* Opens FIM and log collection as m->cfg says (positions in db_path, the
  * store's database). false (logged through d) on failure. */

@@ -76,6 +76,8 @@ struct yg_pipeline {
 	yg_buf text;    /* the batch's lines for alerts.json */
 	yg_buf atext;   /* lines for archives.json not written yet */
 	size_t alines;
+	yg_buf ltext; /* lines for archives.log (<logall>) not written yet */
+	size_t llines;
 	yg_alert_text *texts;
 	size_t ntexts;
 	yg_alerts_log_pos pos; /* where the last committed batch goes */
@@ -391,6 +393,7 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	p->diff = yg_diff_store_create(0);
 	yg_buf_init(&p->text, TEXT_MAX);
 	yg_buf_init(&p->atext, TEXT_MAX);
+	yg_buf_init(&p->ltext, TEXT_MAX);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -455,6 +458,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	pthread_cond_destroy(&p->done);
 	yg_buf_free(&p->text);
 	yg_buf_free(&p->atext);
+	yg_buf_free(&p->ltext);
 	free(p->w);
 	free(p->slots);
 	free(p->texts);
@@ -564,12 +568,47 @@ static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
 	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
 }
 
-/* Adds the batch's events, in event order, to the archives.json text
- * (after what an earlier failed write left there). */
+/* Appends the event's archives.log line, as Wazuh's analysisd writes it:
+ * "YYYY Mon DD HH:MM:SS HOST->LOCATION FULL_LOG", where an agent's event
+ * has its Wazuh location "(NAME) IP->LOCATION" and no HOST part. */
+static yg_err archive_line(yg_pipeline *p, const yg_input *in)
+{
+	static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	time_t t = in->now ? in->now : time(NULL);
+	struct tm tm;
+	if (!localtime_r(&t, &tm))
+		return YG_EINVAL;
+	yg_err e = yg_buf_printf(&p->ltext, "%d %s %02d %02d:%02d:%02d ", tm.tm_year + 1900,
+	                         mon[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (!e && in->agent_id && strcmp(in->agent_id, "000") != 0)
+		e = yg_buf_printf(&p->ltext, "(%s) %s->", in->agent_name ? in->agent_name : "",
+		                  in->agent_ip && *in->agent_ip ? in->agent_ip : "any");
+	else if (!e)
+		e = yg_buf_printf(&p->ltext, "%s->",
+		                  in->manager_name ? in->manager_name : p->manager_name);
+	if (!e)
+		e = yg_buf_printf(&p->ltext, "%s ", in->location ? in->location : "");
+	/* one event per line: a newline inside (none in collected lines)
+	 * becomes a space */
+	for (const char *c = in->log; !e && c && *c; c++)
+		e = yg_buf_putc(&p->ltext, *c == '\n' || *c == '\r' ? ' ' : *c);
+	return e ? e : yg_buf_putc(&p->ltext, '\n');
+}
+
+/* Adds the batch's events, in event order, to the archives.json and
+ * archives.log texts (after what an earlier failed write left there). */
 static void gather_archive(yg_pipeline *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];
+		size_t lmark = p->ltext.len;
+		if (p->cfg.archives_log && archive_line(p, &sl->in)) {
+			p->ltext.len = lmark;
+			p->st.archive_dropped++;
+		} else if (p->cfg.archives_log) {
+			p->llines++;
+		}
 		if (!sl->alen)
 			continue;
 		const char *j = p->w[sl->worker].arch.data + sl->aoff;
@@ -588,9 +627,19 @@ static void gather_archive(yg_pipeline *p)
  * the commit and this write loses those lines (docs/outputs.md). */
 static void write_archive(yg_pipeline *p)
 {
+	yg_alerts_log_pos pos;
+	if (p->cfg.archives_log && p->ltext.len) {
+		if (yg_alerts_log_prepare(p->cfg.archives_log, p->ltext.len, time(NULL), &pos) ||
+		    yg_alerts_log_append(p->cfg.archives_log, p->ltext.data, p->ltext.len,
+		                         p->llines)) {
+			p->st.archive_errors++;
+		} else {
+			p->llines = 0;
+			yg_buf_reset(&p->ltext);
+		}
+	}
 	if (!p->cfg.archives || !p->atext.len)
 		return;
-	yg_alerts_log_pos pos;
 	if (yg_alerts_log_prepare(p->cfg.archives, p->atext.len, time(NULL), &pos) ||
 	    yg_alerts_log_append(p->cfg.archives, p->atext.data, p->atext.len, p->alines)) {
 		p->st.archive_errors++;
@@ -612,7 +661,7 @@ static yg_err process(yg_pipeline *p)
 		p->st.engine_errors += p->w[i].errors;
 		p->w[i].errors = 0;
 	}
-	if (p->cfg.archives)
+	if (p->cfg.archives || p->cfg.archives_log)
 		gather_archive(p);
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];

@@ -35,13 +35,15 @@
 typedef struct yg_pipeline yg_pipeline;
 
 typedef struct yg_pipeline_config {
-	const yg_ruleset *rs;     /* must outlive the pipeline (or set_ruleset) */
-	unsigned workers;         /* sessions side by side; 0 or 1: the caller's thread */
-	size_t batch_max;         /* events per batch; 0 = 1024 */
-	int log_alert_level;      /* alerts below it are neither stored nor logged */
-	yg_alert_store *store;    /* the commit point */
-	yg_alerts_log *alerts;    /* appended after each commit */
-	yg_alerts_log *archives;  /* every event (<logall_json>), after alerts.json; may be NULL */
+	const yg_ruleset *rs;    /* must outlive the pipeline (or set_ruleset) */
+	unsigned workers;        /* sessions side by side; 0 or 1: the caller's thread */
+	size_t batch_max;        /* events per batch; 0 = 1024 */
+	int log_alert_level;     /* alerts below it are neither stored nor logged */
+	yg_alert_store *store;   /* the commit point */
+	yg_alerts_log *alerts;   /* appended after each commit */
+	yg_alerts_log *archives; /* every event (<logall_json>), after alerts.json; may be NULL */
+	yg_alerts_log *
+	        archives_log; /* every event as Wazuh's archives.log line (<logall>); may be NULL */
 	const char *manager_name; /* for events without one (copied); NULL: none */
 } yg_pipeline_config;
 

@@ -248,7 +248,8 @@ static void replay(yg_respond *r)
 
 static void intg_log(void *ctx, yg_severity sev, const char *msg)
 {
-	mlog(ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", MSG_RESPOND, "integrations: %s", msg);
+	mlog((manager *)ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", MSG_RESPOND,
+	     "integrations: %s", msg);
 }
 
 yg_respond *respond_open(manager *m, bool *failed)

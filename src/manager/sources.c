@@ -23,20 +23,6 @@ static int fim_emit(void *ctx, const yg_fim_event *ev)
 	return 0;
 }
 
-static void fim_logger(void *ctx, yg_fim_log_level level, int id, const char *msg)
-{
-	manager *m = ctx;
-	static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-	if (level == YG_FIM_LOG_DEBUG)
-		return;
-	/* the module's text already starts with "(id): " */
-	char prefix[24];
-	snprintf(prefix, sizeof(prefix), "(%d): ", id);
-	if (!strncmp(msg, prefix, strlen(prefix)))
-		msg += strlen(prefix);
-	mlog(m, names[level], id, "fim: %s", msg);
-}
-
 /* ---- collected logs ---- */
 
 static int lc_emit(void *ctx, const char *location, const char *log_format, const char *line,
@@ -59,11 +45,6 @@ static int lc_emit(void *ctx, const char *location, const char *log_format, cons
 	return 0;
 }
 
-static void lc_logger(void *ctx, yg_severity sev, int code, const char *msg)
-{
-	mlog(ctx, sev == YG_SEV_ERROR ? "ERROR" : "WARNING", code, "logcollector: %s", msg);
-}
-
 /* ---- open / close ---- */
 
 bool sources_open(manager *m, const char *db_path, yg_diag *d)
@@ -78,7 +59,7 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 		m->lc = yg_lc_create(m->cfg.lc, db_path, lc_emit, m, d);
 		if (!m->lc)
 			return false;
-		yg_lc_set_logger(m->lc, lc_logger, m);
+		yg_lc_set_logger(m->lc, yg_lc_log_to_ylog, m->log);
 		/* the starting points (only-future-events) are positions too:
 		 * the first commit stores them, so what is written after the
 		 * start is read after a crash even before any line came */
@@ -90,7 +71,7 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d)
 		m->fim = yg_fim_create(m->cfg.fim, p, fim_emit, m, d);
 		if (!m->fim)
 			return false;
-		yg_fim_set_logger(m->fim, fim_logger, m);
+		yg_fim_set_logger(m->fim, yg_fim_log_to_ylog, m->log);
 		if (yg_fim_realtime_start(m->fim))
 			mlog(m, "WARNING", MSG_INIT, "fim: realtime monitoring could not start");
 	} else {

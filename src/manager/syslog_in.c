@@ -49,6 +49,7 @@ typedef struct conn {
 	char in[INBUF];
 	size_t ipos, ilen;
 	bool eof;
+	long long last_ms; /* when a byte last came (idle_timeout) */
 } conn;
 
 struct yg_syslogd {
@@ -58,6 +59,7 @@ struct yg_syslogd {
 	yg_syslogd_log log;
 	void *logctx;
 	int efd;
+	long long idle_check_ms; /* the last close_idle pass */
 	lsock *ls;
 	size_t nls;
 	conn **conns;
@@ -235,11 +237,13 @@ static void conn_close(yg_syslogd *s, conn *c)
 	free(c);
 }
 
-static int conns_from(const yg_syslogd *s, const char *ip)
+/* Connections from ip to listener l: <max_connections_per_ip> is one
+ * <remote> block's option, so it counts that block's connections only. */
+static int conns_from(const yg_syslogd *s, const lsock *l, const char *ip)
 {
 	int n = 0;
 	for (size_t i = 0; i < s->nconns; i++)
-		n += strcmp(s->conns[i]->ip, ip) == 0;
+		n += s->conns[i]->l == l && strcmp(s->conns[i]->ip, ip) == 0;
 	return n;
 }
 
@@ -264,6 +268,7 @@ static void conn_add(yg_syslogd *s, lsock *l, int fd, const char *ip)
 	c->kind = K_CONN;
 	c->fd = fd;
 	c->l = l;
+	c->last_ms = now_ms();
 	snprintf(c->ip, sizeof(c->ip), "%s", ip);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 	if (epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -293,7 +298,7 @@ static void tcp_accept(yg_syslogd *s, lsock *l)
 			continue;
 		}
 		if (l->nconns >= l->cfg->max_conns ||
-		    conns_from(s, ip) >= l->cfg->max_conns_per_ip) {
+		    conns_from(s, l, ip) >= l->cfg->max_conns_per_ip) {
 			close(fd);
 			s->st.conns_refused++;
 			slog(s, 2,
@@ -336,6 +341,7 @@ static size_t conn_read(yg_syslogd *s, conn *c)
 		if (r > 0) {
 			c->ipos = 0;
 			c->ilen = (size_t)r;
+			c->last_ms = now_ms();
 		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			c->eof = true;
 		} else if (errno != EINTR) {
@@ -482,9 +488,34 @@ static size_t retry_waiting(yg_syslogd *s)
 	return n;
 }
 
+/* Closes the connections that sent nothing for their idle_timeout; at
+ * most once a second. A connection whose message waits for the consumer
+ * is not idle: we are the ones not reading. */
+static void close_idle(yg_syslogd *s)
+{
+	long long now = now_ms();
+	if (now - s->idle_check_ms < 1000)
+		return;
+	s->idle_check_ms = now;
+	for (size_t i = 0; i < s->nconns;) {
+		conn *c = s->conns[i];
+		long long limit = (long long)c->l->cfg->idle_timeout * 1000;
+		bool waiting = c->fr.ready || c->ipos < c->ilen;
+		if (limit <= 0 || waiting || now - c->last_ms < limit) {
+			i++;
+			continue;
+		}
+		s->st.conns_idle++;
+		slog(s, 2, "remote syslog: connection from '%s' closed: nothing received for %u s",
+		     c->ip, (unsigned)c->l->cfg->idle_timeout);
+		conn_close(s, c); /* the last one took its place */
+	}
+}
+
 size_t yg_syslogd_poll(yg_syslogd *s)
 {
 	size_t n = 0;
+	close_idle(s);
 	if (s->blocked) {
 		s->blocked = false;
 		n += retry_waiting(s);

@@ -10,7 +10,9 @@
  *
  * Limits: every message is cut to max_msg bytes; at most max_conns TCP
  * connections, max_conns_per_ip from one address (more are closed at
- * accept and counted). Back-pressure: when the consumer refuses a message,
+ * accept and counted); a TCP connection that sent nothing for idle_timeout
+ * seconds is closed (counted and logged), so a client cannot hold a
+ * connection slot and its buffers forever. Back-pressure: when the consumer refuses a message,
  * reading stops (the datagram, or the connection's message and unread
  * bytes, wait in memory; UDP then waits in the kernel's buffer) and the
  * same message is offered again at the next poll.
@@ -31,18 +33,20 @@
 #define YG_SYSLOG_DEFAULT_MAX_MSG 65536
 #define YG_SYSLOG_DEFAULT_MAX_CONNS 256
 #define YG_SYSLOG_DEFAULT_MAX_CONNS_PER_IP 16
+#define YG_SYSLOG_DEFAULT_IDLE_TIMEOUT 300
 
 /* One <remote> block with <connection>syslog</connection>. */
 typedef struct yg_syslog_listen_cfg {
-	char address[64];     /* <local_ip>; "" = every IPv4 address */
-	int port;             /* <port>, default 514 */
-	bool tcp;             /* <protocol>: tcp (Wazuh 4.x's default) or udp */
-	bool allow_any;       /* an <allowed-ips> of "any", 0.0.0.0/0 or ::/0 */
-	yg_waf_allow *allow;  /* <allowed-ips> */
-	yg_waf_allow *deny;   /* <denied-ips> */
-	size_t max_msg;       /* <max_message_size>, bytes */
-	int max_conns;        /* <max_connections> (TCP) */
-	int max_conns_per_ip; /* <max_connections_per_ip> (TCP) */
+	char address[64];      /* <local_ip>; "" = every IPv4 address */
+	int port;              /* <port>, default 514 */
+	bool tcp;              /* <protocol>: tcp (Wazuh 4.x's default) or udp */
+	bool allow_any;        /* an <allowed-ips> of "any", 0.0.0.0/0 or ::/0 */
+	yg_waf_allow *allow;   /* <allowed-ips> */
+	yg_waf_allow *deny;    /* <denied-ips> */
+	size_t max_msg;        /* <max_message_size>, bytes */
+	int max_conns;         /* <max_connections> (TCP) */
+	int max_conns_per_ip;  /* <max_connections_per_ip> (TCP) */
+	uint32_t idle_timeout; /* <idle_timeout> (TCP), seconds, default 300 */
 } yg_syslog_listen_cfg;
 
 /* Every syslog <remote> block. */
@@ -73,7 +77,9 @@ void yg_syslogd_destroy(yg_syslogd *s);
 
 /* Readable when a socket is (an epoll descriptor). */
 int yg_syslogd_fd(const yg_syslogd *s);
-/* Reads what is ready, without blocking; returns the messages accepted. */
+/* Reads what is ready, without blocking, and closes connections idle for
+ * their idle_timeout (checked once a second: call it at least that often);
+ * returns the messages accepted. */
 size_t yg_syslogd_poll(yg_syslogd *s);
 /* A refused message waits: poll again once the consumer has room. */
 bool yg_syslogd_blocked(const yg_syslogd *s);
@@ -84,6 +90,7 @@ typedef struct yg_syslogd_stats {
 	uint64_t truncated;     /* messages cut to max_msg */
 	uint64_t conns;         /* TCP connections accepted */
 	uint64_t conns_refused; /* over max_conns / max_conns_per_ip */
+	uint64_t conns_idle;    /* closed after idle_timeout without a byte */
 } yg_syslogd_stats;
 
 void yg_syslogd_get_stats(const yg_syslogd *s, yg_syslogd_stats *out);

@@ -21,7 +21,11 @@ static int syslog_emit(void *ctx, const char *srcip, const char *msg, size_t len
 
 static void syslog_logger(void *ctx, int level, const char *msg)
 {
-	mlog(ctx, level >= 3 ? "ERROR" : level == 2 ? "WARNING" : "INFO", MSG_SYSLOG, "%s", msg);
+	mlog((manager *)ctx,
+	     level >= 3   ? "ERROR"
+	     : level == 2 ? "WARNING"
+	                  : "INFO",
+	     MSG_SYSLOG, "%s", msg);
 }
 
 bool syslog_open(manager *m)
@@ -46,10 +50,10 @@ void syslog_close(manager *m)
 	yg_syslogd_get_stats(m->syslogd, &st);
 	mlog(m, "INFO", MSG_SYSLOG,
 	     "remote syslog: %llu messages, %llu refused (not allowed), %llu truncated, "
-	     "%llu connections (%llu over the limits)",
+	     "%llu connections (%llu over the limits, %llu closed idle)",
 	     (unsigned long long)st.messages, (unsigned long long)st.denied,
 	     (unsigned long long)st.truncated, (unsigned long long)st.conns,
-	     (unsigned long long)st.conns_refused);
+	     (unsigned long long)st.conns_refused, (unsigned long long)st.conns_idle);
 	yg_syslogd_destroy(m->syslogd);
 	m->syslogd = NULL;
 }

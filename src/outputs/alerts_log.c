@@ -24,6 +24,7 @@ struct yg_alerts_log {
 	char *dir;
 	char cur_path[PATH_MAX_LEN];
 	char prefix[64]; /* of rotated files */
+	char suffix[16]; /* ... and their extension: the current file's (".json") */
 	int fd;
 	uint64_t size;
 	/* Day of the current file's content as yyyymmdd, 0 while unknown
@@ -167,11 +168,11 @@ static yg_err rotate(yg_alerts_log *log)
 	bool have = false;
 	for (unsigned k = 0; k < 100000 && !have; k++) {
 		if (k == 0)
-			n = snprintf(target, sizeof(target), "%s/%s-%02d.json", ddir, log->prefix,
-			             tm->tm_mday);
+			n = snprintf(target, sizeof(target), "%s/%s-%02d%s", ddir, log->prefix,
+			             tm->tm_mday, log->suffix);
 		else
-			n = snprintf(target, sizeof(target), "%s/%s-%02d-%03u.json", ddir,
-			             log->prefix, tm->tm_mday, k);
+			n = snprintf(target, sizeof(target), "%s/%s-%02d-%03u%s", ddir, log->prefix,
+			             tm->tm_mday, k, log->suffix);
 		if (n < 0 || (size_t)n >= sizeof(target))
 			goto fail;
 		struct stat sb;
@@ -226,10 +227,13 @@ yg_err yg_alerts_log_create(const yg_alerts_log_config *cfg, yg_diag *diag, yg_a
 	const char *fname = cfg->file_name ? cfg->file_name : CUR_NAME;
 	const char *pre = cfg->rotated_prefix ? cfg->rotated_prefix : "ossec-alerts";
 	int pn = snprintf(log->prefix, sizeof(log->prefix), "%s", pre);
+	const char *dot = strrchr(fname, '.');
+	int sn = snprintf(log->suffix, sizeof(log->suffix), "%s", dot ? dot : "");
 	int n = snprintf(log->cur_path, sizeof(log->cur_path), "%s/%s", log->dir, fname);
 	log->cfg.file_name = log->cfg.rotated_prefix = NULL; /* not kept: copied above */
 	if (n < 0 || (size_t)n >= sizeof(log->cur_path) || pn < 0 ||
-	    (size_t)pn >= sizeof(log->prefix) || strchr(fname, '/') || strchr(pre, '/')) {
+	    (size_t)pn >= sizeof(log->prefix) || sn < 0 || (size_t)sn >= sizeof(log->suffix) ||
+	    strchr(fname, '/') || strchr(pre, '/')) {
 		err = YG_EINVAL;
 		goto out;
 	}

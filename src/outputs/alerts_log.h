@@ -40,7 +40,8 @@ typedef struct yg_alerts_log_config {
 	uint64_t max_size; /* rotate before a write would pass this; 0 = never */
 	yg_alerts_fsync fsync_mode;
 	unsigned fsync_every; /* for YG_ALERTS_FSYNC_EVERY_N; 0 means 1 */
-	/* The current file's name and the rotated files' prefix: NULL for
+	/* The current file's name and the rotated files' prefix (their
+	 * extension is the current file's, ".json" or ".log"): NULL for
 	 * "alerts.json" and "ossec-alerts" (-DD.json); Wazuh's archives are
 	 * "archives.json" and "ossec-archive". */
 	const char *file_name;

@@ -10,7 +10,38 @@
 
 #include <yara.h>
 
+#include "common/ydl.h"
 #include "yarascan/yarascan_int.h"
+
+/* libyara is loaded when a scanner is first made (common/ydl.h): an agent
+ * without <yara> maps neither it nor libmagic, jansson and bz2 (BENCHMARKS.md).
+ * YG_YARA_SONAME is the soname of the libyara built against (meson). */
+static struct {
+	__typeof__(yr_compiler_add_file) *yr_compiler_add_file;
+	__typeof__(yr_compiler_create) *yr_compiler_create;
+	__typeof__(yr_compiler_destroy) *yr_compiler_destroy;
+	__typeof__(yr_compiler_get_rules) *yr_compiler_get_rules;
+	__typeof__(yr_compiler_set_callback) *yr_compiler_set_callback;
+	__typeof__(yr_finalize) *yr_finalize;
+	__typeof__(yr_initialize) *yr_initialize;
+	__typeof__(yr_rules_destroy) *yr_rules_destroy;
+	__typeof__(yr_rules_scan_fd) *yr_rules_scan_fd;
+} yr;
+
+static const yg_dl_sym yr_syms[] = {
+        {"yr_compiler_add_file", &yr.yr_compiler_add_file},
+        {"yr_compiler_create", &yr.yr_compiler_create},
+        {"yr_compiler_destroy", &yr.yr_compiler_destroy},
+        {"yr_compiler_get_rules", &yr.yr_compiler_get_rules},
+        {"yr_compiler_set_callback", &yr.yr_compiler_set_callback},
+        {"yr_finalize", &yr.yr_finalize},
+        {"yr_initialize", &yr.yr_initialize},
+        {"yr_rules_destroy", &yr.yr_rules_destroy},
+        {"yr_rules_scan_fd", &yr.yr_rules_scan_fd},
+};
+
+static yg_dl_lib yr_lib = {
+        .soname = YG_YARA_SONAME, .syms = yr_syms, .nsyms = sizeof(yr_syms) / sizeof(yr_syms[0])};
 
 #define YS_MAX_TAGS 64
 #define YS_MAX_DIR_FILES 4096
@@ -70,7 +101,7 @@ static yg_err add_file(YR_COMPILER *comp, const char *path, const ys_rules_path 
 	}
 	char ns[YS_NS_MAX];
 	file_namespace(path, ns, sizeof(ns));
-	int errors = yr_compiler_add_file(comp, f, ns, path);
+	int errors = yr.yr_compiler_add_file(comp, f, ns, path);
 	fclose(f);
 	return errors > 0 ? YG_EPARSE : YG_OK;
 }
@@ -142,10 +173,10 @@ static yg_err add_dir(YR_COMPILER *comp, const ys_rules_path *rp, yg_diag *diag)
 static yg_err compile(const yg_yarascan *ys, yg_diag *diag, YR_RULES **out, size_t *nrules)
 {
 	YR_COMPILER *comp = NULL;
-	if (yr_compiler_create(&comp) != ERROR_SUCCESS)
+	if (yr.yr_compiler_create(&comp) != ERROR_SUCCESS)
 		return YG_ENOMEM;
 	compile_ctx c = {.diag = diag};
-	yr_compiler_set_callback(comp, compile_cb, &c);
+	yr.yr_compiler_set_callback(comp, compile_cb, &c);
 	yg_err err = YG_OK;
 	for (size_t i = 0; !err && i < ys->nrules_paths; i++) {
 		const ys_rules_path *rp = &ys->rules[i];
@@ -156,11 +187,11 @@ static yg_err compile(const yg_yarascan *ys, yg_diag *diag, YR_RULES **out, size
 			err = add_file(comp, rp->path, rp, diag);
 	}
 	if (!err) {
-		int rc = yr_compiler_get_rules(comp, out);
+		int rc = yr.yr_compiler_get_rules(comp, out);
 		if (rc != ERROR_SUCCESS)
 			err = rc == ERROR_INSUFFICIENT_MEMORY ? YG_ENOMEM : YG_EPARSE;
 	}
-	yr_compiler_destroy(comp);
+	yr.yr_compiler_destroy(comp);
 	if (!err) {
 		YR_RULES *rules = *out;
 		const YR_RULE *rule;
@@ -181,10 +212,15 @@ yg_err yg_yarascan_create(const yg_yarascan_config *cfg, yg_diag *diag, yg_yaras
 		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "yara", "no <rules> configured");
 		return YG_EINVAL;
 	}
+	if (!yg_dl_load(&yr_lib)) {
+		yg_diag_add(diag, YG_SEV_ERROR, NULL, 0, "yara", "cannot load libyara: %s",
+		            yr_lib.error);
+		return YG_EINVAL;
+	}
 	yg_yarascan *ys = calloc(1, sizeof(*ys));
 	if (!ys)
 		return YG_ENOMEM;
-	if (yr_initialize() != ERROR_SUCCESS) {
+	if (yr.yr_initialize() != ERROR_SUCCESS) {
 		free(ys);
 		return YG_ENOMEM;
 	}
@@ -217,14 +253,14 @@ void yg_yarascan_destroy(yg_yarascan *ys)
 	if (!ys)
 		return;
 	if (ys->yr)
-		yr_rules_destroy(ys->yr);
+		yr.yr_rules_destroy(ys->yr);
 	for (size_t i = 0; i < ys->nrules_paths; i++) {
 		free(ys->rules[i].path);
 		free(ys->rules[i].file);
 	}
 	free(ys->rules);
 	free(ys);
-	yr_finalize();
+	yr.yr_finalize();
 }
 
 yg_err yg_yarascan_reload(yg_yarascan *ys, yg_diag *diag)
@@ -234,7 +270,7 @@ yg_err yg_yarascan_reload(yg_yarascan *ys, yg_diag *diag)
 	yg_err err = compile(ys, diag, &fresh, &n);
 	if (err)
 		return err;
-	yr_rules_destroy(ys->yr);
+	yr.yr_rules_destroy(ys->yr);
 	ys->yr = fresh;
 	ys->nrules = n;
 	return YG_OK;
@@ -318,8 +354,8 @@ yg_err yg_yarascan_file(yg_yarascan *ys, const char *path, yg_yarascan_cb cb, vo
 		return YG_OK;
 	}
 	scan_ctx s = {.path = path, .cb = cb, .ctx = ctx};
-	int rc = yr_rules_scan_fd(ys->yr, fd, SCAN_FLAGS_REPORT_RULES_MATCHING, scan_cb, &s,
-	                          (int)ys->timeout_s);
+	int rc = yr.yr_rules_scan_fd(ys->yr, fd, SCAN_FLAGS_REPORT_RULES_MATCHING, scan_cb, &s,
+	                             (int)ys->timeout_s);
 	close(fd);
 	res->matches = s.matches;
 	switch (rc) {

@@ -12,7 +12,11 @@ journald: ../shared/scenarios/README.md, "Journal files without journald"):
    entries are appended: `kill -9` in the middle, restart, and every entry
    gives exactly one alert (in alerts.json and in the store): nothing lost,
    nothing repeated.
-3. A `yagura agent` reading a journal directory and sending to a manager,
+3. `<only-future-events max-size="2KB">no</only-future-events>` (Wazuh's
+   max-size): a backlog written while the manager was stopped is read when
+   it is under max-size, and skipped (logged) when over; what comes after
+   the restart is read; a bad max-size is refused by -t with file:line.
+4. A `yagura agent` reading a journal directory and sending to a manager,
    the agent killed with `kill -9` in the middle: the journal's cursor
    travels in the spool's state frames, so every entry is alerted once.
 Skipped (77) without systemd-journal-remote.
@@ -240,6 +244,104 @@ def test_manager_kill9(tmp):
     check("no sanitizer report", not rep, "\n".join(rep[:10]))
 
 
+def test_manager_max_size(tmp):
+    home = os.path.join(tmp, "home-maxsize")
+    jdir = os.path.join(tmp, "journal-maxsize")
+    os.makedirs(os.path.join(home, "etc"))
+    os.makedirs(jdir)
+    jfile = os.path.join(jdir, "remote-m.journal")
+    conf = os.path.join(home, "etc", "ossec.conf")
+    log = os.path.join(home, "logs", "yagura.log")
+    flog = os.path.join(tmp, "maxsize-auth.log")
+
+    def file_append(user, n):
+        with open(flog, "a") as f:
+            for k in range(n):
+                f.write(f"Dec  8 10:00:00 web01 sshd[77]: Failed password for {user}{k} from "
+                        f"10.8.{k >> 8 & 255}.{k & 255} port 22 ssh2\n")
+
+    def file_seen(user):
+        return sum(1 for a in read_alerts(home) if a.get("location") == flog and
+                   f"Failed password for {user}" in a.get("full_log", ""))
+
+    def write_conf(future):
+        with open(conf, "w") as f:
+            f.write(f"""<ossec_config>
+  <localfile>
+    <log_format>journald</log_format>
+    <location>journald:{jdir}</location>
+    {future}
+  </localfile>
+  <localfile>
+    <log_format>syslog</log_format>
+    <location>{flog}</location>
+    {future}
+  </localfile>
+  <ruleset>
+    <decoder_dir>{ROOT}/ruleset/decoders</decoder_dir>
+    <rule_dir>{ROOT}/ruleset/rules</rule_dir>
+  </ruleset>
+</ossec_config>
+""")
+    write_conf('<only-future-events max-size="lots">no</only-future-events>')
+    p = subprocess.run([YAGURA, "manager", "-D", home, "-c", conf, "-t"], capture_output=True,
+                       text=True, timeout=120)
+    check("max-size: a bad value is refused with file:line",
+          p.returncode == 1 and "ossec.conf:5" in p.stderr and "max-size" in p.stderr, p.stderr)
+    write_conf('<only-future-events max-size="2KB">no</only-future-events>')
+    seq = iter(range(10 ** 6))
+
+    def entries(user, n):
+        out = []
+        for k in range(n):
+            i = next(seq)
+            out.append(export_entry(i, f"{user}{k}", f"10.9.{i >> 8 & 255}.{i & 255}"))
+        return out
+
+    def run_until(want):
+        n0 = text(log).count("YG-1001")
+        with stderr_file(home) as err:
+            pr = subprocess.Popen([YAGURA, "manager", "-D", home, "-c", conf, "-f"],
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        ok = wait_for(lambda: text(log).count("YG-1001") > n0 or pr.poll() is not None, 60)
+        return pr, bool(ok) and pr.poll() is None
+
+    al = Alerts(home)
+    file_append("ffirst", 3)
+    journal_append(jfile, entries("first", 3))
+    proc, ok = run_until(None)
+    check("max-size: the manager starts; only-future-events no reads what is there",
+          ok and wait_for(lambda: al.update().seen("first", 3) == 3, 60), text(log)[-1500:])
+    stop_proc(proc)
+    journal_append(jfile, entries("small", 5))  # about 300 bytes of messages
+    proc, ok = run_until(None)
+    check("max-size: a backlog under max-size is read after the restart",
+          ok and wait_for(lambda: al.update().seen("small", 5) == 5, 60), text(log)[-1500:])
+    stop_proc(proc)
+    check("max-size: the file's lines before the first start are read",
+          wait_for(lambda: file_seen("ffirst") == 3, 30), str(file_seen("ffirst")))
+    file_append("fbig", 100)  # about 9 KB
+    journal_append(jfile, entries("big", 100))  # about 6 KB
+    proc, ok = run_until(None)
+    warned = wait_for(lambda: "more than max-size: reading from its end" in text(log), 60)
+    fwarned = wait_for(lambda: "over max-size" in text(log) and
+                       "reading from its end" in text(log), 60)
+    journal_append(jfile, entries("after", 3))
+    file_append("fafter", 3)
+    got_after = wait_for(lambda: al.update().seen("after", 3) == 3, 60)
+    check("max-size: a file that grew over max-size while stopped is read from its end",
+          fwarned and wait_for(lambda: file_seen("fafter") == 3, 60) and
+          file_seen("fbig") == 0, f"fbig {file_seen('fbig')}: {text(log)[-1500:]}")
+    time.sleep(1.0)
+    check("max-size: a backlog over max-size is skipped and logged, later entries are read",
+          ok and warned and got_after and al.update().seen("big", 100) == 0,
+          f"big {al.seen('big', 100)} after {al.seen('after', 3)}: {text(log)[-1500:]}")
+    check("max-size: nothing alerted twice",
+          all(v == 1 for v in al.count.values()), str(al.count.most_common(3)))
+    rc = stop_proc(proc)
+    check("max-size: SIGTERM: exit 0", rc == 0, f"rc {rc}")
+
+
 def test_agent_kill9(tmp):
     base = os.path.join(tmp, "pair")
     jdir = os.path.join(tmp, "ajournal")
@@ -299,5 +401,6 @@ def test_agent_kill9(tmp):
 with tempfile.TemporaryDirectory() as tmp:
     test_replay(tmp)
     test_manager_kill9(tmp)
+    test_manager_max_size(tmp)
     test_agent_kill9(tmp)
 finish()

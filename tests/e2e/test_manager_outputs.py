@@ -9,7 +9,8 @@ collecting an auth.log, with
     when the alert is committed and started later: the mail must arrive
     exactly once, through the outbox's retries;
   * <logall_json>: logs/archives/archives.json holding every event, with
-    and without an alert;
+    and without an alert; <logall>: logs/archives/archives.log, the same
+    events as Wazuh's text lines ("YYYY Mon DD HH:MM:SS HOST->LOCATION LOG");
   * the API: GET /health (no token) and GET /metrics (token required by
     default; without one 401), whose counters must match what was sent.
 
@@ -86,6 +87,7 @@ def check_bad_config(tmp):
         ("<syslog_output><server>127.0.0.1</server>\n<format>xml</format></syslog_output>",
          "format"),
         ("<global>\n<logall_json>maybe</logall_json></global>", "logall_json"),
+        ("<global>\n<logall>sometimes</logall></global>", "logall"),
         ("<global>\n<email_maxperhour>0</email_maxperhour></global>", "email_maxperhour"),
         ("<global>\n<email_to>not-an-address</email_to></global>", "email_to"),
         ("<global><email_notification>yes</email_notification>\n"
@@ -124,6 +126,7 @@ def main():
     <level>5</level><format>json</format><use_fqdn>yes</use_fqdn></syslog_output>
   <global>
     <logall_json>yes</logall_json>
+    <logall>yes</logall>
     <email_notification>yes</email_notification>
     <smtp_server>127.0.0.1:{smtp_port}</smtp_server>
     <email_from>yagura@example.org</email_from>
@@ -183,6 +186,15 @@ def main():
               len(arch) == 2 and arch[0].get("rule", {}).get("id") == "5716" and
               "rule" not in arch[1] and arch[1].get("full_log") == QUIET.strip() and
               arch[1].get("location") == auth, str(arch))
+        log_path = os.path.join(home, "logs", "archives", "archives.log")
+        lines = al.wait_for(lambda: (lambda ls: ls if len(ls) >= 2 else None)(
+            al.text(log_path).splitlines()), 30) or []
+        host = re.escape(socket.gethostname())
+        line_re = (r"\d{4} \w{3} \d\d \d\d:\d\d:\d\d " + host + "->" + re.escape(auth) +
+                   " ")
+        check("archives.log: both events as Wazuh's text lines, in order",
+              len(lines) == 2 and re.fullmatch(line_re + re.escape(FAILED.strip()), lines[0]) and
+              re.fullmatch(line_re + re.escape(QUIET.strip()), lines[1]), str(lines))
         # the SMTP receiver is down: the outbox retries
         fails = al.wait_for(lambda: "attempt 1 failed" in m.log() or
                             "attempt 2 failed" in m.log(), 30)

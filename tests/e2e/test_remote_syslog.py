@@ -8,7 +8,9 @@ allowed, 127.0.0.2 is not (UDP: not in <allowed-ips>; TCP: in
 and octet-counted frames, frames split across writes, a leading <PRI>) give
 5716 with the sender's address as location and 5720 for a burst; what
 127.0.0.2 sends gives nothing and is counted; an over-long line is cut and
-the lines after it still alert.
+the lines after it still alert. Limits: a TCP connection that sends
+nothing for <idle_timeout> is closed and logged (not before), and one over
+<max_connections_per_ip> is closed at accept.
 Usage: test_remote_syslog.py YAGURA SOURCE_ROOT"""
 import os
 import socket
@@ -57,7 +59,7 @@ def alerts_for(home, user):
 with tempfile.TemporaryDirectory() as tmp:
     home = os.path.join(tmp, "home")
     os.makedirs(os.path.join(home, "etc"))
-    uport, tport = free_udp_port(), free_port()
+    uport, tport, iport, cport = free_udp_port(), free_port(), free_port(), free_port()
     conf = os.path.join(home, "etc", "ossec.conf")
     ruleset = f"""<ruleset>
     <decoder_dir>{ROOT}/ruleset/decoders</decoder_dir>
@@ -78,6 +80,21 @@ with tempfile.TemporaryDirectory() as tmp:
     check("-t: a syslog <remote> without <allowed-ips> is an error with file:line",
           p.returncode == 1 and "bad.conf:2" in p.stderr and "allowed-ips" in p.stderr,
           p.stderr)
+    with open(bad, "w") as f:
+        f.write(f"""<ossec_config>
+  <remote>
+    <connection>syslog</connection>
+    <allowed-ips>127.0.0.1</allowed-ips>
+    <idle_timeout>0</idle_timeout>
+  </remote>
+  {ruleset}
+</ossec_config>
+""")
+    p = subprocess.run([YAGURA, "manager", "-D", home, "-c", bad, "-t"], capture_output=True,
+                       text=True, timeout=120)
+    check("-t: <idle_timeout> out of range is an error with file:line",
+          p.returncode == 1 and "bad.conf:5" in p.stderr and "idle_timeout" in p.stderr,
+          p.stderr)
     with open(conf, "w") as f:
         f.write(f"""<ossec_config>
   <remote>
@@ -95,6 +112,20 @@ with tempfile.TemporaryDirectory() as tmp:
     <allowed-ips>127.0.0.0/8</allowed-ips>
     <denied-ips>127.0.0.2</denied-ips>
     <max_message_size>4096</max_message_size>
+  </remote>
+  <remote>
+    <connection>syslog</connection>
+    <port>{iport}</port>
+    <local_ip>127.0.0.1</local_ip>
+    <allowed-ips>127.0.0.1</allowed-ips>
+    <idle_timeout>2s</idle_timeout>
+  </remote>
+  <remote>
+    <connection>syslog</connection>
+    <port>{cport}</port>
+    <local_ip>127.0.0.1</local_ip>
+    <allowed-ips>127.0.0.1</allowed-ips>
+    <max_connections_per_ip>2</max_connections_per_ip>
   </remote>
   {ruleset}
 </ossec_config>
@@ -185,7 +216,14 @@ with tempfile.TemporaryDirectory() as tmp:
     def bp_count():
         return sum(1 for a in read_alerts(home) if a.get("rule", {}).get("id") == "5716" and
                    "Failed password for bp" in a.get("full_log", ""))
-    wait_for(lambda: bp_count() >= many, 120, 0.5)
+    # as long as alerts keep coming (a sanitizer build on a loaded machine
+    # analyses a few hundred events a second): a stall of 60 s fails
+    last, last_t = -1, time.monotonic()
+    while bp_count() < many and time.monotonic() - last_t < 60:
+        n = bp_count()
+        if n != last:
+            last, last_t = n, time.monotonic()
+        time.sleep(0.5)
     time.sleep(1.0)
     n_bp = bp_count()
     check(f"tcp: {many} messages sent at once all alert, exactly once", n_bp == many,
@@ -202,12 +240,48 @@ with tempfile.TemporaryDirectory() as tmp:
     check("tcp: a connection from <denied-ips> is closed, nothing alerts",
           closed and not alerts_for(home, "tcpdenied") and
           "connection from '127.0.0.2' not allowed" in text(log), text(log)[-1500:])
+    # <idle_timeout>: a connection that sends nothing is closed, not before
+    t0 = time.monotonic()
+    idle = tcp_connect("127.0.0.1", iport)
+    idle.settimeout(60)
+    try:
+        gone = idle.recv(1) == b""
+    except socket.timeout:
+        gone = False
+    except OSError:  # reset: closed too
+        gone = True
+    waited = time.monotonic() - t0
+    idle.close()
+    check("tcp: a connection idle for <idle_timeout> is closed (not before) and logged",
+          gone and waited >= 1.9 and
+          wait_for(lambda: "connection from '127.0.0.1' closed: nothing received for 2 s"
+                   in text(log), 30), f"closed {gone} after {waited:.1f} s")
+    # <max_connections_per_ip>: the third connection from one address is closed
+    held = [tcp_connect("127.0.0.1", cport) for _ in range(2)]
+    extra = tcp_connect("127.0.0.1", cport)
+    extra.settimeout(30)
+    try:
+        refused = extra.recv(1) == b""
+    except socket.timeout:
+        refused = False
+    except OSError:  # reset: closed too
+        refused = True
+    extra.close()
+    held[0].sendall((sshd("heldconn", "198.51.100.50") + "\n").encode())
+    check("tcp: a connection over <max_connections_per_ip> is closed at accept, the others work",
+          refused and "connection from '127.0.0.1' refused: too many connections" in text(log) and
+          wait_for(lambda: alerts_for(home, "heldconn"), 60),
+          f"refused {refused}, logged "
+          f"{'too many connections' in text(log)}, alerts {len(alerts_for(home, 'heldconn'))}")
+    for h in held:
+        h.close()
     check("manager still running", proc.poll() is None, text(log)[-1500:])
     rc = stop_proc(proc)
     check("SIGTERM: exit 0", rc == 0, f"rc {rc}")
     stats = [l for l in text(log).splitlines() if "remote syslog:" in l and "messages" in l]
     check("the stop message counts messages, refused senders and truncations",
-          stats and "2 refused" in stats[-1] and "1 truncated" in stats[-1],
+          stats and "2 refused" in stats[-1] and "1 truncated" in stats[-1] and
+          "1 over the limits, 1 closed idle" in stats[-1],
           stats[-1] if stats else text(log)[-1500:])
     rep = sanitizer_reports(home)
     check("no sanitizer report", not rep, "\n".join(rep[:10]))
