@@ -473,7 +473,12 @@ static yg_err opt_filter(void *obj, const char *v, const yg_wxml_node *c, const 
 static yg_err opt_future(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
 {
 	(void)v;
-	return set_future(obj, c, ctx->file, ctx->diag);
+	lc_entry *e = obj;
+	if (!c) { /* the default (yg_opt_defaults): only what is written from now on */
+		e->future = true;
+		return YG_OK;
+	}
+	return set_future(e, c, ctx->file, ctx->diag);
 }
 
 static void print_future(const void *obj, const yg_opt *o, FILE *out)
@@ -526,7 +531,8 @@ static const yg_opt localfile_opts[] = {
          .help = "the location name of a command's output"},
         {"frequency", YG_OPT_CUSTOM, .def = "360", .parse = opt_frequency, .print = print_frequency,
          .help = "seconds between command runs, hourly or daily"},
-        {"only-future-events", YG_OPT_CUSTOM, .parse = opt_future, .print = print_future,
+        {"only-future-events", YG_OPT_CUSTOM, .def = "yes", .parse = opt_future,
+         .print = print_future,
          .help = "yes: start at the end of the file; no max-size=\"SIZE\": read a backlog up to "
                  "SIZE"},
         {"ignore", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_ignore,
@@ -559,8 +565,6 @@ static void *entry_create(void)
 		free(e);
 		return NULL;
 	}
-	if (e)
-		e->future = true; /* Wazuh's default: only what is written from now on */
 	return e;
 }
 
