@@ -158,7 +158,7 @@ queries = [
     ("console: stats/sources 30 d (10)", "/api/v1/stats/sources?since=now-30d"),
     ("console: fim/stats 24 h", "/api/v1/fim/stats?since=now-24h"),
     ("console: fim/stats 30 d", "/api/v1/fim/stats?since=now-30d"),
-    ("console: agents/007", "/api/v1/agents/007"),
+    ("console: agents/000 (the manager)", "/api/v1/agents/000"),
 ]
 print("| query | p50 ms | p90 ms | p99 ms | max ms | items | bytes |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -245,6 +245,7 @@ s.close()
 lat = sorted((got[ip] - sent[ip]) * 1000 for ip in got if ip in sent)
 pc = lambda p: lat[min(len(lat) - 1, max(0, int(round(p / 100 * len(lat))) - 1))] if lat else float("nan")
 print()
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # the old one idled out
 print(f"live stream at {rate} lines/s for {secs} s: {len(lat)} of {len(sent)} alerts arrived as events, "
       f"{lags[0]} lag events; line written -> event: p50 {pc(50):.0f} ms, p90 {pc(90):.0f} ms, "
       f"p99 {pc(99):.0f} ms, max {lat[-1] if lat else float('nan'):.0f} ms")
