@@ -89,15 +89,16 @@ typedef struct yg_api_alerts_ops {
 	yg_err (*rows)(void *ctx, const yg_aq_filter *f, yg_aq_sort sort, bool desc, size_t limit,
 	               yg_aq_cursor *after, yg_aq_row_cb cb, void *cbctx);
 	/* *out: [{rule_id, description (the ruleset's own; else the latest
-	 * alert's), level, count, last_ms}], most alerts first. */
+	 * alert's), level (likewise), in_ruleset, count, last_ms}], most
+	 * alerts first. */
 	yg_err (*top_rules)(void *ctx, const yg_aq_filter *f, size_t n, json_object **out,
 	                    char *msg, size_t msgsz);
 	/* *out: {tactics:[{id, name, techniques:[{id, name, count}]}],
 	 * total}. */
 	yg_err (*mitre)(void *ctx, const yg_aq_filter *f, json_object **out, char *msg,
 	                size_t msgsz);
-	/* *out: [{srcip, count, max_level, last, country_code, country, lat,
-	 * lon}] (null places without a GeoIP database). */
+	/* *out: [{srcip, count, last, country_code, country, lat, lon}] (null
+	 * places without a GeoIP database). */
 	yg_err (*sources)(void *ctx, const yg_aq_filter *f, size_t n, json_object **out, char *msg,
 	                  size_t msgsz);
 	/* *out: [{path, count, last_ms}] of FIM changes in f. */

@@ -369,34 +369,32 @@ static const rule_info *rule_find(const store_be *b, const char *id)
 	return bsearch(&key, b->rules, b->nrules, sizeof(*b->rules), rule_cmp);
 }
 
-/* The description of the latest alert of a rule the ruleset does not know
- * (any more): better than nothing. */
-static json_object *latest_description(store_be *b, const yg_aq_filter *f, const char *rule)
+/* The latest alert of a rule the ruleset does not know (any more), for
+ * its description and level: better than nothing. NULL when none. */
+static json_object *latest_row(store_be *b, const yg_aq_filter *f, const char *rule)
 {
 	yg_aq_filter one = *f;
 	one.rule_ids[0] = rule;
 	one.nrule_ids = 1;
 	page_ctx p = {.items = json_object_new_array()};
-	json_object *d = NULL;
+	json_object *row = NULL;
 	if (p.items &&
 	    !yg_alert_query_rows(b->aq, &one, YG_AQ_SORT_TIME, true, 1, 0, NULL, false, page_cb,
 	                         &p) &&
 	    json_object_array_length(p.items) == 1)
-		d = json_object_get(json_object_object_get(json_object_array_get_idx(p.items, 0),
-		                                           "description"));
+		row = json_object_get(json_object_array_get_idx(p.items, 0));
 	json_object_put(p.items);
-	return d;
+	return row;
 }
 
 /* One grouped rule; its description is added once the grouping query
  * is over (the connection runs one statement at a time). */
-static int top_rule_cb(void *ctx, const char *key, uint64_t count, int max_level, int64_t last_ms)
+static int top_rule_cb(void *ctx, const char *key, uint64_t count, int64_t last_ms)
 {
 	json_object *e = json_object_new_object();
 	if (!e)
 		return 1;
 	json_object_object_add(e, "rule_id", json_object_new_string(key));
-	json_object_object_add(e, "level", json_object_new_int(max_level));
 	json_object_object_add(e, "count", json_object_new_int64((int64_t)count));
 	json_object_object_add(e, "last_ms", json_object_new_int64(last_ms));
 	json_object_array_add(ctx, e);
@@ -415,12 +413,16 @@ static yg_err be_top_rules(void *ctx, const yg_aq_filter *f, size_t n, json_obje
 		json_object *e = json_object_array_get_idx(arr, i);
 		const char *id = json_object_get_string(json_object_object_get(e, "rule_id"));
 		const rule_info *ri = rule_find(b, id);
-		json_object_object_add(e, "description",
-		                       ri ? json_object_new_string(ri->description)
-		                          : latest_description(b, f, id));
-		if (ri)
-			json_object_object_add(e, "level", json_object_new_int(ri->level));
+		json_object *row = ri ? NULL : latest_row(b, f, id);
+		json_object_object_add(
+		        e, "description",
+		        ri ? json_object_new_string(ri->description)
+		           : json_object_get(json_object_object_get(row, "description")));
+		json_object_object_add(e, "level",
+		                       ri ? json_object_new_int(ri->level)
+		                          : json_object_get(json_object_object_get(row, "level")));
 		json_object_object_add(e, "in_ruleset", json_object_new_boolean(ri != NULL));
+		json_object_put(row);
 	}
 	if (err) {
 		json_object_put(arr);
@@ -539,7 +541,7 @@ static void add_place(const store_be *b, const char *ip, json_object *e)
 	json_object_put(loc);
 }
 
-static int src_cb(void *ctx, const char *key, uint64_t count, int max_level, int64_t last_ms)
+static int src_cb(void *ctx, const char *key, uint64_t count, int64_t last_ms)
 {
 	src_ctx *s = ctx;
 	json_object *e = json_object_new_object();
@@ -547,7 +549,6 @@ static int src_cb(void *ctx, const char *key, uint64_t count, int max_level, int
 		return 1;
 	json_object_object_add(e, "srcip", json_object_new_string(key));
 	json_object_object_add(e, "count", json_object_new_int64((int64_t)count));
-	json_object_object_add(e, "max_level", json_object_new_int(max_level));
 	json_object_object_add(e, "last", json_object_new_int64(last_ms));
 	add_place(s->b, key, e);
 	json_object_array_add(s->arr, e);

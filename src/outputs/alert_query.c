@@ -58,37 +58,65 @@ void yg_alert_query_close(yg_alert_query_db *q)
 
 /* ---- ATT&CK technique ids beside the alerts ---- */
 
+/* alert_mitre keeps each technique id with its alert's time, so a window
+ * is counted from its own indexes: (technique, time) for the counts per
+ * technique, and the partial index on the first technique of each alert
+ * for the number of alerts with one. */
 static const char mitre_schema[] =
         "CREATE TABLE alert_mitre(seq INTEGER NOT NULL, technique TEXT NOT NULL,"
+        " time INTEGER NOT NULL, first INTEGER NOT NULL,"
         " PRIMARY KEY(seq, technique)) WITHOUT ROWID;"
+        "CREATE INDEX alert_mitre_tech ON alert_mitre(technique, time);"
+        "CREATE INDEX alert_mitre_first ON alert_mitre(time) WHERE first = 1;"
         "CREATE TRIGGER alerts_mitre_ai AFTER INSERT ON alerts"
         " WHEN instr(new.json, '\"mitre\"') > 0 AND json_valid(new.json) BEGIN"
-        " INSERT OR IGNORE INTO alert_mitre(seq, technique)"
-        "  SELECT new.seq, value FROM json_each(new.json, '$.rule.mitre.id')"
-        "  WHERE type = 'text'; END;"
+        " INSERT OR IGNORE INTO alert_mitre(seq, technique, time, first)"
+        "  SELECT new.seq, value, new.time, key = 0"
+        "  FROM json_each(new.json, '$.rule.mitre.id') WHERE type = 'text'; END;"
         "CREATE TRIGGER alerts_mitre_ad AFTER DELETE ON alerts BEGIN"
         " DELETE FROM alert_mitre WHERE seq = old.seq; END;"
         /* the alerts stored before the table existed */
-        "INSERT OR IGNORE INTO alert_mitre(seq, technique)"
-        " SELECT a.seq, j.value FROM alerts a, json_each(a.json, '$.rule.mitre.id') j"
+        "INSERT OR IGNORE INTO alert_mitre(seq, technique, time, first)"
+        " SELECT a.seq, j.value, a.time, j.key = 0"
+        " FROM alerts a, json_each(a.json, '$.rule.mitre.id') j"
         " WHERE instr(a.json, '\"mitre\"') > 0 AND json_valid(a.json) AND j.type = 'text';";
+
+/* 1: alert_mitre is there with its time column; 0: it is missing or of
+ * an earlier form (without time); -1: error. */
+static int mitre_current(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	                       " AND name = 'alert_mitre'),"
+	                       " (SELECT count(*) FROM pragma_table_info('alert_mitre')"
+	                       " WHERE name = 'first')",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int r = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0) > 0 && sqlite3_column_int(st, 1) > 0;
+	sqlite3_finalize(st);
+	return r;
+}
 
 yg_err yg_alert_query_migrate(void *sqlite_db)
 {
 	sqlite3 *db = sqlite_db;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT count(*) FROM sqlite_master"
-	                       " WHERE type = 'table' AND name = 'alert_mitre'",
-	                       -1, &st, NULL) != SQLITE_OK)
+	int cur = mitre_current(db);
+	if (cur < 0)
 		return YG_EIO;
-	bool have = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-	sqlite3_finalize(st);
-	if (have)
+	if (cur)
 		return YG_OK;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return YG_EIO;
-	if (sqlite3_exec(db, mitre_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	/* an earlier form of the table goes: it is rebuilt from the alerts */
+	if (sqlite3_exec(db,
+	                 "DROP TRIGGER IF EXISTS alerts_mitre_ai;"
+	                 " DROP TRIGGER IF EXISTS alerts_mitre_ad;"
+	                 " DROP TABLE IF EXISTS alert_mitre;",
+	                 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, mitre_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return YG_EIO;
@@ -471,8 +499,8 @@ yg_err yg_alert_query_top(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_sor
 	bool rule = by == YG_AQ_SORT_RULE;
 	sqlite3_stmt *st = NULL;
 	yg_err err = prepare(q, f,
-	                     rule ? "SELECT rule_id, count(*), max(level), max(time)"
-	                          : "SELECT srcip, count(*), max(level), max(time)",
+	                     rule ? "SELECT rule_id, count(*), max(time)"
+	                          : "SELECT srcip, count(*), max(time)",
 	                     rule ? " GROUP BY rule_id" : " AND srcip <> '' GROUP BY srcip",
 	                     " ORDER BY 2 DESC, 1 LIMIT :n", &st);
 	if (err)
@@ -481,21 +509,50 @@ yg_err yg_alert_query_top(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_sor
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (cb(ctx, col_text(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		       sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3))) {
+		       sqlite3_column_int64(st, 2))) {
 			rc = SQLITE_DONE;
 			break;
 		}
 	return finish(q, st, rc);
 }
 
+/* Whether f selects by time only (the dashboard's case). */
+static bool time_only(const yg_aq_filter *f)
+{
+	return !f->level_min && !f->level_max && !f->nlevels && !f->nrule_ids && !f->nagents &&
+	       !f->nsrcips && !f->ngroups && !(f->text && f->text[0]);
+}
+
+/* Runs one statement of the time-only ATT&CK queries on alert_mitre. */
+static yg_err mitre_window(yg_alert_query_db *q, const yg_aq_filter *f, const char *sql,
+                           sqlite3_stmt **st)
+{
+	pthread_mutex_lock(&q->mu);
+	if (sqlite3_prepare_v2(q->db, sql, -1, st, NULL) != SQLITE_OK) {
+		pthread_mutex_unlock(&q->mu);
+		return YG_EIO;
+	}
+	sqlite3_bind_int64(*st, 1, f->since_ms ? f->since_ms : INT64_MIN);
+	sqlite3_bind_int64(*st, 2, f->until_ms ? f->until_ms : INT64_MAX);
+	return YG_OK;
+}
+
 yg_err yg_alert_query_mitre(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_technique_cb cb,
                             void *ctx, uint64_t *alerts)
 {
 	*alerts = 0;
+	if (!q || !filter_ok(f))
+		return YG_EINVAL;
+	bool fast = time_only(f);
 	sqlite3_stmt *st = NULL;
-	yg_err err = prepare(q, f, "SELECT count(*)",
-	                     " AND EXISTS (SELECT 1 FROM alert_mitre m WHERE m.seq = alerts.seq)",
-	                     NULL, &st);
+	yg_err err = fast ? mitre_window(q, f,
+	                                 "SELECT count(*) FROM alert_mitre"
+	                                 " WHERE first = 1 AND time >= ?1 AND time < ?2",
+	                                 &st)
+	                  : prepare(q, f, "SELECT count(*)",
+	                            " AND EXISTS (SELECT 1 FROM alert_mitre m"
+	                            " WHERE m.seq = alerts.seq)",
+	                            NULL, &st);
 	if (err)
 		return err;
 	int rc = sqlite3_step(st);
@@ -503,8 +560,14 @@ yg_err yg_alert_query_mitre(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_t
 		*alerts = (uint64_t)sqlite3_column_int64(st, 0);
 	if ((err = finish(q, st, rc)) != YG_OK)
 		return err;
-	err = prepare(q, f, "SELECT technique, count(*) FROM alert_mitre WHERE seq IN (SELECT seq",
-	              ")", " GROUP BY technique ORDER BY technique", &st);
+	err = fast ? mitre_window(q, f,
+	                          "SELECT technique, count(*) FROM alert_mitre"
+	                          " WHERE time >= ?1 AND time < ?2 GROUP BY technique"
+	                          " ORDER BY technique",
+	                          &st)
+	           : prepare(q, f,
+	                     "SELECT technique, count(*) FROM alert_mitre WHERE seq IN (SELECT seq",
+	                     ")", " GROUP BY technique ORDER BY technique", &st);
 	if (err)
 		return err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -100,10 +100,10 @@ yg_err yg_alert_query_histogram(yg_alert_query_db *q, const yg_aq_filter *f, int
                                 int64_t interval_ms, uint64_t *counts, size_t n, uint64_t *total);
 
 /* The n most frequent values of a column in f (most first, ties by
- * value): cb(key, count, max_level, last_ms). by: YG_AQ_SORT_RULE or
- * YG_AQ_SORT_SRCIP (alerts without a source left out). */
-typedef int (*yg_aq_top_cb)(void *ctx, const char *key, uint64_t count, int max_level,
-                            int64_t last_ms);
+ * value): cb(key, count, last_ms). by: YG_AQ_SORT_RULE or YG_AQ_SORT_SRCIP
+ * (alerts without a source left out). Only the column and time are read,
+ * so a time window is answered from the (column, time) index alone. */
+typedef int (*yg_aq_top_cb)(void *ctx, const char *key, uint64_t count, int64_t last_ms);
 yg_err yg_alert_query_top(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_sort by, size_t n,
                           yg_aq_top_cb cb, void *ctx);
 

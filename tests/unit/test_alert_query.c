@@ -255,6 +255,22 @@ static void test_migration(void **state)
 	assert_int_equal(t.t1078, N / 2);
 	assert_int_equal(t.other, 0);
 	assert_int_equal(with, N / 2);
+	/* a window (counted on alert_mitre alone) and another filter (through
+	 * the alerts) against the alerts written */
+	yg_aq_filter win = {.since_ms = T0 + 100000, .until_ms = T0 + 300000};
+	yg_aq_filter rule = {.rule_ids = {"5702"}, .nrule_ids = 1, .since_ms = T0 + 50000};
+	yg_aq_filter *fs[] = {&win, &rule};
+	for (size_t k = 0; k < 2; k++) {
+		uint64_t want = 0;
+		for (int i = 0; i < N; i++)
+			want += as[i].ssh && match(&as[i], fs[k]);
+		memset(&t, 0, sizeof(t));
+		assert_int_equal(yg_alert_query_mitre(q, fs[k], tech_cb, &t, &with), YG_OK);
+		assert_true(want > 0);
+		assert_int_equal(t.t1110, want);
+		assert_int_equal(t.t1078, want);
+		assert_int_equal(with, want);
+	}
 	/* new alerts get their ids through the trigger; retention removes them */
 	char buf[1024];
 	make(0, buf, sizeof(buf));
