@@ -124,7 +124,7 @@ const pct = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.max(0, Math.ceil
       for (const [u, d] of m.calls) (r.slow[u] = r.slow[u] || []).push(d);
       if (got.error) result.notes.push(name + ': error state: ' + got.error.slice(0, 120));
     }
-    r.fcp.sort((a, b) => a - b);
+    r.fcp = r.fcp.filter((x) => x != null).sort((a, b) => a - b); // a load may record no paint entry
     r.shown.sort((a, b) => a - b);
     let worst = null;
     for (const [u, ds] of Object.entries(r.slow)) {
