@@ -334,7 +334,7 @@ def test_openapi_ui(c):
     }
     for p, methods in routes.items():
         check(p in paths and methods <= set(paths[p]), "openapi lists %s %s" % (p, methods))
-    for p in ["/", "/app.js", "/app.css"]:
+    for p in ["/", "/main.js", "/app.css"]:
         r = urllib.request.urlopen(c.base + p, timeout=10)
         check(r.status == 200 and "default-src 'self'" in r.headers.get("Content-Security-Policy", ""),
               "UI asset %s served with a CSP" % p)
