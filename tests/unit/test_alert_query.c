@@ -291,6 +291,74 @@ static void test_migration(void **state)
 	yg_alert_store_destroy(s);
 }
 
+typedef struct top_got {
+	int n;
+	char key[8][24];
+	uint64_t count[8];
+	int64_t last[8];
+} top_got;
+
+static int top_cb(void *ctx, const char *key, uint64_t count, int64_t last_ms)
+{
+	top_got *g = ctx;
+	assert_true(g->n < 8);
+	snprintf(g->key[g->n], sizeof(g->key[g->n]), "%s", key);
+	g->count[g->n] = count;
+	g->last[g->n++] = last_ms;
+	return 0;
+}
+
+/* Top rules and sources: the time-only skip-scan and the filtered GROUP BY
+ * both give each key's count and latest time in the window, most first. */
+static void test_top(void **state)
+{
+	(void)state;
+	yg_alert_store *s = open_store();
+	fill(s);
+	yg_alert_store_destroy(s);
+	yg_alert_query_db *q = NULL;
+	assert_int_equal(yg_alert_query_open(db, NULL, &q), YG_OK);
+	yg_aq_filter fs[] = {{0},
+	                     {.since_ms = T0 + 100000, .until_ms = T0 + 250000},
+	                     {.since_ms = T0 + 100000, .until_ms = T0 + 250000, .level_min = 3}};
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+		for (int rule = 0; rule < 2; rule++) {
+			top_got g = {0};
+			assert_int_equal(
+			        yg_alert_query_top(q, &fs[i],
+			                           rule ? YG_AQ_SORT_RULE : YG_AQ_SORT_SRCIP, 8,
+			                           top_cb, &g),
+			        YG_OK);
+			assert_true(g.n > 0);
+			uint64_t sum = 0;
+			for (int k = 0; k < g.n; k++) {
+				uint64_t c = 0;
+				int64_t last = 0;
+				for (int j = 0; j < N; j++) {
+					const char *v = rule ? as[j].rule : as[j].ip;
+					if (match(&as[j], &fs[i]) && strcmp(v, g.key[k]) == 0) {
+						c++;
+						last = as[j].time > last ? as[j].time : last;
+					}
+				}
+				assert_true(g.key[k][0]);
+				assert_int_equal(g.count[k], c);
+				assert_int_equal(g.last[k], last);
+				if (k)
+					assert_true(g.count[k] <= g.count[k - 1]);
+				sum += c;
+			}
+			/* every key is there (5 rules, 6 addresses besides ""): none left out */
+			yg_aq_filter with = fs[i];
+			uint64_t all = 0;
+			for (int j = 0; j < N; j++)
+				all += match(&as[j], &with) && (rule || as[j].ip[0]);
+			assert_int_equal(sum, all);
+		}
+	}
+	yg_alert_query_close(q);
+}
+
 static void test_fts_text(void **state)
 {
 	(void)state;
@@ -306,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_filters_pages_histogram, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_top, setup, teardown),
 	        cmocka_unit_test(test_fts_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
