@@ -204,7 +204,7 @@ typedef struct yg_integrations yg_integrations;
 
 /* be->alerts from the alert store (searches, details, FIM) and a read-only
  * connection of its own on db_path (the store's file) for the dashboard
- * statistics (outputs/alert_stats.h). store must outlive the backend. */
+ * statistics (store/alert_stats.h). store must outlive the backend. */
 yg_err yg_api_backend_store(yg_api_backend *be, yg_alert_store *store, const char *db_path,
                             yg_diag *diag);
 

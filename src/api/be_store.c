@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "api/api_backend.h"
-#include "outputs/alert_stats.h"
-#include "outputs/alert_store.h"
+#include "store/alert_stats.h"
+#include "store/alerts.h"
 
 typedef struct store_be {
 	yg_alert_store *store;

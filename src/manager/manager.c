@@ -27,7 +27,7 @@
 #include "manager/manager_int.h"
 #include "manager/metrics.h"
 #include "manager/respond.h"
-#include "outputs/db_salvage.h"
+#include "store/salvage.h"
 
 #define WORKERS_MAX 8
 #define BATCH_MAX 1024

@@ -15,7 +15,7 @@
 #include "fim/fim_input.h"
 #include "manager/manager.h"
 #include "manager/pipeline.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 #include "outputs/alerts_log.h"
 
 /* Numbered messages of the manager's own log. */

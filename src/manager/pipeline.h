@@ -29,8 +29,8 @@
 
 #include "common/yerr.h"
 #include "engine/engine.h"
-#include "outputs/alert_store.h"
 #include "outputs/alerts_log.h"
+#include "store/alerts.h"
 
 typedef struct yg_pipeline yg_pipeline;
 

@@ -16,7 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 #include "outputs/alerts_log.h"
 
 /* 2024-01-05 12:00:00 UTC; TZ is forced to UTC in main(). */

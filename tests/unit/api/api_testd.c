@@ -16,7 +16,7 @@
 #include "api/api.h"
 #include "api/api_users.h"
 #include "common/ybuf.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 #include "tickets/tickets.h"
 #include "transport/registry.h"
 #include "waf/waf.h"

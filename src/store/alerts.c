@@ -1,4 +1,4 @@
-/* alert_store.c: the SQLite index of alerts (see alert_store.h).
+/* alerts.c: the SQLite index of alerts (see alerts.h).
  *
  * Schema: `alerts` holds one row per alert with the searched keys in columns
  * and the alert JSON as text; full_log is a virtual generated column read out
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "common/ybuf.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 #define QUERY_LIMIT_DEFAULT 100
 #define QUERY_LIMIT_MAX 10000

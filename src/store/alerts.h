@@ -1,4 +1,4 @@
-/* alert_store.h: alerts indexed in SQLite for searching (the REST API, UI).
+/* alerts.h: alerts indexed in SQLite for searching (the REST API, UI).
  *
  * The store keeps, per alert, the keys searched on (time, rule, level,
  * groups, agent, source IP, location, description) in indexed columns, the
@@ -18,8 +18,8 @@
  * connection (WAL), so they are not held up by a flush.
  *
  * Thread-safe: writers share one mutex, readers another. */
-#ifndef YAGURA_OUTPUTS_ALERT_STORE_H
-#define YAGURA_OUTPUTS_ALERT_STORE_H
+#ifndef YAGURA_STORE_ALERTS_H
+#define YAGURA_STORE_ALERTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
