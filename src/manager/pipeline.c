@@ -7,7 +7,6 @@
  * them with the caller's records and the alerts.json mark, and appends them
  * to alerts.json. See pipeline.h for the guarantees. */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +19,6 @@
 #define ALERT_MAX (4u << 20)
 #define TEXT_MAX (1u << 30)
 #define CHUNK_MIN (64u << 10)
-
-static const char state_schema[] =
-        "CREATE TABLE IF NOT EXISTS pipeline_state("
-        " k INTEGER PRIMARY KEY CHECK (k = 1),"
-        " next_alert_seq INTEGER NOT NULL,"
-        " dev INTEGER NOT NULL, ino INTEGER NOT NULL, off INTEGER NOT NULL,"
-        " len INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL)";
-
-/* check_diff's last outputs (yg_diff_store), saved with each batch so that a
- * restart compares with what the last committed batch saw. */
-static const char diff_schema[] =
-        "CREATE TABLE IF NOT EXISTS check_diff("
-        " host TEXT NOT NULL, rule INTEGER NOT NULL, output TEXT NOT NULL,"
-        " PRIMARY KEY (host, rule))";
 
 /* Bump allocator for the strings of one batch; reset, not freed, between
  * batches. */
@@ -85,6 +70,8 @@ struct yg_pipeline {
 	size_t alines;
 	yg_alert_text *texts;
 	size_t ntexts;
+	yg_check_diff_row *diffs; /* check_diff outputs to save with the batch */
+	size_t ndiffs, diffs_cap;
 	yg_alerts_log_pos pos; /* where the last committed batch goes */
 	bool unwritten;        /* ... and it is not (all) there yet */
 	uint64_t next_seq;     /* alert id numbers, unique across restarts */
@@ -300,43 +287,6 @@ static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
 
 /* ---- start-up: the state row and alerts.json completion ---- */
 
-typedef struct recover {
-	yg_pipeline *p;
-	bool have;
-	yg_alerts_log_pos pos;
-	uint64_t len, first, last;
-} recover;
-
-static yg_err read_state(void *ctx, void *dbp)
-{
-	recover *r = ctx;
-	sqlite3 *db = dbp;
-	if (sqlite3_exec(db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT next_alert_seq, dev, ino, off, len, first_seq, last_seq"
-	                       " FROM pipeline_state WHERE k = 1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	yg_err err = YG_OK;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->have = true;
-		r->p->next_seq = (uint64_t)sqlite3_column_int64(st, 0);
-		r->pos.dev = (uint64_t)sqlite3_column_int64(st, 1);
-		r->pos.ino = (uint64_t)sqlite3_column_int64(st, 2);
-		r->pos.offset = (uint64_t)sqlite3_column_int64(st, 3);
-		r->len = (uint64_t)sqlite3_column_int64(st, 4);
-		r->first = (uint64_t)sqlite3_column_int64(st, 5);
-		r->last = (uint64_t)sqlite3_column_int64(st, 6);
-	} else if (rc != SQLITE_DONE) {
-		err = YG_EIO;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
 static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 {
 	yg_buf *b = ctx;
@@ -344,65 +294,54 @@ static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 	return yg_buf_append(b, json, len) || yg_buf_putc(b, '\n');
 }
 
-/* Loads the saved check_diff outputs. Rows over the store's budget are left
+/* Loads a saved check_diff output. Rows over the store's budget are left
  * out (their next output is then taken as a first one). */
-static yg_err read_diff(void *ctx, void *dbp)
+static void load_diff(void *ctx, const char *host, unsigned rule, const char *output)
 {
 	yg_pipeline *p = ctx;
-	sqlite3 *db = dbp;
-	if (sqlite3_exec(db, diff_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT host, rule, output FROM check_diff", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return YG_EIO;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *host = (const char *)sqlite3_column_text(st, 0);
-		const char *out = (const char *)sqlite3_column_text(st, 2);
-		if (host && out)
-			yg_diff_store_load(p->diff, host, (unsigned)sqlite3_column_int64(st, 1),
-			                   out);
+	yg_diff_store_load(p->diff, host, rule, output);
+}
+
+/* Copies one changed check_diff output into the batch's records. */
+static yg_err take_diff(void *ctx, const char *host, unsigned rule, const char *output)
+{
+	yg_pipeline *p = ctx;
+	if (p->ndiffs == p->diffs_cap) {
+		size_t cap = p->diffs_cap ? p->diffs_cap * 2 : 64;
+		yg_check_diff_row *d = realloc(p->diffs, cap * sizeof(*d));
+		if (!d)
+			return YG_ENOMEM;
+		p->diffs = d;
+		p->diffs_cap = cap;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
-}
-
-static yg_err save_diff(void *ctx, const char *host, unsigned rule, const char *output)
-{
-	sqlite3_stmt *st = ctx;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, rule);
-	sqlite3_bind_text(st, 3, output, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_DONE ? YG_OK : YG_EIO;
-}
-
-/* Inside the batch's transaction: the outputs check_diff remembered. */
-static yg_err write_diff(yg_pipeline *p, sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "INSERT OR REPLACE INTO check_diff(host, rule, output)"
-	                       " VALUES (?1, ?2, ?3)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	yg_err err = yg_diff_store_changes(p->diff, save_diff, st);
-	sqlite3_finalize(st);
-	return err;
+	bool ok = true;
+	yg_check_diff_row *r = &p->diffs[p->ndiffs];
+	r->host = arena_str(p, host, &ok);
+	r->output = arena_str(p, output, &ok);
+	r->rule = rule;
+	if (!ok)
+		return YG_ENOMEM;
+	p->ndiffs++;
+	return YG_OK;
 }
 
 /* Completes alerts.json with the last committed batch. The batch is rebuilt
  * from the store: its text is the same bytes that were being appended. */
-static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
+static yg_err recover_alerts_log(yg_pipeline *p)
 {
-	if (!r->have || r->first == 0 || r->len == 0)
+	yg_commit_mark m;
+	bool have = false;
+	yg_err err = yg_alert_store_load_mark(p->cfg.store, &m, &have);
+	if (err || !have)
+		return err;
+	p->next_seq = m.next_alert_seq;
+	if (m.first_seq == 0 || m.len == 0)
 		return YG_OK;
 	yg_buf_reset(&p->text);
-	yg_err err = yg_alert_store_scan_seq(p->cfg.store, r->first, r->last, gather_row, &p->text);
+	err = yg_alert_store_scan_seq(p->cfg.store, m.first_seq, m.last_seq, gather_row, &p->text);
 	if (err)
 		return err;
-	if (p->text.len != r->len) {
+	if (p->text.len != m.len) {
 		/* rows of the batch were refused by the store: the bytes cannot
 		 * be rebuilt exactly, so write nothing rather than a wrong tail */
 		p->st.recover_skipped = 1;
@@ -410,7 +349,8 @@ static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
 		return YG_OK;
 	}
 	size_t written = 0;
-	err = yg_alerts_log_complete(p->cfg.alerts, &r->pos, p->text.data, p->text.len, &written);
+	yg_alerts_log_pos pos = {.dev = m.dev, .ino = m.ino, .offset = m.off};
+	err = yg_alerts_log_complete(p->cfg.alerts, &pos, p->text.data, p->text.len, &written);
 	p->st.recovered_bytes = written;
 	yg_buf_reset(&p->text);
 	return err;
@@ -454,10 +394,8 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	}
 	if ((err = make_sessions(p, cfg->rs)))
 		goto fail;
-	recover r = {.p = p};
-	if ((err = yg_alert_store_with_db(cfg->store, read_state, &r)) ||
-	    (err = yg_alert_store_with_db(cfg->store, read_diff, p)) ||
-	    (err = recover_alerts_log(p, &r)))
+	if ((err = recover_alerts_log(p)) ||
+	    (err = yg_alert_store_load_diffs(cfg->store, load_diff, p)))
 		goto fail;
 	if (p->threaded) {
 		for (unsigned i = 0; i < p->nw; i++) {
@@ -505,6 +443,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	free(p->w);
 	free(p->slots);
 	free(p->texts);
+	free(p->diffs);
 	free(p);
 }
 
@@ -571,44 +510,6 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 size_t yg_pipeline_pending(const yg_pipeline *p)
 {
 	return p->n;
-}
-
-typedef struct commit_ctx {
-	yg_pipeline *p;
-	yg_alert_store_hook hook;
-	void *ctx;
-} commit_ctx;
-
-/* Inside the store's transaction: the caller's records, then the state row
- * saying where this batch goes in alerts.json and which rows it is. */
-static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
-{
-	commit_ctx *c = ctxp;
-	yg_pipeline *p = c->p;
-	p->first_seq = first;
-	yg_err err = c->hook ? c->hook(c->ctx, dbp, first, last) : YG_OK;
-	if (err)
-		return err;
-	sqlite3 *db = dbp;
-	if ((err = write_diff(p, db)))
-		return err;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(
-	            db,
-	            "INSERT OR REPLACE INTO pipeline_state(k, next_alert_seq, dev, ino,"
-	            " off, len, first_seq, last_seq) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	            -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_bind_int64(st, 1, (int64_t)p->next_seq);
-	sqlite3_bind_int64(st, 2, (int64_t)p->pos.dev);
-	sqlite3_bind_int64(st, 3, (int64_t)p->pos.ino);
-	sqlite3_bind_int64(st, 4, (int64_t)p->pos.offset);
-	sqlite3_bind_int64(st, 5, first ? (int64_t)p->text.len : 0);
-	sqlite3_bind_int64(st, 6, (int64_t)first);
-	sqlite3_bind_int64(st, 7, (int64_t)last);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
 }
 
 /* Adds the batch's events, in event order, to the archives.json text
@@ -721,9 +622,24 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 	}
 	double t0 = mono_s();
 	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
-	commit_ctx c = {p, hook, ctx};
+	p->ndiffs = 0;
 	if (!err)
-		err = yg_alert_store_commit(p->cfg.store, p->texts, p->ntexts, commit_hook, &c);
+		err = yg_diff_store_changes(p->diff, take_diff, p);
+	yg_commit_mark mark = {.next_alert_seq = p->next_seq,
+	                       .dev = p->pos.dev,
+	                       .ino = p->pos.ino,
+	                       .off = p->pos.offset,
+	                       .len = p->text.len};
+	yg_alert_commit c = {.alerts = p->texts,
+	                     .n = p->ntexts,
+	                     .mark = &mark,
+	                     .diffs = p->diffs,
+	                     .ndiffs = p->ndiffs,
+	                     .hook = hook,
+	                     .ctx = ctx};
+	if (!err)
+		err = yg_alert_store_commit_batch(p->cfg.store, &c);
+	p->first_seq = c.first_seq;
 	if (err) {
 		p->st.commit_errors++;
 		return err;

@@ -73,12 +73,70 @@ typedef struct yg_alert_text {
 typedef yg_err (*yg_alert_store_hook)(void *ctx, void *sqlite_db, uint64_t first_seq,
                                       uint64_t last_seq);
 
-/* Commits what is queued, then the n alerts, then hook (may be NULL), in one
- * transaction. Alerts that are not valid are counted as rejected and
- * skipped; an id already stored is a duplicate (skipped). On error nothing
- * is committed and the queue is kept. */
+/* The analysis pipeline's mark, committed with each batch: the next alert id
+ * number and where the batch goes in alerts.json, so that a restart
+ * completes an append a crash cut short (manager/pipeline.h). */
+typedef struct yg_commit_mark {
+	uint64_t next_alert_seq;
+	uint64_t dev, ino, off; /* alerts.json before the batch (yg_alerts_log_pos) */
+	uint64_t len;           /* the batch's bytes in alerts.json */
+	uint64_t first_seq;     /* store seqs of its alerts (load only: a commit */
+	uint64_t last_seq;      /* writes the seqs it gave, and len 0 when none) */
+} yg_commit_mark;
+
+/* One remembered output of a check_diff rule (engine/yg_diff_store). */
+typedef struct yg_check_diff_row {
+	const char *host;
+	unsigned rule;
+	const char *output;
+} yg_check_diff_row;
+
+/* One commit: the alerts, the pipeline's mark and check_diff outputs (each
+ * may be absent), then the caller's hook, in one transaction. */
+typedef struct yg_alert_commit {
+	const yg_alert_text *alerts;
+	size_t n;
+	const yg_commit_mark *mark;     /* NULL: no mark written */
+	const yg_check_diff_row *diffs; /* written with INSERT OR REPLACE */
+	size_t ndiffs;
+	yg_alert_store_hook hook; /* may be NULL */
+	void *ctx;
+	uint64_t first_seq, last_seq; /* out: the seqs given (0, 0: none) */
+} yg_alert_commit;
+
+/* Commits what is queued, then c (see above). Alerts that are not valid are
+ * counted as rejected and skipped; an id already stored is a duplicate
+ * (skipped). On error nothing is committed and the queue is kept. The
+ * full-text index of the new rows is written later (yg_alert_store_index). */
+yg_err yg_alert_store_commit_batch(yg_alert_store *s, yg_alert_commit *c);
+
+/* yg_alert_store_commit_batch with alerts and a hook only. */
 yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
                              yg_alert_store_hook hook, void *ctx);
+
+/* The last committed mark; *have false when none was ever written. */
+yg_err yg_alert_store_load_mark(yg_alert_store *s, yg_commit_mark *out, bool *have);
+
+/* Calls fn for each saved check_diff output (start-up). */
+typedef void (*yg_check_diff_fn)(void *ctx, const char *host, unsigned rule, const char *output);
+yg_err yg_alert_store_load_diffs(yg_alert_store *s, yg_check_diff_fn fn, void *ctx);
+
+/* ---- the full-text index, behind the commit ----
+ *
+ * A commit stores the rows and their indexed columns; the words of
+ * description and full_log go into the FTS5 index afterwards, in batches,
+ * in order of seq (the table alerts_fts_mark says up to which seq they are
+ * in, and it commits with the words, so a crash resumes where the last batch
+ * stopped and a row is never left out). Until then a text search does not
+ * find the newest rows; every other filter does. The manager's commit thread
+ * runs a batch after each commit and when idle (manager/pipeline.c), so the
+ * lag is bounded (docs/outputs.md). */
+
+/* Indexes up to max rows not indexed yet, in one transaction; *done (may be
+ * NULL) gets how many. */
+yg_err yg_alert_store_index(yg_alert_store *s, size_t max, size_t *done);
+/* Rows committed but not yet in the full-text index. */
+uint64_t yg_alert_store_unindexed(yg_alert_store *s);
 
 /* Calls cb for each stored alert with first <= seq <= last, in seq order,
  * with the writer's view (committed rows). Non-zero from cb stops. */
@@ -145,11 +203,16 @@ yg_err yg_alert_store_query(yg_alert_store *s, const yg_alert_query *q, yg_alert
 yg_err yg_alert_store_count(yg_alert_store *s, const yg_alert_query *q, uint64_t *out);
 
 typedef struct yg_alert_store_stats {
-	uint64_t added;      /* rows committed */
-	uint64_t duplicates; /* ids already stored, ignored */
-	uint64_t rejected;   /* add() calls refused (not JSON, no id) */
-	uint64_t flushes;    /* transactions committed */
-	uint64_t deleted;    /* rows removed by retention */
+	uint64_t added;           /* rows committed */
+	uint64_t duplicates;      /* ids already stored, ignored */
+	uint64_t rejected;        /* add() calls refused (not JSON, no id) */
+	uint64_t flushes;         /* transactions committed */
+	uint64_t deleted;         /* rows removed by retention */
+	uint64_t indexed;         /* rows put into the full-text index */
+	uint64_t unindexed;       /* rows committed and not yet in it */
+	double lock_wait_seconds; /* time callers waited for the writer lock */
+	double commit_seconds;    /* time in commit transactions */
+	double index_seconds;     /* time in full-text index batches */
 } yg_alert_store_stats;
 
 void yg_alert_store_get_stats(yg_alert_store *s, yg_alert_store_stats *out);
