@@ -1404,6 +1404,19 @@ yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db)
 	return err;
 }
 
+yg_err yg_lc_positions_write_into(void *sqlite_db, const void *blob, size_t len)
+{
+	if (!sqlite_db || (!blob && len))
+		return YG_EINVAL;
+	lc_posset set;
+	yg_err err = lc_pos_decode(blob, len, &set);
+	if (err)
+		return err;
+	err = lc_store_write(sqlite_db, &set);
+	lc_posset_free(&set);
+	return err;
+}
+
 yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out)
 {
 	if (!lc || !out)

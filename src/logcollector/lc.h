@@ -138,6 +138,11 @@ yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db);
  * filled; YG_ELIMIT when out's bound is too small (out is left empty),
  * YG_ENOMEM. */
 yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out);
+/* Writes positions exported by yg_lc_positions_export (a snapshot taken
+ * earlier) with the caller's SQLite handle inside its transaction, as
+ * yg_lc_commit_into would have then: for a consumer that commits on another
+ * thread what it captured on the collector's. YG_EPARSE for a bad blob. */
+yg_err yg_lc_positions_write_into(void *sqlite_db, const void *blob, size_t len);
 
 /* Replaces every stored position in the database `db_path` (created if
  * missing) by those of a blob from yg_lc_positions_export, in one SQLite

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/ybuf.h"
+#include "manager/committer.h"
 #include "manager/pipeline.h"
 
 #define BATCH_DEFAULT 1024
@@ -68,15 +69,13 @@ struct yg_pipeline {
 	yg_buf text;    /* the batch's lines for alerts.json */
 	yg_buf atext;   /* lines for archives.json not written yet */
 	size_t alines;
-	yg_alert_text *texts;
 	size_t ntexts;
-	yg_check_diff_row *diffs; /* check_diff outputs to save with the batch */
-	size_t ndiffs, diffs_cap;
-	yg_alerts_log_pos pos; /* where the last committed batch goes */
-	bool unwritten;        /* ... and it is not (all) there yet */
-	uint64_t next_seq;     /* alert id numbers, unique across restarts */
+	uint64_t next_seq; /* alert id numbers, unique across restarts */
 	char manager_name[256];
-	uint64_t first_seq; /* store seq of the committed batch's first alert */
+	yg_committer *com; /* the commit thread */
+	const yg_pipeline_records *rec;
+	void *rec_ctx;
+	double wait_since; /* when a full or processed batch began to wait for it */
 	yg_pipeline_sink sink;
 	void *sink_ctx;
 	yg_pipeline_stats st;
@@ -302,26 +301,30 @@ static void load_diff(void *ctx, const char *host, unsigned rule, const char *ou
 	yg_diff_store_load(p->diff, host, rule, output);
 }
 
-/* Copies one changed check_diff output into the batch's records. */
+/* Copies one changed check_diff output into the commit batch: the
+ * strings into its dtext, their offsets in the row (yg_committer_submit
+ * turns them into pointers). */
 static yg_err take_diff(void *ctx, const char *host, unsigned rule, const char *output)
 {
-	yg_pipeline *p = ctx;
-	if (p->ndiffs == p->diffs_cap) {
-		size_t cap = p->diffs_cap ? p->diffs_cap * 2 : 64;
-		yg_check_diff_row *d = realloc(p->diffs, cap * sizeof(*d));
+	yg_commit_batch *b = ctx;
+	if (b->ndiffs == b->diffs_cap) {
+		size_t cap = b->diffs_cap ? b->diffs_cap * 2 : 64;
+		yg_check_diff_row *d = realloc(b->diffs, cap * sizeof(*d));
 		if (!d)
 			return YG_ENOMEM;
-		p->diffs = d;
-		p->diffs_cap = cap;
+		b->diffs = d;
+		b->diffs_cap = cap;
 	}
-	bool ok = true;
-	yg_check_diff_row *r = &p->diffs[p->ndiffs];
-	r->host = arena_str(p, host, &ok);
-	r->output = arena_str(p, output, &ok);
-	r->rule = rule;
-	if (!ok)
-		return YG_ENOMEM;
-	p->ndiffs++;
+	size_t ho = b->dtext.len;
+	yg_err err = yg_buf_append(&b->dtext, host, strlen(host) + 1);
+	size_t oo = b->dtext.len;
+	if (!err)
+		err = yg_buf_append(&b->dtext, output, strlen(output) + 1);
+	if (err)
+		return err;
+	b->diffs[b->ndiffs++] = (yg_check_diff_row){.host = (const char *)(uintptr_t)ho,
+	                                            .rule = rule,
+	                                            .output = (const char *)(uintptr_t)oo};
 	return YG_OK;
 }
 
@@ -381,9 +384,8 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	pthread_cond_init(&p->done, NULL);
 	yg_err err = YG_ENOMEM;
 	p->slots = calloc(p->max, sizeof(*p->slots));
-	p->texts = calloc(p->max, sizeof(*p->texts));
 	p->w = calloc(p->nw, sizeof(*p->w));
-	if (!p->slots || !p->texts || !p->w || !p->diff)
+	if (!p->slots || !p->w || !p->diff)
 		goto fail;
 	for (unsigned i = 0; i < p->nw; i++) {
 		p->w[i].p = p;
@@ -394,8 +396,13 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	}
 	if ((err = make_sessions(p, cfg->rs)))
 		goto fail;
+	yg_committer_config cc = {.store = cfg->store,
+	                          .alerts = cfg->alerts,
+	                          .archives = cfg->archives,
+	                          .batch_max = p->max};
 	if ((err = recover_alerts_log(p)) ||
-	    (err = yg_alert_store_load_diffs(cfg->store, load_diff, p)))
+	    (err = yg_alert_store_load_diffs(cfg->store, load_diff, p)) ||
+	    (err = yg_committer_create(&cc, &p->com)))
 		goto fail;
 	if (p->threaded) {
 		for (unsigned i = 0; i < p->nw; i++) {
@@ -417,6 +424,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 {
 	if (!p)
 		return;
+	yg_committer_destroy(p->com); /* first: its snapshot's release is the caller's */
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
 	pthread_cond_broadcast(&p->go);
@@ -442,14 +450,12 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	yg_buf_free(&p->atext);
 	free(p->w);
 	free(p->slots);
-	free(p->texts);
-	free(p->diffs);
 	free(p);
 }
 
 bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 {
-	if (p->processed || p->unwritten || p->n >= p->max) {
+	if (p->processed || p->n >= p->max) {
 		p->st.refused++;
 		return false;
 	}
@@ -531,26 +537,8 @@ static void gather_archive(yg_pipeline *p)
 	}
 }
 
-/* Writes the archived events after the commit; on failure they stay for
- * the next commit. The archive is not part of the commit: a crash between
- * the commit and this write loses those lines (docs/outputs.md). */
-static void write_archive(yg_pipeline *p)
-{
-	if (!p->cfg.archives || !p->atext.len)
-		return;
-	yg_alerts_log_pos pos;
-	if (yg_alerts_log_prepare(p->cfg.archives, p->atext.len, time(NULL), &pos) ||
-	    yg_alerts_log_append(p->cfg.archives, p->atext.data, p->atext.len, p->alines)) {
-		p->st.archive_errors++;
-		return;
-	}
-	p->st.archived += p->alines;
-	p->alines = 0;
-	yg_buf_reset(&p->atext);
-}
-
-/* Runs the batch and gathers its alerts, in event order, into texts[] and
- * the alerts.json text. */
+/* Runs the batch and gathers its alerts, in event order, into the
+ * alerts.json text. */
 static yg_err process(yg_pipeline *p)
 {
 	run_batch(p);
@@ -569,98 +557,148 @@ static yg_err process(yg_pipeline *p)
 		const char *j = p->w[sl->worker].out.data + sl->off;
 		if (yg_buf_append(&p->text, j, sl->len) || yg_buf_putc(&p->text, '\n'))
 			return YG_ENOMEM;
-		p->texts[p->ntexts++] = (yg_alert_text){j, sl->len};
+		p->ntexts++;
 	}
 	p->st.events += p->n;
 	p->processed = true;
 	return YG_OK;
 }
 
-/* The counters of a committed batch: events by source, alerts by level,
- * how long the commit took. */
-static void count_committed(yg_pipeline *p, double seconds)
+/* The processed batch into the committer's batch b: the text (swapped, not
+ * copied), its alerts as slices of it, the counters, the archive lines. */
+static void fill_batch(yg_pipeline *p, yg_commit_batch *b)
 {
+	yg_buf t = b->text;
+	b->text = p->text;
+	p->text = t;
+	yg_buf_reset(&p->text);
+	size_t off = 0;
+	b->ntexts = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];
-		p->st.src_out[sl->src]++;
-		if (sl->level >= 0)
-			p->st.alerts_level[sl->level > 16 ? 16 : sl->level]++;
+		b->src_out[sl->src]++;
+		if (sl->level < 0)
+			continue;
+		b->alerts_level[sl->level > 16 ? 16 : sl->level]++;
+		b->texts[b->ntexts++] = (yg_alert_text){b->text.data + off, sl->len};
+		off += sl->len + 1;
 	}
-	size_t b = 0;
-	while (b < YG_PIPE_HIST_N && seconds * 1000.0 > yg_pipeline_hist_ms[b])
-		b++;
-	p->st.commit_hist[b]++;
-	p->st.commit_seconds += seconds;
+	b->events = p->n;
+	b->next_alert_seq = p->next_seq;
+	if (p->atext.len && !yg_buf_append(&b->atext, p->atext.data, p->atext.len)) {
+		b->alines += p->alines;
+		p->alines = 0;
+		yg_buf_reset(&p->atext);
+	} /* else: they stay for the next batch */
 }
 
-/* Appends the committed batch; after a failed append, writes what is
- * missing. */
-static yg_err append_batch(yg_pipeline *p)
+/* Hands the processed batch over: the check_diff outputs, the text, then
+ * the caller's records (last: capturing them is what moves the caller on,
+ * so nothing after it may fail). */
+static yg_err hand_over(yg_pipeline *p, yg_commit_batch *b)
 {
-	yg_err err =
-	        yg_alerts_log_complete(p->cfg.alerts, &p->pos, p->text.data, p->text.len, NULL);
-	if (err) {
-		p->st.append_errors++;
+	b->ndiffs = 0;
+	yg_buf_reset(&b->dtext);
+	yg_err err = yg_diff_store_changes(p->diff, take_diff, b);
+	if (err)
 		return err;
+	void *snap = NULL;
+	if (p->rec && p->rec->capture && !(snap = p->rec->capture(p->rec_ctx)))
+		return YG_ENOMEM;
+	yg_diff_store_clean(p->diff); /* saved: committed with the batch */
+	fill_batch(p, b);
+	b->snap = snap;
+	yg_committer_submit(p->com);
+	p->st.handoffs++;
+	p->n = 0;
+	p->ntexts = 0;
+	p->processed = false;
+	arena_reset(p);
+	if (p->wait_since > 0) {
+		p->st.handoff_wait_seconds += mono_s() - p->wait_since;
+		p->wait_since = 0;
 	}
-	p->unwritten = false;
-	yg_buf_reset(&p->text);
 	return YG_OK;
 }
 
-yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
+/* On the caller's thread, for a committed batch: its acknowledgements,
+ * then the sink. */
+static void on_committed(void *ctx, yg_commit_batch *b)
 {
-	if (p->unwritten) {
-		yg_err err = append_batch(p);
-		if (err)
-			return err;
+	yg_pipeline *p = ctx;
+	if (p->rec && p->rec->committed && b->snap)
+		p->rec->committed(p->rec_ctx, b->snap);
+	if (p->sink && b->ntexts && b->first_seq)
+		p->sink(p->sink_ctx, b->first_seq, b->texts, b->ntexts);
+}
+
+yg_err yg_pipeline_commit(yg_pipeline *p, bool dirty, bool *busy)
+{
+	if (busy)
+		*busy = false;
+	yg_committer_collect(p->com, on_committed, p);
+	if (!p->n && !p->processed && !dirty)
+		return YG_OK;
+	yg_commit_batch *b = yg_committer_batch(p->com);
+	if (!b) {
+		/* the commit thread has the batch before: this one keeps filling,
+		 * and once full runs through the engine meanwhile */
+		if (busy)
+			*busy = true;
+		yg_err err = YG_OK;
+		if (!p->processed && p->n >= p->max)
+			err = process(p);
+		if ((p->processed || p->n >= p->max) && p->wait_since == 0) {
+			p->wait_since = mono_s();
+			p->st.handoff_waits++;
+		}
+		return err ? err : yg_committer_error(p->com);
 	}
 	if (!p->processed) {
 		yg_err err = process(p);
 		if (err)
 			return err;
 	}
-	double t0 = mono_s();
-	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
-	p->ndiffs = 0;
-	if (!err)
-		err = yg_diff_store_changes(p->diff, take_diff, p);
-	yg_commit_mark mark = {.next_alert_seq = p->next_seq,
-	                       .dev = p->pos.dev,
-	                       .ino = p->pos.ino,
-	                       .off = p->pos.offset,
-	                       .len = p->text.len};
-	yg_alert_commit c = {.alerts = p->texts,
-	                     .n = p->ntexts,
-	                     .mark = &mark,
-	                     .diffs = p->diffs,
-	                     .ndiffs = p->ndiffs,
-	                     .hook = hook,
-	                     .ctx = ctx};
-	if (!err)
-		err = yg_alert_store_commit_batch(p->cfg.store, &c);
-	p->first_seq = c.first_seq;
-	if (err) {
-		p->st.commit_errors++;
-		return err;
+	return hand_over(p, b);
+}
+
+yg_err yg_pipeline_sync(yg_pipeline *p, bool dirty)
+{
+	for (int round = 0; round < 2; round++) {
+		bool busy = false;
+		yg_err err = yg_pipeline_commit(p, dirty, &busy);
+		if (err && !busy)
+			return err;
+		if ((err = yg_committer_wait(p->com)))
+			return err;
+		yg_committer_collect(p->com, on_committed, p);
+		if (!busy)
+			return YG_OK; /* what there was is committed and collected */
+		dirty = true;         /* the batch that waited: hand it over now */
 	}
-	yg_diff_store_clean(p->diff); /* saved: committed with the batch */
-	p->st.batches++;
-	p->st.alerts += p->ntexts;
-	p->processed = false;
-	p->unwritten = p->text.len > 0;
-	if (p->unwritten)
-		err = append_batch(p);
-	count_committed(p, mono_s() - t0);
-	write_archive(p);
-	/* the sink sees the alerts before their strings (in the workers'
-	 * buffers and the arena) are reused by the next batch */
-	if (p->sink && p->ntexts && p->first_seq)
-		p->sink(p->sink_ctx, p->first_seq, p->texts, p->ntexts);
-	p->n = 0;
-	p->ntexts = 0;
-	arena_reset(p);
-	return err;
+	return YG_OK;
+}
+
+int yg_pipeline_fd(const yg_pipeline *p)
+{
+	return yg_committer_fd(p->com);
+}
+
+bool yg_pipeline_blocked(const yg_pipeline *p)
+{
+	return (p->processed || p->n >= p->max) && yg_committer_busy(p->com);
+}
+
+bool yg_pipeline_busy(const yg_pipeline *p)
+{
+	return yg_committer_busy(p->com);
+}
+
+void yg_pipeline_set_records(yg_pipeline *p, const yg_pipeline_records *rec, void *ctx)
+{
+	p->rec = rec;
+	p->rec_ctx = ctx;
+	yg_committer_set_records(p->com, rec);
 }
 
 void yg_pipeline_set_sink(yg_pipeline *p, yg_pipeline_sink fn, void *ctx)
@@ -684,4 +722,7 @@ yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_ale
 void yg_pipeline_get_stats(const yg_pipeline *p, yg_pipeline_stats *out)
 {
 	*out = p->st;
+	yg_committer_stats(p->com, out);
+	if (p->wait_since > 0)
+		out->handoff_wait_seconds += mono_s() - p->wait_since;
 }
