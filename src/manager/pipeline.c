@@ -638,7 +638,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, bool dirty, bool *busy)
 		*busy = false;
 	yg_committer_collect(p->com, on_committed, p);
 	if (!p->n && !p->processed && !dirty)
-		return YG_OK;
+		return yg_committer_error(p->com); /* a failing commit is told every time */
 	yg_commit_batch *b = yg_committer_batch(p->com);
 	if (!b) {
 		/* the commit thread has the batch before: this one keeps filling,

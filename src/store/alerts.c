@@ -31,6 +31,14 @@
  * INSERT trigger); version 2 indexes them behind the commit. */
 #define SCHEMA_VERSION 2
 
+/* Removes the words of an indexed row that is deleted (FTS5's 'delete' of
+ * a row that is not in the index would damage it). */
+static const char ad_trigger[] =
+        "CREATE TRIGGER IF NOT EXISTS alerts_ad AFTER DELETE ON alerts"
+        " WHEN old.seq <= (SELECT upto FROM alerts_fts_mark WHERE k = 1) BEGIN"
+        " INSERT INTO alerts_fts(alerts_fts, rowid, description, full_log)"
+        "  VALUES ('delete', old.seq, old.description, old.full_log); END;";
+
 static const char schema[] =
         "CREATE TABLE IF NOT EXISTS alerts("
         " seq INTEGER PRIMARY KEY,"
@@ -54,6 +62,8 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS alerts_srcip ON alerts(srcip, time);"
         "CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5("
         " description, full_log, content='alerts', content_rowid='seq');"
+        "CREATE TABLE IF NOT EXISTS alerts_fts_mark("
+        " k INTEGER PRIMARY KEY CHECK (k = 1), upto INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS store_schema("
         " name TEXT PRIMARY KEY, version INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS pipeline_state("
@@ -74,14 +84,8 @@ static const char schema[] =
 static const char migrate_2[] =
         "DROP TRIGGER IF EXISTS alerts_ai;"
         "DROP TRIGGER IF EXISTS alerts_ad;"
-        "CREATE TABLE IF NOT EXISTS alerts_fts_mark("
-        " k INTEGER PRIMARY KEY CHECK (k = 1), upto INTEGER NOT NULL);"
         "INSERT OR IGNORE INTO alerts_fts_mark(k, upto)"
         " SELECT 1, coalesce(max(seq), 0) FROM alerts;"
-        "CREATE TRIGGER alerts_ad AFTER DELETE ON alerts"
-        " WHEN old.seq <= (SELECT upto FROM alerts_fts_mark WHERE k = 1) BEGIN"
-        " INSERT INTO alerts_fts(alerts_fts, rowid, description, full_log)"
-        "  VALUES ('delete', old.seq, old.description, old.full_log); END;"
         "INSERT OR REPLACE INTO store_schema(name, version) VALUES ('alerts', 2);";
 
 static const char insert_sql[] =
@@ -188,6 +192,7 @@ static yg_err migrate(sqlite3 *db, char **msg)
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK)
 		return YG_EIO;
 	if (sqlite3_exec(db, migrate_2, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(db, ad_trigger, NULL, NULL, msg) != SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, msg) != SQLITE_OK) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return YG_EIO;
@@ -220,6 +225,17 @@ static yg_err prepare_writer(yg_alert_store *s)
 		if (sqlite3_prepare_v3(s->db, t[i].sql, -1, SQLITE_PREPARE_PERSISTENT, t[i].st,
 		                       NULL) != SQLITE_OK)
 			return YG_EIO;
+	/* No mark in a store of the current version: the file was salvaged
+	 * (--recover-db) and the index may not match its rows: it is rebuilt. */
+	if (sqlite3_exec(s->db,
+	                 "INSERT OR IGNORE INTO alerts_fts_mark(k, upto)"
+	                 " SELECT 1, coalesce(max(seq), 0) FROM alerts",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return YG_EIO;
+	if (sqlite3_changes(s->db) > 0 &&
+	    sqlite3_exec(s->db, "INSERT INTO alerts_fts(alerts_fts) VALUES ('rebuild')", NULL, NULL,
+	                 NULL) != SQLITE_OK)
+		return YG_EIO;
 	sqlite3_stmt *st = NULL;
 	yg_err err = YG_EIO;
 	if (sqlite3_prepare_v2(s->db,
@@ -261,7 +277,9 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	if ((err = open_db(cfg->path, true, &s->db, diag)) != YG_OK)
 		goto fail;
 	char *msg = NULL;
-	if ((err = migrate(s->db, &msg)) || (err = prepare_writer(s))) {
+	if ((err = migrate(s->db, &msg)) ||
+	    (sqlite3_exec(s->db, ad_trigger, NULL, NULL, &msg) != SQLITE_OK && (err = YG_EIO)) ||
+	    (err = prepare_writer(s))) {
 		if (diag)
 			yg_diag_add(diag, YG_SEV_ERROR, cfg->path, 0, "alert store", "%s",
 			            msg ? msg : sqlite3_errmsg(s->db));
