@@ -12,9 +12,9 @@
 #include "engine/evrec.h"
 #include "manager/agents.h"
 #include "manager/manager_int.h"
+#include "store/registry.h"
 #include "transport/ca.h"
 #include "transport/enroll.h"
-#include "transport/registry.h"
 #include "transport/server.h"
 
 #define QUEUE_MAX_RECORDS 16384
@@ -314,7 +314,7 @@ bool agents_dirty(const yg_agents *a)
 	return a->ntouched > 0;
 }
 
-yg_err agents_commit_hook(yg_agents *a, void *db)
+yg_err agents_commit_hook(yg_agents *a, yg_db_txn *db)
 {
 	for (size_t i = 0; i < a->ntouched; i++) {
 		yg_err err = yg_registry_set_seq_in(db, a->touched[i].id, a->touched[i].seq);

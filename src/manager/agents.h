@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/yerr.h"
+#include "store/db.h"
 
 struct manager;
 typedef struct yg_agents yg_agents;
@@ -38,7 +39,7 @@ size_t agents_queued(yg_agents *a);
 bool agents_dirty(const yg_agents *a);
 
 /* Inside the commit's transaction: the agents' last committed seqs. */
-yg_err agents_commit_hook(yg_agents *a, void *db);
+yg_err agents_commit_hook(yg_agents *a, yg_db_txn *db);
 /* After a successful commit: acknowledge to the agents. */
 void agents_committed(yg_agents *a);
 

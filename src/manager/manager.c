@@ -91,7 +91,7 @@ static int read_config(manager *m, yg_manager_config *cfg, bool print)
 }
 
 /* Inside the commit's transaction: every source's position. */
-static yg_err commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+static yg_err commit_hook(void *ctx, yg_db_txn *db, uint64_t first, uint64_t last)
 {
 	manager *m = ctx;
 	yg_err err = sources_commit_hook(m, db, first, last);

@@ -85,7 +85,7 @@ void sources_close_fim(manager *m);
 void sources_close_lc(manager *m);
 /* The pipeline hook: writes the collector's read positions into the
  * commit's transaction. */
-yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last);
+yg_err sources_commit_hook(void *ctx, yg_db_txn *db, uint64_t first, uint64_t last);
 
 /* Remote syslog (syslog_wire.c): binds the syslog <remote> listeners;
  * false (logged) when one cannot listen. Messages go to the pipeline with

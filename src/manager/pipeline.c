@@ -7,7 +7,6 @@
  * them with the caller's records and the alerts.json mark, and appends them
  * to alerts.json. See pipeline.h for the guarantees. */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "common/ybuf.h"
 #include "manager/pipeline.h"
+#include "store/db_sql.h"
 
 #define BATCH_DEFAULT 1024
 #define ALERT_MAX (4u << 20)
@@ -307,10 +307,10 @@ typedef struct recover {
 	uint64_t len, first, last;
 } recover;
 
-static yg_err read_state(void *ctx, void *dbp)
+static yg_err read_state(void *ctx, yg_db *dbp)
 {
 	recover *r = ctx;
-	sqlite3 *db = dbp;
+	sqlite3 *db = yg_db_sqlite(dbp);
 	if (sqlite3_exec(db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return YG_EIO;
 	sqlite3_stmt *st = NULL;
@@ -346,10 +346,10 @@ static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 
 /* Loads the saved check_diff outputs. Rows over the store's budget are left
  * out (their next output is then taken as a first one). */
-static yg_err read_diff(void *ctx, void *dbp)
+static yg_err read_diff(void *ctx, yg_db *dbp)
 {
 	yg_pipeline *p = ctx;
-	sqlite3 *db = dbp;
+	sqlite3 *db = yg_db_sqlite(dbp);
 	if (sqlite3_exec(db, diff_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return YG_EIO;
 	sqlite3_stmt *st = NULL;
@@ -581,15 +581,15 @@ typedef struct commit_ctx {
 
 /* Inside the store's transaction: the caller's records, then the state row
  * saying where this batch goes in alerts.json and which rows it is. */
-static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
+static yg_err commit_hook(void *ctxp, yg_db_txn *txn, uint64_t first, uint64_t last)
 {
 	commit_ctx *c = ctxp;
 	yg_pipeline *p = c->p;
 	p->first_seq = first;
-	yg_err err = c->hook ? c->hook(c->ctx, dbp, first, last) : YG_OK;
+	yg_err err = c->hook ? c->hook(c->ctx, txn, first, last) : YG_OK;
 	if (err)
 		return err;
-	sqlite3 *db = dbp;
+	sqlite3 *db = yg_db_sqlite(yg_db_txn_db(txn));
 	if ((err = write_diff(p, db)))
 		return err;
 	sqlite3_stmt *st = NULL;

@@ -115,7 +115,7 @@ void sources_close_lc(manager *m)
 	m->lc_dirty = false;
 }
 
-yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+yg_err sources_commit_hook(void *ctx, yg_db_txn *db, uint64_t first, uint64_t last)
 {
 	manager *m = ctx;
 	(void)first;

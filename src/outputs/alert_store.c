@@ -17,6 +17,7 @@
 
 #include "common/ybuf.h"
 #include "outputs/alert_store.h"
+#include "store/db_sql.h"
 
 #define QUERY_LIMIT_DEFAULT 100
 #define QUERY_LIMIT_MAX 10000
@@ -70,6 +71,7 @@ struct yg_alert_store {
 	pthread_mutex_t wmu; /* writer: db, queue, stats */
 	pthread_mutex_t rmu; /* reader connection */
 	sqlite3 *db;
+	yg_db *wdb; /* db as a store handle, for the commit point's parts */
 	sqlite3 *rdb;
 	sqlite3_stmt *ins;
 	pending *q;
@@ -151,7 +153,8 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	if (!s->q)
 		goto fail;
 	if ((err = open_db(cfg->path, true, &s->db, diag)) != YG_OK ||
-	    (err = open_db(cfg->path, false, &s->rdb, diag)) != YG_OK)
+	    (err = open_db(cfg->path, false, &s->rdb, diag)) != YG_OK ||
+	    (err = yg_db_wrap(s->db, cfg->path, &s->wdb)) != YG_OK)
 		goto fail;
 	if (sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins, NULL) !=
 	    SQLITE_OK) {
@@ -166,6 +169,7 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	*out = s;
 	return YG_OK;
 fail:
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	free(s->q);
@@ -188,6 +192,7 @@ void yg_alert_store_destroy(yg_alert_store *s)
 		pending_free(&s->q[i]);
 	pthread_mutex_unlock(&s->wmu);
 	sqlite3_finalize(s->ins);
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->wmu);
@@ -451,8 +456,11 @@ static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextr
 				first = sqlite3_last_insert_rowid(s->db);
 		}
 		int64_t last = added > before ? sqlite3_last_insert_rowid(s->db) : 0;
-		if (!err && hook)
-			err = hook(ctx, s->db, (uint64_t)first, (uint64_t)last);
+		if (!err && hook) {
+			yg_db_txn *txn = yg_db_txn_borrow(s->wdb);
+			err = txn ? hook(ctx, txn, (uint64_t)first, (uint64_t)last) : YG_EINVAL;
+			yg_db_txn_release(txn);
+		}
 	}
 	if (err || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -531,12 +539,12 @@ out:
 	return err;
 }
 
-yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx)
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, yg_db *db), void *ctx)
 {
 	if (!s || !fn)
 		return YG_EINVAL;
 	pthread_mutex_lock(&s->wmu);
-	yg_err err = fn(ctx, s->db);
+	yg_err err = fn(ctx, s->wdb);
 	pthread_mutex_unlock(&s->wmu);
 	return err;
 }

@@ -138,8 +138,6 @@ yg_err yg_db_open(const yg_db_config *cfg, yg_diag *diag, yg_db **out)
 	yg_err err = YG_OK;
 	if (rc != SQLITE_OK)
 		err = yg_db_fail(db, "cannot open");
-	else
-		sqlite3_extended_result_codes(db->db, 1);
 	if (!err && sqlite3_busy_timeout(db->db, cfg->busy_ms) != SQLITE_OK)
 		err = yg_db_fail(db, "busy timeout");
 	if (!err)

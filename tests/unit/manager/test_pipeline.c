@@ -198,7 +198,7 @@ typedef struct hook_ctx {
 	bool fail;
 } hook_ctx;
 
-static yg_err hook(void *ctx, void *db, uint64_t first_seq, uint64_t last_seq)
+static yg_err hook(void *ctx, yg_db_txn *db, uint64_t first_seq, uint64_t last_seq)
 {
 	hook_ctx *h = ctx;
 	(void)db;
