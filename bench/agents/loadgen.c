@@ -63,7 +63,7 @@
 #include "engine/evrec.h"
 #include "transport/ca.h"
 #include "transport/frame.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 
 #define TICK_MS 10
 #define KEEPALIVE_S 10

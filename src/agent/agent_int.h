@@ -28,7 +28,7 @@
 #include "common/ydaemon.h"
 #include "fim/fim_input.h"
 #include "transport/client.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "transport/tcommon.h"
 
 /* Numbered messages of the agent's own log. */

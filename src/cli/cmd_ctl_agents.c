@@ -14,7 +14,7 @@
 
 #include "cli/cmd_ctl_int.h"
 #include "transport/ca.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 
 #define TOKEN_TTL_MAX (30L * 86400)
 #define PASS_MIN 8

@@ -12,9 +12,9 @@
 #include "engine/evrec.h"
 #include "manager/agents.h"
 #include "manager/manager_int.h"
+#include "store/registry.h"
 #include "transport/ca.h"
 #include "transport/enroll.h"
-#include "transport/registry.h"
 #include "transport/server.h"
 
 #define QUEUE_MAX_RECORDS 16384
@@ -332,10 +332,10 @@ agents_seqs *agents_take(yg_agents *a)
 	return s;
 }
 
-yg_err agents_seqs_write(const agents_seqs *s, void *db)
+yg_err agents_seqs_write(const agents_seqs *s, yg_db_txn *txn)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		yg_err err = yg_registry_set_seq_in(db, s->v[i].id, s->v[i].seq);
+		yg_err err = yg_registry_set_seq_in(txn, s->v[i].id, s->v[i].seq);
 		if (err)
 			return err;
 	}

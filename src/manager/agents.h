@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/yerr.h"
+#include "store/db.h"
 
 struct manager;
 typedef struct yg_agents yg_agents;
@@ -43,7 +44,7 @@ bool agents_dirty(const yg_agents *a);
 typedef struct agents_seqs agents_seqs;
 agents_seqs *agents_take(yg_agents *a);
 /* On the commit thread, inside the commit's transaction. */
-yg_err agents_seqs_write(const agents_seqs *s, void *db);
+yg_err agents_seqs_write(const agents_seqs *s, yg_db_txn *txn);
 /* On the loop thread, after the commit: acknowledge them to the agents. */
 void agents_seqs_ack(yg_agents *a, const agents_seqs *s);
 void agents_seqs_free(agents_seqs *s);

@@ -62,14 +62,14 @@ static void wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, long ms)
 	pthread_cond_timedwait(cv, mu, &ts);
 }
 
-static yg_err records_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+static yg_err records_hook(void *ctx, yg_db_txn *txn, uint64_t first, uint64_t last)
 {
 	yg_committer *c = ctx;
 	(void)first;
 	(void)last;
 	if (!c->rec || !c->rec->write || !c->b.snap)
 		return YG_OK;
-	return c->rec->write(c->b.snap, db);
+	return c->rec->write(c->b.snap, txn);
 }
 
 /* archives.json is not part of the commit: a crash between the commit and

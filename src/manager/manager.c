@@ -132,14 +132,14 @@ static void *records_capture(void *ctx)
 }
 
 /* On the commit thread, inside the transaction. */
-static yg_err records_write(void *snap, void *db)
+static yg_err records_write(void *snap, yg_db_txn *txn)
 {
 	records *r = snap;
 	yg_err err = YG_OK;
 	if (r->have_lc)
-		err = yg_lc_positions_write_into(db, r->lc.data, r->lc.len);
+		err = yg_lc_positions_write_into(txn, r->lc.data, r->lc.len);
 	if (!err && r->seqs)
-		err = agents_seqs_write(r->seqs, db);
+		err = agents_seqs_write(r->seqs, txn);
 	return err;
 }
 

@@ -11,7 +11,7 @@
 #include "manager/manager_int.h"
 #include "manager/metrics.h"
 #include "manager/respond.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "waf/ledger.h"
 
 #define STALL_MS 30000         /* a loop silent this long is reported down */

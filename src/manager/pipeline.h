@@ -130,9 +130,9 @@ typedef struct yg_pipeline_records {
 	 * records as of the batch's last event (NULL: out of memory, the
 	 * hand-over waits) */
 	void *(*capture)(void *ctx);
-	/* commit thread, inside the transaction (db: a `sqlite3 *`); called
-	 * again for the same snapshot when a commit is retried */
-	yg_err (*write)(void *snap, void *db);
+	/* commit thread, inside the transaction; called again for the same
+	 * snapshot when a commit is retried */
+	yg_err (*write)(void *snap, yg_db_txn *txn);
 	/* caller's thread, once the batch is committed (acknowledgements) */
 	void (*committed)(void *ctx, void *snap);
 	void (*release)(void *snap); /* after committed, or at destroy */

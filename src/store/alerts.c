@@ -22,6 +22,7 @@
 
 #include "common/ybuf.h"
 #include "store/alerts.h"
+#include "store/db_sql.h"
 
 #define QUERY_LIMIT_DEFAULT 100
 #define QUERY_LIMIT_MAX 10000
@@ -106,6 +107,7 @@ struct yg_alert_store {
 	pthread_mutex_t wmu; /* writer: db, queue, stats */
 	pthread_mutex_t rmu; /* reader connection */
 	sqlite3 *db;
+	yg_db *wdb; /* db as a store handle, for the commit point's parts */
 	sqlite3 *rdb;
 	sqlite3_stmt *ins;
 	sqlite3_stmt *mark_put, *diff_put;       /* the commit's records */
@@ -274,7 +276,8 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	yg_err err = YG_ENOMEM;
 	if (!s->q)
 		goto fail;
-	if ((err = open_db(cfg->path, true, &s->db, diag)) != YG_OK)
+	if ((err = open_db(cfg->path, true, &s->db, diag)) != YG_OK ||
+	    (err = yg_db_wrap(s->db, cfg->path, &s->wdb)) != YG_OK)
 		goto fail;
 	char *msg = NULL;
 	if ((err = migrate(s->db, &msg)) ||
@@ -294,6 +297,7 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	return YG_OK;
 fail:
 	finalize_all(s);
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	free(s->q);
@@ -316,6 +320,7 @@ void yg_alert_store_destroy(yg_alert_store *s)
 		pending_free(&s->q[i]);
 	pthread_mutex_unlock(&s->wmu);
 	finalize_all(s);
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->wmu);
@@ -634,8 +639,12 @@ static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextr
 			c->last_seq = (uint64_t)last;
 			if (!err)
 				err = write_records(s, c);
-			if (!err && c->hook)
-				err = c->hook(c->ctx, s->db, (uint64_t)first, (uint64_t)last);
+			if (!err && c->hook) {
+				yg_db_txn *txn = yg_db_txn_borrow(s->wdb);
+				err = txn ? c->hook(c->ctx, txn, (uint64_t)first, (uint64_t)last)
+				          : YG_EINVAL;
+				yg_db_txn_release(txn);
+			}
 		}
 	}
 	if (err || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -853,12 +862,12 @@ out:
 	return err;
 }
 
-yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx)
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, yg_db *db), void *ctx)
 {
 	if (!s || !fn)
 		return YG_EINVAL;
 	pthread_mutex_lock(&s->wmu);
-	yg_err err = fn(ctx, s->db);
+	yg_err err = fn(ctx, s->wdb);
 	pthread_mutex_unlock(&s->wmu);
 	return err;
 }

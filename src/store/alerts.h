@@ -28,6 +28,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "store/db.h"
 
 typedef struct yg_alert_store yg_alert_store;
 
@@ -65,12 +66,12 @@ typedef struct yg_alert_text {
 	size_t len;
 } yg_alert_text;
 
-/* Runs inside the commit's transaction after the rows are inserted, with the
- * store's writer handle (a `sqlite3 *`) so the caller's own records (read
- * positions, marks) commit atomically with the alerts. first_seq/last_seq:
+/* Runs inside the commit's transaction after the rows are inserted, with
+ * that transaction (store/db.h), so the caller's own records (read
+ * positions, agents' seqs, marks) commit atomically with the alerts. first_seq/last_seq:
  * the store sequence numbers given to this call's alerts (0, 0 when none was
  * inserted); they are consecutive. A non-zero return rolls everything back. */
-typedef yg_err (*yg_alert_store_hook)(void *ctx, void *sqlite_db, uint64_t first_seq,
+typedef yg_err (*yg_alert_store_hook)(void *ctx, yg_db_txn *txn, uint64_t first_seq,
                                       uint64_t last_seq);
 
 /* The analysis pipeline's mark, committed with each batch: the next alert id
@@ -144,9 +145,10 @@ typedef int (*yg_alert_seq_cb)(void *ctx, uint64_t seq, const char *json, size_t
 yg_err yg_alert_store_scan_seq(yg_alert_store *s, uint64_t first, uint64_t last, yg_alert_seq_cb cb,
                                void *ctx);
 
-/* Runs fn with the writer handle (a `sqlite3 *`) under the writer lock, for
- * a daemon's own tables in the same database (schema, start-up reads). */
-yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx);
+/* Runs fn with the writer's handle under the writer lock, for a daemon's
+ * own tables in the same database (schema, start-up reads), through the
+ * typed calls of their store modules. */
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, yg_db *db), void *ctx);
 
 /* Deletes alerts whose time is before now - days*86400 s; *deleted (may be
  * NULL) gets the count. days <= 0: YG_EINVAL. Frees the pages (incremental

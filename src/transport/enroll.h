@@ -33,7 +33,7 @@
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "transport/ca.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "transport/tcommon.h"
 
 #define YG_ENROLL_PORT 1515

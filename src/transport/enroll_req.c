@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "transport/enroll_req.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 
 static const char *jstr(json_object *o, const char *key)
 {

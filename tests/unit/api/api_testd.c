@@ -18,7 +18,7 @@
 #include "common/ybuf.h"
 #include "store/alerts.h"
 #include "tickets/tickets.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "waf/waf.h"
 
 #define T0 1714521600LL /* 2024-05-01T00:00:00Z */

@@ -215,10 +215,10 @@ static void *rec_capture(void *ctx)
 	return &r->snap;
 }
 
-static yg_err rec_write(void *snap, void *db)
+static yg_err rec_write(void *snap, yg_db_txn *txn)
 {
 	(void)snap;
-	assert_non_null(db);
+	assert_non_null(txn);
 	atomic_fetch_add(&the_rec->writes, 1);
 	return atomic_load(&the_rec->fail) ? YG_EIO : YG_OK;
 }

@@ -24,7 +24,7 @@ bool ts_wait(bool (*cond)(void *), void *arg, unsigned ms);
 #include <openssl/ssl.h>
 
 #include "transport/ca.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 
 typedef struct ts_env {
 	char *dir;
