@@ -572,16 +572,20 @@ static void fill_batch(yg_pipeline *p, yg_commit_batch *b)
 	b->text = p->text;
 	p->text = t;
 	yg_buf_reset(&p->text);
-	size_t off = 0;
-	b->ntexts = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];
 		b->src_out[sl->src]++;
-		if (sl->level < 0)
-			continue;
-		b->alerts_level[sl->level > 16 ? 16 : sl->level]++;
-		b->texts[b->ntexts++] = (yg_alert_text){b->text.data + off, sl->len};
-		off += sl->len + 1;
+		if (sl->level >= 0)
+			b->alerts_level[sl->level > 16 ? 16 : sl->level]++;
+	}
+	/* one alert per line: JSON text holds no raw newline */
+	b->ntexts = 0;
+	const char *a = b->text.data, *end = a ? a + b->text.len : NULL;
+	while (a && a < end && b->ntexts < p->max) {
+		const char *nl = memchr(a, '\n', (size_t)(end - a));
+		size_t len = nl ? (size_t)(nl - a) : (size_t)(end - a);
+		b->texts[b->ntexts++] = (yg_alert_text){a, len};
+		a += len + 1;
 	}
 	b->events = p->n;
 	b->next_alert_seq = p->next_seq;
