@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "common/ybuf.h"
+#include "store/alert_query.h"
 #include "store/alerts.h"
 #include "store/db_sql.h"
 
@@ -166,7 +167,8 @@ static yg_err open_db(const char *path, bool writer, sqlite3 **out, yg_diag *dia
 	                             " PRAGMA mmap_size=268435456;";
 	char *msg = NULL;
 	if (sqlite3_exec(db, setup, NULL, NULL, &msg) != SQLITE_OK ||
-	    (writer && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK)) {
+	    (writer && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) ||
+	    (writer && yg_alert_query_migrate(db) != YG_OK)) { /* ATT&CK ids (alert_query.h) */
 		if (diag)
 			yg_diag_add(diag, YG_SEV_ERROR, path, 0, "alert store", "%s",
 			            msg ? msg : sqlite3_errmsg(db));
