@@ -316,8 +316,7 @@ static void meta_set(yg_fim *f, const char *key, int64_t v)
  * crash loses little and the WAL stays small. */
 void fim_txn_begin(yg_fim *f)
 {
-	if (!f->in_txn) {
-		yg_fimdb_begin(f->db);
+	if (!f->in_txn && yg_fimdb_begin(f->db)) {
 		f->in_txn = true;
 		f->txn_ops = 0;
 	}
