@@ -17,8 +17,8 @@
 #include "api/api_users.h"
 #include "common/ybuf.h"
 #include "outputs/alert_store.h"
-#include "tickets/tickets.h"
 #include "store/registry.h"
+#include "tickets/tickets.h"
 #include "waf/waf.h"
 
 #define T0 1714521600LL /* 2024-05-01T00:00:00Z */
