@@ -54,8 +54,10 @@ static yg_err map_rc(int rc)
 
 static void record(yg_db *db, const char *what, const char *msg)
 {
-	snprintf(db->err, sizeof(db->err), "%s: %s: %s", db->path ? db->path : "(database)", what,
-	         msg);
+	/* a long message is cut to the buffer (checked, for -O3's truncation warning) */
+	if (snprintf(db->err, sizeof(db->err), "%s: %s: %s", db->path ? db->path : "(database)",
+	             what, msg) >= (int)sizeof(db->err))
+		db->err[sizeof(db->err) - 1] = '\0';
 	if (db->diag)
 		yg_diag_add(db->diag, YG_SEV_ERROR, db->path, 0, NULL, "%s: %s", what, msg);
 }
