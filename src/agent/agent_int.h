@@ -27,8 +27,8 @@
 #include "common/ybuf.h"
 #include "common/ydaemon.h"
 #include "fim/fim_input.h"
-#include "transport/client.h"
 #include "store/registry.h"
+#include "transport/client.h"
 #include "transport/tcommon.h"
 
 /* Numbered messages of the agent's own log. */

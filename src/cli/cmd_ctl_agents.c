@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cli/cmd_ctl_int.h"
-#include "transport/ca.h"
 #include "store/registry.h"
+#include "transport/ca.h"
 
 #define TOKEN_TTL_MAX (30L * 86400)
 #define PASS_MIN 8

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/yarena.h"
 #include "common/ybuf.h"
 #include "manager/committer.h"
 #include "manager/pipeline.h"
@@ -20,14 +21,6 @@
 #define ALERT_MAX (4u << 20)
 #define TEXT_MAX (1u << 30)
 #define CHUNK_MIN (64u << 10)
-
-/* Bump allocator for the strings of one batch; reset, not freed, between
- * batches. */
-typedef struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	_Alignas(max_align_t) char data[];
-} chunk;
 
 typedef struct slot {
 	yg_input in;     /* its strings point into the arena */
@@ -60,7 +53,7 @@ struct yg_pipeline {
 	yg_diff_store *diff;  /* check_diff, shared by them too; survives reloads */
 	slot *slots;
 	size_t n, max;
-	chunk *arena, *cur;
+	yg_arena *arena; /* the strings of one batch; reset, not freed, between batches */
 	pthread_mutex_t mu;
 	pthread_cond_t go, done;
 	unsigned gen, ndone;
@@ -110,51 +103,13 @@ static double mono_s(void)
 
 /* ---- arena ---- */
 
-static void *arena_alloc(yg_pipeline *p, size_t n)
-{
-	n = (n + 15) & ~(size_t)15;
-	chunk *c = p->cur;
-	while (c && c->used + n > c->cap)
-		c = c->next;
-	if (!c) {
-		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = NULL;
-		if (p->cur) {
-			c->next = p->cur->next;
-			p->cur->next = c;
-		} else {
-			p->arena = c;
-		}
-	}
-	p->cur = c;
-	void *r = c->data + c->used;
-	c->used += n;
-	return r;
-}
-
-static void arena_reset(yg_pipeline *p)
-{
-	for (chunk *c = p->arena; c; c = c->next)
-		c->used = 0;
-	p->cur = p->arena;
-}
-
 static const char *arena_str(yg_pipeline *p, const char *s, bool *ok)
 {
 	if (!s)
 		return NULL;
-	size_t n = strlen(s) + 1;
-	char *d = arena_alloc(p, n);
-	if (!d) {
+	char *d = yg_arena_strdup(p->arena, s);
+	if (!d)
 		*ok = false;
-		return NULL;
-	}
-	memcpy(d, s, n);
 	return d;
 }
 
@@ -384,8 +339,9 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	pthread_cond_init(&p->done, NULL);
 	yg_err err = YG_ENOMEM;
 	p->slots = calloc(p->max, sizeof(*p->slots));
+	p->arena = yg_arena_create(CHUNK_MIN);
 	p->w = calloc(p->nw, sizeof(*p->w));
-	if (!p->slots || !p->w || !p->diff)
+	if (!p->slots || !p->arena || !p->w || !p->diff)
 		goto fail;
 	for (unsigned i = 0; i < p->nw; i++) {
 		p->w[i].p = p;
@@ -439,10 +395,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	}
 	yg_rule_state_destroy(p->state);
 	yg_diff_store_destroy(p->diff);
-	for (chunk *c = p->arena, *n; c; c = n) {
-		n = c->next;
-		free(c);
-	}
+	yg_arena_destroy(p->arena);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->go);
 	pthread_cond_destroy(&p->done);
@@ -473,7 +426,7 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	sl->in.decoded_as = arena_str(p, in->decoded_as, &ok);
 	sl->in.fields = NULL;
 	if (in->nfields) {
-		yg_kv *kv = arena_alloc(p, in->nfields * sizeof(*kv));
+		yg_kv *kv = yg_arena_alloc(p->arena, in->nfields * sizeof(*kv));
 		if (!kv) {
 			ok = false;
 		} else {
@@ -486,7 +439,7 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	}
 	sl->in.labels = NULL;
 	if (in->nlabels) {
-		yg_label *l = arena_alloc(p, in->nlabels * sizeof(*l));
+		yg_label *l = yg_arena_alloc(p->arena, in->nlabels * sizeof(*l));
 		if (!l) {
 			ok = false;
 		} else {
@@ -617,7 +570,7 @@ static yg_err hand_over(yg_pipeline *p, yg_commit_batch *b)
 	p->n = 0;
 	p->ntexts = 0;
 	p->processed = false;
-	arena_reset(p);
+	yg_arena_reset(p->arena);
 	if (p->wait_since > 0) {
 		p->st.handoff_wait_seconds += mono_s() - p->wait_since;
 		p->wait_since = 0;

@@ -64,10 +64,11 @@ const char *yg_fimdb_errmsg(const yg_fimdb *db)
 	return yg_db_errmsg(db->h);
 }
 
-void yg_fimdb_begin(yg_fimdb *db)
+bool yg_fimdb_begin(yg_fimdb *db)
 {
 	if (!db->txn && yg_db_begin(db->h, &db->txn))
 		db->txn = NULL;
+	return db->txn != NULL;
 }
 
 void yg_fimdb_commit(yg_fimdb *db)

@@ -38,8 +38,9 @@ void yg_fimdb_close(yg_fimdb *db);
 /* The last error's message. */
 const char *yg_fimdb_errmsg(const yg_fimdb *db);
 
-/* A batch transaction; begin does nothing when one is open. */
-void yg_fimdb_begin(yg_fimdb *db);
+/* A batch transaction; begin does nothing when one is open, and returns
+ * whether one is open now. */
+bool yg_fimdb_begin(yg_fimdb *db);
 void yg_fimdb_commit(yg_fimdb *db);
 
 /* The row of path into *s: true when there is one. */

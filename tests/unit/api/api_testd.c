@@ -19,6 +19,7 @@
 #include "store/alerts.h"
 #include "tickets/tickets.h"
 #include "store/registry.h"
+#include "tickets/tickets.h"
 #include "waf/waf.h"
 
 #define T0 1714521600LL /* 2024-05-01T00:00:00Z */
