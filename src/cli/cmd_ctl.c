@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_ctl_int.h"
 #include "common/ydaemon.h"
+#include "common/yopt.h"
 #include "common/ytime.h"
 
 static const char usage_text[] =
@@ -227,28 +228,14 @@ bool ctl_parse_long(const char *s, long lo, long hi, const char *what, long *out
 
 bool ctl_parse_duration(const char *s, long lo, long hi, const char *what, long *out)
 {
-	char *end = NULL;
-	errno = 0;
-	long v = s && isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
-	long mult = 1;
-	if (end && *end && !end[1]) {
-		switch (*end) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		default: mult = 0; break;
-		}
-		end++;
-	}
-	if (v < 0 || !end || *end || errno || mult == 0 || v > hi / mult || v * mult < lo ||
-	    v * mult > hi) {
+	uint64_t v;
+	if (!s || lo < 0 || !yg_opt_parse_seconds(s, (uint64_t)lo, (uint64_t)hi, &v)) {
 		ctl_err("%s: expected a duration (90, 90s, 15m, 2h, 7d) from %lds to %lds, got "
 		        "'%.64s'",
 		        what, lo, hi, s ? s : "");
 		return false;
 	}
-	*out = v * mult;
+	*out = (long)v;
 	return true;
 }
 
