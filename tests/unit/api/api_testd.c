@@ -17,7 +17,6 @@
 #include "api/api_users.h"
 #include "common/ybuf.h"
 #include "store/alerts.h"
-#include "tickets/tickets.h"
 #include "store/registry.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
