@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 static double now_s(void)
 {

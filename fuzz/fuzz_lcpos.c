@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "common/ybuf.h"
 #include "logcollector/lc.h"
 #include "logcollector/lc_store.h"
@@ -101,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	yg_buf_free(&b);
 	if (ierr != YG_OK)
 		abort();
-	sqlite3 *db;
+	yg_db *db;
 	char why[256];
 	lc_posset got;
 	if (lc_store_open(db_path, &db, why, sizeof(why)) != YG_OK ||

@@ -61,9 +61,9 @@
 
 #include "common/ybuf.h"
 #include "engine/evrec.h"
+#include "store/registry.h"
 #include "transport/ca.h"
 #include "transport/frame.h"
-#include "transport/registry.h"
 
 #define TICK_MS 10
 #define KEEPALIVE_S 10

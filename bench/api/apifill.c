@@ -20,7 +20,7 @@
 
 #include "api/api_users.h"
 #include "common/ydiag.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint32_t rnd(void)

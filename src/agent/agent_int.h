@@ -28,8 +28,8 @@
 #include "common/ydaemon.h"
 #include "common/ylog.h"
 #include "fim/fim_input.h"
+#include "store/registry.h"
 #include "transport/client.h"
-#include "transport/registry.h"
 #include "transport/tcommon.h"
 
 /* Numbered messages of the agent's own log. */

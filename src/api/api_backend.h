@@ -29,7 +29,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
-#include "outputs/alert_query.h"
+#include "store/alert_query.h"
 
 #define YG_API_MSG_MAX 256
 
@@ -74,7 +74,7 @@ typedef struct yg_api_alerts_ops {
 	yg_err (*fim)(void *ctx, const yg_api_alert_filter *f, json_object **out, char *msg,
 	              size_t msgsz);
 
-	/* ---- the analyst's console (issue 14; outputs/alert_query.h) ---- */
+	/* ---- the analyst's console (issue 14; store/alert_query.h) ---- */
 	/* *out: {total, items:[rows]}: f sorted, `limit` rows after `offset`;
 	 * a row is a search() summary plus "seq". */
 	yg_err (*page)(void *ctx, const yg_aq_filter *f, yg_aq_sort sort, bool desc, size_t limit,
@@ -248,7 +248,7 @@ typedef struct yg_integrations yg_integrations;
 
 /* be->alerts from the alert store (searches, details, FIM) and a read-only
  * connection of its own on db_path (the store's file) for the dashboard
- * statistics (outputs/alert_stats.h). store must outlive the backend. */
+ * statistics (store/alert_stats.h). store must outlive the backend. */
 yg_err yg_api_backend_store(yg_api_backend *be, yg_alert_store *store, const char *db_path,
                             yg_diag *diag);
 

@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api_users.h"
+#include "store/users.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32
@@ -19,19 +19,12 @@
 #define TTL_MAX (10L * 366 * 86400)
 #define LABEL_MAX 128
 
-static const char schema[] = "CREATE TABLE IF NOT EXISTS api_users("
-                             " name TEXT PRIMARY KEY, role INTEGER NOT NULL, salt BLOB NOT NULL,"
-                             " iterations INTEGER NOT NULL, hash BLOB NOT NULL,"
-                             " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-                             "CREATE TABLE IF NOT EXISTS api_tokens("
-                             " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB NOT NULL UNIQUE,"
-                             " user TEXT NOT NULL, session INTEGER NOT NULL, label TEXT NOT NULL,"
-                             " created INTEGER NOT NULL, expires INTEGER NOT NULL);"
-                             "CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens(user);";
+_Static_assert(SALT_LEN == YG_USERS_SALT_LEN && HASH_LEN == YG_USERS_HASH_LEN,
+               "the store keeps what this module derives");
 
 struct yg_api_users {
 	pthread_mutex_t mu;
-	sqlite3 *db;
+	yg_users_db *db;
 	time_t (*clock)(void *ctx);
 	void *clock_ctx;
 	unsigned char dummy_salt[SALT_LEN]; /* for unknown users */
@@ -82,21 +75,13 @@ yg_err yg_api_users_open(const char *path, yg_diag *diag, yg_api_users **out)
 	yg_api_users *u = calloc(1, sizeof(*u));
 	if (!u)
 		return YG_ENOMEM;
-	char *msg = NULL;
-	if (sqlite3_open_v2(path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	            SQLITE_OK ||
-	    sqlite3_busy_timeout(u->db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(u->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
-	                 &msg) != SQLITE_OK ||
-	    sqlite3_exec(u->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	char why[512];
+	if (yg_users_db_open(path, &u->db, why, sizeof(why)) ||
 	    RAND_bytes(u->dummy_salt, SALT_LEN) != 1) {
 		if (diag)
 			yg_diag_add(diag, YG_SEV_ERROR, path, 0, "api", "users database: %s",
-			            msg     ? msg
-			            : u->db ? sqlite3_errmsg(u->db)
-			                    : "out of memory");
-		sqlite3_free(msg);
-		sqlite3_close(u->db);
+			            u->db ? "no random bytes" : why);
+		yg_users_db_close(u->db);
 		free(u);
 		return YG_EIO;
 	}
@@ -109,7 +94,7 @@ void yg_api_users_close(yg_api_users *u)
 {
 	if (!u)
 		return;
-	sqlite3_close(u->db);
+	yg_users_db_close(u->db);
 	pthread_mutex_destroy(&u->mu);
 	free(u);
 }
@@ -145,62 +130,18 @@ static bool derive(const char *pw, const unsigned char *salt, int iter, unsigned
 	                         out) == 1;
 }
 
-/* Runs one statement with text binds (?1..?n, NULL skipped), returning
- * SQLITE_DONE/ROW/error; for statements without results. */
-static int exec_bind(sqlite3 *db, const char *sql, int n, const char *const *v)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
-	for (int i = 0; i < n; i++)
-		if (v[i])
-			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Writes salt+hash of password for name (insert when `insert`). */
 static yg_err store_password(yg_api_users *u, const char *name, const char *pw, yg_api_role role,
                              bool insert)
 {
-	unsigned char salt[SALT_LEN], hash[HASH_LEN];
-	if (RAND_bytes(salt, SALT_LEN) != 1 || !derive(pw, salt, YG_API_PBKDF2_ITER, hash))
+	yg_users_secret sec = {.role = (int)role, .iterations = YG_API_PBKDF2_ITER};
+	if (RAND_bytes(sec.salt, SALT_LEN) != 1 ||
+	    !derive(pw, sec.salt, YG_API_PBKDF2_ITER, sec.hash))
 		return YG_EIO;
-	const char *sql = insert ? "INSERT INTO api_users(name, role, salt, iterations, hash,"
-	                           " created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
-	                         : "UPDATE api_users SET salt = ?3, iterations = ?4, hash = ?5,"
-	                           " updated = ?6 WHERE name = ?1";
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
 	pthread_mutex_lock(&u->mu);
-	bool tx = sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-	if (tx && sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		if (insert)
-			sqlite3_bind_int(st, 2, (int)role);
-		sqlite3_bind_blob(st, 3, salt, SALT_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(st, 4, YG_API_PBKDF2_ITER);
-		sqlite3_bind_blob(st, 5, hash, HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, (int64_t)now_of(u));
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_CONSTRAINT)
-			err = YG_EINVAL; /* the name is taken */
-		else if (rc == SQLITE_DONE)
-			err = insert || sqlite3_changes(u->db) ? YG_OK : YG_ENOTFOUND;
-	}
-	sqlite3_finalize(st);
-	if (!err && !insert) {
-		/* Every token goes, API tokens too: whoever knew the old password
-		 * may have minted one, and it must not outlive the change. */
-		const char *v[] = {name};
-		if (exec_bind(u->db, "DELETE FROM api_tokens WHERE user = ?1", 1, v) != SQLITE_DONE)
-			err = YG_EIO;
-	}
-	if (tx)
-		sqlite3_exec(u->db, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	yg_err err = yg_users_db_put(u->db, name, &sec, (int64_t)now_of(u), insert);
 	pthread_mutex_unlock(&u->mu);
-	OPENSSL_cleanse(hash, sizeof(hash));
+	OPENSSL_cleanse(sec.hash, sizeof(sec.hash));
 	return err;
 }
 
@@ -224,16 +165,7 @@ yg_err yg_api_user_set_role(yg_api_users *u, const char *name, yg_api_role role)
 	if (!u || !yg_api_user_name_valid(name) || !yg_api_role_name(role))
 		return YG_EINVAL;
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db, "UPDATE api_users SET role = ?2 WHERE name = ?1", -1, &st,
-	                       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, (int)role);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			err = sqlite3_changes(u->db) ? YG_OK : YG_ENOTFOUND;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_set_role(u->db, name, (int)role);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }
@@ -242,21 +174,21 @@ yg_err yg_api_user_remove(yg_api_users *u, const char *name)
 {
 	if (!u || !yg_api_user_name_valid(name))
 		return YG_EINVAL;
-	const char *v[] = {name};
 	pthread_mutex_lock(&u->mu);
-	yg_err err = YG_EIO;
-	if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-		if (exec_bind(u->db, "DELETE FROM api_users WHERE name = ?1", 1, v) ==
-		    SQLITE_DONE) {
-			err = sqlite3_changes(u->db) ? YG_OK : YG_ENOTFOUND;
-			if (!err && exec_bind(u->db, "DELETE FROM api_tokens WHERE user = ?1", 1,
-			                      v) != SQLITE_DONE)
-				err = YG_EIO;
-		}
-		sqlite3_exec(u->db, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-	}
+	yg_err err = yg_users_db_remove(u->db, name);
 	pthread_mutex_unlock(&u->mu);
 	return err;
+}
+
+struct user_fn {
+	int (*fn)(void *ctx, const char *name, yg_api_role role, int64_t created);
+	void *ctx;
+};
+
+static int user_row(void *ctx, const char *name, int role, int64_t created)
+{
+	struct user_fn *uf = ctx;
+	return uf->fn(uf->ctx, name, (yg_api_role)role, created);
 }
 
 yg_err yg_api_user_list(yg_api_users *u,
@@ -265,19 +197,9 @@ yg_err yg_api_user_list(yg_api_users *u,
 {
 	if (!u || !fn)
 		return YG_EINVAL;
+	struct user_fn uf = {fn, ctx};
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db, "SELECT name, role, created FROM api_users ORDER BY name", -1,
-	                       &st, NULL) == SQLITE_OK) {
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
-			       (yg_api_role)sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2)))
-				break;
-		err = rc == SQLITE_ROW || rc == SQLITE_DONE ? YG_OK : YG_EIO;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_list(u->db, user_row, &uf);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }
@@ -286,17 +208,7 @@ yg_err yg_api_user_count_admins(yg_api_users *u, uint64_t *n)
 {
 	*n = 0;
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db, "SELECT count(*) FROM api_users WHERE role = ?1", -1, &st,
-	                       NULL) == SQLITE_OK) {
-		sqlite3_bind_int(st, 1, YG_API_ROLE_ADMIN);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*n = (uint64_t)sqlite3_column_int64(st, 0);
-			err = YG_OK;
-		}
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_count_role(u->db, YG_API_ROLE_ADMIN, n);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }
@@ -305,20 +217,7 @@ yg_err yg_api_token_count(yg_api_users *u, const char *name, uint64_t *n)
 {
 	*n = 0;
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db,
-	                       "SELECT count(*) FROM api_tokens WHERE user = ?1 AND session = 0"
-	                       " AND expires > ?2",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)now_of(u));
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*n = (uint64_t)sqlite3_column_int64(st, 0);
-			err = YG_OK;
-		}
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_token_count(u->db, name, (int64_t)now_of(u), n);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }
@@ -334,28 +233,20 @@ yg_err yg_api_user_check(yg_api_users *u, const char *name, const char *password
 	yg_api_role r = YG_API_ROLE_NONE;
 	memcpy(salt, u->dummy_salt, SALT_LEN);
 	memset(want, 0, sizeof(want));
+	yg_users_secret sec;
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_OK;
-	if (sqlite3_prepare_v2(u->db,
-	                       "SELECT role, salt, iterations, hash FROM api_users WHERE name = ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		err = YG_EIO;
-	else {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == SALT_LEN &&
-		    sqlite3_column_bytes(st, 3) == HASH_LEN) {
-			found = true;
-			r = (yg_api_role)sqlite3_column_int(st, 0);
-			memcpy(salt, sqlite3_column_blob(st, 1), SALT_LEN);
-			iter = sqlite3_column_int(st, 2);
-			memcpy(want, sqlite3_column_blob(st, 3), HASH_LEN);
-		} else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			err = YG_EIO;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_get(u->db, name, &sec);
 	pthread_mutex_unlock(&u->mu);
+	if (err == YG_OK) {
+		found = true;
+		r = (yg_api_role)sec.role;
+		memcpy(salt, sec.salt, SALT_LEN);
+		iter = sec.iterations;
+		memcpy(want, sec.hash, HASH_LEN);
+		OPENSSL_cleanse(sec.hash, sizeof(sec.hash));
+	} else if (err == YG_ENOTFOUND) {
+		err = YG_OK;
+	}
 	if (err)
 		return err;
 	if (iter < 1 || iter > 10000000)
@@ -407,33 +298,12 @@ yg_err yg_api_token_create(yg_api_users *u, const char *name, long ttl, bool ses
 		return YG_EIO;
 	pthread_mutex_lock(&u->mu);
 	time_t now = now_of(u);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	/* Forget expired tokens while we are here. */
-	sqlite3_stmt *gc = NULL;
-	if (sqlite3_prepare_v2(u->db, "DELETE FROM api_tokens WHERE expires <= ?1", -1, &gc,
-	                       NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(gc, 1, (int64_t)now);
-		(void)sqlite3_step(gc);
-	}
-	sqlite3_finalize(gc);
-	if (sqlite3_prepare_v2(
-	            u->db,
-	            "INSERT INTO api_tokens(hash, user, session, label, created, expires)"
-	            " SELECT ?1, name, ?3, ?4, ?5, ?6 FROM api_users WHERE name = ?2",
-	            -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_blob(st, 1, hash, HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, session ? 1 : 0);
-		sqlite3_bind_text(st, 4, label ? label : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, (int64_t)now);
-		sqlite3_bind_int64(st, 6, (int64_t)now + ttl);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			err = sqlite3_changes(u->db) ? YG_OK : YG_ENOTFOUND;
-	}
-	sqlite3_finalize(st);
-	if (!err && id)
-		*id = sqlite3_last_insert_rowid(u->db);
+	yg_users_token t = {.user = name,
+	                    .label = label,
+	                    .session = session,
+	                    .created = (int64_t)now,
+	                    .expires = (int64_t)now + ttl};
+	yg_err err = yg_users_db_token_put(u->db, hash, &t, id);
 	pthread_mutex_unlock(&u->mu);
 	if (err)
 		OPENSSL_cleanse(token, YG_API_TOKEN_LEN);
@@ -447,18 +317,7 @@ yg_err yg_api_token_revoke(yg_api_users *u, int64_t id, const char *owner)
 	if (!u || id <= 0)
 		return YG_EINVAL;
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db,
-	                       "DELETE FROM api_tokens WHERE id = ?1 AND (?2 IS NULL OR user = ?2)",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (owner)
-			sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			err = sqlite3_changes(u->db) ? YG_OK : YG_ENOTFOUND;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_token_revoke(u->db, id, owner);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }
@@ -473,35 +332,44 @@ yg_err yg_api_token_check(yg_api_users *u, const char *token, char name[YG_API_N
 	unsigned char hash[HASH_LEN];
 	if (!u || !token || !token_hash(token, hash))
 		return YG_ENOTFOUND;
-	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
 	/* The lookup is by the hash of a 256-bit secret, so its timing tells
 	 * nothing useful about the token. */
-	if (sqlite3_prepare_v2(
-	            u->db,
-	            "SELECT t.id, u.name, u.role, t.session FROM api_tokens t JOIN api_users u"
-	            " ON u.name = t.user WHERE t.hash = ?1 AND t.expires > ?2",
-	            -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_blob(st, 1, hash, HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (int64_t)now_of(u));
-		int rc = sqlite3_step(st);
-		const char *n = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
-		yg_api_role r = rc == SQLITE_ROW ? (yg_api_role)sqlite3_column_int(st, 2) : 0;
-		if (n && strlen(n) <= YG_API_NAME_MAX && yg_api_role_name(r)) {
-			memcpy(name, n, strlen(n) + 1);
-			*role = r;
-			if (id)
-				*id = sqlite3_column_int64(st, 0);
-			if (session)
-				*session = sqlite3_column_int(st, 3) != 0;
-			err = YG_OK;
-		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			err = YG_ENOTFOUND;
-	}
-	sqlite3_finalize(st);
+	char n[YG_API_NAME_MAX + 1];
+	int r = 0;
+	int64_t tid = 0;
+	bool sess = false;
+	pthread_mutex_lock(&u->mu);
+	yg_err err = yg_users_db_token_find(u->db, hash, (int64_t)now_of(u), n, sizeof(n), &r, &tid,
+	                                    &sess);
 	pthread_mutex_unlock(&u->mu);
-	return err;
+	if (err)
+		return err;
+	if (!yg_api_role_name((yg_api_role)r))
+		return YG_ENOTFOUND;
+	memcpy(name, n, strlen(n) + 1);
+	*role = (yg_api_role)r;
+	if (id)
+		*id = tid;
+	if (session)
+		*session = sess;
+	return YG_OK;
+}
+
+struct token_fn {
+	int (*fn)(void *ctx, const yg_api_token_info *t);
+	void *ctx;
+};
+
+static int token_row(void *ctx, const yg_users_token *t)
+{
+	struct token_fn *tf = ctx;
+	yg_api_token_info info = {.id = t->id,
+	                          .user = t->user,
+	                          .label = t->label,
+	                          .session = t->session,
+	                          .created = t->created,
+	                          .expires = t->expires};
+	return tf->fn(tf->ctx, &info);
 }
 
 yg_err yg_api_token_list(yg_api_users *u, const char *name,
@@ -509,32 +377,9 @@ yg_err yg_api_token_list(yg_api_users *u, const char *name,
 {
 	if (!u || !fn)
 		return YG_EINVAL;
+	struct token_fn tf = {fn, ctx};
 	pthread_mutex_lock(&u->mu);
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(u->db,
-	                       "SELECT id, user, label, session, created, expires FROM api_tokens"
-	                       " WHERE expires > ?1 AND (?2 IS NULL OR user = ?2) ORDER BY id",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, (int64_t)now_of(u));
-		if (name)
-			sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			yg_api_token_info t = {
-			        .id = sqlite3_column_int64(st, 0),
-			        .user = (const char *)sqlite3_column_text(st, 1),
-			        .label = (const char *)sqlite3_column_text(st, 2),
-			        .session = sqlite3_column_int(st, 3) != 0,
-			        .created = sqlite3_column_int64(st, 4),
-			        .expires = sqlite3_column_int64(st, 5),
-			};
-			if (fn(ctx, &t))
-				break;
-		}
-		err = rc == SQLITE_ROW || rc == SQLITE_DONE ? YG_OK : YG_EIO;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_users_db_token_list(u->db, name, (int64_t)now_of(u), token_row, &tf);
 	pthread_mutex_unlock(&u->mu);
 	return err;
 }

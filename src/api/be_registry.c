@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "api/api_backend.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 
 static bool agent_cb(void *ctx, const yg_agent_info *a)
 {

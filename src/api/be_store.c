@@ -9,9 +9,9 @@
 #include "engine/engine.h"
 #include "engine/geoip.h"
 #include "engine/mitre.h"
-#include "outputs/alert_query.h"
-#include "outputs/alert_stats.h"
-#include "outputs/alert_store.h"
+#include "store/alert_query.h"
+#include "store/alert_stats.h"
+#include "store/alerts.h"
 
 /* A rule's own description and level, from the ruleset. */
 typedef struct rule_info {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "common/yerr.h"
+#include "store/execd.h"
 
 /* The prefix of parameters.program: Wazuh's AR_BINDIR, relative to home. */
 #define EX_PROGRAM_PREFIX "active-response/bin/"
@@ -42,28 +43,6 @@ yg_err ex_spawn(const char *path, const char *cwd, bool bind_stdout, ex_proc *ou
  * 0 on EAGAIN, -1 on error (EPIPE: the child closed its stdin). */
 ssize_t ex_write_nosigpipe(int fd, const char *buf, size_t len);
 
-/* ---- execd_store.c ---- */
-
-typedef struct ex_pending {
-	char *rkey;
-	char *program; /* parameters.program, re-validated when run */
-	char *message; /* the "delete" message */
-	int64_t added_ms;
-	unsigned seconds;
-} ex_pending;
-
-typedef struct ex_store ex_store;
-
-/* Opens (creating) the SQLite file. YG_EIO with a reason on failure. */
-yg_err ex_store_open(const char *path, ex_store **out, char *err, size_t errlen);
-void ex_store_close(ex_store *st);
-/* Loads every entry into a malloc'd array the caller frees (with
- * ex_pending_free on each). */
-yg_err ex_store_load(ex_store *st, ex_pending **v, size_t *n);
-/* Inserts or replaces the entry with p->rkey. */
-yg_err ex_store_put(ex_store *st, const ex_pending *p);
-yg_err ex_store_del(ex_store *st, const char *rkey);
-
-void ex_pending_free(ex_pending *p);
+/* The timeout list on disk: store/execd.h. */
 
 #endif

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cli/cmd_ctl_int.h"
+#include "store/registry.h"
 #include "transport/ca.h"
-#include "transport/registry.h"
 
 #define TOKEN_TTL_MAX (30L * 86400)
 #define PASS_MIN 8

@@ -1,12 +1,12 @@
 /* cmd_ctl_alerts.c: `yagura ctl alerts search` on the alert store in
- * HOME/var/db/manager.db (outputs/alert_store.h), and `yagura ctl status`. */
+ * HOME/var/db/manager.db (store/alerts.h), and `yagura ctl status`. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cmd_ctl_int.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 #define SEARCH_LIMIT_MAX 10000
 

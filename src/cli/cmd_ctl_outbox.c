@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cmd_ctl_int.h"
-#include "integrations/outbox.h"
+#include "store/outbox.h"
 
 #define LIST_LIMIT_MAX 100000
 

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "fim/fim_core.h"
 
@@ -271,166 +270,53 @@ static unsigned compare(const fim_state *o, const fim_state *n)
 	return ch;
 }
 
-/* ---- the database ---- */
+/* ---- the database (store/fim.h) ---- */
 
-static const char SCHEMA[] =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "CREATE TABLE IF NOT EXISTS fim_meta(key TEXT PRIMARY KEY, value INTEGER);"
-        "CREATE TABLE IF NOT EXISTS fim_file("
-        " path TEXT PRIMARY KEY, checks INTEGER, size INTEGER, size_raw INTEGER,"
-        " perm TEXT, mode INTEGER, uid INTEGER, gid INTEGER, uname TEXT, gname TEXT,"
-        " md5 TEXT, sha1 TEXT, sha256 TEXT, mtime INTEGER, inode INTEGER, dev INTEGER,"
-        " ctime_ns INTEGER, mtime_ns INTEGER, gen INTEGER) WITHOUT ROWID;";
-
-#define COLS                                                                                       \
-	"path, checks, size, size_raw, perm, mode, uid, gid, uname, gname, md5, sha1, sha256, "    \
-	"mtime, inode, dev, ctime_ns, mtime_ns, gen"
-
-static int prep(yg_fim *f, sqlite3_stmt **st, const char *sql)
-{
-	return sqlite3_prepare_v3(f->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-}
-
-static void copy_text(char *dst, size_t len, const unsigned char *src)
-{
-	snprintf(dst, len, "%s", src ? (const char *)src : "");
-}
-
-/* Reads a row (columns in COLS order, from column `c0`) into s. */
-static void row_to_state(sqlite3_stmt *st, int c0, fim_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->a.checks = (unsigned)sqlite3_column_int64(st, c0 + 1);
-	s->a.size = (uint64_t)sqlite3_column_int64(st, c0 + 2);
-	s->size_raw = (uint64_t)sqlite3_column_int64(st, c0 + 3);
-	copy_text(s->a.perm, sizeof(s->a.perm), sqlite3_column_text(st, c0 + 4));
-	s->mode = (unsigned)sqlite3_column_int64(st, c0 + 5);
-	s->a.perm_octal = s->a.perm[0] ? s->mode & 07777 : 0;
-	s->a.uid = (unsigned)sqlite3_column_int64(st, c0 + 6);
-	s->a.gid = (unsigned)sqlite3_column_int64(st, c0 + 7);
-	copy_text(s->uname, sizeof(s->uname), sqlite3_column_text(st, c0 + 8));
-	copy_text(s->gname, sizeof(s->gname), sqlite3_column_text(st, c0 + 9));
-	copy_text(s->a.md5, sizeof(s->a.md5), sqlite3_column_text(st, c0 + 10));
-	copy_text(s->a.sha1, sizeof(s->a.sha1), sqlite3_column_text(st, c0 + 11));
-	copy_text(s->a.sha256, sizeof(s->a.sha256), sqlite3_column_text(st, c0 + 12));
-	s->a.mtime = sqlite3_column_int64(st, c0 + 13);
-	s->a.inode = (uint64_t)sqlite3_column_int64(st, c0 + 14);
-	s->dev = (uint64_t)sqlite3_column_int64(st, c0 + 15);
-	s->ctime_ns = sqlite3_column_int64(st, c0 + 16);
-	s->mtime_ns = sqlite3_column_int64(st, c0 + 17);
-}
-
-/* Loads the row of path into *s; returns true when there is one. */
 static bool db_get(yg_fim *f, const char *path, fim_state *s)
 {
-	sqlite3_stmt *st = f->q_get;
-	bool found = false;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		row_to_state(st, 0, s);
-		found = true;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return found;
+	return yg_fimdb_get(f->db, path, s);
 }
 
 static void db_put(yg_fim *f, const char *path, const fim_state *s)
 {
-	sqlite3_stmt *st = f->q_put;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, s->a.checks);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)s->a.size);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)s->size_raw);
-	sqlite3_bind_text(st, 5, s->a.perm, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, s->mode);
-	sqlite3_bind_int64(st, 7, s->a.uid);
-	sqlite3_bind_int64(st, 8, s->a.gid);
-	sqlite3_bind_text(st, 9, s->uname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, s->gname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, s->a.md5, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, s->a.sha1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, s->a.sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, s->a.mtime);
-	sqlite3_bind_int64(st, 15, (sqlite3_int64)s->a.inode);
-	sqlite3_bind_int64(st, 16, (sqlite3_int64)s->dev);
-	sqlite3_bind_int64(st, 17, s->ctime_ns);
-	sqlite3_bind_int64(st, 18, s->mtime_ns);
-	sqlite3_bind_int64(st, 19, f->gen);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (yg_fimdb_put(f->db, path, s, f->gen))
 		fim_log(f, YG_FIM_LOG_ERROR, 6710,
 		        "(6710): Cannot store '%s' in the FIM database: %s", path,
-		        sqlite3_errmsg(f->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+		        yg_fimdb_errmsg(f->db));
 }
 
 static void db_del(yg_fim *f, const char *path)
 {
-	sqlite3_bind_text(f->q_del, 1, path, -1, SQLITE_STATIC);
-	sqlite3_step(f->q_del);
-	sqlite3_reset(f->q_del);
-	sqlite3_clear_bindings(f->q_del);
+	yg_fimdb_del(f->db, path);
 }
 
 /* Marks path and everything under it as seen in this scan (kept, not
  * reported deleted): used when a directory or file cannot be read. */
 static void db_touch_tree(yg_fim *f, const char *path)
 {
-	char lo[FIM_PATH_MAX + 2], hi[FIM_PATH_MAX + 2];
-	snprintf(lo, sizeof(lo), "%s/", path);
-	snprintf(hi, sizeof(hi), "%s0", path); /* '0' follows '/' */
-	sqlite3_stmt *st = f->q_touch;
-	sqlite3_bind_int64(st, 1, f->gen);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, hi, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	yg_fimdb_touch_tree(f->db, path, f->gen);
 }
 
 static uint64_t db_count(yg_fim *f)
 {
-	uint64_t n = 0;
-	if (sqlite3_step(f->q_count) == SQLITE_ROW)
-		n = (uint64_t)sqlite3_column_int64(f->q_count, 0);
-	sqlite3_reset(f->q_count);
-	return n;
+	return yg_fimdb_count(f->db);
 }
 
 static int64_t meta_get(yg_fim *f, const char *key)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t v = 0;
-	if (sqlite3_prepare_v2(f->db, "SELECT value FROM fim_meta WHERE key=?", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return v;
+	return yg_fimdb_meta_get(f->db, key);
 }
 
 static void meta_set(yg_fim *f, const char *key, int64_t v)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(f->db, "INSERT OR REPLACE INTO fim_meta(key, value) VALUES(?, ?)",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, v);
-		sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
+	yg_fimdb_meta_set(f->db, key, v);
 }
 
 /* Transactions are batched: a scan commits every FIM_TXN_BATCH files so a
  * crash loses little and the WAL stays small. */
 void fim_txn_begin(yg_fim *f)
 {
-	if (!f->in_txn && sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK) {
+	if (!f->in_txn && yg_fimdb_begin(f->db)) {
 		f->in_txn = true;
 		f->txn_ops = 0;
 	}
@@ -439,7 +325,7 @@ void fim_txn_begin(yg_fim *f)
 void fim_txn_commit(yg_fim *f)
 {
 	if (f->in_txn) {
-		sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+		yg_fimdb_commit(f->db);
 		f->in_txn = false;
 	}
 }
@@ -877,37 +763,46 @@ static void check_file(yg_fim *f, const fim_dir *d, const char *path, const stru
 	txn_tick(f);
 }
 
+/* Rows collected from the baseline before acting on them; d, when set,
+ * keeps only rows that directory governs (sweep). */
+typedef struct gather {
+	yg_fim *f;
+	const fim_dir *d;
+	bool by_dir;
+	fim_pend *v;
+	size_t n, cap;
+} gather;
+
+static bool gather_row(void *ctx, const char *p, const fim_state *s)
+{
+	gather *g = ctx;
+	if (g->by_dir && fim_config_dir_for(g->f->cfg, p) != g->d)
+		return true;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		fim_pend *nv = realloc(g->v, cap * sizeof(*nv));
+		if (!nv)
+			return false;
+		g->v = nv;
+		g->cap = cap;
+	}
+	memset(&g->v[g->n], 0, sizeof(g->v[g->n]));
+	if (!(g->v[g->n].path = strdup(p)))
+		return false;
+	g->v[g->n].before = *s;
+	g->n++;
+	return true;
+}
+
 /* Reports `path` and everything stored under it as deleted (the path is
  * gone: a file deleted, or a directory deleted or moved away). */
 void fim_missing(yg_fim *f, const char *path, bool realtime)
 {
-	char lo[FIM_PATH_MAX + 2], hi[FIM_PATH_MAX + 2];
-	snprintf(lo, sizeof(lo), "%s/", path);
-	snprintf(hi, sizeof(hi), "%s0", path);
-	sqlite3_stmt *st = f->q_under;
 	/* Collect first: deleting while stepping the same table is fragile. */
-	fim_pend *v = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			fim_pend *nv = realloc(v, cap * sizeof(*nv));
-			if (!nv)
-				break;
-			v = nv;
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		v[n].path = strdup((const char *)sqlite3_column_text(st, 0));
-		if (!v[n].path)
-			break;
-		row_to_state(st, 0, &v[n].before);
-		n++;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	gather g = {.f = f};
+	yg_fimdb_under(f->db, path, gather_row, &g);
+	fim_pend *v = g.v;
+	size_t n = g.n;
 	for (size_t i = 0; i < n; i++)
 		emit_deleted(f, &v[i], realtime);
 	free(v);
@@ -1073,28 +968,10 @@ void fim_check_path(yg_fim *f, const fim_dir *d, char *pb, bool realtime, bool s
  * seen by the scan of generation f->gen as deleted. */
 static void sweep(yg_fim *f, const fim_dir *d, bool realtime)
 {
-	fim_pend *v = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = f->q_unseen;
-	sqlite3_bind_int64(st, 1, f->gen);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(st, 0);
-		if (!p || fim_config_dir_for(f->cfg, p) != d)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			fim_pend *nv = realloc(v, cap * sizeof(*nv));
-			if (!nv)
-				break;
-			v = nv;
-		}
-		memset(&v[n], 0, sizeof(v[n]));
-		if (!(v[n].path = strdup(p)))
-			break;
-		row_to_state(st, 0, &v[n].before);
-		n++;
-	}
-	sqlite3_reset(st);
+	gather g = {.f = f, .d = d, .by_dir = true};
+	yg_fimdb_unseen(f->db, f->gen, gather_row, &g);
+	fim_pend *v = g.v;
+	size_t n = g.n;
 	for (size_t i = 0; i < n; i++) {
 		if (f->baseline_done) {
 			emit_deleted(f, &v[i], realtime);
@@ -1187,28 +1064,10 @@ yg_fim *yg_fim_create(const yg_fim_config *cfg, const char *db_path, yg_fim_emit
 		            "cannot create the report_changes directory: %s", strerror(errno));
 		goto fail;
 	}
-	if (sqlite3_open_v2(db_path, &f->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	            SQLITE_OK ||
-	    sqlite3_exec(f->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+	char why[512];
+	if (yg_fimdb_open(db_path, &f->db, why, sizeof(why))) {
 		yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "syscheck",
-		            "cannot open the FIM database: %s",
-		            f->db ? sqlite3_errmsg(f->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(f->db, 5000);
-	if (prep(f, &f->q_get, "SELECT " COLS " FROM fim_file WHERE path=?") ||
-	    prep(f, &f->q_put,
-	         "INSERT OR REPLACE INTO fim_file(" COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,"
-	         "?,?,?,?,?,?,?,?)") ||
-	    prep(f, &f->q_del, "DELETE FROM fim_file WHERE path=?") ||
-	    prep(f, &f->q_touch,
-	         "UPDATE fim_file SET gen=? WHERE path=? OR (path>=? AND path<?)") ||
-	    prep(f, &f->q_under,
-	         "SELECT " COLS " FROM fim_file WHERE path=? OR (path>=? AND path<?)") ||
-	    prep(f, &f->q_unseen, "SELECT " COLS " FROM fim_file WHERE gen<>?") ||
-	    prep(f, &f->q_count, "SELECT count(*) FROM fim_file")) {
-		yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "syscheck", "FIM database: %s",
-		            sqlite3_errmsg(f->db));
+		            "cannot open the FIM database: %s", why);
 		goto fail;
 	}
 	f->gen = meta_get(f, "gen");
@@ -1251,14 +1110,7 @@ void yg_fim_destroy(yg_fim *f)
 		free(p->tags);
 		free(p);
 	}
-	sqlite3_finalize(f->q_get);
-	sqlite3_finalize(f->q_put);
-	sqlite3_finalize(f->q_del);
-	sqlite3_finalize(f->q_touch);
-	sqlite3_finalize(f->q_under);
-	sqlite3_finalize(f->q_unseen);
-	sqlite3_finalize(f->q_count);
-	sqlite3_close(f->db);
+	yg_fimdb_close(f->db);
 	free(f->diff_dir);
 	free(f);
 }

@@ -2,12 +2,12 @@
 #ifndef YAGURA_FIM_CORE_H
 #define YAGURA_FIM_CORE_H
 
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "common/yhtab.h"
 #include "fim/fim_int.h"
+#include "store/fim.h"
 
 #define FIM_HASH_MAX_SIZE (1024ull * 1024 * 1024) /* Wazuh's file_max_size */
 #define FIM_TXN_BATCH 1000
@@ -19,16 +19,8 @@
 #define FIM_DIFF_MAX_INPUT (16ull * 1024 * 1024)
 #define FIM_DIFF_MAX_OUTPUT (64 * 1024)
 
-/* One side of a change, with the storage the public attrs point into. */
-typedef struct fim_state {
-	yg_fim_attrs a;
-	char uname[128];
-	char gname[128];
-	unsigned mode;
-	uint64_t dev;
-	uint64_t size_raw; /* st_size even when size is not checked */
-	int64_t ctime_ns, mtime_ns;
-} fim_state;
+/* One side of a change: the stored state (store/fim.h). */
+typedef yg_fimdb_state fim_state;
 
 typedef enum { FIM_ADDED, FIM_MODIFIED, FIM_DELETED } fim_kind;
 
@@ -57,8 +49,7 @@ typedef struct fim_watch {
 
 struct yg_fim {
 	const yg_fim_config *cfg;
-	sqlite3 *db;
-	sqlite3_stmt *q_get, *q_put, *q_del, *q_touch, *q_under, *q_unseen, *q_count;
+	yg_fimdb *db;
 	bool in_txn;
 	unsigned txn_ops;
 	int64_t gen;

@@ -17,7 +17,7 @@
 
 #include "common/ydiag.h"
 #include "integrations/config.h"
-#include "integrations/outbox.h"
+#include "store/outbox.h"
 
 typedef void (*yg_intg_log_fn)(void *ctx, yg_severity sev, const char *msg);
 

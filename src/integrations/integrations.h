@@ -24,7 +24,7 @@
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "integrations/config.h"
-#include "integrations/outbox.h"
+#include "store/outbox.h"
 
 typedef struct yg_integrations yg_integrations;
 

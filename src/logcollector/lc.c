@@ -83,7 +83,7 @@ struct yg_lc {
 	void *ctx;
 	yg_lc_log_fn log;
 	void *logctx;
-	sqlite3 *db;
+	yg_db *db;
 	lc_pos *stored; /* positions loaded at start, matched as files appear */
 	size_t nstored;
 	lc_cursor *stored_cur; /* journal cursors loaded at start */
@@ -1444,16 +1444,29 @@ yg_err yg_lc_commit(yg_lc *lc)
 	return err;
 }
 
-yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db)
+yg_err yg_lc_commit_into(yg_lc *lc, yg_db_txn *txn)
 {
-	if (!sqlite_db)
+	if (!txn)
 		return YG_EINVAL;
 	lc_posset set;
 	yg_err err = snapshot(lc, &set);
 	if (err)
 		return err;
-	err = lc_store_write(sqlite_db, &set);
+	err = lc_store_write(txn, &set);
 	snapshot_free(&set);
+	return err;
+}
+
+yg_err yg_lc_positions_write_into(yg_db_txn *txn, const void *blob, size_t len)
+{
+	if (!txn || (!blob && len))
+		return YG_EINVAL;
+	lc_posset set;
+	yg_err err = lc_pos_decode(blob, len, &set);
+	if (err)
+		return err;
+	err = lc_store_write(txn, &set);
+	lc_posset_free(&set);
 	return err;
 }
 
@@ -1481,7 +1494,7 @@ yg_err yg_lc_positions_import(const char *db_path, const void *blob, size_t len)
 	yg_err err = lc_pos_decode(blob, len, &set);
 	if (err)
 		return err;
-	sqlite3 *db;
+	yg_db *db;
 	char why[256];
 	err = lc_store_open(db_path, &db, why, sizeof(why));
 	if (!err) {

@@ -29,6 +29,7 @@
 #include "common/ydiag.h"
 #include "common/yerr.h"
 #include "engine/wxml.h"
+#include "store/db.h"
 
 /* Wazuh's limit on a collected line: OS_MAXSTR - OS_LOG_HEADER - 2. Longer
  * lines are truncated to this many bytes and the rest of the line is
@@ -135,11 +136,11 @@ int yg_lc_fd(const yg_lc *lc);
 
 /* Persists the accepted read positions in one SQLite transaction. */
 yg_err yg_lc_commit(yg_lc *lc);
-/* Writes the positions with the caller's open SQLite handle (a `sqlite3 *`)
- * inside the caller's own transaction, so positions and the consumer's data
- * commit atomically. The handle must be on the database given to
- * yg_lc_create for a later restart to find them. */
-yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db);
+/* Writes the positions inside the caller's own transaction (the commit
+ * point's), so positions and the consumer's data commit atomically. The
+ * transaction must be on the database given to yg_lc_create for a later
+ * restart to find them. */
+yg_err yg_lc_commit_into(yg_lc *lc, yg_db_txn *txn);
 
 /* The accepted read positions as a self-contained blob: exactly the rows
  * yg_lc_commit() would write now, in a versioned binary format (see
@@ -150,6 +151,11 @@ yg_err yg_lc_commit_into(yg_lc *lc, void *sqlite_db);
  * filled; YG_ELIMIT when out's bound is too small (out is left empty),
  * YG_ENOMEM. */
 yg_err yg_lc_positions_export(yg_lc *lc, yg_buf *out);
+/* Writes positions exported by yg_lc_positions_export (a snapshot taken
+ * earlier) with the caller's SQLite handle inside its transaction, as
+ * yg_lc_commit_into would have then: for a consumer that commits on another
+ * thread what it captured on the collector's. YG_EPARSE for a bad blob. */
+yg_err yg_lc_positions_write_into(yg_db_txn *txn, const void *blob, size_t len);
 
 /* Replaces every stored position in the database `db_path` (created if
  * missing) by those of a blob from yg_lc_positions_export, in one SQLite

@@ -1,4 +1,5 @@
-/* lc_store.h: read positions in SQLite (internal to the logcollector). */
+/* lc_store.h: read positions (internal to the logcollector): the SQLite
+ * tables are store/positions.h; here, the same positions as a blob. */
 #ifndef YAGURA_LC_STORE_H
 #define YAGURA_LC_STORE_H
 
@@ -9,49 +10,7 @@
 
 #include "common/ybuf.h"
 #include "common/yerr.h"
-
-typedef struct sqlite3 sqlite3;
-
-typedef struct lc_pos {
-	char *path; /* location name (owned) */
-	uint64_t dev, ino;
-	uint32_t hlen; /* bytes covered by hash */
-	uint64_t hash; /* FNV-1a of the first hlen bytes */
-	uint64_t off;  /* accepted offset */
-	bool skip;     /* inside an over-long line being discarded */
-	bool used;     /* already matched to a file (load side only) */
-} lc_pos;
-
-/* A journal's accepted position: journald's cursor, keyed by the
- * <localfile> location ("journald", "journald:/dir"). */
-typedef struct lc_cursor {
-	char *source; /* owned */
-	char *cursor; /* owned */
-} lc_cursor;
-
-/* Everything the collector stores: the files' rows and the journals'
- * cursors. */
-typedef struct lc_posset {
-	lc_pos *rows;
-	size_t n;
-	lc_cursor *cur;
-	size_t ncur;
-} lc_posset;
-
-/* Frees the strings and arrays of a set built by load or decode. */
-void lc_posset_free(lc_posset *s);
-
-/* Opens/creates the database with the lc_positions and lc_cursors tables;
- * err gets a reason. */
-yg_err lc_store_open(const char *path, sqlite3 **out, char *err, size_t errlen);
-void lc_store_close(sqlite3 *db);
-/* Reads every row; the caller frees with lc_posset_free. */
-yg_err lc_store_load(sqlite3 *db, lc_posset *out);
-void lc_store_free(lc_pos *arr, size_t n);
-/* Replaces the tables' rows, inside the caller's transaction. */
-yg_err lc_store_write(sqlite3 *db, const lc_posset *set);
-/* The same in its own transaction. */
-yg_err lc_store_commit(sqlite3 *db, const lc_posset *set);
+#include "store/positions.h"
 
 /* Bytes of a file's head hashed to recognise it (lc_pos.hlen is at most
  * this). */

@@ -12,9 +12,9 @@
 #include "engine/evrec.h"
 #include "manager/agents.h"
 #include "manager/manager_int.h"
+#include "store/registry.h"
 #include "transport/ca.h"
 #include "transport/enroll.h"
-#include "transport/registry.h"
 #include "transport/server.h"
 
 #define QUEUE_MAX_RECORDS 16384
@@ -314,23 +314,43 @@ bool agents_dirty(const yg_agents *a)
 	return a->ntouched > 0;
 }
 
-yg_err agents_commit_hook(yg_agents *a, void *db)
+struct agents_seqs {
+	size_t n;
+	touched v[];
+};
+
+agents_seqs *agents_take(yg_agents *a)
 {
-	for (size_t i = 0; i < a->ntouched; i++) {
-		yg_err err = yg_registry_set_seq_in(db, a->touched[i].id, a->touched[i].seq);
+	agents_seqs *s = malloc(sizeof(*s) + a->ntouched * sizeof(touched));
+	if (!s)
+		return NULL;
+	s->n = a->ntouched;
+	memcpy(s->v, a->touched, a->ntouched * sizeof(touched));
+	/* all at once: clearing slot by slot would cut the probe chains */
+	memset(a->tidx, 0, sizeof(a->tidx));
+	a->ntouched = 0;
+	return s;
+}
+
+yg_err agents_seqs_write(const agents_seqs *s, yg_db_txn *txn)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		yg_err err = yg_registry_set_seq_in(txn, s->v[i].id, s->v[i].seq);
 		if (err)
 			return err;
 	}
 	return YG_OK;
 }
 
-void agents_committed(yg_agents *a)
+void agents_seqs_ack(yg_agents *a, const agents_seqs *s)
 {
-	for (size_t i = 0; i < a->ntouched; i++)
-		yg_tserver_ack(a->srv, a->touched[i].id, a->touched[i].seq);
-	/* all at once: clearing slot by slot would cut the probe chains */
-	memset(a->tidx, 0, sizeof(a->tidx));
-	a->ntouched = 0;
+	for (size_t i = 0; i < s->n; i++)
+		yg_tserver_ack(a->srv, s->v[i].id, s->v[i].seq);
+}
+
+void agents_seqs_free(agents_seqs *s)
+{
+	free(s);
 }
 
 typedef struct ids_ctx {

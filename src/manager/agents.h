@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/yerr.h"
+#include "store/db.h"
 
 struct manager;
 typedef struct yg_agents yg_agents;
@@ -37,10 +38,16 @@ size_t agents_queued(yg_agents *a);
 /* Whether events were taken since the last commit. */
 bool agents_dirty(const yg_agents *a);
 
-/* Inside the commit's transaction: the agents' last committed seqs. */
-yg_err agents_commit_hook(yg_agents *a, void *db);
-/* After a successful commit: acknowledge to the agents. */
-void agents_committed(yg_agents *a);
+/* The agents' last seqs of the batch being handed to the commit thread,
+ * taken out of the loop's set (the next batch starts a new one). NULL when
+ * out of memory (nothing taken). */
+typedef struct agents_seqs agents_seqs;
+agents_seqs *agents_take(yg_agents *a);
+/* On the commit thread, inside the commit's transaction. */
+yg_err agents_seqs_write(const agents_seqs *s, yg_db_txn *txn);
+/* On the loop thread, after the commit: acknowledge them to the agents. */
+void agents_seqs_ack(yg_agents *a, const agents_seqs *s);
+void agents_seqs_free(agents_seqs *s);
 
 /* The ids of the registered agents that are not revoked, at most max;
  * returns how many. */

@@ -27,7 +27,7 @@
 #include "manager/manager_int.h"
 #include "manager/metrics.h"
 #include "manager/respond.h"
-#include "outputs/db_salvage.h"
+#include "store/salvage.h"
 
 #define WORKERS_MAX 8
 #define BATCH_MAX 1024
@@ -78,15 +78,73 @@ static int read_config(manager *m, yg_manager_config *cfg, bool print)
 	return rc;
 }
 
-/* Inside the commit's transaction: every source's position. */
-static yg_err commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
+/* The records of one batch, taken when it is handed to the commit thread:
+ * the collector's read positions and the agents' last seqs. */
+typedef struct records {
+	yg_buf lc; /* yg_lc_positions_export */
+	bool have_lc;
+	agents_seqs *seqs;
+} records;
+
+static void records_release(void *snap)
+{
+	records *r = snap;
+	if (!r)
+		return;
+	yg_buf_free(&r->lc);
+	agents_seqs_free(r->seqs);
+	free(r);
+}
+
+static void *records_capture(void *ctx)
 {
 	manager *m = ctx;
-	yg_err err = sources_commit_hook(m, db, first, last);
-	if (!err && m->agents)
-		err = agents_commit_hook(m->agents, db);
+	records *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	yg_buf_init(&r->lc, 1u << 28);
+	if (m->lc) {
+		if (yg_lc_positions_export(m->lc, &r->lc)) {
+			records_release(r);
+			return NULL;
+		}
+		r->have_lc = true;
+	}
+	/* last: taking the seqs moves the agents' set on */
+	if (m->agents && !(r->seqs = agents_take(m->agents))) {
+		records_release(r);
+		return NULL;
+	}
+	m->lc_dirty = false;
+	return r;
+}
+
+/* On the commit thread, inside the transaction. */
+static yg_err records_write(void *snap, yg_db_txn *txn)
+{
+	records *r = snap;
+	yg_err err = YG_OK;
+	if (r->have_lc)
+		err = yg_lc_positions_write_into(txn, r->lc.data, r->lc.len);
+	if (!err && r->seqs)
+		err = agents_seqs_write(r->seqs, txn);
 	return err;
 }
+
+static void records_committed(void *ctx, void *snap)
+{
+	manager *m = ctx;
+	records *r = snap;
+	if (m->agents && r->seqs)
+		agents_seqs_ack(m->agents, r->seqs);
+}
+
+static const yg_pipeline_records manager_records = {
+        .capture = records_capture,
+        .write = records_write,
+        .committed = records_committed,
+        .release = records_release,
+};
 
 /* Why a commit failed, in words: a full file system is named as such
  * (SQLite and the alerts.json writer only say "I/O error"). */
@@ -106,32 +164,18 @@ static void commit_cause(manager *m, yg_err err, int saved_errno, char *out, siz
 		snprintf(out, n, "%s", yg_strerror(err));
 }
 
-/* Commits the batch and the sources' positions. false on failure: the
- * pipeline keeps the batch, and the next try waits a back-off (100 ms
- * doubling to 5 s) instead of spinning; the failure is logged when it
- * starts and every minute, the recovery once. */
-static bool commit(manager *m)
+/* Logs a failing commit when it starts and every minute, the recovery
+ * once; true when err is YG_OK. */
+static bool commit_result(manager *m, yg_err err, int saved_errno)
 {
-	if (!yg_pipeline_pending(m->pipe) && !m->lc_dirty &&
-	    !(m->agents && agents_dirty(m->agents)))
-		return true;
 	long long now = yg_now_ms();
-	if (now < m->commit_retry_at)
-		return false;
-	errno = 0;
-	yg_err err = yg_pipeline_commit(m->pipe, commit_hook, m);
 	if (err) {
-		int se = errno;
-		m->commit_backoff = m->commit_backoff ? m->commit_backoff * 2 : 100;
-		if (m->commit_backoff > COMMIT_BACKOFF_MAX_MS)
-			m->commit_backoff = COMMIT_BACKOFF_MAX_MS;
-		m->commit_retry_at = now + m->commit_backoff;
 		if (!m->commit_failing_since)
 			m->commit_failing_since = now;
 		if (m->commit_error_logged < m->commit_failing_since ||
 		    now - m->commit_error_logged >= COMMIT_ERROR_LOG_MS) {
 			char cause[PATH_MAX + 96];
-			commit_cause(m, err, se, cause, sizeof(cause));
+			commit_cause(m, err, saved_errno, cause, sizeof(cause));
 			m->commit_error_logged = now;
 			mlog(m, "ERROR", MSG_COMMIT,
 			     "cannot commit alerts and positions (%s); sources are held "
@@ -147,12 +191,32 @@ static bool commit(manager *m)
 		     (now - m->commit_failing_since) / 1000);
 		m->commit_failing_since = 0;
 	}
-	m->commit_backoff = 0;
-	m->commit_retry_at = 0;
-	m->lc_dirty = false;
-	if (m->agents)
-		agents_committed(m->agents);
 	return true;
+}
+
+static bool records_dirty(manager *m)
+{
+	return m->lc_dirty || (m->agents && agents_dirty(m->agents));
+}
+
+/* Hands the batch and the sources' positions to the commit thread, and
+ * collects the commit before it (agents' acks). false when the commit
+ * thread is failing: it retries with a back-off (100 ms doubling to 5 s)
+ * and the sources are held back meanwhile. */
+static bool commit(manager *m)
+{
+	errno = 0;
+	bool busy = false;
+	yg_err err = yg_pipeline_commit(m->pipe, records_dirty(m), &busy);
+	return commit_result(m, err, errno);
+}
+
+/* As commit, and waits until all of it is committed (reload, stop). */
+static bool commit_sync(manager *m)
+{
+	errno = 0;
+	yg_err err = yg_pipeline_sync(m->pipe, records_dirty(m));
+	return commit_result(m, err, errno);
 }
 
 /* SIGHUP: the configuration and the ruleset are read again; if either has
@@ -176,7 +240,7 @@ static void reload(manager *m)
 		yg_manager_config_free(&ncfg);
 		return;
 	}
-	if (!commit(m)) {
+	if (!commit_sync(m)) {
 		mlog(m, "ERROR", MSG_RELOAD_REFUSED,
 		     "reload refused: the current batch cannot be committed");
 		yg_ruleset_destroy(rs);
@@ -185,7 +249,7 @@ static void reload(manager *m)
 	}
 	sources_close_fim(m);
 	m->lc_dirty = m->lc != NULL;
-	commit(m); /* what FIM offered at close, and the positions */
+	commit_sync(m); /* what FIM offered at close, and the positions */
 	sources_close_lc(m);
 	if (yg_pipeline_set_ruleset(m->pipe, rs, ncfg.log_alert_level)) {
 		/* FIM's last offer is still uncommitted: keep the old engine */
@@ -388,8 +452,10 @@ static bool open_parts(manager *m)
 		mlog(m, "WARNING", MSG_RECOVERED,
 		     "alerts.json: the last batch before a crash could not be rebuilt; the "
 		     "alert store has it");
-	mlog(m, "INFO", MSG_PIPELINE, "analysis: %u workers, batches of up to %d events",
-	     pc.workers, BATCH_MAX);
+	yg_pipeline_set_records(m->pipe, &manager_records, m);
+	mlog(m, "INFO", MSG_PIPELINE,
+	     "analysis: %u workers, batches of up to %d events, one commit thread", pc.workers,
+	     BATCH_MAX);
 	ok = sources_open(m, db, d) && syslog_open(m);
 	bool failed = false;
 	if (ok)
@@ -417,12 +483,10 @@ out:
 static void close_parts(manager *m)
 {
 	if (m->pipe) {
-		m->commit_retry_at = 0; /* a last try, back-off or not */
-		commit(m);
+		commit_sync(m);
 		sources_close_fim(m);
 		m->lc_dirty = m->lc != NULL;
-		m->commit_retry_at = 0;
-		if (!commit(m) && m->lc)
+		if (!commit_sync(m) && m->lc)
 			mlog(m, "ERROR", MSG_LC_COMMIT,
 			     "the last batch could not be committed: it will be read again");
 	} else {
@@ -476,14 +540,16 @@ static void log_fim_ready(manager *m)
 	}
 }
 
+/* While the batch is full and the commit thread busy, sources that have
+ * more cannot move: the loop then sleeps until the pipeline's descriptor
+ * says the commit finished, instead of spinning beside the commit thread. */
 static int next_timeout(manager *m, long long last_lc)
 {
-	long long wait = m->commit_retry_at - yg_now_ms();
-	if (wait > 0) /* a commit failed: nothing moves before its retry */
-		return wait < 1000 ? (int)wait : 1000;
-	if (m->lc_more || m->fim_more || yg_pipeline_pending(m->pipe) ||
-	    (m->agents && agents_pending(m->agents)) ||
-	    (m->syslogd && yg_syslogd_blocked(m->syslogd)))
+	bool blocked = yg_pipeline_blocked(m->pipe);
+	if (!blocked && (m->lc_more || m->fim_more ||
+	                 (yg_pipeline_pending(m->pipe) && !yg_pipeline_busy(m->pipe)) ||
+	                 (m->agents && agents_pending(m->agents)) ||
+	                 (m->syslogd && yg_syslogd_blocked(m->syslogd))))
 		return 0;
 	long long to = 1000;
 	if (m->lc) {
@@ -525,8 +591,9 @@ static void loop(manager *m, yg_daemon *dm)
 			reload(m);
 			ready(m);
 		}
-		struct pollfd fds[5];
+		struct pollfd fds[6];
 		size_t n = 0;
+		fds[n++] = (struct pollfd){.fd = yg_pipeline_fd(m->pipe), .events = POLLIN};
 		int ffd = m->fim ? yg_fim_fd(m->fim) : -1;
 		int afd = m->agents ? agents_fd(m->agents) : -1;
 		int rfd = m->respond ? respond_fd(m->respond) : -1;

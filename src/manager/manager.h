@@ -91,7 +91,7 @@ typedef struct yg_manager_opts {
 	bool test_only;   /* -t: check the configuration and exit */
 	unsigned workers; /* -j: analysis workers; 0 = one per CPU, at most 8 */
 	bool recover_db;  /* --recover-db: damaged databases of HOME/var/db set aside and
-	                   * salvaged before the start (outputs/db_salvage.h) */
+	                   * salvaged before the start (store/salvage.h) */
 } yg_manager_opts;
 
 /* Runs the manager; returns the process exit status (0 on a clean stop). */

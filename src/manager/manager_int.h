@@ -16,8 +16,8 @@
 #include "fim/fim_input.h"
 #include "manager/manager.h"
 #include "manager/pipeline.h"
-#include "outputs/alert_store.h"
 #include "outputs/alerts_log.h"
+#include "store/alerts.h"
 
 /* Numbered messages of the manager's own log. */
 enum {
@@ -64,8 +64,6 @@ typedef struct manager {
 	bool lc_more;                   /* the collector stopped at a full batch */
 	long long commit_error_logged;  /* ms, to log failures once in a while */
 	long long commit_failing_since; /* ms; 0 while commits work */
-	long long commit_retry_at;      /* ms: no commit is tried before */
-	long long commit_backoff;       /* ms, doubling to COMMIT_BACKOFF_MAX_MS */
 	struct yg_agents *agents;       /* NULL without <remote> */
 	struct yg_respond *respond;     /* tickets, integrations, responses */
 	struct yg_api_wire *api;        /* NULL without <api> */
@@ -89,9 +87,6 @@ bool sources_open(manager *m, const char *db_path, yg_diag *d);
  * offered). */
 void sources_close_fim(manager *m);
 void sources_close_lc(manager *m);
-/* The pipeline hook: writes the collector's read positions into the
- * commit's transaction. */
-yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last);
 
 /* Remote syslog (syslog_wire.c): binds the syslog <remote> listeners;
  * false (logged) when one cannot listen. Messages go to the pipeline with

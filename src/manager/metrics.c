@@ -11,7 +11,7 @@
 #include "manager/manager_int.h"
 #include "manager/metrics.h"
 #include "manager/respond.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "waf/ledger.h"
 
 #define STALL_MS 30000         /* a loop silent this long is reported down */
@@ -205,6 +205,29 @@ static void render_pipeline(yg_buf *b, const yg_mmetrics *mm)
 	yg_buf_printf(b, "yagura_queue_depth{queue=\"agents\"} %zu\n", mm->agents_queued);
 	yg_buf_printf(b, "yagura_queue_depth{queue=\"internal_events\"} %zu\n",
 	              mm->internal_events);
+	yg_buf_printf(b, "yagura_queue_depth{queue=\"commit\"} %llu\n",
+	              (unsigned long long)ps->commit_queue_events);
+	yg_buf_printf(b, "yagura_queue_depth{queue=\"fts_index\"} %llu\n",
+	              (unsigned long long)ps->fts_backlog);
+	one(b, "yagura_commit_handoffs_total", "counter", "Batches handed to the commit thread.",
+	    (double)ps->handoffs);
+	one(b, "yagura_commit_handoff_waits_total", "counter",
+	    "Times a full batch found the commit thread busy with the one before.",
+	    (double)ps->handoff_waits);
+	head(b, "yagura_wait_seconds_total", "counter",
+	     "Time spent waiting, by what waited for what.");
+	yg_buf_printf(b, "yagura_wait_seconds_total{wait=\"batch_for_commit_thread\"} %.6f\n",
+	              ps->handoff_wait_seconds);
+	yg_buf_printf(b, "yagura_wait_seconds_total{wait=\"handoff_to_ack\"} %.6f\n",
+	              ps->ack_wait_seconds);
+	yg_buf_printf(b, "yagura_wait_seconds_total{wait=\"store_writer_lock\"} %.6f\n",
+	              ps->store_lock_wait_seconds);
+	head(b, "yagura_commit_thread_busy_seconds_total", "counter",
+	     "The commit thread's time, by task.");
+	yg_buf_printf(b, "yagura_commit_thread_busy_seconds_total{task=\"commit\"} %.6f\n",
+	              ps->commit_busy_seconds);
+	yg_buf_printf(b, "yagura_commit_thread_busy_seconds_total{task=\"fts_index\"} %.6f\n",
+	              ps->index_busy_seconds);
 	head(b, "yagura_syslog_messages_total", "counter",
 	     "Alerts for <syslog_output> servers, by result.");
 	yg_buf_printf(b, "yagura_syslog_messages_total{result=\"sent\"} %llu\n",

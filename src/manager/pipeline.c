@@ -7,7 +7,6 @@
  * them with the caller's records and the alerts.json mark, and appends them
  * to alerts.json. See pipeline.h for the guarantees. */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +14,13 @@
 
 #include "common/yarena.h"
 #include "common/ybuf.h"
+#include "manager/committer.h"
 #include "manager/pipeline.h"
 
 #define BATCH_DEFAULT 1024
 #define ALERT_MAX (4u << 20)
 #define TEXT_MAX (1u << 30)
 #define CHUNK_MIN (64u << 10)
-
-static const char state_schema[] =
-        "CREATE TABLE IF NOT EXISTS pipeline_state("
-        " k INTEGER PRIMARY KEY CHECK (k = 1),"
-        " next_alert_seq INTEGER NOT NULL,"
-        " dev INTEGER NOT NULL, ino INTEGER NOT NULL, off INTEGER NOT NULL,"
-        " len INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL)";
-
-/* check_diff's last outputs (yg_diff_store), saved with each batch so that a
- * restart compares with what the last committed batch saw. */
-static const char diff_schema[] =
-        "CREATE TABLE IF NOT EXISTS check_diff("
-        " host TEXT NOT NULL, rule INTEGER NOT NULL, output TEXT NOT NULL,"
-        " PRIMARY KEY (host, rule))";
 
 typedef struct slot {
 	yg_input in;     /* its strings point into the arena */
@@ -78,13 +64,13 @@ struct yg_pipeline {
 	size_t alines;
 	yg_buf ltext; /* lines for archives.log (<logall>) not written yet */
 	size_t llines;
-	yg_alert_text *texts;
 	size_t ntexts;
-	yg_alerts_log_pos pos; /* where the last committed batch goes */
-	bool unwritten;        /* ... and it is not (all) there yet */
-	uint64_t next_seq;     /* alert id numbers, unique across restarts */
+	uint64_t next_seq; /* alert id numbers, unique across restarts */
 	char manager_name[256];
-	uint64_t first_seq; /* store seq of the committed batch's first alert */
+	yg_committer *com; /* the commit thread */
+	const yg_pipeline_records *rec;
+	void *rec_ctx;
+	double wait_since; /* when a full or processed batch began to wait for it */
 	yg_pipeline_sink sink;
 	void *sink_ctx;
 	yg_pipeline_stats st;
@@ -257,43 +243,6 @@ static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
 
 /* ---- start-up: the state row and alerts.json completion ---- */
 
-typedef struct recover {
-	yg_pipeline *p;
-	bool have;
-	yg_alerts_log_pos pos;
-	uint64_t len, first, last;
-} recover;
-
-static yg_err read_state(void *ctx, void *dbp)
-{
-	recover *r = ctx;
-	sqlite3 *db = dbp;
-	if (sqlite3_exec(db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT next_alert_seq, dev, ino, off, len, first_seq, last_seq"
-	                       " FROM pipeline_state WHERE k = 1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	yg_err err = YG_OK;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->have = true;
-		r->p->next_seq = (uint64_t)sqlite3_column_int64(st, 0);
-		r->pos.dev = (uint64_t)sqlite3_column_int64(st, 1);
-		r->pos.ino = (uint64_t)sqlite3_column_int64(st, 2);
-		r->pos.offset = (uint64_t)sqlite3_column_int64(st, 3);
-		r->len = (uint64_t)sqlite3_column_int64(st, 4);
-		r->first = (uint64_t)sqlite3_column_int64(st, 5);
-		r->last = (uint64_t)sqlite3_column_int64(st, 6);
-	} else if (rc != SQLITE_DONE) {
-		err = YG_EIO;
-	}
-	sqlite3_finalize(st);
-	return err;
-}
-
 static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 {
 	yg_buf *b = ctx;
@@ -301,65 +250,58 @@ static int gather_row(void *ctx, uint64_t seq, const char *json, size_t len)
 	return yg_buf_append(b, json, len) || yg_buf_putc(b, '\n');
 }
 
-/* Loads the saved check_diff outputs. Rows over the store's budget are left
+/* Loads a saved check_diff output. Rows over the store's budget are left
  * out (their next output is then taken as a first one). */
-static yg_err read_diff(void *ctx, void *dbp)
+static void load_diff(void *ctx, const char *host, unsigned rule, const char *output)
 {
 	yg_pipeline *p = ctx;
-	sqlite3 *db = dbp;
-	if (sqlite3_exec(db, diff_schema, NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT host, rule, output FROM check_diff", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return YG_EIO;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *host = (const char *)sqlite3_column_text(st, 0);
-		const char *out = (const char *)sqlite3_column_text(st, 2);
-		if (host && out)
-			yg_diff_store_load(p->diff, host, (unsigned)sqlite3_column_int64(st, 1),
-			                   out);
+	yg_diff_store_load(p->diff, host, rule, output);
+}
+
+/* Copies one changed check_diff output into the commit batch: the
+ * strings into its dtext, their offsets in the row (yg_committer_submit
+ * turns them into pointers). */
+static yg_err take_diff(void *ctx, const char *host, unsigned rule, const char *output)
+{
+	yg_commit_batch *b = ctx;
+	if (b->ndiffs == b->diffs_cap) {
+		size_t cap = b->diffs_cap ? b->diffs_cap * 2 : 64;
+		yg_check_diff_row *d = realloc(b->diffs, cap * sizeof(*d));
+		if (!d)
+			return YG_ENOMEM;
+		b->diffs = d;
+		b->diffs_cap = cap;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
-}
-
-static yg_err save_diff(void *ctx, const char *host, unsigned rule, const char *output)
-{
-	sqlite3_stmt *st = ctx;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, rule);
-	sqlite3_bind_text(st, 3, output, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_DONE ? YG_OK : YG_EIO;
-}
-
-/* Inside the batch's transaction: the outputs check_diff remembered. */
-static yg_err write_diff(yg_pipeline *p, sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "INSERT OR REPLACE INTO check_diff(host, rule, output)"
-	                       " VALUES (?1, ?2, ?3)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	yg_err err = yg_diff_store_changes(p->diff, save_diff, st);
-	sqlite3_finalize(st);
-	return err;
+	size_t ho = b->dtext.len;
+	yg_err err = yg_buf_append(&b->dtext, host, strlen(host) + 1);
+	size_t oo = b->dtext.len;
+	if (!err)
+		err = yg_buf_append(&b->dtext, output, strlen(output) + 1);
+	if (err)
+		return err;
+	b->diffs[b->ndiffs++] = (yg_check_diff_row){.host = (const char *)(uintptr_t)ho,
+	                                            .rule = rule,
+	                                            .output = (const char *)(uintptr_t)oo};
+	return YG_OK;
 }
 
 /* Completes alerts.json with the last committed batch. The batch is rebuilt
  * from the store: its text is the same bytes that were being appended. */
-static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
+static yg_err recover_alerts_log(yg_pipeline *p)
 {
-	if (!r->have || r->first == 0 || r->len == 0)
+	yg_commit_mark m;
+	bool have = false;
+	yg_err err = yg_alert_store_load_mark(p->cfg.store, &m, &have);
+	if (err || !have)
+		return err;
+	p->next_seq = m.next_alert_seq;
+	if (m.first_seq == 0 || m.len == 0)
 		return YG_OK;
 	yg_buf_reset(&p->text);
-	yg_err err = yg_alert_store_scan_seq(p->cfg.store, r->first, r->last, gather_row, &p->text);
+	err = yg_alert_store_scan_seq(p->cfg.store, m.first_seq, m.last_seq, gather_row, &p->text);
 	if (err)
 		return err;
-	if (p->text.len != r->len) {
+	if (p->text.len != m.len) {
 		/* rows of the batch were refused by the store: the bytes cannot
 		 * be rebuilt exactly, so write nothing rather than a wrong tail */
 		p->st.recover_skipped = 1;
@@ -367,7 +309,8 @@ static yg_err recover_alerts_log(yg_pipeline *p, const recover *r)
 		return YG_OK;
 	}
 	size_t written = 0;
-	err = yg_alerts_log_complete(p->cfg.alerts, &r->pos, p->text.data, p->text.len, &written);
+	yg_alerts_log_pos pos = {.dev = m.dev, .ino = m.ino, .offset = m.off};
+	err = yg_alerts_log_complete(p->cfg.alerts, &pos, p->text.data, p->text.len, &written);
 	p->st.recovered_bytes = written;
 	yg_buf_reset(&p->text);
 	return err;
@@ -400,9 +343,8 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	yg_err err = YG_ENOMEM;
 	p->slots = calloc(p->max, sizeof(*p->slots));
 	p->arena = yg_arena_create(CHUNK_MIN);
-	p->texts = calloc(p->max, sizeof(*p->texts));
 	p->w = calloc(p->nw, sizeof(*p->w));
-	if (!p->slots || !p->arena || !p->texts || !p->w || !p->diff)
+	if (!p->slots || !p->arena || !p->w || !p->diff)
 		goto fail;
 	for (unsigned i = 0; i < p->nw; i++) {
 		p->w[i].p = p;
@@ -413,10 +355,14 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	}
 	if ((err = make_sessions(p, cfg->rs)))
 		goto fail;
-	recover r = {.p = p};
-	if ((err = yg_alert_store_with_db(cfg->store, read_state, &r)) ||
-	    (err = yg_alert_store_with_db(cfg->store, read_diff, p)) ||
-	    (err = recover_alerts_log(p, &r)))
+	yg_committer_config cc = {.store = cfg->store,
+	                          .alerts = cfg->alerts,
+	                          .archives = cfg->archives,
+	                          .archives_log = cfg->archives_log,
+	                          .batch_max = p->max};
+	if ((err = recover_alerts_log(p)) ||
+	    (err = yg_alert_store_load_diffs(cfg->store, load_diff, p)) ||
+	    (err = yg_committer_create(&cc, &p->com)))
 		goto fail;
 	if (p->threaded) {
 		for (unsigned i = 0; i < p->nw; i++) {
@@ -438,6 +384,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 {
 	if (!p)
 		return;
+	yg_committer_destroy(p->com); /* first: its snapshot's release is the caller's */
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
 	pthread_cond_broadcast(&p->go);
@@ -461,13 +408,12 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	yg_buf_free(&p->ltext);
 	free(p->w);
 	free(p->slots);
-	free(p->texts);
 	free(p);
 }
 
 bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 {
-	if (p->processed || p->unwritten || p->n >= p->max) {
+	if (p->processed || p->n >= p->max) {
 		p->st.refused++;
 		return false;
 	}
@@ -530,44 +476,6 @@ size_t yg_pipeline_pending(const yg_pipeline *p)
 	return p->n;
 }
 
-typedef struct commit_ctx {
-	yg_pipeline *p;
-	yg_alert_store_hook hook;
-	void *ctx;
-} commit_ctx;
-
-/* Inside the store's transaction: the caller's records, then the state row
- * saying where this batch goes in alerts.json and which rows it is. */
-static yg_err commit_hook(void *ctxp, void *dbp, uint64_t first, uint64_t last)
-{
-	commit_ctx *c = ctxp;
-	yg_pipeline *p = c->p;
-	p->first_seq = first;
-	yg_err err = c->hook ? c->hook(c->ctx, dbp, first, last) : YG_OK;
-	if (err)
-		return err;
-	sqlite3 *db = dbp;
-	if ((err = write_diff(p, db)))
-		return err;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(
-	            db,
-	            "INSERT OR REPLACE INTO pipeline_state(k, next_alert_seq, dev, ino,"
-	            " off, len, first_seq, last_seq) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	            -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_bind_int64(st, 1, (int64_t)p->next_seq);
-	sqlite3_bind_int64(st, 2, (int64_t)p->pos.dev);
-	sqlite3_bind_int64(st, 3, (int64_t)p->pos.ino);
-	sqlite3_bind_int64(st, 4, (int64_t)p->pos.offset);
-	sqlite3_bind_int64(st, 5, first ? (int64_t)p->text.len : 0);
-	sqlite3_bind_int64(st, 6, (int64_t)first);
-	sqlite3_bind_int64(st, 7, (int64_t)last);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
-}
-
 /* Appends the event's archives.log line, as Wazuh's analysisd writes it:
  * "YYYY Mon DD HH:MM:SS HOST->LOCATION FULL_LOG", where an agent's event
  * has its Wazuh location "(NAME) IP->LOCATION" and no HOST part. */
@@ -622,36 +530,8 @@ static void gather_archive(yg_pipeline *p)
 	}
 }
 
-/* Writes the archived events after the commit; on failure they stay for
- * the next commit. The archive is not part of the commit: a crash between
- * the commit and this write loses those lines (docs/outputs.md). */
-static void write_archive(yg_pipeline *p)
-{
-	yg_alerts_log_pos pos;
-	if (p->cfg.archives_log && p->ltext.len) {
-		if (yg_alerts_log_prepare(p->cfg.archives_log, p->ltext.len, time(NULL), &pos) ||
-		    yg_alerts_log_append(p->cfg.archives_log, p->ltext.data, p->ltext.len,
-		                         p->llines)) {
-			p->st.archive_errors++;
-		} else {
-			p->llines = 0;
-			yg_buf_reset(&p->ltext);
-		}
-	}
-	if (!p->cfg.archives || !p->atext.len)
-		return;
-	if (yg_alerts_log_prepare(p->cfg.archives, p->atext.len, time(NULL), &pos) ||
-	    yg_alerts_log_append(p->cfg.archives, p->atext.data, p->atext.len, p->alines)) {
-		p->st.archive_errors++;
-		return;
-	}
-	p->st.archived += p->alines;
-	p->alines = 0;
-	yg_buf_reset(&p->atext);
-}
-
-/* Runs the batch and gathers its alerts, in event order, into texts[] and
- * the alerts.json text. */
+/* Runs the batch and gathers its alerts, in event order, into the
+ * alerts.json text. */
 static yg_err process(yg_pipeline *p)
 {
 	run_batch(p);
@@ -670,83 +550,157 @@ static yg_err process(yg_pipeline *p)
 		const char *j = p->w[sl->worker].out.data + sl->off;
 		if (yg_buf_append(&p->text, j, sl->len) || yg_buf_putc(&p->text, '\n'))
 			return YG_ENOMEM;
-		p->texts[p->ntexts++] = (yg_alert_text){j, sl->len};
+		p->ntexts++;
 	}
 	p->st.events += p->n;
 	p->processed = true;
 	return YG_OK;
 }
 
-/* The counters of a committed batch: events by source, alerts by level,
- * how long the commit took. */
-static void count_committed(yg_pipeline *p, double seconds)
+/* The processed batch into the committer's batch b: the text (swapped, not
+ * copied), its alerts as slices of it, the counters, the archive lines. */
+static void fill_batch(yg_pipeline *p, yg_commit_batch *b)
 {
+	yg_buf t = b->text;
+	b->text = p->text;
+	p->text = t;
+	yg_buf_reset(&p->text);
 	for (size_t i = 0; i < p->n; i++) {
 		const slot *sl = &p->slots[i];
-		p->st.src_out[sl->src]++;
+		b->src_out[sl->src]++;
 		if (sl->level >= 0)
-			p->st.alerts_level[sl->level > 16 ? 16 : sl->level]++;
+			b->alerts_level[sl->level > 16 ? 16 : sl->level]++;
 	}
-	size_t b = 0;
-	while (b < YG_PIPE_HIST_N && seconds * 1000.0 > yg_pipeline_hist_ms[b])
-		b++;
-	p->st.commit_hist[b]++;
-	p->st.commit_seconds += seconds;
+	/* one alert per line: JSON text holds no raw newline */
+	b->ntexts = 0;
+	const char *a = b->text.data, *end = a ? a + b->text.len : NULL;
+	while (a && a < end && b->ntexts < p->max) {
+		const char *nl = memchr(a, '\n', (size_t)(end - a));
+		size_t len = nl ? (size_t)(nl - a) : (size_t)(end - a);
+		b->texts[b->ntexts++] = (yg_alert_text){a, len};
+		a += len + 1;
+	}
+	b->events = p->n;
+	b->next_alert_seq = p->next_seq;
+	if (p->atext.len && !yg_buf_append(&b->atext, p->atext.data, p->atext.len)) {
+		b->alines += p->alines;
+		p->alines = 0;
+		yg_buf_reset(&p->atext);
+	} /* else: they stay for the next batch */
+	if (p->ltext.len && !yg_buf_append(&b->ltext, p->ltext.data, p->ltext.len)) {
+		b->llines += p->llines;
+		p->llines = 0;
+		yg_buf_reset(&p->ltext);
+	}
 }
 
-/* Appends the committed batch; after a failed append, writes what is
- * missing. */
-static yg_err append_batch(yg_pipeline *p)
+/* Hands the processed batch over: the check_diff outputs, the text, then
+ * the caller's records (last: capturing them is what moves the caller on,
+ * so nothing after it may fail). */
+static yg_err hand_over(yg_pipeline *p, yg_commit_batch *b)
 {
-	yg_err err =
-	        yg_alerts_log_complete(p->cfg.alerts, &p->pos, p->text.data, p->text.len, NULL);
-	if (err) {
-		p->st.append_errors++;
+	b->ndiffs = 0;
+	yg_buf_reset(&b->dtext);
+	yg_err err = yg_diff_store_changes(p->diff, take_diff, b);
+	if (err)
 		return err;
+	void *snap = NULL;
+	if (p->rec && p->rec->capture && !(snap = p->rec->capture(p->rec_ctx)))
+		return YG_ENOMEM;
+	yg_diff_store_clean(p->diff); /* saved: committed with the batch */
+	fill_batch(p, b);
+	b->snap = snap;
+	yg_committer_submit(p->com);
+	p->st.handoffs++;
+	p->n = 0;
+	p->ntexts = 0;
+	p->processed = false;
+	yg_arena_reset(p->arena);
+	if (p->wait_since > 0) {
+		p->st.handoff_wait_seconds += mono_s() - p->wait_since;
+		p->wait_since = 0;
 	}
-	p->unwritten = false;
-	yg_buf_reset(&p->text);
 	return YG_OK;
 }
 
-yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
+/* On the caller's thread, for a committed batch: its acknowledgements,
+ * then the sink. */
+static void on_committed(void *ctx, yg_commit_batch *b)
 {
-	if (p->unwritten) {
-		yg_err err = append_batch(p);
-		if (err)
-			return err;
+	yg_pipeline *p = ctx;
+	if (p->rec && p->rec->committed && b->snap)
+		p->rec->committed(p->rec_ctx, b->snap);
+	if (p->sink && b->ntexts && b->first_seq)
+		p->sink(p->sink_ctx, b->first_seq, b->texts, b->ntexts);
+}
+
+yg_err yg_pipeline_commit(yg_pipeline *p, bool dirty, bool *busy)
+{
+	if (busy)
+		*busy = false;
+	yg_committer_collect(p->com, on_committed, p);
+	if (!p->n && !p->processed && !dirty)
+		return yg_committer_error(p->com); /* a failing commit is told every time */
+	yg_commit_batch *b = yg_committer_batch(p->com);
+	if (!b) {
+		/* the commit thread has the batch before: this one keeps filling,
+		 * and once full runs through the engine meanwhile */
+		if (busy)
+			*busy = true;
+		yg_err err = YG_OK;
+		if (!p->processed && p->n >= p->max)
+			err = process(p);
+		if ((p->processed || p->n >= p->max) && p->wait_since == 0) {
+			p->wait_since = mono_s();
+			p->st.handoff_waits++;
+		}
+		return err ? err : yg_committer_error(p->com);
 	}
 	if (!p->processed) {
 		yg_err err = process(p);
 		if (err)
 			return err;
 	}
-	double t0 = mono_s();
-	yg_err err = yg_alerts_log_prepare(p->cfg.alerts, p->text.len, time(NULL), &p->pos);
-	commit_ctx c = {p, hook, ctx};
-	if (!err)
-		err = yg_alert_store_commit(p->cfg.store, p->texts, p->ntexts, commit_hook, &c);
-	if (err) {
-		p->st.commit_errors++;
-		return err;
+	return hand_over(p, b);
+}
+
+yg_err yg_pipeline_sync(yg_pipeline *p, bool dirty)
+{
+	for (int round = 0; round < 2; round++) {
+		bool busy = false;
+		yg_err err = yg_pipeline_commit(p, dirty, &busy);
+		if (err && !busy)
+			return err;
+		if ((err = yg_committer_wait(p->com)))
+			return err;
+		yg_committer_collect(p->com, on_committed, p);
+		if (!busy)
+			return YG_OK; /* what there was is committed and collected */
+		dirty = true;         /* the batch that waited: hand it over now */
 	}
-	yg_diff_store_clean(p->diff); /* saved: committed with the batch */
-	p->st.batches++;
-	p->st.alerts += p->ntexts;
-	p->processed = false;
-	p->unwritten = p->text.len > 0;
-	if (p->unwritten)
-		err = append_batch(p);
-	count_committed(p, mono_s() - t0);
-	write_archive(p);
-	/* the sink sees the alerts before their strings (in the workers'
-	 * buffers and the arena) are reused by the next batch */
-	if (p->sink && p->ntexts && p->first_seq)
-		p->sink(p->sink_ctx, p->first_seq, p->texts, p->ntexts);
-	p->n = 0;
-	p->ntexts = 0;
-	yg_arena_reset(p->arena);
-	return err;
+	return YG_OK;
+}
+
+int yg_pipeline_fd(const yg_pipeline *p)
+{
+	return yg_committer_fd(p->com);
+}
+
+bool yg_pipeline_blocked(const yg_pipeline *p)
+{
+	return (p->processed || p->n >= p->max) && yg_committer_busy(p->com);
+}
+
+bool yg_pipeline_busy(const yg_pipeline *p)
+{
+	return yg_committer_busy(p->com);
+}
+
+void yg_pipeline_set_records(yg_pipeline *p, const yg_pipeline_records *rec, void *ctx)
+{
+	p->rec = rec;
+	p->rec_ctx = ctx;
+	yg_committer_set_records(p->com, rec);
 }
 
 void yg_pipeline_set_sink(yg_pipeline *p, yg_pipeline_sink fn, void *ctx)
@@ -770,4 +724,7 @@ yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_ale
 void yg_pipeline_get_stats(const yg_pipeline *p, yg_pipeline_stats *out)
 {
 	*out = p->st;
+	yg_committer_stats(p->com, out);
+	if (p->wait_since > 0)
+		out->handoff_wait_seconds += mono_s() - p->wait_since;
 }

@@ -3,7 +3,6 @@
  * active responses and bans is respond_ar.c. */
 #include <json-c/json.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,9 @@
 #include "manager/agents.h"
 #include "manager/manager_int.h"
 #include "manager/respond_int.h"
+#include "store/respond.h"
 
 #define CURSOR_SAVE_MS 1000
-
-static const char schema[] =
-        "CREATE TABLE IF NOT EXISTS respond_cursor(k INTEGER PRIMARY KEY CHECK (k = 1),"
-        " seq INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS ar_seen(key TEXT PRIMARY KEY, time INTEGER NOT NULL);";
 
 /* ---- internal events ---- */
 
@@ -74,51 +69,26 @@ static void flush_events(yg_respond *r)
 
 /* ---- the cursor and the seen table ---- */
 
-static yg_err db_setup(void *ctx, void *dbp)
+static yg_err db_setup(void *ctx, yg_db *db)
 {
 	yg_respond *r = ctx;
-	sqlite3 *db = dbp;
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_stmt *st = NULL;
-	yg_err err = YG_EIO;
-	if (sqlite3_prepare_v2(db, "SELECT seq FROM respond_cursor WHERE k = 1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return YG_EIO;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->cursor = (uint64_t)sqlite3_column_int64(st, 0);
-		r->have_cursor = true;
-		err = YG_OK;
-	} else if (rc == SQLITE_DONE) {
-		err = YG_OK;
-	}
-	sqlite3_finalize(st);
+	yg_err err = yg_rstate_open(db);
+	if (!err)
+		err = yg_rstate_cursor_get(db, &r->cursor, &r->have_cursor);
 	if (err || r->have_cursor)
 		return err;
 	/* first start: begin after what is stored (no replay of history) */
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(seq), 0) FROM alerts", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return YG_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r->cursor = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if ((err = yg_rstate_last_alert(db, &r->cursor)))
+		return err;
 	r->have_cursor = true;
 	r->cursor_dirty = true;
 	return YG_OK;
 }
 
-static yg_err save_cursor(void *ctx, void *dbp)
+static yg_err save_cursor(void *ctx, yg_db *db)
 {
 	yg_respond *r = ctx;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(dbp, "INSERT OR REPLACE INTO respond_cursor(k, seq) VALUES (1, ?1)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_bind_int64(st, 1, (int64_t)r->cursor);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? YG_OK : YG_EIO;
+	return yg_rstate_cursor_set(db, r->cursor);
 }
 
 typedef struct seen_q {
@@ -127,21 +97,11 @@ typedef struct seen_q {
 	bool insert;
 } seen_q;
 
-static yg_err seen_op(void *ctx, void *dbp)
+static yg_err seen_op(void *ctx, yg_db *db)
 {
 	seen_q *q = ctx;
-	sqlite3_stmt *st = NULL;
-	const char *sql = q->insert ? "INSERT OR IGNORE INTO ar_seen(key, time) VALUES (?1, ?2)"
-	                            : "SELECT 1 FROM ar_seen WHERE key = ?1";
-	if (sqlite3_prepare_v2(dbp, sql, -1, &st, NULL) != SQLITE_OK)
-		return YG_EIO;
-	sqlite3_bind_text(st, 1, q->key, -1, SQLITE_STATIC);
-	if (q->insert)
-		sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
-	int rc = sqlite3_step(st);
-	q->found = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? YG_OK : YG_EIO;
+	return q->insert ? yg_rstate_mark_seen(db, q->key, time(NULL))
+	                 : yg_rstate_seen(db, q->key, &q->found);
 }
 
 bool respond_seen(void *ctx, const char *key)

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 struct manager;
 typedef struct yg_respond yg_respond;

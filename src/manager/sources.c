@@ -95,11 +95,3 @@ void sources_close_lc(manager *m)
 	m->lc_more = false;
 	m->lc_dirty = false;
 }
-
-yg_err sources_commit_hook(void *ctx, void *db, uint64_t first, uint64_t last)
-{
-	manager *m = ctx;
-	(void)first;
-	(void)last;
-	return m->lc ? yg_lc_commit_into(m->lc, db) : YG_OK;
-}

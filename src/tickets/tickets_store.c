@@ -12,7 +12,8 @@
 
 #include "tickets/tickets_db.h"
 
-static const char schema[] =
+/* Version 1: the schema written before versions were recorded. */
+static const char schema_v1[] =
         "CREATE TABLE IF NOT EXISTS tickets("
         " id INTEGER PRIMARY KEY,"
         " title TEXT NOT NULL,"
@@ -59,6 +60,8 @@ static const char schema[] =
         " address TEXT NOT NULL,"
         " time INTEGER NOT NULL,"
         " UNIQUE(ticket_id, address));";
+
+static const yg_db_step schema[] = {{1, schema_v1, NULL}};
 
 int64_t yg_tk_now_ms(void)
 {
@@ -109,31 +112,24 @@ yg_err yg_tickets_create(const char *db_path, const yg_tickets_config *cfg, yg_d
 		cfg = t->own_cfg;
 	}
 	t->cfg = cfg;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	char *msg = NULL;
-	if (sqlite3_open_v2(db_path, &t->db, flags, NULL) != SQLITE_OK) {
-		yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "tickets", "cannot open: %s",
-		            t->db ? sqlite3_errmsg(t->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(t->db, 10000);
 	/* WAL + FULL sync: a ticket change acknowledged to a person must
 	 * survive a power loss; the write rate is low. */
-	if (sqlite3_exec(t->db,
-	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	                 " PRAGMA foreign_keys=ON;",
-	                 NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(t->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-		yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "tickets", "%s",
-		            msg ? msg : sqlite3_errmsg(t->db));
-		sqlite3_free(msg);
+	yg_db_config dc;
+	yg_db_config_default(&dc, db_path);
+	dc.busy_ms = 10000;
+	dc.foreign_keys = true;
+	if (yg_db_open(&dc, NULL, &t->h) ||
+	    yg_db_migrate(t->h, "tickets", schema, sizeof(schema) / sizeof(schema[0]))) {
+		yg_diag_add(diag, YG_SEV_ERROR, db_path, 0, "tickets", "cannot open: %s",
+		            t->h ? yg_db_errmsg(t->h) : "out of memory");
 		goto fail;
 	}
+	t->db = yg_db_sqlite(t->h);
 	pthread_mutex_init(&t->mu, NULL);
 	*out = t;
 	return YG_OK;
 fail:
-	sqlite3_close(t->db);
+	yg_db_close(t->h);
 	yg_tickets_config_destroy(t->own_cfg);
 	free(t);
 	return YG_EIO;
@@ -143,7 +139,7 @@ void yg_tickets_destroy(yg_tickets *t)
 {
 	if (!t)
 		return;
-	sqlite3_close(t->db);
+	yg_db_close(t->h);
 	pthread_mutex_destroy(&t->mu);
 	yg_tickets_config_destroy(t->own_cfg);
 	free(t);

@@ -32,8 +32,8 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "store/registry.h"
 #include "transport/ca.h"
-#include "transport/registry.h"
 #include "transport/tcommon.h"
 
 #define YG_ENROLL_PORT 1515

@@ -2,8 +2,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "store/registry.h"
 #include "transport/enroll_req.h"
-#include "transport/registry.h"
 
 static const char *jstr(json_object *o, const char *key)
 {

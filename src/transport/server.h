@@ -45,7 +45,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
-#include "transport/registry.h"
+#include "store/registry.h"
 #include "transport/tcommon.h"
 
 typedef struct yg_tserver yg_tserver;

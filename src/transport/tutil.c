@@ -31,31 +31,6 @@ uint64_t yg_tnow_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-bool yg_tid_parse(const char *s, uint32_t *id)
-{
-	if (!s)
-		return false;
-	size_t n = strlen(s);
-	if (n < 3 || n > 9)
-		return false;
-	uint32_t v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (uint32_t)(s[i] - '0');
-	}
-	/* one spelling per id: "0001" is not "001" */
-	if (v == 0 || (n > 3 && s[0] == '0'))
-		return false;
-	*id = v;
-	return true;
-}
-
-void yg_tid_format(uint32_t id, char out[12])
-{
-	snprintf(out, 12, "%03u", (unsigned)id);
-}
-
 void yg_tput_u32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);

@@ -8,6 +8,8 @@
 
 #include "transport/tcommon.h"
 
+#include "store/registry.h"
+
 /* Formats a message and hands it to fn (or stderr for WARN+ when fn is
  * NULL). Messages longer than 1 KiB are truncated. */
 void yg_tlog(yg_tlog_fn fn, void *ctx, int level, const char *fmt, ...)
@@ -16,11 +18,8 @@ void yg_tlog(yg_tlog_fn fn, void *ctx, int level, const char *fmt, ...)
 /* Monotonic milliseconds. */
 uint64_t yg_tnow_ms(void);
 
-/* Agent ids: "001".."999", "1000"... (decimal, at least 3 digits). Parses
- * s into *id (1 <= id <= 999999999); false on anything else. */
-bool yg_tid_parse(const char *s, uint32_t *id);
-/* Writes the id as text into out (at least 12 bytes). */
-void yg_tid_format(uint32_t id, char out[12]);
+/* Agent ids (yg_tid_parse, yg_tid_format) are the registry's spelling:
+ * store/registry.h. */
 
 /* Big-endian accessors. */
 void yg_tput_u32(uint8_t *p, uint32_t v);

@@ -16,9 +16,10 @@
  * before is ignored, so feeding the same alert twice (after a crash) is
  * harmless.
  *
- * The database is opened in WAL mode with synchronous=FULL: a ban that was
- * reported done survives a crash. A ledger handle is used from one thread at
- * a time. */
+ * The rows are kept by store/bans.h (WAL, synchronous=FULL: a ban that was
+ * reported done survives a crash); this module holds the policy, the clock
+ * and the address checks. A ledger handle is used from one thread at a
+ * time. */
 #ifndef YAGURA_WAF_LEDGER_H
 #define YAGURA_WAF_LEDGER_H
 
@@ -27,42 +28,10 @@
 #include <stdint.h>
 
 #include "common/yerr.h"
+#include "store/bans.h"
 #include "waf/addr.h"
 
 #define YG_WAF_REPEATED_MAX 16
-#define YG_WAF_REASON_MAX 256 /* bytes kept of a reason, NUL included */
-#define YG_WAF_ID_MAX 64      /* rule/alert/agent ids and lifted_by, NUL included */
-
-typedef enum yg_waf_source {
-	YG_WAF_SOURCE_AUTO,
-	YG_WAF_SOURCE_MANUAL,
-} yg_waf_source;
-
-/* One ban episode, as read back from the ledger. */
-typedef struct yg_waf_ban {
-	int64_t id;
-	char address[YG_WAF_ADDR_TEXT_MAX]; /* canonical */
-	int64_t created;
-	int64_t updated; /* last add/extend */
-	int64_t expires; /* 0 = permanent */
-	int64_t lifted;  /* 0 while active */
-	unsigned times;  /* offence count when last added/extended (k) */
-	yg_waf_source source;
-	char reason[YG_WAF_REASON_MAX];
-	char rule_id[YG_WAF_ID_MAX];
-	char alert_id[YG_WAF_ID_MAX];
-	char agent_id[YG_WAF_ID_MAX];
-	char lifted_by[YG_WAF_ID_MAX];
-} yg_waf_ban;
-
-/* A list of bans returned by the ledger; free with yg_waf_ban_list_free. */
-typedef struct yg_waf_ban_list {
-	yg_waf_ban *v;
-	size_t n;
-} yg_waf_ban_list;
-
-void yg_waf_ban_list_free(yg_waf_ban_list *list);
-
 typedef struct yg_waf_policy {
 	int64_t default_timeout;                /* seconds; 0 = permanent */
 	unsigned repeated[YG_WAF_REPEATED_MAX]; /* minutes, k >= 2 */

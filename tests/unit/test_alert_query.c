@@ -1,4 +1,4 @@
-/* test_alert_query.c: the console's queries (src/outputs/alert_query.c)
+/* test_alert_query.c: the console's queries (src/store/alert_query.c)
  * against a real store: every filter and sort compared with the same
  * selection computed here from the alerts written, keyset pages that add
  * up to the whole, histograms that sum to the count, ATT&CK counts, and
@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "outputs/alert_query.h"
-#include "outputs/alert_store.h"
+#include "store/alert_query.h"
+#include "store/alerts.h"
 
 #define N 400
 #define T0 1700000000000LL

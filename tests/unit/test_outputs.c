@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "outputs/alert_store.h"
 #include "outputs/alerts_log.h"
+#include "store/alerts.h"
 
 /* 2024-01-05 12:00:00 UTC; TZ is forced to UTC in main(). */
 #define DAY0 ((time_t)1704456000)
@@ -812,6 +813,122 @@ static void test_store_persist_retain(void **state)
 	yg_alert_store_destroy(s);
 }
 
+/* main's first schema (version 1): the words indexed by INSERT trigger. */
+static const char v1_schema[] =
+        "CREATE TABLE alerts(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+        " time INTEGER NOT NULL, rule_id TEXT NOT NULL, level INTEGER NOT NULL,"
+        " groups TEXT NOT NULL, agent_id TEXT NOT NULL, agent_name TEXT NOT NULL,"
+        " srcip TEXT NOT NULL, location TEXT NOT NULL, description TEXT NOT NULL,"
+        " json TEXT NOT NULL, full_log TEXT GENERATED ALWAYS AS"
+        "  (CASE WHEN json_valid(json) THEN json_extract(json, '$.full_log') END) VIRTUAL);"
+        "CREATE INDEX alerts_time ON alerts(time);"
+        "CREATE VIRTUAL TABLE alerts_fts USING fts5("
+        " description, full_log, content='alerts', content_rowid='seq');"
+        "CREATE TRIGGER alerts_ai AFTER INSERT ON alerts BEGIN"
+        " INSERT INTO alerts_fts(rowid, description, full_log)"
+        "  VALUES (new.seq, new.description, new.full_log); END;"
+        "CREATE TRIGGER alerts_ad AFTER DELETE ON alerts BEGIN"
+        " INSERT INTO alerts_fts(alerts_fts, rowid, description, full_log)"
+        "  VALUES ('delete', old.seq, old.description, old.full_log); END;"
+        "CREATE TABLE pipeline_state(k INTEGER PRIMARY KEY CHECK (k = 1),"
+        " next_alert_seq INTEGER NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+        " off INTEGER NOT NULL, len INTEGER NOT NULL, first_seq INTEGER NOT NULL,"
+        " last_seq INTEGER NOT NULL);"
+        "INSERT INTO pipeline_state VALUES (1, 77, 1, 2, 3, 0, 0, 0);"
+        "INSERT INTO alerts(id, time, rule_id, level, groups, agent_id, agent_name, srcip,"
+        " location, description, json) VALUES ('1.1', 1000, '5710', 5, 'sshd', '000', 'm',"
+        " '', 'auth', 'old sshd row', '{\"id\":\"1.1\",\"full_log\":\"oldword here\"}');";
+
+static void fts_intact(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "INSERT INTO alerts_fts(alerts_fts, rank)"
+	                              " VALUES ('integrity-check', 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void diff_seen(void *ctx, const char *host, unsigned rule, const char *output)
+{
+	char *out = ctx;
+	snprintf(out, 128, "%s/%u/%s", host, rule, output);
+}
+
+/* A store written by the first schema opens, is migrated in place, keeps
+ * its rows searchable, and indexes new rows behind the commit. */
+static void test_store_migrate_v1(void **state)
+{
+	const char *dir = *state;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/alerts.db", dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	yg_alert_store *s = open_store(dir);
+	yg_alert_query q = {.text = "oldword"};
+	assert_int_equal(count_q(s, &q), 1);
+	yg_commit_mark m;
+	bool have = false;
+	assert_int_equal(yg_alert_store_load_mark(s, &m, &have), YG_OK);
+	assert_true(have);
+	assert_int_equal(m.next_alert_seq, 77);
+
+	/* a commit with the mark and a check_diff output; the words follow */
+	char buf[2048];
+	make_alert(0, buf, sizeof(buf));
+	yg_alert_text t = {buf, strlen(buf)};
+	yg_check_diff_row d = {"web", 530, "out put"};
+	yg_commit_mark nm = {.next_alert_seq = 90, .dev = 4, .ino = 5, .off = 6, .len = t.len + 1};
+	yg_alert_commit c = {.alerts = &t, .n = 1, .mark = &nm, .diffs = &d, .ndiffs = 1};
+	assert_int_equal(yg_alert_store_commit_batch(s, &c), YG_OK);
+	assert_int_equal(c.first_seq, 2);
+	assert_int_equal(c.last_seq, 2);
+	assert_int_equal(yg_alert_store_unindexed(s), 1);
+	q = (yg_alert_query){.text = "admin0"};
+	assert_int_equal(count_q(s, &q), 0); /* not indexed yet */
+	q = (yg_alert_query){.rule_id = "5710"};
+	assert_int_equal(count_q(s, &q), 2); /* every other filter sees it */
+	yg_alert_store_destroy(s);
+
+	/* after a restart (a crash is the same: the mark commits with the
+	 * words) the backlog is still known and indexed in batches */
+	s = open_store(dir);
+	assert_int_equal(yg_alert_store_unindexed(s), 1);
+	size_t done = 0;
+	assert_int_equal(yg_alert_store_index(s, 100, &done), YG_OK);
+	assert_int_equal(done, 1);
+	assert_int_equal(yg_alert_store_unindexed(s), 0);
+	q = (yg_alert_query){.text = "admin0"};
+	assert_int_equal(count_q(s, &q), 1);
+	assert_int_equal(yg_alert_store_load_mark(s, &m, &have), YG_OK);
+	assert_int_equal(m.next_alert_seq, 90);
+	assert_int_equal(m.off, 6);
+	assert_int_equal(m.len, t.len + 1);
+	assert_int_equal(m.first_seq, 2);
+	char seen[128] = "";
+	assert_int_equal(yg_alert_store_load_diffs(s, diff_seen, seen), YG_OK);
+	assert_string_equal(seen, "web/530/out put");
+
+	/* a row that expires before it is indexed leaves the index whole */
+	make_alert(1, buf, sizeof(buf));
+	t = (yg_alert_text){buf, strlen(buf)};
+	c = (yg_alert_commit){.alerts = &t, .n = 1};
+	assert_int_equal(yg_alert_store_commit_batch(s, &c), YG_OK);
+	uint64_t del = 0;
+	assert_int_equal(yg_alert_store_retain(s, 1, (time_t)(BASE_S + 100 * 86400), &del), YG_OK);
+	assert_int_equal(del, 3);
+	assert_int_equal(yg_alert_store_unindexed(s), 0);
+	assert_int_equal(yg_alert_store_index(s, 100, &done), YG_OK);
+	assert_int_equal(done, 0);
+	yg_alert_store_destroy(s);
+	fts_intact(path);
+}
+
 static int stop_cb(void *ctx, const yg_alert_row *r)
 {
 	(void)r;
@@ -876,6 +993,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_store_injection, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_store_persist_retain, setup_dir, teardown_dir),
 	        cmocka_unit_test_setup_teardown(test_store_misc, setup_dir, teardown_dir),
+	        cmocka_unit_test_setup_teardown(test_store_migrate_v1, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

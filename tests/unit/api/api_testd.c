@@ -16,9 +16,9 @@
 #include "api/api.h"
 #include "api/api_users.h"
 #include "common/ybuf.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
+#include "store/registry.h"
 #include "tickets/tickets.h"
-#include "transport/registry.h"
 #include "waf/waf.h"
 
 #define T0 1714521600LL /* 2024-05-01T00:00:00Z */

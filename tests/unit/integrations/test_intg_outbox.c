@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "integrations/outbox.h"
+#include "store/outbox.h"
 
 static char dir[64];
 static char path[128];

@@ -3,17 +3,19 @@
  * and a real alerts.json in a temporary directory.
  *
  * What it pins: the batch is bounded and refuses rather than drops; the
- * store and alerts.json hold exactly the same alerts; a commit whose hook
- * fails leaves nothing behind and the next commit retries the same batch
- * (no event lost, none counted twice); alerts.json cut short by a crash is
- * completed from the store at the next start; the number of workers does
- * not change what one source's events give. */
+ * store and alerts.json hold exactly the same alerts; a commit whose records
+ * fail to write leaves nothing behind, is not acknowledged, and the commit
+ * thread retries the same batch (no event lost, none counted twice) while
+ * the next batch fills and then waits; the full-text index follows; alerts.json cut short by a
+ * crash is completed from the store at the next start; the number of workers does not change what
+ * one source's events give. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +168,7 @@ static void full_batch_refuses(void **state)
 	offer_failures(f->p, 4, 1);
 	assert_false(offer_line(f->p, "one too many"));
 	assert_int_equal(yg_pipeline_pending(f->p), 4);
-	assert_int_equal(yg_pipeline_commit(f->p, NULL, NULL), YG_OK);
+	assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	assert_int_equal(yg_pipeline_pending(f->p), 0);
 	assert_true(offer_line(f->p, "room again"));
 	yg_pipeline_stats st;
@@ -183,7 +185,7 @@ static void store_and_alerts_json_agree(void **state)
 	open_pipeline(f, 1, 64);
 	for (int b = 0; b < 5; b++) {
 		offer_failures(f->p, 20, b * 10);
-		assert_int_equal(yg_pipeline_commit(f->p, NULL, NULL), YG_OK);
+		assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	}
 	yg_pipeline_stats st;
 	yg_pipeline_get_stats(f->p, &st);
@@ -193,43 +195,118 @@ static void store_and_alerts_json_agree(void **state)
 	assert_int_equal(json_lines(f->alerts_json), st.alerts);
 }
 
-typedef struct hook_ctx {
-	int calls;
-	bool fail;
-} hook_ctx;
+/* The caller's records: capture on the test's thread, write on the commit
+ * thread (fails while `fail`), committed back on the test's thread. */
+typedef struct rec_ctx {
+	int captures;
+	atomic_int writes;
+	atomic_bool fail;
+	int committed;
+	int released;
+	int snap; /* what capture hands out */
+} rec_ctx;
 
-static yg_err hook(void *ctx, void *db, uint64_t first_seq, uint64_t last_seq)
+static rec_ctx *the_rec;
+
+static void *rec_capture(void *ctx)
 {
-	hook_ctx *h = ctx;
-	(void)db;
-	(void)first_seq;
-	(void)last_seq;
-	h->calls++;
-	return h->fail ? YG_EIO : YG_OK;
+	rec_ctx *r = ctx;
+	r->captures++;
+	return &r->snap;
 }
 
-/* A failed commit leaves nothing in the store or alerts.json; the next
- * commit writes the same batch once. */
+static yg_err rec_write(void *snap, yg_db_txn *txn)
+{
+	(void)snap;
+	assert_non_null(txn);
+	atomic_fetch_add(&the_rec->writes, 1);
+	return atomic_load(&the_rec->fail) ? YG_EIO : YG_OK;
+}
+
+static void rec_committed(void *ctx, void *snap)
+{
+	rec_ctx *r = ctx;
+	assert_ptr_equal(snap, &r->snap);
+	r->committed++;
+}
+
+static void rec_release(void *snap)
+{
+	(void)snap;
+	the_rec->released++;
+}
+
+static const yg_pipeline_records test_records = {
+        .capture = rec_capture,
+        .write = rec_write,
+        .committed = rec_committed,
+        .release = rec_release,
+};
+
+/* A failed commit leaves nothing in the store or alerts.json and is not
+ * acknowledged; the commit thread retries the same batch and writes it
+ * once; meanwhile the next batch fills, and is refused when full. */
 static void failed_commit_is_retried_whole(void **state)
 {
 	fixture *f = *state;
 	open_outputs(f);
-	open_pipeline(f, 1, 64);
-	hook_ctx h = {.fail = true};
+	open_pipeline(f, 1, 10);
+	rec_ctx r = {0};
+	atomic_store(&r.fail, true);
+	the_rec = &r;
+	yg_pipeline_set_records(f->p, &test_records, &r);
 	offer_failures(f->p, 10, 1);
-	assert_int_not_equal(yg_pipeline_commit(f->p, hook, &h), YG_OK);
+	assert_int_not_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	assert_int_equal(store_count(f->store), 0);
 	assert_int_equal(json_lines(f->alerts_json), 0);
-	assert_false(offer_line(f->p, "no offers while a processed batch waits"));
-	h.fail = false;
-	assert_int_equal(yg_pipeline_commit(f->p, hook, &h), YG_OK);
+	assert_int_equal(r.committed, 0);
+	assert_true(yg_pipeline_busy(f->p));
+	/* the next batch fills while the first one is retried */
+	offer_failures(f->p, 10, 1);
+	assert_false(offer_line(f->p, "the next batch is full too"));
+	bool busy = false;
+	assert_int_not_equal(yg_pipeline_commit(f->p, false, &busy), YG_OK);
+	assert_true(busy);
+	assert_true(yg_pipeline_blocked(f->p));
+	atomic_store(&r.fail, false);
+	assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	yg_pipeline_stats st;
 	yg_pipeline_get_stats(f->p, &st);
-	assert_int_equal(h.calls, 2);
-	assert_int_equal(st.commit_errors, 1);
-	assert_int_equal(st.events, 10);
+	assert_int_equal(r.captures, 2); /* one per batch, whatever the retries */
+	assert_true(atomic_load(&r.writes) >= 3);
+	assert_int_equal(r.committed, 2);
+	assert_int_equal(r.released, 2);
+	assert_true(st.commit_errors >= 1);
+	assert_int_equal(st.events, 20);
+	assert_int_equal(st.batches, 2);
+	assert_int_equal(st.handoff_waits, 1);
+	assert_false(yg_pipeline_busy(f->p));
 	assert_int_equal(store_count(f->store), st.alerts);
 	assert_int_equal(json_lines(f->alerts_json), st.alerts);
+	close_all(f);
+	the_rec = NULL;
+}
+
+/* The full-text index follows the commit: the commit thread writes it in
+ * batches while idle, so a text search finds the alerts soon after. */
+static void text_search_follows_the_commit(void **state)
+{
+	fixture *f = *state;
+	open_outputs(f);
+	open_pipeline(f, 1, 64);
+	offer_failures(f->p, 20, 1);
+	assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
+	uint64_t total = store_count(f->store);
+	assert_true(total >= 20);
+	yg_alert_query q = {.text = "sshd"};
+	uint64_t n = 0;
+	for (int i = 0; i < 600 && n < total; i++) { /* up to a minute on a slow machine */
+		assert_int_equal(yg_alert_store_count(f->store, &q, &n), YG_OK);
+		if (n < total)
+			usleep(100 * 1000);
+	}
+	assert_int_equal(n, total);
+	assert_int_equal(yg_alert_store_unindexed(f->store), 0);
 }
 
 /* A crash between the commit and the append to alerts.json: the next start
@@ -240,7 +317,7 @@ static void alerts_json_completed_after_a_crash(void **state)
 	open_outputs(f);
 	open_pipeline(f, 1, 64);
 	offer_failures(f->p, 30, 1);
-	assert_int_equal(yg_pipeline_commit(f->p, NULL, NULL), YG_OK);
+	assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	close_all(f);
 	size_t before_len = 0;
 	char *before = slurp(f->alerts_json, &before_len);
@@ -267,7 +344,7 @@ static void rule_ids_of(fixture *f, unsigned workers, char *out, size_t cap)
 	open_outputs(f);
 	open_pipeline(f, workers, 1024);
 	offer_failures(f->p, 200, 1);
-	assert_int_equal(yg_pipeline_commit(f->p, NULL, NULL), YG_OK);
+	assert_int_equal(yg_pipeline_sync(f->p, false), YG_OK);
 	close_all(f);
 	FILE *fp = fopen(f->alerts_json, "r");
 	char line[65536];
@@ -311,6 +388,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(full_batch_refuses, setup, teardown),
 	        cmocka_unit_test_setup_teardown(store_and_alerts_json_agree, setup, teardown),
 	        cmocka_unit_test_setup_teardown(failed_commit_is_retried_whole, setup, teardown),
+	        cmocka_unit_test_setup_teardown(text_search_follows_the_commit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(alerts_json_completed_after_a_crash, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(workers_do_not_change_one_sources_alerts, setup,

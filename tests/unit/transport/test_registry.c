@@ -5,11 +5,11 @@
 
 #include <cmocka.h>
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/registry.h"
+#include "store/db_sql.h"
+#include "store/registry.h"
 #include "tsupport.h"
 
 static bool count_fn(void *ctx, const yg_agent_info *a)
@@ -88,24 +88,27 @@ static void test_registry_agents(void **state)
 	assert_int_equal(yg_registry_list(reg, count_fn, &n), YG_OK);
 	assert_int_equal(n, 2);
 
-	/* last_committed_seq through the caller's own handle, in its transaction */
-	sqlite3 *h;
-	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	sqlite3_busy_timeout(h, 5000);
-	assert_int_equal(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(yg_registry_set_seq_in(h, id3, 42), YG_OK);
-	assert_int_equal(yg_registry_set_seq_in(h, id3, 40), YG_OK); /* never goes back */
-	assert_int_equal(yg_registry_set_seq_in(h, "999", 1), YG_ENOTFOUND);
-	assert_int_equal(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	/* last_committed_seq inside the caller's own transaction (another
+	 * connection to the same file, as the commit point's) */
+	yg_db_config cfg;
+	yg_db_config_default(&cfg, db);
+	yg_db *h = NULL;
+	assert_int_equal(yg_db_open(&cfg, NULL, &h), YG_OK);
+	yg_db_txn *txn = NULL;
+	assert_int_equal(yg_db_begin(h, &txn), YG_OK);
+	assert_int_equal(yg_registry_set_seq_in(txn, id3, 42), YG_OK);
+	assert_int_equal(yg_registry_set_seq_in(txn, id3, 40), YG_OK); /* never goes back */
+	assert_int_equal(yg_registry_set_seq_in(txn, "999", 1), YG_ENOTFOUND);
+	assert_int_equal(yg_db_end(txn, YG_EIO), YG_EIO); /* rolls back */
 	uint64_t seq = 99;
 	assert_int_equal(yg_registry_get_seq(reg, id3, &seq), YG_OK);
 	assert_int_equal(seq, 0); /* rolled back with the caller's transaction */
-	assert_int_equal(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(yg_registry_set_seq_in(h, id3, 42), YG_OK);
-	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(yg_db_begin(h, &txn), YG_OK);
+	assert_int_equal(yg_registry_set_seq_in(txn, id3, 42), YG_OK);
+	assert_int_equal(yg_db_end(txn, YG_OK), YG_OK);
 	assert_int_equal(yg_registry_get_seq(reg, id3, &seq), YG_OK);
 	assert_int_equal(seq, 42);
-	sqlite3_close(h);
+	yg_db_close(h);
 
 	yg_registry_close(reg);
 	/* reopening keeps everything */

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/registry.h"
+#include "store/db_sql.h"
+#include "store/registry.h"
 #include "tsupport.h"
 
 void sim_spool_init(sim_spool *s)
@@ -145,9 +146,9 @@ void sim_mgr_callbacks(sim_mgr *m, yg_tserver_callbacks *cb)
 /* Commits one batch: rows + position in one transaction, then acks. */
 static void commit_batch(sim_mgr *m, sim_batch *b)
 {
-	sqlite3_exec(m->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(m->db, "INSERT INTO events(agent, seq) VALUES(?,?)", -1, &st, NULL);
+	yg_db_txn *txn = NULL;
+	yg_db_begin(m->db, &txn);
+	sqlite3_stmt *st = yg_db_stmt(m->db, "INSERT INTO events(agent, seq) VALUES(?,?)");
 	uint64_t dups = 0;
 	for (uint32_t i = 0; i < b->count; i++) {
 		sqlite3_bind_text(st, 1, b->agent, -1, SQLITE_STATIC);
@@ -156,10 +157,9 @@ static void commit_batch(sim_mgr *m, sim_batch *b)
 			dups++;
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
 	uint64_t last = b->first + b->count - 1;
-	yg_err e = yg_registry_set_seq_in(m->db, b->agent, last);
-	sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
+	yg_err e = yg_registry_set_seq_in(txn, b->agent, last);
+	yg_db_end(txn, YG_OK);
 	pthread_mutex_lock(&m->mu);
 	m->dups += dups;
 	m->committed += b->count - dups;
@@ -205,13 +205,13 @@ void sim_mgr_start(sim_mgr *m, const char *db_path)
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
-	sqlite3_open(db_path, &m->db);
-	sqlite3_busy_timeout(m->db, 10000);
-	sqlite3_exec(m->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	sqlite3_exec(m->db,
-	             "CREATE TABLE IF NOT EXISTS events(agent TEXT, seq INTEGER, "
-	             "PRIMARY KEY(agent, seq))",
-	             NULL, NULL, NULL);
+	yg_db_config cfg;
+	yg_db_config_default(&cfg, db_path);
+	cfg.sync = YG_DB_SYNC_NORMAL;
+	cfg.busy_ms = 10000;
+	yg_db_open(&cfg, NULL, &m->db);
+	yg_db_exec(m->db, "CREATE TABLE IF NOT EXISTS events(agent TEXT, seq INTEGER, "
+	                  "PRIMARY KEY(agent, seq))");
 	pthread_create(&m->th, NULL, mgr_main, m);
 }
 
@@ -235,7 +235,7 @@ void sim_mgr_stop(sim_mgr *m)
 	pthread_mutex_unlock(&m->mu);
 	pthread_join(m->th, NULL);
 	sim_mgr_drop_queue(m);
-	sqlite3_close(m->db);
+	yg_db_close(m->db);
 }
 
 void sim_mgr_set_server(sim_mgr *m, yg_tserver *srv)

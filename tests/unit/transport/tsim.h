@@ -5,10 +5,10 @@
 #define YAGURA_TESTS_TSIM_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/db.h"
 #include "transport/client.h"
 #include "transport/server.h"
 
@@ -37,7 +37,7 @@ typedef struct sim_batch {
 typedef struct sim_mgr {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	sqlite3 *db;
+	yg_db *db;
 	yg_tserver *srv;
 	sim_batch *q, *q_tail;
 	bool hold_acks, pause_commit, stop;

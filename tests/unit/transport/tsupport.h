@@ -23,8 +23,8 @@ bool ts_wait(bool (*cond)(void *), void *arg, unsigned ms);
 
 #include <openssl/ssl.h>
 
+#include "store/registry.h"
 #include "transport/ca.h"
-#include "transport/registry.h"
 
 typedef struct ts_env {
 	char *dir;

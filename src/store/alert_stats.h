@@ -7,8 +7,8 @@
  * indexes (time, (level, time)); nothing counts the whole table.
  *
  * Thread-safe: one connection behind a mutex. */
-#ifndef YAGURA_OUTPUTS_ALERT_STATS_H
-#define YAGURA_OUTPUTS_ALERT_STATS_H
+#ifndef YAGURA_STORE_ALERT_STATS_H
+#define YAGURA_STORE_ALERT_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>

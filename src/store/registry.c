@@ -1,43 +1,42 @@
 /* registry.c: the agent registry on SQLite. */
-#include "transport/registry.h"
+#include "store/registry.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport/tutil.h"
+#include "store/db_sql.h"
 
 struct yg_registry {
-	sqlite3 *db;
+	yg_db *h;
+	sqlite3 *db; /* h's connection */
 	pthread_mutex_t mu;
 };
 
-/* Keepalives and status changes are frequent (thousands of agents): they
- * run with synchronous=NORMAL (WAL: consistent, may lose the last changes
- * on power loss). Enrolment writes switch to FULL (see durable()). */
-static const char SCHEMA[] =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "CREATE TABLE IF NOT EXISTS yg_agents("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " name TEXT NOT NULL UNIQUE,"
-        " ip TEXT NOT NULL DEFAULT '',"
-        " cert_serial TEXT UNIQUE,"
-        " status INTEGER NOT NULL DEFAULT 0,"
-        " version TEXT NOT NULL DEFAULT '',"
-        " last_keepalive INTEGER NOT NULL DEFAULT 0,"
-        " date_add INTEGER NOT NULL,"
-        " revoked INTEGER NOT NULL DEFAULT 0,"
-        " last_committed_seq INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE IF NOT EXISTS yg_revoked_serials(serial TEXT PRIMARY KEY, agent_id INTEGER);"
-        "CREATE TABLE IF NOT EXISTS yg_enroll_tokens("
-        " hash TEXT PRIMARY KEY, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);";
+/* Version 1: the schema written before versions were recorded. */
+static const yg_db_step SCHEMA[] = {
+        {1,
+         "CREATE TABLE IF NOT EXISTS yg_agents("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " name TEXT NOT NULL UNIQUE,"
+         " ip TEXT NOT NULL DEFAULT '',"
+         " cert_serial TEXT UNIQUE,"
+         " status INTEGER NOT NULL DEFAULT 0,"
+         " version TEXT NOT NULL DEFAULT '',"
+         " last_keepalive INTEGER NOT NULL DEFAULT 0,"
+         " date_add INTEGER NOT NULL,"
+         " revoked INTEGER NOT NULL DEFAULT 0,"
+         " last_committed_seq INTEGER NOT NULL DEFAULT 0);"
+         "CREATE TABLE IF NOT EXISTS yg_revoked_serials(serial TEXT PRIMARY KEY, agent_id INTEGER);"
+         "CREATE TABLE IF NOT EXISTS yg_enroll_tokens("
+         " hash TEXT PRIMARY KEY, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);",
+         NULL},
+};
 
 #define AGENT_COLS                                                                                 \
 	"id, name, ip, coalesce(cert_serial,''), status, version, last_keepalive, date_add, "      \
@@ -50,18 +49,25 @@ yg_err yg_registry_open(const char *path, yg_diag *diag, yg_registry **out)
 	if (!reg)
 		return YG_ENOMEM;
 	pthread_mutex_init(&reg->mu, NULL);
-	char *msg = NULL;
-	if (sqlite3_open_v2(path, &reg->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-	                    NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(reg->db, 10000) != SQLITE_OK ||
-	    sqlite3_exec(reg->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-		yg_diag_add(diag, YG_SEV_ERROR, path, 0, NULL, "cannot open the agent registry: %s",
-		            msg ? msg : (reg->db ? sqlite3_errmsg(reg->db) : "out of memory"));
-		sqlite3_free(msg);
+	/* Keepalives and status changes are frequent (thousands of agents):
+	 * they run with synchronous=NORMAL (WAL: consistent, may lose the last
+	 * changes on power loss). Enrolment writes switch to FULL (durable()). */
+	yg_db_config cfg;
+	yg_db_config_default(&cfg, path);
+	cfg.sync = YG_DB_SYNC_NORMAL;
+	cfg.busy_ms = 10000;
+	cfg.serialized = true;
+	yg_err e = yg_db_open(&cfg, NULL, &reg->h);
+	if (!e)
+		e = yg_db_migrate(reg->h, "registry", SCHEMA, sizeof(SCHEMA) / sizeof(SCHEMA[0]));
+	if (e) {
+		if (reg->h)
+			yg_diag_add(diag, YG_SEV_ERROR, path, 0, NULL,
+			            "cannot open the agent registry: %s", yg_db_errmsg(reg->h));
 		yg_registry_close(reg);
-		return YG_EIO;
+		return e == YG_ENOMEM ? e : YG_EIO;
 	}
+	reg->db = yg_db_sqlite(reg->h);
 	*out = reg;
 	return YG_OK;
 }
@@ -70,9 +76,45 @@ void yg_registry_close(yg_registry *reg)
 {
 	if (!reg)
 		return;
-	sqlite3_close(reg->db);
+	yg_db_close(reg->h);
 	pthread_mutex_destroy(&reg->mu);
 	free(reg);
+}
+
+bool yg_tid_parse(const char *s, uint32_t *id)
+{
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	if (n < 3 || n > 9)
+		return false;
+	uint32_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	}
+	/* one spelling per id: "0001" is not "001" */
+	if (v == 0 || (n > 3 && s[0] == '0'))
+		return false;
+	*id = v;
+	return true;
+}
+
+void yg_tid_format(uint32_t id, char out[12])
+{
+	snprintf(out, 12, "%03u", (unsigned)id);
+}
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = 0;
 }
 
 bool yg_registry_valid_name(const char *name)
@@ -384,7 +426,7 @@ static void token_hash(const char *token, char out[65])
 	unsigned char md[32];
 	unsigned int n = 0;
 	EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
-	yg_thex(md, 32, out);
+	hex(md, 32, out);
 }
 
 yg_err yg_registry_token_create(yg_registry *reg, long ttl, time_t now, char token[YG_TOKEN_LEN])
@@ -393,7 +435,7 @@ yg_err yg_registry_token_create(yg_registry *reg, long ttl, time_t now, char tok
 	if (ttl <= 0 || RAND_bytes(raw, sizeof(raw)) != 1)
 		return YG_EINVAL;
 	memcpy(token, "ygt_", 4);
-	yg_thex(raw, sizeof(raw), token + 4);
+	hex(raw, sizeof(raw), token + 4);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	char h[65];
 	token_hash(token, h);
@@ -432,20 +474,21 @@ yg_err yg_registry_token_consume(yg_registry *reg, const char *token, time_t now
 	return !e && n != 1 ? YG_ENOTFOUND : e;
 }
 
-yg_err yg_registry_set_seq_in(void *sqlite3_handle, const char *agent_id, uint64_t seq)
+yg_err yg_registry_set_seq_in(yg_db_txn *txn, const char *agent_id, uint64_t seq)
 {
-	sqlite3 *db = sqlite3_handle;
 	int64_t num = id_num(agent_id);
-	if (!db || !num || seq > (uint64_t)INT64_MAX)
+	if (!txn || !num || seq > (uint64_t)INT64_MAX)
 		return YG_EINVAL;
-	sqlite3_stmt *st =
-	        prep(db,
-	             "UPDATE yg_agents SET last_committed_seq=max(last_committed_seq, ?) "
-	             "WHERE id=?",
-	             "ii", (int64_t)seq, num);
-	int n = 0;
-	yg_err e = run(db, st, &n);
-	return !e && n == 0 ? YG_ENOTFOUND : e;
+	/* once per agent per commit: prepared once, on the commit's handle */
+	yg_db *db = yg_db_txn_db(txn);
+	sqlite3_stmt *st = yg_db_stmt(db, "UPDATE yg_agents SET last_committed_seq="
+	                                  "max(last_committed_seq, ?) WHERE id=?");
+	if (!st)
+		return YG_EIO;
+	sqlite3_bind_int64(st, 1, (int64_t)seq);
+	sqlite3_bind_int64(st, 2, num);
+	yg_err e = yg_db_done(db, st, "agent's committed seq");
+	return !e && sqlite3_changes(yg_db_sqlite(db)) == 0 ? YG_ENOTFOUND : e;
 }
 
 yg_err yg_registry_get_seq(yg_registry *reg, const char *agent_id, uint64_t *seq)

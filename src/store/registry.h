@@ -15,13 +15,16 @@
  *
  * last_committed_seq is the highest event seq of the agent that the manager
  * has committed. The manager writes it inside its own transaction with
- * yg_registry_set_seq_in() on its own connection, so the events and the
- * position are committed together (or not at all).
+ * yg_registry_set_seq_in() on the commit point's yg_db_txn, so the events
+ * and the position are committed together (or not at all).
+ *
+ * Schema: component "registry" in yg_schema (store/db.h); version 1 is the
+ * schema written before versions were recorded.
  *
  * Thread-safe: one connection guarded by a mutex. Every value is bound as a
  * parameter. */
-#ifndef YAGURA_TRANSPORT_REGISTRY_H
-#define YAGURA_TRANSPORT_REGISTRY_H
+#ifndef YAGURA_STORE_REGISTRY_H
+#define YAGURA_STORE_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,6 +33,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "store/db.h"
 
 typedef struct yg_registry yg_registry;
 
@@ -100,12 +104,18 @@ yg_err yg_registry_token_create(yg_registry *reg, long ttl, time_t now, char tok
 /* Consumes a token: YG_OK once; used, expired or unknown: YG_ENOTFOUND. */
 yg_err yg_registry_token_consume(yg_registry *reg, const char *token, time_t now);
 
+/* Agent ids: "001".."999", "1000"... (decimal, at least 3 digits). Parses
+ * s into *id (1 <= id <= 999999999); false on anything else. */
+bool yg_tid_parse(const char *s, uint32_t *id);
+/* Writes the id as text into out (at least 12 bytes). */
+void yg_tid_format(uint32_t id, char out[12]);
+
 /* ---- event positions ---- */
 
-/* Sets the agent's last_committed_seq to seq if that is higher, using the
- * caller's open sqlite3 handle (inside the caller's transaction), on the
- * same database file. YG_ENOTFOUND if no such agent. */
-yg_err yg_registry_set_seq_in(void *sqlite3_handle, const char *agent_id, uint64_t seq);
+/* Sets the agent's last_committed_seq to seq if that is higher, inside the
+ * caller's transaction (the commit point's, on the same database file).
+ * YG_ENOTFOUND if no such agent. */
+yg_err yg_registry_set_seq_in(yg_db_txn *txn, const char *agent_id, uint64_t seq);
 yg_err yg_registry_get_seq(yg_registry *reg, const char *agent_id, uint64_t *seq);
 
 #endif

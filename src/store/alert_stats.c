@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outputs/alert_stats.h"
+#include "store/alert_stats.h"
 
 #define NLEVELS (YG_ALERT_LEVEL_MAX + 1)
 #define TOP_MAX 100

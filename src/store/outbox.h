@@ -12,9 +12,11 @@
  * so "delivered" is on disk as soon as the call returns.
  *
  * Thread-safe: one connection behind a mutex. Times are milliseconds on
- * the caller's clock (wall clock: rows outlive the process). */
-#ifndef YAGURA_INTG_OUTBOX_H
-#define YAGURA_INTG_OUTBOX_H
+ * the caller's clock (wall clock: rows outlive the process). Schema
+ * component "outbox" (store/db.h); version 1 is the schema written before
+ * versions were recorded. */
+#ifndef YAGURA_STORE_OUTBOX_H
+#define YAGURA_STORE_OUTBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>

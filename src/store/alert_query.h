@@ -12,8 +12,8 @@
  * adds the table alert_mitre(seq, technique) filled by a trigger from each
  * inserted alert's rule.mitre.id and emptied with it, and fills it once
  * for the alerts of a store made before it existed. */
-#ifndef YAGURA_OUTPUTS_ALERT_QUERY_H
-#define YAGURA_OUTPUTS_ALERT_QUERY_H
+#ifndef YAGURA_STORE_ALERT_QUERY_H
+#define YAGURA_STORE_ALERT_QUERY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +21,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
-#include "outputs/alert_store.h"
+#include "store/alerts.h"
 
 #define YG_AQ_VALUES_MAX 16 /* values of one repeatable filter */
 #define YG_AQ_BUCKETS_MAX 500

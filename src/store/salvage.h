@@ -1,4 +1,4 @@
-/* db_salvage.h: a damaged SQLite database file set aside and what can be
+/* salvage.h: a damaged SQLite database file set aside and what can be
  * read of it copied into a new one (`yagura manager --recover-db`).
  *
  * SQLite refuses a file whose header is broken ("file is not a
@@ -8,8 +8,8 @@
  * creates PATH anew with the schema the damaged file still shows, and
  * copies each table's readable rows. A table that cannot be read is left
  * empty: the owners' CREATE TABLE IF NOT EXISTS make it again. */
-#ifndef YAGURA_OUTPUTS_DB_SALVAGE_H
-#define YAGURA_OUTPUTS_DB_SALVAGE_H
+#ifndef YAGURA_STORE_SALVAGE_H
+#define YAGURA_STORE_SALVAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,14 +1,25 @@
-/* execd_store.c: the timeout list on disk (one SQLite table), so deletes
- * survive an agent restart. Every value is a bound parameter. */
-#include <sqlite3.h>
+/* execd.c (store): the timeout list on disk (store/execd.h). Every value
+ * is a bound parameter. */
+#include "store/execd.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ar/execd_int.h"
+#include "store/db_sql.h"
 
 struct ex_store {
-	sqlite3 *db;
+	yg_db *h;
+	sqlite3 *db; /* h's connection */
+};
+
+static const yg_db_step schema[] = {
+        {1,
+         "CREATE TABLE IF NOT EXISTS ar_pending("
+         " rkey TEXT PRIMARY KEY, program TEXT NOT NULL,"
+         " message TEXT NOT NULL, added_ms INTEGER NOT NULL,"
+         " seconds INTEGER NOT NULL)",
+         NULL},
 };
 
 void ex_pending_free(ex_pending *p)
@@ -27,26 +38,18 @@ yg_err ex_store_open(const char *path, ex_store **out, char *err, size_t errlen)
 	ex_store *st = calloc(1, sizeof(*st));
 	if (!st)
 		return YG_ENOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		         st->db ? sqlite3_errmsg(st->db) : "open failed");
+	yg_db_config cfg;
+	yg_db_config_default(&cfg, path);
+	cfg.busy_ms = 2000;
+	yg_err e = yg_db_open(&cfg, NULL, &st->h);
+	if (!e)
+		e = yg_db_migrate(st->h, "execd", schema, sizeof(schema) / sizeof(schema[0]));
+	if (e) {
+		snprintf(err, errlen, "%s", st->h ? yg_db_errmsg(st->h) : "out of memory");
 		ex_store_close(st);
-		return YG_EIO;
+		return e == YG_ENOMEM ? e : YG_EIO;
 	}
-	sqlite3_busy_timeout(st->db, 2000);
-	const char *sql = "PRAGMA journal_mode=WAL;"
-	                  "CREATE TABLE IF NOT EXISTS ar_pending("
-	                  " rkey TEXT PRIMARY KEY, program TEXT NOT NULL,"
-	                  " message TEXT NOT NULL, added_ms INTEGER NOT NULL,"
-	                  " seconds INTEGER NOT NULL)";
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create table");
-		sqlite3_free(msg);
-		ex_store_close(st);
-		return YG_EIO;
-	}
+	st->db = yg_db_sqlite(st->h);
 	*out = st;
 	return YG_OK;
 }
@@ -55,7 +58,7 @@ void ex_store_close(ex_store *st)
 {
 	if (!st)
 		return;
-	sqlite3_close(st->db);
+	yg_db_close(st->h);
 	free(st);
 }
 

@@ -1,12 +1,16 @@
-/* alert_store.c: the SQLite index of alerts (see alert_store.h).
+/* alerts.c: the SQLite index of alerts (see alerts.h).
  *
  * Schema: `alerts` holds one row per alert with the searched keys in columns
  * and the alert JSON as text; full_log is a virtual generated column read out
  * of the JSON, so it is not stored twice. `alerts_fts` is an FTS5 index over
- * description and full_log with `alerts` as its external content, kept in step
- * by triggers (so a retention DELETE also removes the words, and the index can
- * be rebuilt with the 'rebuild' command). Every SQL text below is a constant
- * or a concatenation of constant fragments; values are always bound. */
+ * description and full_log with `alerts` as its external content. New rows
+ * enter it in batches behind the commit (yg_alert_store_index, up to the seq
+ * in alerts_fts_mark); a trigger removes the words of an indexed row that
+ * retention deletes. The schema's version is in store_schema (migrate()).
+ * The pipeline's mark and check_diff outputs are tables of the same file,
+ * written in the commit's transaction. Every SQL text below is a constant or
+ * a concatenation of constant fragments; values are always bound; the
+ * statements of the commit are prepared once. */
 #include <ctype.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -14,14 +18,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/ybuf.h"
-#include "outputs/alert_query.h"
-#include "outputs/alert_store.h"
+#include "store/alert_query.h"
+#include "store/alerts.h"
+#include "store/db_sql.h"
 
 #define QUERY_LIMIT_DEFAULT 100
 #define QUERY_LIMIT_MAX 10000
 #define RETAIN_CHUNK 5000
+
+/* Version 1 is the schema of the first stores (the words indexed by an
+ * INSERT trigger); version 2 indexes them behind the commit. */
+#define SCHEMA_VERSION 2
+
+/* Removes the words of an indexed row that is deleted (FTS5's 'delete' of
+ * a row that is not in the index would damage it). */
+static const char ad_trigger[] =
+        "CREATE TRIGGER IF NOT EXISTS alerts_ad AFTER DELETE ON alerts"
+        " WHEN old.seq <= (SELECT upto FROM alerts_fts_mark WHERE k = 1) BEGIN"
+        " INSERT INTO alerts_fts(alerts_fts, rowid, description, full_log)"
+        "  VALUES ('delete', old.seq, old.description, old.full_log); END;";
 
 static const char schema[] =
         "CREATE TABLE IF NOT EXISTS alerts("
@@ -46,12 +64,31 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS alerts_srcip ON alerts(srcip, time);"
         "CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5("
         " description, full_log, content='alerts', content_rowid='seq');"
-        "CREATE TRIGGER IF NOT EXISTS alerts_ai AFTER INSERT ON alerts BEGIN"
-        " INSERT INTO alerts_fts(rowid, description, full_log)"
-        "  VALUES (new.seq, new.description, new.full_log); END;"
-        "CREATE TRIGGER IF NOT EXISTS alerts_ad AFTER DELETE ON alerts BEGIN"
-        " INSERT INTO alerts_fts(alerts_fts, rowid, description, full_log)"
-        "  VALUES ('delete', old.seq, old.description, old.full_log); END;";
+        "CREATE TABLE IF NOT EXISTS alerts_fts_mark("
+        " k INTEGER PRIMARY KEY CHECK (k = 1), upto INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS store_schema("
+        " name TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS pipeline_state("
+        " k INTEGER PRIMARY KEY CHECK (k = 1),"
+        " next_alert_seq INTEGER NOT NULL,"
+        " dev INTEGER NOT NULL, ino INTEGER NOT NULL, off INTEGER NOT NULL,"
+        " len INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL);"
+        /* check_diff's last outputs (yg_diff_store), saved with each batch so
+         * that a restart compares with what the last committed batch saw */
+        "CREATE TABLE IF NOT EXISTS check_diff("
+        " host TEXT NOT NULL, rule INTEGER NOT NULL, output TEXT NOT NULL,"
+        " PRIMARY KEY (host, rule));";
+
+/* 1 -> 2: the words leave the INSERT trigger; the rows of a version-1 store
+ * are all indexed already, so the mark starts at the last of them. The
+ * DELETE trigger only removes words of indexed rows (FTS5's 'delete' of a
+ * row that is not in it would damage the index). */
+static const char migrate_2[] =
+        "DROP TRIGGER IF EXISTS alerts_ai;"
+        "DROP TRIGGER IF EXISTS alerts_ad;"
+        "INSERT OR IGNORE INTO alerts_fts_mark(k, upto)"
+        " SELECT 1, coalesce(max(seq), 0) FROM alerts;"
+        "INSERT OR REPLACE INTO store_schema(name, version) VALUES ('alerts', 2);";
 
 static const char insert_sql[] =
         "INSERT OR IGNORE INTO alerts(id, time, rule_id, level, groups, agent_id,"
@@ -71,8 +108,12 @@ struct yg_alert_store {
 	pthread_mutex_t wmu; /* writer: db, queue, stats */
 	pthread_mutex_t rmu; /* reader connection */
 	sqlite3 *db;
+	yg_db *wdb; /* db as a store handle, for the commit point's parts */
 	sqlite3 *rdb;
 	sqlite3_stmt *ins;
+	sqlite3_stmt *mark_put, *diff_put;       /* the commit's records */
+	sqlite3_stmt *idx_hi, *idx_ins, *idx_up; /* the full-text batches */
+	uint64_t fts_upto;                       /* rows up to it are indexed */
 	pending *q;
 	size_t qlen, qmax;
 	yg_alert_store_stats st;
@@ -139,6 +180,91 @@ static yg_err open_db(const char *path, bool writer, sqlite3 **out, yg_diag *dia
 	return YG_OK;
 }
 
+/* Brings a store of an older schema to SCHEMA_VERSION, in one transaction. */
+static yg_err migrate(sqlite3 *db, char **msg)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 1; /* a store of the first schema has no row */
+	if (sqlite3_prepare_v2(db, "SELECT version FROM store_schema WHERE name = 'alerts'", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return YG_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version >= SCHEMA_VERSION)
+		return YG_OK;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK)
+		return YG_EIO;
+	if (sqlite3_exec(db, migrate_2, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(db, ad_trigger, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, msg) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return YG_EIO;
+	}
+	return YG_OK;
+}
+
+static const char mark_put_sql[] =
+        "INSERT OR REPLACE INTO pipeline_state(k, next_alert_seq, dev, ino,"
+        " off, len, first_seq, last_seq) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char diff_put_sql[] =
+        "INSERT OR REPLACE INTO check_diff(host, rule, output) VALUES (?1, ?2, ?3)";
+static const char idx_hi_sql[] =
+        "SELECT max(seq) FROM (SELECT seq FROM alerts WHERE seq > ?1 ORDER BY seq LIMIT ?2)";
+static const char idx_ins_sql[] =
+        "INSERT INTO alerts_fts(rowid, description, full_log)"
+        " SELECT seq, description, full_log FROM alerts WHERE seq > ?1 AND seq <= ?2";
+static const char idx_up_sql[] = "UPDATE alerts_fts_mark SET upto = ?1 WHERE k = 1";
+
+/* The writer's statements, prepared once; the index mark and backlog. */
+static yg_err prepare_writer(yg_alert_store *s)
+{
+	struct {
+		const char *sql;
+		sqlite3_stmt **st;
+	} t[] = {{insert_sql, &s->ins},        {mark_put_sql, &s->mark_put},
+	         {diff_put_sql, &s->diff_put}, {idx_hi_sql, &s->idx_hi},
+	         {idx_ins_sql, &s->idx_ins},   {idx_up_sql, &s->idx_up}};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (sqlite3_prepare_v3(s->db, t[i].sql, -1, SQLITE_PREPARE_PERSISTENT, t[i].st,
+		                       NULL) != SQLITE_OK)
+			return YG_EIO;
+	/* No mark in a store of the current version: the file was salvaged
+	 * (--recover-db) and the index may not match its rows: it is rebuilt. */
+	if (sqlite3_exec(s->db,
+	                 "INSERT OR IGNORE INTO alerts_fts_mark(k, upto)"
+	                 " SELECT 1, coalesce(max(seq), 0) FROM alerts",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return YG_EIO;
+	if (sqlite3_changes(s->db) > 0 &&
+	    sqlite3_exec(s->db, "INSERT INTO alerts_fts(alerts_fts) VALUES ('rebuild')", NULL, NULL,
+	                 NULL) != SQLITE_OK)
+		return YG_EIO;
+	sqlite3_stmt *st = NULL;
+	yg_err err = YG_EIO;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT m.upto, (SELECT count(*) FROM alerts WHERE seq > m.upto)"
+	                       " FROM alerts_fts_mark m WHERE k = 1",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		s->fts_upto = (uint64_t)sqlite3_column_int64(st, 0);
+		s->st.unindexed = (uint64_t)sqlite3_column_int64(st, 1);
+		err = YG_OK;
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static void finalize_all(yg_alert_store *s)
+{
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->mark_put);
+	sqlite3_finalize(s->diff_put);
+	sqlite3_finalize(s->idx_hi);
+	sqlite3_finalize(s->idx_ins);
+	sqlite3_finalize(s->idx_up);
+}
+
 yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg_alert_store **out)
 {
 	*out = NULL;
@@ -153,21 +279,27 @@ yg_err yg_alert_store_create(const yg_alert_store_config *cfg, yg_diag *diag, yg
 	if (!s->q)
 		goto fail;
 	if ((err = open_db(cfg->path, true, &s->db, diag)) != YG_OK ||
-	    (err = open_db(cfg->path, false, &s->rdb, diag)) != YG_OK)
+	    (err = yg_db_wrap(s->db, cfg->path, &s->wdb)) != YG_OK)
 		goto fail;
-	if (sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->ins, NULL) !=
-	    SQLITE_OK) {
+	char *msg = NULL;
+	if ((err = migrate(s->db, &msg)) ||
+	    (sqlite3_exec(s->db, ad_trigger, NULL, NULL, &msg) != SQLITE_OK && (err = YG_EIO)) ||
+	    (err = prepare_writer(s))) {
 		if (diag)
 			yg_diag_add(diag, YG_SEV_ERROR, cfg->path, 0, "alert store", "%s",
-			            sqlite3_errmsg(s->db));
-		err = YG_EIO;
+			            msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
 		goto fail;
 	}
+	if ((err = open_db(cfg->path, false, &s->rdb, diag)) != YG_OK)
+		goto fail;
 	pthread_mutex_init(&s->wmu, NULL);
 	pthread_mutex_init(&s->rmu, NULL);
 	*out = s;
 	return YG_OK;
 fail:
+	finalize_all(s);
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	free(s->q);
@@ -176,20 +308,21 @@ fail:
 }
 
 static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextra,
-                           yg_alert_store_hook hook, void *ctx);
+                           yg_alert_commit *c);
 
 void yg_alert_store_destroy(yg_alert_store *s)
 {
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->wmu);
-	(void)flush_locked(s, NULL, 0, NULL, NULL);
+	(void)flush_locked(s, NULL, 0, NULL);
 	/* Keeps the planner's statistics fresh for the next run. */
 	(void)sqlite3_exec(s->db, "PRAGMA analysis_limit=1000; PRAGMA optimize", NULL, NULL, NULL);
 	for (size_t i = 0; i < s->qlen; i++)
 		pending_free(&s->q[i]);
 	pthread_mutex_unlock(&s->wmu);
-	sqlite3_finalize(s->ins);
+	finalize_all(s);
+	yg_db_close(s->wdb);
 	sqlite3_close(s->rdb);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->wmu);
@@ -388,7 +521,7 @@ yg_err yg_alert_store_add(yg_alert_store *s, const char *json, size_t len)
 		pending_free(&p);
 		return err;
 	}
-	if (s->qlen == s->qmax && (err = flush_locked(s, NULL, 0, NULL, NULL)) != YG_OK) {
+	if (s->qlen == s->qmax && (err = flush_locked(s, NULL, 0, NULL)) != YG_OK) {
 		/* The queue is full and cannot be committed: refuse the alert
 		 * loudly rather than lose it quietly. */
 		s->st.rejected++;
@@ -432,13 +565,63 @@ static yg_err insert_rows(yg_alert_store *s, const pending *rows, size_t n, uint
 	return YG_OK;
 }
 
-/* Commits the queue, then `extra` rows, then what hook writes, in one
- * transaction; on failure rolls back and keeps the queue. */
-static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextra,
-                           yg_alert_store_hook hook, void *ctx)
+static double mono_s(void)
 {
-	if (s->qlen == 0 && nextra == 0 && !hook)
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void lock_writer(yg_alert_store *s)
+{
+	if (pthread_mutex_trylock(&s->wmu) == 0)
+		return;
+	double t0 = mono_s();
+	pthread_mutex_lock(&s->wmu);
+	s->st.lock_wait_seconds += mono_s() - t0;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The pipeline's mark and check_diff outputs of c. */
+static yg_err write_records(yg_alert_store *s, const yg_alert_commit *c)
+{
+	for (size_t i = 0; i < c->ndiffs; i++) {
+		const yg_check_diff_row *d = &c->diffs[i];
+		sqlite3_bind_text(s->diff_put, 1, d->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s->diff_put, 2, d->rule);
+		sqlite3_bind_text(s->diff_put, 3, d->output, -1, SQLITE_STATIC);
+		if (step_done(s->diff_put))
+			return YG_EIO;
+	}
+	const yg_commit_mark *m = c->mark;
+	if (!m)
 		return YG_OK;
+	sqlite3_stmt *st = s->mark_put;
+	sqlite3_bind_int64(st, 1, (int64_t)m->next_alert_seq);
+	sqlite3_bind_int64(st, 2, (int64_t)m->dev);
+	sqlite3_bind_int64(st, 3, (int64_t)m->ino);
+	sqlite3_bind_int64(st, 4, (int64_t)m->off);
+	sqlite3_bind_int64(st, 5, c->first_seq ? (int64_t)m->len : 0);
+	sqlite3_bind_int64(st, 6, (int64_t)c->first_seq);
+	sqlite3_bind_int64(st, 7, (int64_t)c->last_seq);
+	return step_done(st) ? YG_EIO : YG_OK;
+}
+
+/* Commits the queue, then `extra` rows, then c's records and hook (c may be
+ * NULL), in one transaction; on failure rolls back and keeps the queue. */
+static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextra,
+                           yg_alert_commit *c)
+{
+	if (s->qlen == 0 && nextra == 0 && !c)
+		return YG_OK;
+	double t0 = mono_s();
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return YG_EIO;
 	uint64_t added = 0, dups = 0, before = 0;
@@ -453,8 +636,18 @@ static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextr
 				first = sqlite3_last_insert_rowid(s->db);
 		}
 		int64_t last = added > before ? sqlite3_last_insert_rowid(s->db) : 0;
-		if (!err && hook)
-			err = hook(ctx, s->db, (uint64_t)first, (uint64_t)last);
+		if (c) {
+			c->first_seq = (uint64_t)first;
+			c->last_seq = (uint64_t)last;
+			if (!err)
+				err = write_records(s, c);
+			if (!err && c->hook) {
+				yg_db_txn *txn = yg_db_txn_borrow(s->wdb);
+				err = txn ? c->hook(c->ctx, txn, (uint64_t)first, (uint64_t)last)
+				          : YG_EINVAL;
+				yg_db_txn_release(txn);
+			}
+		}
 	}
 	if (err || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -464,16 +657,18 @@ static yg_err flush_locked(yg_alert_store *s, const pending *extra, size_t nextr
 		pending_free(&s->q[i]);
 	s->qlen = 0;
 	s->st.added += added;
+	s->st.unindexed += added;
 	s->st.duplicates += dups;
 	s->st.flushes++;
+	s->st.commit_seconds += mono_s() - t0;
 	return YG_OK;
 }
 
-yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
-                             yg_alert_store_hook hook, void *ctx)
+yg_err yg_alert_store_commit_batch(yg_alert_store *s, yg_alert_commit *c)
 {
-	if (!s || (n && !alerts))
+	if (!s || !c || (c->n && !c->alerts) || (c->ndiffs && !c->diffs))
 		return YG_EINVAL;
+	size_t n = c->n;
 	pending *rows = n ? calloc(n, sizeof(*rows)) : NULL;
 	if (n && !rows)
 		return YG_ENOMEM;
@@ -481,7 +676,7 @@ yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, siz
 	uint64_t rejected = 0;
 	yg_err err = YG_OK;
 	for (size_t i = 0; i < n && !err; i++) {
-		yg_err e = parse_alert(alerts[i].json, alerts[i].len, &rows[nrows]);
+		yg_err e = parse_alert(c->alerts[i].json, c->alerts[i].len, &rows[nrows]);
 		if (e == YG_ENOMEM)
 			err = e;
 		else if (e)
@@ -491,15 +686,151 @@ yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, siz
 		if (e)
 			pending_free(&rows[nrows]);
 	}
-	pthread_mutex_lock(&s->wmu);
+	lock_writer(s);
 	s->st.rejected += rejected;
 	if (!err)
-		err = flush_locked(s, rows, nrows, hook, ctx);
+		err = flush_locked(s, rows, nrows, c);
 	pthread_mutex_unlock(&s->wmu);
 	for (size_t i = 0; i < nrows; i++)
 		pending_free(&rows[i]);
 	free(rows);
 	return err;
+}
+
+static yg_err index_all(yg_alert_store *s);
+
+yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
+                             yg_alert_store_hook hook, void *ctx)
+{
+	yg_alert_commit c = {.alerts = alerts, .n = n, .hook = hook, .ctx = ctx};
+	yg_err err = yg_alert_store_commit_batch(s, &c);
+	return err ? err : index_all(s);
+}
+
+yg_err yg_alert_store_load_mark(yg_alert_store *s, yg_commit_mark *out, bool *have)
+{
+	if (!s || !out || !have)
+		return YG_EINVAL;
+	*have = false;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->wmu);
+	sqlite3_stmt *st = NULL;
+	yg_err err = YG_EIO;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT next_alert_seq, dev, ino, off, len, first_seq, last_seq"
+	                       " FROM pipeline_state WHERE k = 1",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*have = true;
+			uint64_t *f[] = {&out->next_alert_seq,
+			                 &out->dev,
+			                 &out->ino,
+			                 &out->off,
+			                 &out->len,
+			                 &out->first_seq,
+			                 &out->last_seq};
+			for (int i = 0; i < 7; i++)
+				*f[i] = (uint64_t)sqlite3_column_int64(st, i);
+		}
+		err = rc == SQLITE_ROW || rc == SQLITE_DONE ? YG_OK : YG_EIO;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wmu);
+	return err;
+}
+
+yg_err yg_alert_store_load_diffs(yg_alert_store *s, yg_check_diff_fn fn, void *ctx)
+{
+	if (!s || !fn)
+		return YG_EINVAL;
+	pthread_mutex_lock(&s->wmu);
+	sqlite3_stmt *st = NULL;
+	yg_err err = YG_EIO;
+	if (sqlite3_prepare_v2(s->db, "SELECT host, rule, output FROM check_diff", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *host = (const char *)sqlite3_column_text(st, 0);
+			const char *o = (const char *)sqlite3_column_text(st, 2);
+			if (host && o)
+				fn(ctx, host, (unsigned)sqlite3_column_int64(st, 1), o);
+		}
+		err = rc == SQLITE_DONE ? YG_OK : YG_EIO;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->wmu);
+	return err;
+}
+
+/* One batch of the full-text index: rows (upto, hi] and the mark, in one
+ * transaction. */
+static yg_err index_locked(yg_alert_store *s, size_t max, size_t *done)
+{
+	*done = 0;
+	sqlite3_bind_int64(s->idx_hi, 1, (int64_t)s->fts_upto);
+	sqlite3_bind_int64(s->idx_hi, 2, (int64_t)max);
+	int rc = sqlite3_step(s->idx_hi);
+	int64_t hi = rc == SQLITE_ROW ? sqlite3_column_int64(s->idx_hi, 0) : 0;
+	sqlite3_reset(s->idx_hi);
+	if (rc != SQLITE_ROW)
+		return YG_EIO;
+	if (hi <= (int64_t)s->fts_upto)
+		return YG_OK;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return YG_EIO;
+	sqlite3_bind_int64(s->idx_ins, 1, (int64_t)s->fts_upto);
+	sqlite3_bind_int64(s->idx_ins, 2, hi);
+	int e = step_done(s->idx_ins);
+	size_t n = e ? 0 : (size_t)sqlite3_changes(s->db);
+	sqlite3_bind_int64(s->idx_up, 1, hi);
+	if (e || step_done(s->idx_up) || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return YG_EIO;
+	}
+	s->fts_upto = (uint64_t)hi;
+	s->st.indexed += n;
+	s->st.unindexed = s->st.unindexed > n ? s->st.unindexed - n : 0;
+	*done = n;
+	return YG_OK;
+}
+
+yg_err yg_alert_store_index(yg_alert_store *s, size_t max, size_t *done)
+{
+	size_t n = 0;
+	if (done)
+		*done = 0;
+	if (!s || max == 0 || max > INT32_MAX)
+		return YG_EINVAL;
+	lock_writer(s);
+	double t0 = mono_s();
+	yg_err err = index_locked(s, max, &n);
+	if (n)
+		s->st.index_seconds += mono_s() - t0;
+	pthread_mutex_unlock(&s->wmu);
+	if (done)
+		*done = n;
+	return err;
+}
+
+/* The callers of add/flush and commit (tests, tools) see their rows in a
+ * text search at once, as before the index moved behind the commit. */
+static yg_err index_all(yg_alert_store *s)
+{
+	size_t n;
+	yg_err err;
+	do
+		err = yg_alert_store_index(s, 10000, &n);
+	while (!err && n);
+	return err;
+}
+
+uint64_t yg_alert_store_unindexed(yg_alert_store *s)
+{
+	pthread_mutex_lock(&s->wmu);
+	uint64_t n = s->st.unindexed;
+	pthread_mutex_unlock(&s->wmu);
+	return n;
 }
 
 yg_err yg_alert_store_scan_seq(yg_alert_store *s, uint64_t first, uint64_t last, yg_alert_seq_cb cb,
@@ -533,12 +864,12 @@ out:
 	return err;
 }
 
-yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx)
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, yg_db *db), void *ctx)
 {
 	if (!s || !fn)
 		return YG_EINVAL;
 	pthread_mutex_lock(&s->wmu);
-	yg_err err = fn(ctx, s->db);
+	yg_err err = fn(ctx, s->wdb);
 	pthread_mutex_unlock(&s->wmu);
 	return err;
 }
@@ -548,9 +879,9 @@ yg_err yg_alert_store_flush(yg_alert_store *s)
 	if (!s)
 		return YG_EINVAL;
 	pthread_mutex_lock(&s->wmu);
-	yg_err err = flush_locked(s, NULL, 0, NULL, NULL);
+	yg_err err = flush_locked(s, NULL, 0, NULL);
 	pthread_mutex_unlock(&s->wmu);
-	return err;
+	return err ? err : index_all(s);
 }
 
 size_t yg_alert_store_pending(yg_alert_store *s)
@@ -596,6 +927,17 @@ yg_err yg_alert_store_retain(yg_alert_store *s, int days, time_t now, uint64_t *
 			break;
 	}
 	s->st.deleted += total;
+	if (total && s->st.unindexed) {
+		/* rows not indexed yet may have expired too */
+		sqlite3_stmt *c = NULL;
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM alerts WHERE seq > ?1", -1, &c,
+		                       NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(c, 1, (int64_t)s->fts_upto);
+			if (sqlite3_step(c) == SQLITE_ROW)
+				s->st.unindexed = (uint64_t)sqlite3_column_int64(c, 0);
+		}
+		sqlite3_finalize(c);
+	}
 	if (deleted)
 		*deleted = total;
 	if (total)

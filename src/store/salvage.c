@@ -1,6 +1,6 @@
-/* db_salvage.c: see db_salvage.h. Only generic SQL (the schema and rows
+/* salvage.c: see salvage.h. Only generic SQL (the schema and rows
  * of whatever tables the damaged file has): each store keeps its own. */
-#include "outputs/db_salvage.h"
+#include "store/salvage.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

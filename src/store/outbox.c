@@ -1,18 +1,21 @@
-/* outbox.c: the persistent integration queue in SQLite (see outbox.h). */
+/* outbox.c (store): the persistent integration queue in SQLite (see
+ * store/outbox.h). */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "integrations/outbox.h"
+#include "store/db_sql.h"
+#include "store/outbox.h"
 
 struct yg_outbox {
-	sqlite3 *db;
+	yg_db *h;
+	sqlite3 *db; /* h's connection */
 	pthread_mutex_t mu;
 };
 
-static const char schema[] =
+/* Version 1: the schema written before versions were recorded. */
+static const char schema_v1[] =
         "CREATE TABLE IF NOT EXISTS outbox("
         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
         " integration TEXT NOT NULL,"
@@ -26,6 +29,8 @@ static const char schema[] =
         " body BLOB NOT NULL,"
         " UNIQUE(integration, alert_id));"
         "CREATE INDEX IF NOT EXISTS outbox_state ON outbox(integration, state, id);";
+
+static const yg_db_step schema[] = {{1, schema_v1, NULL}};
 
 /* Runs one statement with bound int64 / text parameters given as a format:
  * 'i' int64, 't' text (NULL allowed), 'b' blob (ptr, size_t len). Returns
@@ -67,15 +72,12 @@ yg_err yg_outbox_open(const char *path, yg_outbox **out)
 	yg_outbox *ob = calloc(1, sizeof(*ob));
 	if (!ob)
 		return YG_ENOMEM;
-	if (sqlite3_open_v2(path, &ob->db,
-	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK)
+	yg_db_config cfg;
+	yg_db_config_default(&cfg, path);
+	if (yg_db_open(&cfg, NULL, &ob->h) ||
+	    yg_db_migrate(ob->h, "outbox", schema, sizeof(schema) / sizeof(schema[0])))
 		goto fail;
-	sqlite3_busy_timeout(ob->db, 5000);
-	if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
-	                 NULL) != SQLITE_OK ||
-	    sqlite3_exec(ob->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
+	ob->db = yg_db_sqlite(ob->h);
 	/* A request that was in flight when the process stopped may or may
 	 * not have reached the receiver: send it again. */
 	if (run(ob->db, "UPDATE outbox SET state=0 WHERE state=1", NULL, NULL))
@@ -84,7 +86,7 @@ yg_err yg_outbox_open(const char *path, yg_outbox **out)
 	*out = ob;
 	return YG_OK;
 fail:
-	sqlite3_close(ob->db);
+	yg_db_close(ob->h);
 	free(ob);
 	return YG_EIO;
 }
@@ -93,7 +95,7 @@ void yg_outbox_close(yg_outbox *ob)
 {
 	if (!ob)
 		return;
-	sqlite3_close(ob->db);
+	yg_db_close(ob->h);
 	pthread_mutex_destroy(&ob->mu);
 	free(ob);
 }

@@ -1,4 +1,4 @@
-/* alert_store.h: alerts indexed in SQLite for searching (the REST API, UI).
+/* alerts.h: alerts indexed in SQLite for searching (the REST API, UI).
  *
  * The store keeps, per alert, the keys searched on (time, rule, level,
  * groups, agent, source IP, location, description) in indexed columns, the
@@ -18,8 +18,8 @@
  * connection (WAL), so they are not held up by a flush.
  *
  * Thread-safe: writers share one mutex, readers another. */
-#ifndef YAGURA_OUTPUTS_ALERT_STORE_H
-#define YAGURA_OUTPUTS_ALERT_STORE_H
+#ifndef YAGURA_STORE_ALERTS_H
+#define YAGURA_STORE_ALERTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +28,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "store/db.h"
 
 typedef struct yg_alert_store yg_alert_store;
 
@@ -65,20 +66,78 @@ typedef struct yg_alert_text {
 	size_t len;
 } yg_alert_text;
 
-/* Runs inside the commit's transaction after the rows are inserted, with the
- * store's writer handle (a `sqlite3 *`) so the caller's own records (read
- * positions, marks) commit atomically with the alerts. first_seq/last_seq:
+/* Runs inside the commit's transaction after the rows are inserted, with
+ * that transaction (store/db.h), so the caller's own records (read
+ * positions, agents' seqs, marks) commit atomically with the alerts. first_seq/last_seq:
  * the store sequence numbers given to this call's alerts (0, 0 when none was
  * inserted); they are consecutive. A non-zero return rolls everything back. */
-typedef yg_err (*yg_alert_store_hook)(void *ctx, void *sqlite_db, uint64_t first_seq,
+typedef yg_err (*yg_alert_store_hook)(void *ctx, yg_db_txn *txn, uint64_t first_seq,
                                       uint64_t last_seq);
 
-/* Commits what is queued, then the n alerts, then hook (may be NULL), in one
- * transaction. Alerts that are not valid are counted as rejected and
- * skipped; an id already stored is a duplicate (skipped). On error nothing
- * is committed and the queue is kept. */
+/* The analysis pipeline's mark, committed with each batch: the next alert id
+ * number and where the batch goes in alerts.json, so that a restart
+ * completes an append a crash cut short (manager/pipeline.h). */
+typedef struct yg_commit_mark {
+	uint64_t next_alert_seq;
+	uint64_t dev, ino, off; /* alerts.json before the batch (yg_alerts_log_pos) */
+	uint64_t len;           /* the batch's bytes in alerts.json */
+	uint64_t first_seq;     /* store seqs of its alerts (load only: a commit */
+	uint64_t last_seq;      /* writes the seqs it gave, and len 0 when none) */
+} yg_commit_mark;
+
+/* One remembered output of a check_diff rule (engine/yg_diff_store). */
+typedef struct yg_check_diff_row {
+	const char *host;
+	unsigned rule;
+	const char *output;
+} yg_check_diff_row;
+
+/* One commit: the alerts, the pipeline's mark and check_diff outputs (each
+ * may be absent), then the caller's hook, in one transaction. */
+typedef struct yg_alert_commit {
+	const yg_alert_text *alerts;
+	size_t n;
+	const yg_commit_mark *mark;     /* NULL: no mark written */
+	const yg_check_diff_row *diffs; /* written with INSERT OR REPLACE */
+	size_t ndiffs;
+	yg_alert_store_hook hook; /* may be NULL */
+	void *ctx;
+	uint64_t first_seq, last_seq; /* out: the seqs given (0, 0: none) */
+} yg_alert_commit;
+
+/* Commits what is queued, then c (see above). Alerts that are not valid are
+ * counted as rejected and skipped; an id already stored is a duplicate
+ * (skipped). On error nothing is committed and the queue is kept. The
+ * full-text index of the new rows is written later (yg_alert_store_index). */
+yg_err yg_alert_store_commit_batch(yg_alert_store *s, yg_alert_commit *c);
+
+/* yg_alert_store_commit_batch with alerts and a hook only. */
 yg_err yg_alert_store_commit(yg_alert_store *s, const yg_alert_text *alerts, size_t n,
                              yg_alert_store_hook hook, void *ctx);
+
+/* The last committed mark; *have false when none was ever written. */
+yg_err yg_alert_store_load_mark(yg_alert_store *s, yg_commit_mark *out, bool *have);
+
+/* Calls fn for each saved check_diff output (start-up). */
+typedef void (*yg_check_diff_fn)(void *ctx, const char *host, unsigned rule, const char *output);
+yg_err yg_alert_store_load_diffs(yg_alert_store *s, yg_check_diff_fn fn, void *ctx);
+
+/* ---- the full-text index, behind the commit ----
+ *
+ * A commit stores the rows and their indexed columns; the words of
+ * description and full_log go into the FTS5 index afterwards, in batches,
+ * in order of seq (the table alerts_fts_mark says up to which seq they are
+ * in, and it commits with the words, so a crash resumes where the last batch
+ * stopped and a row is never left out). Until then a text search does not
+ * find the newest rows; every other filter does. The manager's commit thread
+ * runs a batch after each commit and when idle (manager/pipeline.c), so the
+ * lag is bounded (docs/outputs.md). */
+
+/* Indexes up to max rows not indexed yet, in one transaction; *done (may be
+ * NULL) gets how many. */
+yg_err yg_alert_store_index(yg_alert_store *s, size_t max, size_t *done);
+/* Rows committed but not yet in the full-text index. */
+uint64_t yg_alert_store_unindexed(yg_alert_store *s);
 
 /* Calls cb for each stored alert with first <= seq <= last, in seq order,
  * with the writer's view (committed rows). Non-zero from cb stops. */
@@ -86,9 +145,10 @@ typedef int (*yg_alert_seq_cb)(void *ctx, uint64_t seq, const char *json, size_t
 yg_err yg_alert_store_scan_seq(yg_alert_store *s, uint64_t first, uint64_t last, yg_alert_seq_cb cb,
                                void *ctx);
 
-/* Runs fn with the writer handle (a `sqlite3 *`) under the writer lock, for
- * a daemon's own tables in the same database (schema, start-up reads). */
-yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, void *db), void *ctx);
+/* Runs fn with the writer's handle under the writer lock, for a daemon's
+ * own tables in the same database (schema, start-up reads), through the
+ * typed calls of their store modules. */
+yg_err yg_alert_store_with_db(yg_alert_store *s, yg_err (*fn)(void *ctx, yg_db *db), void *ctx);
 
 /* Deletes alerts whose time is before now - days*86400 s; *deleted (may be
  * NULL) gets the count. days <= 0: YG_EINVAL. Frees the pages (incremental
@@ -145,11 +205,16 @@ yg_err yg_alert_store_query(yg_alert_store *s, const yg_alert_query *q, yg_alert
 yg_err yg_alert_store_count(yg_alert_store *s, const yg_alert_query *q, uint64_t *out);
 
 typedef struct yg_alert_store_stats {
-	uint64_t added;      /* rows committed */
-	uint64_t duplicates; /* ids already stored, ignored */
-	uint64_t rejected;   /* add() calls refused (not JSON, no id) */
-	uint64_t flushes;    /* transactions committed */
-	uint64_t deleted;    /* rows removed by retention */
+	uint64_t added;           /* rows committed */
+	uint64_t duplicates;      /* ids already stored, ignored */
+	uint64_t rejected;        /* add() calls refused (not JSON, no id) */
+	uint64_t flushes;         /* transactions committed */
+	uint64_t deleted;         /* rows removed by retention */
+	uint64_t indexed;         /* rows put into the full-text index */
+	uint64_t unindexed;       /* rows committed and not yet in it */
+	double lock_wait_seconds; /* time callers waited for the writer lock */
+	double commit_seconds;    /* time in commit transactions */
+	double index_seconds;     /* time in full-text index batches */
 } yg_alert_store_stats;
 
 void yg_alert_store_get_stats(yg_alert_store *s, yg_alert_store_stats *out);

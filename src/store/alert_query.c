@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/ybuf.h"
-#include "outputs/alert_query.h"
+#include "store/alert_query.h"
 
 #define ROWS_MAX 10000
 #define FTS_MAX 4096
