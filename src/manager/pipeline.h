@@ -7,8 +7,8 @@
  *             refuses, and the source keeps the event: back-pressure, never
  *             a drop);
  *   commit()  runs the batch through the engine on `workers` sessions side by
- *             side (events of one source address stay in one session, see
- *             yg_event_shard), then commits in ONE SQLite transaction of the
+ *             side, partitioned by agent, with the alerts of one session for
+ *             any number of them (engine/runner.h), then commits in ONE SQLite transaction of the
  *             alert store: the batch's alerts, the caller's records written
  *             by a hook (read positions, agents' sequence numbers) and where
  *             the batch will go in alerts.json; only then appends the batch
