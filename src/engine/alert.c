@@ -335,7 +335,6 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	const yg_rule *r = s->rule;
 	bool first = true;
 	char tsbuf[128], when[64], tz[16];
-	s->fired_pos = SIZE_MAX;
 	struct tm tm;
 	time_t t = ev->time ? ev->time : time(NULL);
 	localtime_r(&t, &tm);
@@ -377,9 +376,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 		}
 		if (!(r->opts & YG_RO_NO_COUNTER)) {
 			key(b, &rf, "firedtimes");
-			if (s->defer_fired)
-				s->fired_pos = b->len; /* the caller writes the count */
-			else
+			if (!s->defer_fired) /* else the caller writes the count */
 				yg_buf_printf(b, "%u", s->fired);
 		}
 		key(b, &rf, "mail");

@@ -205,7 +205,10 @@ static bool feeds_global(const yg_global_lists *g, const yg_rule *r)
 
 void yg_mem_store(yg_session *s, const yg_rule *r)
 {
-	store_in(s, s->mem, r, NULL);
+	yg_mem *m = yg_session_mem(s);
+	if (!m)
+		return; /* out of memory: not kept, as when a copy fails */
+	store_in(s, m, r, NULL);
 	const yg_global_lists *g = yg_rule_state_globals(s->state);
 	if (feeds_global(g, r)) {
 		yg_session_turn(s);

@@ -223,13 +223,14 @@ static bool context_match(yg_session *s, const yg_rule *r)
 	case YG_SEARCH_EVENTS: break;
 	default: return true;
 	}
-	yg_mem *m = s->mem;
+	yg_mem *m = yg_session_mem(s);
 	if (r->global_frequency) {
 		/* every agent's events: in input order, under the turn */
 		yg_session_turn(s);
-		if (!(m = yg_session_global_mem(s)))
-			return false;
+		m = yg_session_global_mem(s);
 	}
+	if (!m)
+		return false;
 	switch (r->search) {
 	case YG_SEARCH_SIDS:
 		ok = r->sid_list >= 0 &&

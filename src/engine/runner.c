@@ -147,7 +147,10 @@ static void run_one(rworker *w, size_t i)
 			return;
 		}
 	}
-	size_t fpos = w->sess->fired_pos;
+	/* the rule object comes first and its strings are escaped, so the first
+	 * hole is the rule's own */
+	const char *hole = alert || r->cfg.archive ? strstr(w->one.data, YG_FIRED_HOLE) : NULL;
+	size_t fpos = hole ? (size_t)(hole - w->one.data) + strlen(YG_FIRED_HOLE) - 1 : SIZE_MAX;
 	if (alert && keep(&w->out, &w->one, &e->woff, &e->wlen))
 		e->fpos = fpos;
 	if (r->cfg.archive && keep(&w->arch, &w->one, &e->waoff, &e->walen))

@@ -511,8 +511,6 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	ev->labels = in->labels;
 	ev->nlabels = in->nlabels;
 	ev->manager_name = in->manager_name;
-	if (!(s->mem = yg_mem_of(s, ev->agent_id)))
-		return YG_ENOMEM;
 
 	const char *ts = NULL;
 	size_t tslen = 0;

@@ -74,7 +74,6 @@ struct yg_session {
 	void *turn_ctx;
 	bool have_turn;          /* turn() already ran for this event */
 	bool defer_fired;        /* firedtimes: counted by the caller (below) */
-	size_t fired_pos;        /* where the alert JSON's firedtimes digits go */
 	struct yg_accum *accum;  /* the rule state's (<accumulate>) */
 	yg_diff_store *diff;     /* <check_diff>: shared, or own_diff */
 	yg_diff_store *own_diff; /* made on first use */
@@ -119,6 +118,11 @@ yg_mem *yg_mem_create(const yg_ruleset *rs, const char *agent);
 void yg_mem_destroy(const yg_ruleset *rs, yg_mem *m);
 /* The memory of this agent, made on first use (NULL: out of memory). */
 yg_mem *yg_mem_of(yg_session *s, const char *agent);
+/* The current event's agent's memory (NULL: out of memory). */
+static inline yg_mem *yg_session_mem(yg_session *s)
+{
+	return s->mem = yg_mem_of(s, s->ev.agent_id ? s->ev.agent_id : "000");
+}
 void yg_mem_table_free(yg_session *s);
 /* Keeps the event rule r fired on, in the agent's memory (and the global
  * one when a global_frequency rule can search it). */
@@ -137,7 +141,9 @@ static inline void yg_session_turn(yg_session *s)
 	}
 }
 /* For runners (runner.c): the turn function, and firedtimes left out of the
- * alert JSON (at fired_pos) for the caller to count in input order. */
+ * alert JSON (YG_FIRED_HOLE: the key with no value) for the caller to count
+ * in input order. */
+#define YG_FIRED_HOLE "\"firedtimes\":,"
 void yg_session_set_turn(yg_session *s, yg_turn_fn fn, void *ctx);
 void yg_session_defer_firedtimes(yg_session *s, bool on);
 /* The global_frequency rules' memory (use after yg_session_turn). */
