@@ -132,13 +132,25 @@ yg_mem *yg_mem_create(const yg_ruleset *rs, const char *agent)
 	if (!m)
 		return NULL;
 	memcpy(m->agent, agent, al);
+	(void)rs; /* the rings come with the first stored event (mem_rings) */
+	return m;
+}
+
+/* The rings of a memory, made when it first stores an event: most agents
+ * of a big fleet never fire a rule that feeds one, and a ruleset like
+ * Wazuh's has hundreds. */
+static bool mem_rings(yg_mem *m, const yg_ruleset *rs)
+{
+	if (m->sid_lists)
+		return true;
 	m->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
 	m->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
-	if (!m->sid_lists || !m->group_lists) {
-		yg_mem_destroy(rs, m);
-		return NULL;
-	}
-	return m;
+	if (m->sid_lists && m->group_lists)
+		return true;
+	free(m->sid_lists);
+	free(m->group_lists);
+	m->sid_lists = m->group_lists = NULL;
+	return false;
 }
 
 void yg_mem_destroy(const yg_ruleset *rs, yg_mem *m)
@@ -163,6 +175,8 @@ void yg_mem_destroy(const yg_ruleset *rs, yg_mem *m)
  * the rings `want` accepts when want is not NULL (the global memory). */
 static void store_in(yg_session *s, yg_mem *m, const yg_rule *r, const yg_global_lists *want)
 {
+	if (!mem_rings(m, s->rs))
+		return;
 	yg_stored *st = store_copy(s);
 	if (!st)
 		return;

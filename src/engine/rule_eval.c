@@ -229,18 +229,15 @@ static bool context_match(yg_session *s, const yg_rule *r)
 		yg_session_turn(s);
 		m = yg_session_global_mem(s);
 	}
-	if (!m)
-		return false;
-	switch (r->search) {
-	case YG_SEARCH_SIDS:
+	if (!m || !m->sid_lists) /* nothing stored yet (or out of memory) */
+		ok = false;
+	else if (r->search == YG_SEARCH_SIDS)
 		ok = r->sid_list >= 0 &&
 		     search(s, r, &m->sid_lists[r->sid_list], YG_SEARCH_SIDS, now);
-		break;
-	case YG_SEARCH_GROUPS:
+	else if (r->search == YG_SEARCH_GROUPS)
 		ok = search(s, r, &m->group_lists[r->group_list], YG_SEARCH_GROUPS, now);
-		break;
-	default: ok = search(s, r, &m->events, YG_SEARCH_EVENTS, now); break;
-	}
+	else
+		ok = search(s, r, &m->events, YG_SEARCH_EVENTS, now);
 	if (!ok)
 		yg_session_clear_last_events(s);
 	return ok;
