@@ -27,7 +27,7 @@ static const struct {
         {api_h_ticket_create, NULL}, {api_h_ticket_patch, "7"},    {api_h_ticket_comment, "7"},
         {api_h_ticket_close, "7"},   {api_h_ban_add, NULL},        {api_h_user_add, NULL},
         {api_h_user_patch, "admin"}, {api_h_user_patch, "nobody"}, {api_h_token_add, NULL},
-        {api_h_outbox_retry, "3"},
+        {api_h_outbox_retry, "3"},   {api_h_ticket_ban, "7"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

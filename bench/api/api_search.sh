@@ -16,6 +16,11 @@
 #    connection (Python http.client), after 5 untimed warm-up requests:
 #    p50 / p90 / p99 / max of the time from the request to the last byte of
 #    the answer, and how many items / bytes it returned.
+#    Then the analyst's console (issue 14): /alerts with totals and sorts,
+#    histograms, stats/rules|mitre|sources, fim/stats, agents/{id}; exports
+#    (3 times each, whole answer); and the live stream: 100 sshd lines/s
+#    for 20 s appended to a collected file, the time from each line written
+#    to its `event: alert` on GET /alerts/stream.
 # 4. Memory: VmRSS after start-up (no request yet), after the queries, and
 #    while the UI is used: the UI's files, then for 30 s what its pages ask
 #    for (dashboard stats of the last 24 h and of 30 days, alert list pages,
@@ -60,8 +65,11 @@ fill_s=$(cat "$home/.filled")
 token=$("$apifill" token "$home/api/users.db") || die "apifill token failed"
 port=$("$bench_py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 conf=$work/ossec.conf
+live=$work/live.log # the live stream's test lines (console, issue 14)
+: >"$live"
 cat >"$conf" <<EOF
 <ossec_config>
+  <localfile><log_format>syslog</log_format><location>$live</location></localfile>
   <ruleset>
     <decoder_dir>ruleset/decoders</decoder_dir>
     <rule_dir>ruleset/rules</rule_dir>
@@ -93,7 +101,7 @@ done
 sleep 1
 rss_start=$(bench_status_kb "$mgr_pid" VmRSS)
 
-"$bench_py" - "$port" "$token" "$rounds" "$mgr_pid" "$rss_start" >"$work/result.md" <<'PYEOF'
+"$bench_py" - "$port" "$token" "$rounds" "$mgr_pid" "$rss_start" "$live" >"$work/result.md" <<'PYEOF'
 import http.client, json, sys, threading, time, urllib.parse
 port, token, rounds, pid, rss_start = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 H = {"Authorization": "Bearer " + token, "Connection": "keep-alive"}
@@ -133,6 +141,24 @@ queries = [
     ("stats (default: last 24 h)", "/api/v1/stats"),
     ("stats (last 7 days)", f"/api/v1/stats?since={now_ms - 7 * day}&until={now_ms}"),
     ("stats (last 30 days)", f"/api/v1/stats?since={now_ms - 30 * day}&until={now_ms}"),
+    # the analyst's console (issue 14)
+    ("console: alerts 24 h, total + first page", "/api/v1/alerts?since=now-24h"),
+    ("console: alerts 30 d, total + first page", "/api/v1/alerts?since=now-30d"),
+    ("console: alerts 24 h sort=-level", "/api/v1/alerts?since=now-24h&sort=-level"),
+    ("console: alerts 7 d sort=srcip", "/api/v1/alerts?since=now-7d&sort=srcip"),
+    ("console: alerts 7 d rule_id=5710,5760 level_min=5", "/api/v1/alerts?since=now-7d&rule_id=5710,5760&level_min=5"),
+    ("console: histogram 24 h (60)", "/api/v1/alerts/histogram?since=now-24h"),
+    ("console: histogram 30 d (60)", "/api/v1/alerts/histogram?since=now-30d"),
+    ("console: histogram 7 d group=sshd", "/api/v1/alerts/histogram?since=now-7d&group=sshd"),
+    ("console: stats/rules 24 h", "/api/v1/stats/rules?since=now-24h"),
+    ("console: stats/rules 30 d", "/api/v1/stats/rules?since=now-30d"),
+    ("console: stats/mitre 24 h", "/api/v1/stats/mitre?since=now-24h"),
+    ("console: stats/mitre 30 d", "/api/v1/stats/mitre?since=now-30d"),
+    ("console: stats/sources 24 h (10)", "/api/v1/stats/sources?since=now-24h"),
+    ("console: stats/sources 30 d (10)", "/api/v1/stats/sources?since=now-30d"),
+    ("console: fim/stats 24 h", "/api/v1/fim/stats?since=now-24h"),
+    ("console: fim/stats 30 d", "/api/v1/fim/stats?since=now-30d"),
+    ("console: agents/007", "/api/v1/agents/007"),
 ]
 print("| query | p50 ms | p90 ms | p99 ms | max ms | items | bytes |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -154,6 +180,74 @@ for name, path in queries:
     items = len(j["items"]) if "items" in j else (j.get("total", "-"))
     print(f"| {name} | {pc(50):.2f} | {pc(90):.2f} | {pc(99):.2f} | {lat[-1]:.2f} | {items} | {len(body)} |")
 rss_after_queries = rss()
+
+# exports: the whole answer, a few times each
+print()
+print("| export | rounds | p50 ms | max ms | rows | bytes |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+for name, path in [("CSV, 24 h", "/api/v1/alerts/export?since=now-24h&format=csv"),
+                   ("JSON lines, 24 h", "/api/v1/alerts/export?since=now-24h&format=jsonl"),
+                   ("CSV, 30 d (cut at 100,000)", "/api/v1/alerts/export?since=now-30d&format=csv")]:
+    lat = []
+    for _ in range(3):
+        t = time.perf_counter()
+        conn.request("GET", path, headers=H)
+        r = conn.getresponse()
+        body = r.read()
+        lat.append((time.perf_counter() - t) * 1000)
+        rows = r.getheader("X-Export-Rows")
+    lat.sort()
+    print(f"| {name} | 3 | {lat[1]:.0f} | {lat[-1]:.0f} | {rows} | {len(body)} |")
+
+# live: a collected line -> `event: alert` on /alerts/stream, at 100 lines/s
+import socket
+live = sys.argv[6]
+rate, secs = 100, 20
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(f"GET /api/v1/alerts/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+sent, got, lags, buf = {}, {}, [0], [b""]
+def reader():
+    s.settimeout(1)
+    end = time.time() + secs + 15
+    while time.time() < end and len(got) < rate * secs:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not d:
+            break
+        now = time.perf_counter()
+        buf[0] += d
+        *blocks, buf[0] = buf[0].split(b"\n\n")
+        for b in blocks:
+            if b"event: lag" in b:
+                lags[0] += 1
+            for ln in b.split(b"\n"):
+                if ln.startswith(b"data: ") and b'"srcip":"10.2' in ln:
+                    ip = json.loads(ln[6:])["srcip"]
+                    got.setdefault(ip, now)
+rt = threading.Thread(target=reader)
+rt.start()
+time.sleep(1)
+with open(live, "a") as f:
+    t0 = time.perf_counter()
+    for i in range(rate * secs):
+        ip = f"10.2{i // 62500 % 10}.{i // 250 % 250}.{1 + i % 250}"
+        ts = time.strftime("%b %e %H:%M:%S")
+        f.write(f"{ts} bench sshd[{1000 + i % 60000}]: Failed password for invalid user u{i} from {ip} port 22 ssh2\n")
+        f.flush()
+        sent[ip] = time.perf_counter()
+        wait = t0 + (i + 1) / rate - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+rt.join()
+s.close()
+lat = sorted((got[ip] - sent[ip]) * 1000 for ip in got if ip in sent)
+pc = lambda p: lat[min(len(lat) - 1, max(0, int(round(p / 100 * len(lat))) - 1))] if lat else float("nan")
+print()
+print(f"live stream at {rate} lines/s for {secs} s: {len(lat)} of {len(sent)} alerts arrived as events, "
+      f"{lags[0]} lag events; line written -> event: p50 {pc(50):.0f} ms, p90 {pc(90):.0f} ms, "
+      f"p99 {pc(99):.0f} ms, max {lat[-1] if lat else float('nan'):.0f} ms")
 
 # the UI: its files, then what its pages ask for, 4 clients for 30 s
 ui_files = ["/", "/app.css", "/app.js", "/chart.js", "/views.js", "/tickets.js"]

@@ -38,30 +38,33 @@ typedef struct rule {
 	const char *groups; /* JSON array members */
 	int weight;         /* per 1000 */
 	int kind;           /* 0 sshd fail, 1 sshd ok, 2 web, 3 fim, 4 brute force */
+	const char *mitre;  /* rule.mitre.id members, as Wazuh's ruleset has them */
 } rule;
 
 static const rule rules[] = {
         {"5710", 5, "sshd: Attempt to login using a non-existent user",
-         "\"syslog\",\"sshd\",\"authentication_failed\",\"invalid_login\"", 300, 0},
+         "\"syslog\",\"sshd\",\"authentication_failed\",\"invalid_login\"", 300, 0,
+         "\"T1110.001\",\"T1021.004\""},
         {"5760", 5, "sshd: authentication failed.", "\"syslog\",\"sshd\",\"authentication_failed\"",
-         120, 0},
+         120, 0, "\"T1110.001\",\"T1021.004\""},
         {"5715", 3, "sshd: authentication success.",
-         "\"syslog\",\"sshd\",\"authentication_success\"", 100, 1},
+         "\"syslog\",\"sshd\",\"authentication_success\"", 100, 1, "\"T1078\",\"T1021\""},
         {"5501", 3, "PAM: Login session opened.", "\"pam\",\"syslog\",\"authentication_success\"",
-         80, 1},
-        {"31101", 5, "Web server 400 error code.", "\"web\",\"accesslog\",\"attack\"", 150, 2},
+         80, 1, "\"T1078\""},
+        {"31101", 5, "Web server 400 error code.", "\"web\",\"accesslog\",\"attack\"", 150, 2,
+         NULL},
         {"31103", 7, "SQL injection attempt.", "\"web\",\"accesslog\",\"attack\",\"sql_injection\"",
-         40, 2},
+         40, 2, "\"T1190\""},
         {"31151", 10, "Multiple web server 400 error codes from same source ip.",
-         "\"web\",\"accesslog\",\"web_scan\",\"recon\"", 30, 2},
+         "\"web\",\"accesslog\",\"web_scan\",\"recon\"", 30, 2, "\"T1595.002\""},
         {"550", 7, "Integrity checksum changed.",
-         "\"ossec\",\"syscheck\",\"syscheck_entry_modified\"", 90, 3},
+         "\"ossec\",\"syscheck\",\"syscheck_entry_modified\"", 90, 3, "\"T1565.001\""},
         {"554", 5, "File added to the system.", "\"ossec\",\"syscheck\",\"syscheck_entry_added\"",
-         50, 3},
+         50, 3, NULL},
         {"5712", 10, "sshd: brute force trying to get access to the system. Non existent user.",
-         "\"syslog\",\"sshd\",\"authentication_failures\"", 30, 4},
+         "\"syslog\",\"sshd\",\"authentication_failures\"", 30, 4, "\"T1110\""},
         {"5720", 10, "sshd: Multiple authentication failures.",
-         "\"syslog\",\"sshd\",\"authentication_failures\"", 10, 4},
+         "\"syslog\",\"sshd\",\"authentication_failures\"", 10, 4, "\"T1110\""},
 };
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 
@@ -142,16 +145,18 @@ static int make_alert(uint64_t i, time_t t, int ms, char *buf, size_t cap)
 		        files[rnd() % 6]);
 		break;
 	}
-	return snprintf(buf, cap,
-	                "{\"timestamp\":\"%s\",\"rule\":{\"level\":%d,\"description\":\"%s\","
-	                "\"id\":\"%s\",\"firedtimes\":%u,\"mail\":false,\"groups\":[%s],"
-	                "\"pci_dss\":[\"10.2.4\",\"10.2.5\"],\"gdpr\":[\"IV_35.7.d\",\"IV_32.2\"]},"
-	                "\"agent\":{\"id\":\"%03d\",\"name\":\"web%02d\",\"ip\":\"10.1.0.%d\"},"
-	                "\"manager\":{\"name\":\"yagura\"},\"id\":\"%lld.%llu\","
-	                "\"full_log\":\"%s\",\"decoder\":{\"name\":\"%s\"}%s,\"location\":\"%s\"}",
-	                ts, r->level, r->desc, r->id, 1 + rnd() % 100, r->groups, agent, agent,
-	                agent, (long long)t, 1000000000ULL + (unsigned long long)i, flog, decoder,
-	                data, loc);
+	return snprintf(
+	        buf, cap,
+	        "{\"timestamp\":\"%s\",\"rule\":{\"level\":%d,\"description\":\"%s\","
+	        "\"id\":\"%s\",\"firedtimes\":%u,\"mail\":false,\"groups\":[%s],"
+	        "\"pci_dss\":[\"10.2.4\",\"10.2.5\"],\"gdpr\":[\"IV_35.7.d\",\"IV_32.2\"]%s%s%s},"
+	        "\"agent\":{\"id\":\"%03d\",\"name\":\"web%02d\",\"ip\":\"10.1.0.%d\"},"
+	        "\"manager\":{\"name\":\"yagura\"},\"id\":\"%lld.%llu\","
+	        "\"full_log\":\"%s\",\"decoder\":{\"name\":\"%s\"}%s,\"location\":\"%s\"}",
+	        ts, r->level, r->desc, r->id, 1 + rnd() % 100, r->groups,
+	        r->mitre ? ",\"mitre\":{\"id\":[" : "", r->mitre ? r->mitre : "",
+	        r->mitre ? "]}" : "", agent, agent, agent, (long long)t,
+	        1000000000ULL + (unsigned long long)i, flog, decoder, data, loc);
 }
 
 static double now_s(void)

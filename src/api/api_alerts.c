@@ -92,11 +92,6 @@ static void search(api_req *r, bool fim)
 	api_reply(r, 200, api_page(items, limit, f.offset));
 }
 
-void api_h_alerts(api_req *r)
-{
-	search(r, false);
-}
-
 void api_h_fim(api_req *r)
 {
 	search(r, true);

@@ -29,6 +29,7 @@
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
+#include "outputs/alert_query.h"
 
 #define YG_API_MSG_MAX 256
 
@@ -72,6 +73,39 @@ typedef struct yg_api_alerts_ops {
 	 * object per item (path, event, md5/sha1/sha256 after, size, ...). */
 	yg_err (*fim)(void *ctx, const yg_api_alert_filter *f, json_object **out, char *msg,
 	              size_t msgsz);
+
+	/* ---- the analyst's console (issue 14; outputs/alert_query.h) ---- */
+	/* *out: {total, items:[rows]}: f sorted, `limit` rows after `offset`;
+	 * a row is a search() summary plus "seq". */
+	yg_err (*page)(void *ctx, const yg_aq_filter *f, yg_aq_sort sort, bool desc, size_t limit,
+	               size_t offset, json_object **out, char *msg, size_t msgsz);
+	/* As yg_alert_query_span / _histogram / _count. */
+	yg_err (*span)(void *ctx, const yg_aq_filter *f, int64_t *first, int64_t *last);
+	yg_err (*histogram)(void *ctx, const yg_aq_filter *f, int64_t since_ms, int64_t interval_ms,
+	                    uint64_t *counts, size_t n, uint64_t *total);
+	yg_err (*count)(void *ctx, const yg_aq_filter *f, uint64_t *out);
+	/* A keyset page of rows with their JSON, for exports
+	 * (yg_alert_query_rows). */
+	yg_err (*rows)(void *ctx, const yg_aq_filter *f, yg_aq_sort sort, bool desc, size_t limit,
+	               yg_aq_cursor *after, yg_aq_row_cb cb, void *cbctx);
+	/* *out: [{rule_id, description (the ruleset's own; else the latest
+	 * alert's), level, count, last_ms}], most alerts first. */
+	yg_err (*top_rules)(void *ctx, const yg_aq_filter *f, size_t n, json_object **out,
+	                    char *msg, size_t msgsz);
+	/* *out: {tactics:[{id, name, techniques:[{id, name, count}]}],
+	 * total}. */
+	yg_err (*mitre)(void *ctx, const yg_aq_filter *f, json_object **out, char *msg,
+	                size_t msgsz);
+	/* *out: [{srcip, count, max_level, last, country_code, country, lat,
+	 * lon}] (null places without a GeoIP database). */
+	yg_err (*sources)(void *ctx, const yg_aq_filter *f, size_t n, json_object **out, char *msg,
+	                  size_t msgsz);
+	/* *out: [{path, count, last_ms}] of FIM changes in f. */
+	yg_err (*fim_paths)(void *ctx, const yg_aq_filter *f, size_t n, json_object **out,
+	                    char *msg, size_t msgsz);
+	/* *out: rows (as page()) with seq > after, in seq order, at most limit;
+	 * *last: the largest seq stored. */
+	yg_err (*after)(void *ctx, int64_t after, size_t limit, json_object **out, int64_t *last);
 	void (*release)(void *ctx);
 } yg_api_alerts_ops;
 
@@ -80,6 +114,7 @@ typedef struct yg_api_alerts_ops {
 typedef struct yg_api_ticket_filter {
 	const char *status, *type, *assignee, *rule_id, *text; /* NULL = any */
 	int severity;                                          /* 1..3; 0 = any */
+	int min_level;                                         /* 0 = any */
 	size_t limit, offset;                                  /* limit 1..1001 */
 } yg_api_ticket_filter;
 
@@ -113,6 +148,12 @@ typedef struct yg_api_tickets_ops {
 	/* *out: {open, in_progress, closed, unresolved_by_severity:{Medium,
 	 * High, Critical}}. */
 	yg_err (*stats)(void *ctx, json_object **out, char *msg, size_t msgsz);
+	/* Links a ban of address to the ticket (a "ban" timeline entry). */
+	yg_err (*link_ban)(void *ctx, int64_t id, const char *address, char *msg, size_t msgsz);
+	/* Adds a timeline entry of kind ("ban", "response", ...) whose text is
+	 * json (one JSON object). */
+	yg_err (*note)(void *ctx, int64_t id, const char *kind, const char *json, char *msg,
+	               size_t msgsz);
 	void (*release)(void *ctx);
 } yg_api_tickets_ops;
 
@@ -148,6 +189,8 @@ typedef struct yg_api_agents_ops {
 	/* *out: array {id, name, ip, status, version, last_keepalive, date_add,
 	 * revoked}, in id order. */
 	yg_err (*list)(void *ctx, json_object **out, char *msg, size_t msgsz);
+	/* *out: one agent as in list(). YG_ENOTFOUND when unknown. */
+	yg_err (*get)(void *ctx, const char *id, json_object **out, char *msg, size_t msgsz);
 	void (*release)(void *ctx);
 } yg_api_agents_ops;
 
@@ -207,6 +250,14 @@ typedef struct yg_integrations yg_integrations;
  * statistics (outputs/alert_stats.h). store must outlive the backend. */
 yg_err yg_api_backend_store(yg_api_backend *be, yg_alert_store *store, const char *db_path,
                             yg_diag *diag);
+
+/* Adds to be->alerts (after yg_api_backend_store) the rules' own
+ * descriptions and levels, copied from rs (which may then go), and a
+ * GeoIP database of its own opened at geoip_path (NULL: none; one that
+ * cannot be opened is a warning in diag). */
+typedef struct yg_ruleset yg_ruleset;
+yg_err yg_api_backend_store_extras(yg_api_backend *be, const yg_ruleset *rs, const char *geoip_path,
+                                   yg_diag *diag);
 
 /* be->tickets from the tickets store (thread-safe itself). */
 yg_err yg_api_backend_tickets(yg_api_backend *be, yg_tickets *t);

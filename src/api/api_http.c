@@ -229,6 +229,48 @@ static int two(const char *p)
 	               : -1;
 }
 
+/* "now" or "now-<N><unit>" (unit s, m, h, d or w; at most ten years back)
+ * into *ms, relative to now_ms. */
+static bool parse_relative(const char *s, int64_t now_ms, int64_t *ms)
+{
+	if (strncmp(s, "now", 3) != 0)
+		return false;
+	s += 3;
+	if (!*s) {
+		*ms = now_ms;
+		return true;
+	}
+	if (*s++ != '-' || !isdigit((unsigned char)*s))
+		return false;
+	int64_t v = 0;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (*s - '0');
+		if (v > 100000000)
+			return false;
+	}
+	static const struct {
+		char unit;
+		int64_t ms;
+	} units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}, {'w', 604800000}};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (s[0] != units[i].unit || s[1] != '\0')
+			continue;
+		int64_t back = v * units[i].ms;
+		if (back > 3660LL * 86400000)
+			return false;
+		*ms = now_ms - back;
+		return *ms >= 0;
+	}
+	return false;
+}
+
+bool api_parse_time_at(const char *s, int64_t now_ms, int64_t *ms)
+{
+	if (s[0] == 'n')
+		return parse_relative(s, now_ms, ms);
+	return api_parse_time(s, ms);
+}
+
 bool api_parse_time(const char *s, int64_t *ms)
 {
 	size_t n = strlen(s);
@@ -274,6 +316,8 @@ bool api_parse_time(const char *s, int64_t *ms)
 		} else if (*p == '+' || *p == '-') {
 			int sign = *p == '-' ? -1 : 1;
 			int oh = two(p + 1), om;
+			if (oh < 0) /* p[3] may be past the end */
+				return false;
 			const char *q = p + 3;
 			if (*q == ':')
 				q++;
@@ -304,10 +348,65 @@ bool api_arg_time(api_req *r, const char *key, int64_t *out)
 	const char *s;
 	if (!api_arg_str(r, key, API_CS_TEXT, 40, &s))
 		return false;
-	if (s && !api_parse_time(s, out)) {
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (s && !api_parse_time_at(s, now, out)) {
 		api_error(r, 400, "invalid_parameter", key,
-		          "must be an ISO 8601 time (2024-05-01T10:00:00Z) or epoch milliseconds");
+		          "must be an ISO 8601 time (2024-05-01T10:00:00Z), epoch milliseconds,"
+		          " now or now-<N>s|m|h|d|w (now-15m)");
 		return false;
+	}
+	return true;
+}
+
+/* Copies n bytes of s into the request's scratch space; NULL when full. */
+static char *scratch_dup(api_req *r, const char *s, size_t n)
+{
+	if (API_SCRATCH - r->scratch_used < n + 1)
+		return NULL;
+	char *d = r->scratch + r->scratch_used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	r->scratch_used += n + 1;
+	return d;
+}
+
+bool api_arg_list(api_req *r, const char *key, api_charset cs, size_t maxlen, const char **out,
+                  size_t max, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < r->nargs; i++) {
+		const api_arg *a = &r->args[i];
+		if (strcmp(a->key, key) != 0)
+			continue;
+		if (strlen(a->val) != a->len) {
+			api_error(r, 400, "invalid_parameter", key, "holds a NUL byte");
+			return false;
+		}
+		for (const char *p = a->val;;) {
+			const char *c = strchr(p, ',');
+			size_t len = c ? (size_t)(c - p) : strlen(p);
+			if (len == 0 || len > maxlen || !api_charset_ok(p, len, cs)) {
+				api_error(r, 400, "invalid_parameter", key,
+				          "each value must be 1 to %zu bytes of %s", maxlen,
+				          cs == API_CS_DIGITS ? "digits"
+				                              : "letters, digits and . _ : -");
+				return false;
+			}
+			if (*n == max) {
+				api_error(r, 400, "invalid_parameter", key, "at most %zu values",
+				          max);
+				return false;
+			}
+			if (!(out[(*n)++] = scratch_dup(r, p, len))) {
+				api_error(r, 400, "invalid_parameter", key, "too many values");
+				return false;
+			}
+			if (!c)
+				break;
+			p = c + 1;
+		}
 	}
 	return true;
 }

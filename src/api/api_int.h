@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "api/api_backend.h"
 #include "api/api_users.h"
 
 #define API_BODY_MAX (64 * 1024)
@@ -17,6 +18,7 @@
 #define API_SEGS_MAX 8
 #define API_PATH_MAX 1024
 #define API_LIST_MAX 1000
+#define API_SCRATCH 8192 /* bytes of copied query values per request */
 
 #define API_RL_SLOTS 1024 /* client addresses / user names tracked for sign-ins */
 
@@ -35,6 +37,7 @@ typedef struct api_rl_table {
 } api_rl_table;
 
 typedef struct api_conn_track api_conn_track; /* api_server.c */
+typedef struct api_hub api_hub;               /* api_stream.c */
 
 struct yg_api {
 	struct MHD_Daemon *mhd;
@@ -48,7 +51,19 @@ struct yg_api {
 	pthread_mutex_t rl_mu;
 	api_rl_table rl_addr, rl_user;
 	api_conn_track *track; /* slow-client guard (api_server.c) */
+	api_hub *hub;          /* live streams (api_stream.c) */
 };
+
+/* The live streams' thread (api_stream.c): start it with the server; at
+ * stop, close_streams ends every stream (before MHD_stop_daemon, which
+ * must find none suspended), free after the daemon is stopped. */
+yg_err api_hub_start(yg_api *api);
+void api_hub_close_streams(api_hub *h);
+void api_hub_free(api_hub *h);
+/* Sends `event: ticket` {id, status, updated_ms} to every stream now (a
+ * change made through the API; the hub also finds changes made elsewhere,
+ * so a client may see one twice). status: a constant word. */
+void api_hub_ticket(api_hub *h, int64_t id, const char *status);
 
 typedef struct api_arg {
 	const char *key;
@@ -74,11 +89,18 @@ typedef struct api_req {
 	char user[YG_API_NAME_MAX + 1];
 	yg_api_role role;
 	int64_t token_id;
-	bool session; /* the token came from signing in (not an API token) */
+	bool session;              /* the token came from signing in (not an API token) */
+	char scratch[API_SCRATCH]; /* api_arg_list's copies */
+	size_t scratch_used;
 	/* the answer */
 	unsigned status;
 	json_object *out;
 	int retry_after; /* seconds, 0 = no header */
+	/* instead of out: a response of the handler's own (exports, streams),
+	 * queued with status; stream: the connection stays open (the
+	 * slow-client guard leaves it alone) */
+	struct MHD_Response *raw;
+	bool stream;
 } api_req;
 
 typedef void (*api_handler)(api_req *r);
@@ -121,6 +143,13 @@ bool api_arg_ip(api_req *r, const char *key, const char **out);
 bool api_charset_ok(const char *s, size_t len, api_charset cs);
 /* Parses an ISO 8601 time or epoch ms into *ms. */
 bool api_parse_time(const char *s, int64_t *ms);
+/* Also "now" and "now-<N><s|m|h|d|w>" (at most ten years), from now_ms. */
+bool api_parse_time_at(const char *s, int64_t now_ms, int64_t *ms);
+/* Every value of key, given repeated (key=a&key=b) or comma-separated
+ * (key=a,b), each 1..maxlen bytes of cs, at most max, into out[] (copies
+ * in the request's scratch space); *n the count. */
+bool api_arg_list(api_req *r, const char *key, api_charset cs, size_t maxlen, const char **out,
+                  size_t max, size_t *n);
 
 /* ---- JSON bodies (api_http.c) ---- */
 
@@ -172,6 +201,30 @@ void api_h_tokens(api_req *r);
 void api_h_token_add(api_req *r);
 void api_h_token_revoke(api_req *r);
 void api_h_me(api_req *r);
+/* api_query.c */
+void api_h_alerts_histogram(api_req *r);
+void api_h_alerts_export(api_req *r);
+void api_h_stats_rules(api_req *r);
+void api_h_stats_mitre(api_req *r);
+void api_h_stats_sources(api_req *r);
+void api_h_fim_stats(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
+void api_h_ticket_ban(api_req *r);
+void api_h_ticket_unban(api_req *r);
+void api_h_agent(api_req *r);
+/* api_stream.c */
+void api_h_alerts_stream(api_req *r);
+
+/* ---- the analyst's filters (api_query.c) ---- */
+
+/* since, until, rule_id, agent, srcip, group, level, level_min, q (and the
+ * older agent_id, min_level, max_level) into *f; false (reply set) when
+ * one is invalid. Strings stay valid while r is. */
+bool api_aq_read(api_req *r, yg_aq_filter *f);
+/* sort=[-]time|level|rule_id|agent|srcip (default -time). */
+bool api_aq_sort(api_req *r, yg_aq_sort *sort, bool *desc);
 
 /* ---- embedded files (generated: api_embed.c) ---- */
 

@@ -26,6 +26,7 @@ typedef struct sock_state {
 	int64_t since_ms; /* the current request began (or the wait for it) */
 	bool headers;     /* its headers are in */
 	bool shut;        /* the guard has shut the socket down */
+	bool stream;      /* answering a live stream: no request timeout */
 } sock_state;
 
 /* The slow-client guard. libmicrohttpd's timeout is for idleness only, so
@@ -84,7 +85,8 @@ static void *guard_main(void *arg)
 		for (sock_state *ss = t->head; ss; ss = ss->next) {
 			unsigned limit =
 			        ss->headers ? t->lim->request_timeout : t->lim->header_timeout;
-			if (!ss->shut && ss->fd >= 0 && now - ss->since_ms > (int64_t)limit * 1000)
+			if (!ss->shut && !ss->stream && ss->fd >= 0 &&
+			    now - ss->since_ms > (int64_t)limit * 1000)
 				guard_shut(t, ss);
 		}
 	}
@@ -157,11 +159,21 @@ static void guard_remove(api_conn_track *t, sock_state *ss)
 	pthread_mutex_unlock(&t->mu);
 }
 
+/* The request's answer is a live stream: it may last (idle streams still
+ * get a heartbeat, and their number is bounded, api_stream.c). */
+static void guard_stream(api_conn_track *t, sock_state *ss)
+{
+	pthread_mutex_lock(&t->mu);
+	ss->stream = true;
+	pthread_mutex_unlock(&t->mu);
+}
+
 /* The request's headers are in (headers = true) or it is over. */
 static void guard_phase(api_conn_track *t, sock_state *ss, bool headers)
 {
 	pthread_mutex_lock(&t->mu);
 	ss->headers = headers;
+	ss->stream = false;
 	if (!headers)
 		ss->since_ms = mono_ms();
 	pthread_mutex_unlock(&t->mu);
@@ -228,19 +240,29 @@ static const route routes[] = {
         {"GET", "auth", YG_API_ROLE_READ_ONLY, api_h_me},
         {"GET", "openapi.json", YG_API_ROLE_NONE, api_h_openapi},
         {"GET", "alerts", YG_API_ROLE_READ_ONLY, api_h_alerts},
+        {"GET", "alerts/histogram", YG_API_ROLE_READ_ONLY, api_h_alerts_histogram},
+        {"GET", "alerts/export", YG_API_ROLE_READ_ONLY, api_h_alerts_export},
+        {"GET", "alerts/stream", YG_API_ROLE_READ_ONLY, api_h_alerts_stream},
         {"GET", "alerts/*", YG_API_ROLE_READ_ONLY, api_h_alert},
         {"GET", "fim", YG_API_ROLE_READ_ONLY, api_h_fim},
+        {"GET", "fim/stats", YG_API_ROLE_READ_ONLY, api_h_fim_stats},
         {"GET", "stats", YG_API_ROLE_READ_ONLY, api_h_stats},
+        {"GET", "stats/rules", YG_API_ROLE_READ_ONLY, api_h_stats_rules},
+        {"GET", "stats/mitre", YG_API_ROLE_READ_ONLY, api_h_stats_mitre},
+        {"GET", "stats/sources", YG_API_ROLE_READ_ONLY, api_h_stats_sources},
         {"GET", "tickets", YG_API_ROLE_READ_ONLY, api_h_tickets},
         {"POST", "tickets", YG_API_ROLE_ANALYST, api_h_ticket_create},
         {"GET", "tickets/*", YG_API_ROLE_READ_ONLY, api_h_ticket},
         {"PATCH", "tickets/*", YG_API_ROLE_ANALYST, api_h_ticket_patch},
         {"POST", "tickets/*/comments", YG_API_ROLE_ANALYST, api_h_ticket_comment},
         {"POST", "tickets/*/close", YG_API_ROLE_ANALYST, api_h_ticket_close},
+        {"POST", "tickets/*/ban", YG_API_ROLE_ANALYST, api_h_ticket_ban},
+        {"DELETE", "tickets/*/ban/**", YG_API_ROLE_ANALYST, api_h_ticket_unban},
         {"GET", "bans", YG_API_ROLE_READ_ONLY, api_h_bans},
         {"POST", "bans", YG_API_ROLE_ANALYST, api_h_ban_add},
         {"DELETE", "bans/**", YG_API_ROLE_ANALYST, api_h_ban_lift},
         {"GET", "agents", YG_API_ROLE_READ_ONLY, api_h_agents},
+        {"GET", "agents/*", YG_API_ROLE_READ_ONLY, api_h_agent},
         {"GET", "outbox", YG_API_ROLE_READ_ONLY, api_h_outbox},
         {"POST", "outbox/*/retry", YG_API_ROLE_ADMIN, api_h_outbox_retry},
         {"GET", "users", YG_API_ROLE_ADMIN, api_h_users},
@@ -323,7 +345,14 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 		r->nargs++; /* flags "too many" */
 		return MHD_NO;
 	}
-	for (size_t i = 0; i < r->nargs; i++) {
+	/* The filters that take several values may be repeated
+	 * (api_arg_list); any other parameter given twice is refused. */
+	static const char *const repeatable[] = {"rule_id", "agent", "srcip",
+	                                         "group",   "level", NULL};
+	bool rep = false;
+	for (const char *const *k = repeatable; *k && !rep; k++)
+		rep = strcmp(*k, key) == 0;
+	for (size_t i = 0; i < r->nargs && !rep; i++) {
 		if (strcmp(r->args[i].key, key) == 0) {
 			r->nargs = API_ARGS_MAX + 2; /* flags "twice" */
 			return MHD_NO;
@@ -628,7 +657,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		api_error(r, 404, "not_found", NULL, "no such endpoint (the API is /api/v1/)");
 	else
 		dispatch(r, method, url + 8);
-	enum MHD_Result ret = send_json(c, r);
+	enum MHD_Result ret;
+	if (r->raw) {
+		add_common_headers(r->raw);
+		if (r->stream && ss)
+			guard_stream(api->track, ss);
+		ret = MHD_queue_response(c, r->status ? r->status : 200, r->raw);
+		MHD_destroy_response(r->raw);
+	} else {
+		ret = send_json(c, r);
+	}
 	json_object_put(r->out);
 	json_object_put(r->body);
 	free(r);
@@ -774,13 +812,16 @@ yg_err yg_api_create(const yg_api_options *o, const yg_api_backend *backend, yg_
 	yg_err err = yg_api_users_open(o->users_db, diag, &api->users);
 	if (!err)
 		err = guard_start(api);
+	if (!err)
+		err = api_hub_start(api);
 	if (err)
 		goto fail;
 	/* poll(), not epoll: with MHD's edge-triggered epoll a client that
 	 * half-closes after its request keeps its connection slot until the
 	 * timeout (the EOF is seen while the answer is computed, then never
 	 * again); with at most 256 connections poll costs nothing. */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME; /* live streams (api_stream.c) */
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	if (o->tls_cert) {
@@ -834,8 +875,10 @@ void yg_api_destroy(yg_api *api)
 	if (!api)
 		return;
 	guard_stop(api->track);
+	api_hub_close_streams(api->hub);
 	if (api->mhd)
 		MHD_stop_daemon(api->mhd);
+	api_hub_free(api->hub);
 	guard_free(api->track);
 	yg_api_users_close(api->users);
 	if (api->tls_key)

@@ -35,10 +35,29 @@ static yg_err r_list(void *ctx, json_object **out, char *msg, size_t msgsz)
 	return YG_OK;
 }
 
+static yg_err r_get(void *ctx, const char *id, json_object **out, char *msg, size_t msgsz)
+{
+	yg_agent_info info;
+	yg_err err = yg_registry_get(ctx, id, &info);
+	if (err) {
+		if (err != YG_ENOTFOUND)
+			snprintf(msg, msgsz, "the agents registry cannot be read now");
+		return err;
+	}
+	json_object *a = json_object_new_array();
+	if (!a || !agent_cb(a, &info)) {
+		json_object_put(a);
+		return YG_ENOMEM;
+	}
+	*out = json_object_get(json_object_array_get_idx(a, 0));
+	json_object_put(a);
+	return YG_OK;
+}
+
 yg_err yg_api_backend_registry(yg_api_backend *be, yg_registry *reg)
 {
 	if (!be || !reg)
 		return YG_EINVAL;
-	be->agents = (yg_api_agents_ops){.ctx = reg, .list = r_list};
+	be->agents = (yg_api_agents_ops){.ctx = reg, .list = r_list, .get = r_get};
 	return YG_OK;
 }

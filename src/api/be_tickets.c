@@ -41,6 +41,7 @@ static yg_err t_list(void *ctx, const yg_api_ticket_filter *f, json_object **out
 	        .severity = f->severity,
 	        .assignee = f->assignee,
 	        .rule_id = f->rule_id,
+	        .min_level = f->min_level,
 	        .text = f->text,
 	        .limit = f->limit,
 	        .offset = f->offset,
@@ -58,11 +59,57 @@ static yg_err t_list(void *ctx, const yg_api_ticket_filter *f, json_object **out
 	return YG_OK;
 }
 
+/* The entry's text parsed when it is one JSON object (alerts, bans,
+ * status changes are written so), else NULL. */
+static json_object *entry_data(const char *text)
+{
+	if (!text || text[0] != '{')
+		return NULL;
+	json_tokener *tok = json_tokener_new_ex(32);
+	json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+	bool whole = o && json_tokener_get_error(tok) == json_tokener_success &&
+	             json_tokener_get_parse_end(tok) == strlen(text);
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* What the UI draws: alert, fim, yara, response, ban, unban, comment,
+ * status, assign (a status entry that only changed the assignee). */
+static const char *entry_type(const char *kind, json_object *data)
+{
+	static const char *const map[][2] = {{"alert", "alert"},
+	                                     {"fim_diff", "fim"},
+	                                     {"yara_hit", "yara"},
+	                                     {"response", "response"},
+	                                     {"comment", "comment"}};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(kind, map[i][0]) == 0)
+			return map[i][1];
+	if (strcmp(kind, "ban") == 0) {
+		const char *a = json_object_get_string(json_object_object_get(data, "action"));
+		return a && strcmp(a, "lifted") == 0 ? "unban" : "ban";
+	}
+	if (strcmp(kind, "status") == 0)
+		return data && !json_object_object_get(data, "to") &&
+		                       !json_object_object_get(data, "resolution") &&
+		                       json_object_object_get(data, "assignee")
+		               ? "assign"
+		               : "status";
+	return kind;
+}
+
 static int entry_cb(void *ctx, const yg_tickets_entry *e)
 {
 	json_object *o = json_object_new_object();
+	json_object *data = entry_data(e->text);
 	json_object_object_add(o, "id", json_object_new_int64(e->id));
 	json_object_object_add(o, "kind", json_object_new_string(e->kind));
+	json_object_object_add(o, "type", json_object_new_string(entry_type(e->kind, data)));
+	json_object_object_add(o, "data", data);
 	json_object_object_add(o, "author", json_object_new_string(e->author));
 	json_object_object_add(o, "text", json_object_new_string(e->text));
 	json_object_object_add(o, "time_ms", json_object_new_int64(e->time_ms));
@@ -173,6 +220,28 @@ static yg_err t_stats(void *ctx, json_object **out, char *msg, size_t msgsz)
 	return YG_OK;
 }
 
+static yg_err t_link_ban(void *ctx, int64_t id, const char *address, char *msg, size_t msgsz)
+{
+	yg_err err = yg_tickets_link_ban(ctx, id, address);
+	if (err == YG_EINVAL)
+		set_msg(msg, msgsz, "not an IP address or network");
+	return err;
+}
+
+static yg_err t_note(void *ctx, int64_t id, const char *kind, const char *json, char *msg,
+                     size_t msgsz)
+{
+	static const struct {
+		const char *name;
+		yg_tickets_kind kind;
+	} kinds[] = {{"ban", YG_TL_BAN}, {"response", YG_TL_RESPONSE}};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, kind) == 0)
+			return yg_tickets_timeline_add(ctx, id, kinds[i].kind, json);
+	set_msg(msg, msgsz, "no such timeline kind");
+	return YG_EINVAL;
+}
+
 yg_err yg_api_backend_tickets(yg_api_backend *be, yg_tickets *t)
 {
 	if (!be || !t)
@@ -186,6 +255,8 @@ yg_err yg_api_backend_tickets(yg_api_backend *be, yg_tickets *t)
 	        .update = t_update,
 	        .comment = t_comment,
 	        .stats = t_stats,
+	        .link_ban = t_link_ban,
+	        .note = t_note,
 	};
 	return YG_OK;
 }

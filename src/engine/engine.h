@@ -82,6 +82,13 @@ void yg_ruleset_destroy(yg_ruleset *rs);
 size_t yg_ruleset_ndecoders(const yg_ruleset *rs);
 size_t yg_ruleset_nrules(const yg_ruleset *rs);
 size_t yg_ruleset_nlists(const yg_ruleset *rs);
+/* Rule i (0..nrules-1): its id, level and own <description> (as written,
+ * with no field filled in); false past the end. For the API's tables. */
+bool yg_ruleset_rule_at(const yg_ruleset *rs, size_t i, unsigned *id, int *level,
+                        const char **description);
+/* The configured GeoIP database's path (resolved against home); false
+ * when none is configured. */
+bool yg_ruleset_config_geoip_path(const yg_ruleset_config *cfg, char *out, size_t outlen);
 
 /* ---- sessions: processing events ---- */
 

@@ -376,3 +376,22 @@ size_t yg_ruleset_nlists(const yg_ruleset *rs)
 {
 	return rs->nlists;
 }
+
+bool yg_ruleset_rule_at(const yg_ruleset *rs, size_t i, unsigned *id, int *level,
+                        const char **description)
+{
+	if (!rs || i >= rs->nrules || !rs->rules[i])
+		return false;
+	*id = rs->rules[i]->sigid;
+	*level = rs->rules[i]->level;
+	*description = rs->rules[i]->comment ? rs->rules[i]->comment : "";
+	return true;
+}
+
+bool yg_ruleset_config_geoip_path(const yg_ruleset_config *cfg, char *out, size_t outlen)
+{
+	if (!cfg || !cfg->geoip_db || !outlen)
+		return false;
+	resolve(cfg->home, cfg->geoip_db, out, outlen);
+	return true;
+}

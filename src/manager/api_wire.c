@@ -61,7 +61,10 @@ yg_api_wire *api_wire_open(manager *m, bool *failed)
 	    !yg_path_join(dir, sizeof(dir), home, "api") || !yg_mkdirs(dir) ||
 	    !yg_path_join(users, sizeof(users), home, "api/users.db"))
 		goto fail;
-	if (yg_api_backend_store(&w->be, m->store, db, d))
+	char geoip[PATH_MAX];
+	bool has_geoip = yg_ruleset_config_geoip_path(m->cfg.rules, geoip, sizeof(geoip));
+	if (yg_api_backend_store(&w->be, m->store, db, d) ||
+	    yg_api_backend_store_extras(&w->be, m->rs, has_geoip ? geoip : NULL, d))
 		goto fail;
 	yg_tickets *t = respond_tickets(m->respond);
 	if (t && yg_api_backend_tickets(&w->be, t))

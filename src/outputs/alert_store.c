@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/ybuf.h"
+#include "outputs/alert_query.h"
 #include "outputs/alert_store.h"
 
 #define QUERY_LIMIT_DEFAULT 100
@@ -125,7 +126,8 @@ static yg_err open_db(const char *path, bool writer, sqlite3 **out, yg_diag *dia
 	                             " PRAGMA mmap_size=268435456;";
 	char *msg = NULL;
 	if (sqlite3_exec(db, setup, NULL, NULL, &msg) != SQLITE_OK ||
-	    (writer && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK)) {
+	    (writer && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) ||
+	    (writer && yg_alert_query_migrate(db) != YG_OK)) { /* ATT&CK ids (alert_query.h) */
 		if (diag)
 			yg_diag_add(diag, YG_SEV_ERROR, path, 0, "alert store", "%s",
 			            msg ? msg : sqlite3_errmsg(db));

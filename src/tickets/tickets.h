@@ -123,6 +123,7 @@ typedef struct yg_tickets_filter {
 	int severity;         /* exact 1..3; 0 = any */
 	const char *assignee; /* exact */
 	const char *rule_id;  /* exact */
+	int min_level;        /* highest rule level seen >= this; 0 = any */
 	const char *text;     /* case-insensitive substring of title or description */
 	size_t limit;         /* 0 = 50; at most 1000 */
 	size_t offset;

@@ -99,6 +99,8 @@ static yg_err filter_prep(yg_tickets *t, const yg_tickets_filter *f, bool count,
 		ADD(" AND assignee = ?4");
 	if (f->rule_id)
 		ADD(" AND rule_id = ?5");
+	if (f->min_level)
+		ADD(" AND level >= ?9");
 	if (f->text && f->text[0])
 		ADD(" AND (instr(lower(title), lower(?6)) > 0"
 		    " OR instr(lower(description), lower(?6)) > 0)");
@@ -118,6 +120,8 @@ static yg_err filter_prep(yg_tickets *t, const yg_tickets_filter *f, bool count,
 		yg_tk_bind_text(st, 4, f->assignee);
 	if (f->rule_id)
 		yg_tk_bind_text(st, 5, f->rule_id);
+	if (f->min_level)
+		sqlite3_bind_int(st, 9, f->min_level);
 	if (f->text && f->text[0])
 		yg_tk_bind_text(st, 6, f->text);
 	if (!count) {

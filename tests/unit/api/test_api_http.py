@@ -327,10 +327,14 @@ def test_openapi_ui(c):
         "/users/{name}": {"patch", "delete"}, "/tokens": {"get", "post"},
         "/tokens/{id}": {"delete"}, "/openapi.json": {"get"},
         "/health": {"get"}, "/metrics": {"get"},
+        "/alerts/histogram": {"get"}, "/alerts/export": {"get"}, "/alerts/stream": {"get"},
+        "/fim/stats": {"get"}, "/stats/rules": {"get"}, "/stats/mitre": {"get"},
+        "/stats/sources": {"get"}, "/agents/{id}": {"get"}, "/tickets/{id}/ban": {"post"},
+        "/tickets/{id}/ban/{address}": {"delete"},
     }
     for p, methods in routes.items():
         check(p in paths and methods <= set(paths[p]), "openapi lists %s %s" % (p, methods))
-    for p in ["/", "/app.js", "/app.css"]:
+    for p in ["/", "/main.js", "/app.css"]:
         r = urllib.request.urlopen(c.base + p, timeout=10)
         check(r.status == 200 and "default-src 'self'" in r.headers.get("Content-Security-Policy", ""),
               "UI asset %s served with a CSP" % p)
