@@ -1,6 +1,6 @@
 /* fuzz_ossecconf.c: the manager's whole ossec.conf reader (every block
- * dispatched to its module, then the cross-block checks) on arbitrary
- * text. The reader takes file names, so the input is written to a
+ * dispatched to its module, then the cross-block checks) and the printer
+ * of `-t --print` on arbitrary text. The reader takes file names, so the input is written to a
  * private temporary file first. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *conf[] = {path};
 	yg_manager_config cfg;
 	if (diag) {
-		yg_manager_config_read(&cfg, conf, 1, "/nonexistent-yagura-home", diag);
-		yg_manager_config_free(&cfg);
+		yg_err err =
+		        yg_manager_config_read(&cfg, conf, 1, "/nonexistent-yagura-home", diag);
 		FILE *null = fopen("/dev/null", "w");
 		if (null) {
+			if (err != YG_ENOMEM)
+				yg_manager_config_print(&cfg, null);
 			yg_diag_print(diag, null);
 			fclose(null);
 		}
+		yg_manager_config_free(&cfg);
 	}
 	yg_diag_destroy(diag);
 	unlink(path);

@@ -20,7 +20,7 @@
  *   active-response/bin/               AR programs
  *   logs/yagura-agent.log              numbered messages YG-2xxx
  *   logs/active-responses.log          execd's and the scripts' lines
- *   var/run/yagura-agent.pid           flock-locked for the agent's life
+ *   var/run/yagura-agent.pid           locked for the agent's life
  * docs/agent.md describes the behaviour. */
 #ifndef YAGURA_AGENT_H
 #define YAGURA_AGENT_H

@@ -1,61 +1,20 @@
 /* agent_config.c: the agent's ossec.conf: one pass over every <ossec_config>
- * block of every file, each block handed to its module or read here
- * (<client>, <client_buffer>, <active-response>). */
+ * block of every file, each block handed to its module or read here with an
+ * option table (src/common/yopt.h): <client> and its <server>s,
+ * <client_buffer>, <active-response> and <labels>. Unknown options of these
+ * blocks are warnings, as in Wazuh's agent. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/agent_config_int.h"
+#include "common/yopt.h"
 #include "engine/evrec.h"
 #include "engine/wxml.h"
 
 #define WARN(d, f, n, ...) yg_diag_add(d, YG_SEV_WARNING, f, (n)->line, (n)->name, __VA_ARGS__)
 #define ERR(d, f, n, ...) yg_diag_add(d, YG_SEV_ERROR, f, (n)->line, (n)->name, __VA_ARGS__)
-
-/* s (blanks around it allowed) as an int in [lo, hi]. */
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	char *end = NULL;
-	long v = strtol(s, &end, 10);
-	if (end == s)
-		return false;
-	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-		end++;
-	if (*end || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
-/* "yes"/"no" into *out; false for anything else. */
-static bool parse_yes_no(const char *s, bool *out)
-{
-	if (!strcmp(s, "yes"))
-		*out = true;
-	else if (!strcmp(s, "no"))
-		*out = false;
-	else
-		return false;
-	return true;
-}
-
-static yg_err int_option(const yg_wxml_node *c, const char *file, yg_diag *d, int lo, int hi,
-                         int *out)
-{
-	if (parse_int(c->content, lo, hi, out))
-		return YG_OK;
-	ERR(d, file, c, "invalid value '%s' (expected %d-%d)", c->content, lo, hi);
-	return YG_EPARSE;
-}
-
-static yg_err yes_no_option(const yg_wxml_node *c, const char *file, yg_diag *d, bool *out)
-{
-	if (parse_yes_no(c->content, out))
-		return YG_OK;
-	ERR(d, file, c, "invalid value '%s' (expected yes or no)", c->content);
-	return YG_EPARSE;
-}
+#define CWARN(ctx, e, ...) WARN((ctx)->diag, (ctx)->file, e, __VA_ARGS__)
 
 /* A host name or address: letters, digits, '.', '-', '_', ':' only (it is
  * checked against the manager's certificate and handed to getaddrinfo). */
@@ -73,137 +32,175 @@ static bool valid_host(const char *s)
 	return true;
 }
 
-/* <client><server>: one more manager to fail over to, in order (Wazuh's
- * options; <address> is required). */
-static yg_err read_server(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+/* ---- <client><server> ---- */
+
+static yg_err parse_address(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
+	yg_agent_server *s = obj;
+	if (!valid_host(v)) {
+		yg_opt_bad(ctx, e, "invalid manager address '%.64s'", v);
+		return YG_EPARSE;
+	}
+	memcpy(s->address, v, strlen(v) + 1);
+	return YG_OK;
+}
+
+static void print_address(const void *obj, const yg_opt *o, FILE *out)
+{
+	fprintf(out, "      <%s>%s</%s>\n", o->name, ((const yg_agent_server *)obj)->address,
+	        o->name);
+}
+
+static yg_err parse_protocol(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)obj;
+	if (strcmp(v, "tcp") != 0)
+		CWARN(ctx, e, "yagura agents always use TCP (TLS); '%.64s' ignored", v);
+	return YG_OK;
+}
+
+#define S yg_agent_server
+static const yg_opt server_opts[] = {
+        {"address", YG_OPT_CUSTOM, .parse = parse_address, .print = print_address,
+         .help = "the manager's host name or address (required)"},
+        {"port", YG_OPT_UINT, YG_OPT_AT(S, port), 1, 65535, "1514",
+         .help = "the manager's agent port"},
+        {"max_retries", YG_OPT_UINT, YG_OPT_AT(S, max_retries), 1, 1000, "5",
+         .help = "connection attempts before the next server"},
+        {"retry_interval", YG_OPT_UINT, YG_OPT_AT(S, retry_interval), 1, 3600, "10",
+         .help = "seconds between attempts"},
+        {"protocol", YG_OPT_CUSTOM, .parse = parse_protocol,
+         .help = "always tcp (TLS); anything else is warned"},
+        {0},
+};
+#undef S
+
+static void *server_create(void)
+{
+	yg_agent_server *s = calloc(1, sizeof(*s));
+	if (s && yg_opt_defaults(&yg_agent_server_block, s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+const yg_opt_block yg_agent_server_block = {"server", server_opts,   sizeof(yg_agent_server),
+                                            true,     server_create, free};
+
+/* <server>: one more manager to fail over to, in order (Wazuh's options;
+ * <address> is required). */
+static yg_err parse_server(void *obj, const char *v, const yg_wxml_node *n, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	yg_agent_config *cfg = obj;
 	if (cfg->nservers == YG_AGENT_SERVERS_MAX) {
-		ERR(d, file, n, "more than %d <server> blocks", YG_AGENT_SERVERS_MAX);
+		yg_opt_bad(ctx, n, "more than %d <server> blocks", YG_AGENT_SERVERS_MAX);
 		return YG_EPARSE;
 	}
 	yg_agent_server *s = &cfg->servers[cfg->nservers];
-	*s = (yg_agent_server){.port = 1514, .max_retries = 5, .retry_interval = 10};
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		if (!strcmp(c->name, "address")) {
-			if (!valid_host(c->content)) {
-				ERR(d, file, c, "invalid manager address '%s'", c->content);
-				rc = YG_EPARSE;
-				continue;
-			}
-			memcpy(s->address, c->content, strlen(c->content) + 1);
-		} else if (!strcmp(c->name, "port")) {
-			if (int_option(c, file, d, 1, 65535, &s->port))
-				rc = YG_EPARSE;
-		} else if (!strcmp(c->name, "max_retries")) {
-			if (int_option(c, file, d, 1, 1000, &s->max_retries))
-				rc = YG_EPARSE;
-		} else if (!strcmp(c->name, "retry_interval")) {
-			if (int_option(c, file, d, 1, 3600, &s->retry_interval))
-				rc = YG_EPARSE;
-		} else if (!strcmp(c->name, "protocol")) {
-			if (strcmp(c->content, "tcp") != 0)
-				WARN(d, file, c, "yagura agents always use TCP (TLS); '%s' ignored",
-				     c->content);
-		} else {
-			WARN(d, file, c, "option not supported by the agent; ignored");
-		}
-	}
+	*s = (yg_agent_server){0};
+	if (yg_opt_defaults(&yg_agent_server_block, s))
+		return YG_ENOMEM;
+	yg_err rc = yg_opt_read(&yg_agent_server_block, s, n, ctx->file, ctx->diag);
+	if (rc == YG_ENOMEM)
+		return rc;
 	if (!s->address[0]) {
 		if (rc == YG_OK)
-			ERR(d, file, n, "<server> without <address>");
+			yg_opt_bad(ctx, n, "<server> without <address>");
 		return YG_EPARSE;
 	}
 	cfg->nservers++;
 	return rc;
 }
 
-static yg_err read_client(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+static void print_servers(const void *obj, const yg_opt *o, FILE *out)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		yg_err r = YG_OK;
-		if (!strcmp(c->name, "server"))
-			r = read_server(cfg, c, file, d);
-		else if (!strcmp(c->name, "notify_time"))
-			r = int_option(c, file, d, 1, 3600, &cfg->notify_time);
-		else if (!strcmp(c->name, "enrollment"))
-			WARN(d, file, c, "enrolment is done once with `yagura enroll`; ignored");
-		else
-			WARN(d, file, c, "option not supported by the agent; ignored");
-		if (r)
-			rc = r;
-	}
-	return rc;
+	(void)o;
+	const yg_agent_config *cfg = obj;
+	for (size_t i = 0; i < cfg->nservers; i++)
+		yg_opt_print(&yg_agent_server_block, &cfg->servers[i], 4, out);
 }
+
+/* ---- the agent's blocks ---- */
 
 /* <events_per_second>: Wazuh's 1-1000, and below agent.min_eps (50) raised
  * to it with a warning. */
-static yg_err eps_option(yg_agent_config *cfg, const yg_wxml_node *c, const char *file, yg_diag *d)
+static yg_err parse_eps(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	yg_err r = int_option(c, file, d, 1, 1000, &cfg->events_per_second);
-	if (!r && cfg->events_per_second < YG_AGENT_MIN_EPS) {
-		WARN(d, file, c, "client buffer throughput too low: set to %d eps",
-		     YG_AGENT_MIN_EPS);
+	yg_agent_config *cfg = obj;
+	uint64_t n;
+	if (!yg_opt_parse_uint(v, 1, 1000, &n)) {
+		yg_opt_bad(ctx, e, "invalid value '%.64s': must be a number in range (1-1000)", v);
+		return YG_EPARSE;
+	}
+	cfg->events_per_second = (int)n;
+	if (n < YG_AGENT_MIN_EPS) {
+		CWARN(ctx, e, "client buffer throughput too low: set to %d eps", YG_AGENT_MIN_EPS);
 		cfg->events_per_second = YG_AGENT_MIN_EPS;
 	}
-	return r;
+	return YG_OK;
 }
 
-/* <client_buffer>: Wazuh's options, applied to the disk spool's sender
- * (docs/agent.md): disabled = no rate limit, events_per_second = the send
- * rate, queue_size = events in flight; <spool_max_mb> bounds the spool. */
-static yg_err read_client_buffer(yg_agent_config *cfg, const yg_wxml_node *n, const char *file,
-                                 yg_diag *d)
+static void print_eps(const void *obj, const yg_opt *o, FILE *out)
 {
-	yg_err rc = YG_OK;
-	cfg->has_buffer = true;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		const char *nm = c->name;
-		yg_err r = YG_OK;
-		if (!strcmp(nm, "disable") || !strcmp(nm, "length"))
-			WARN(d, file, c, "deprecated: use <%s>",
-			     nm[0] == 'd' ? "disabled" : "queue_size");
-		if (!strcmp(nm, "disabled") || !strcmp(nm, "disable"))
-			r = yes_no_option(c, file, d, &cfg->buffer_disabled);
-		else if (!strcmp(nm, "queue_size") || !strcmp(nm, "length"))
-			r = int_option(c, file, d, 1, 100000, &cfg->queue_size);
-		else if (!strcmp(nm, "events_per_second"))
-			r = eps_option(cfg, c, file, d);
-		else if (!strcmp(c->name, "spool_max_mb"))
-			r = int_option(c, file, d, 4, 1 << 20, &cfg->spool_max_mb);
-		else
-			WARN(d, file, c, "unknown option in <client_buffer>; ignored");
-		if (r)
-			rc = r;
-	}
-	return rc;
+	fprintf(out, "    <%s>%d</%s>\n", o->name,
+	        ((const yg_agent_config *)obj)->events_per_second, o->name);
 }
 
-/* <active-response> on an agent: only <disabled> means something here; the
- * manager decides what runs and computes repeated-offender timeouts. */
-static yg_err read_ar(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+/* Wazuh's deprecated <disable> and <length>: warned, then read as
+ * <disabled> and <queue_size>. */
+static yg_err parse_deprecated(void *obj, const char *v, const yg_wxml_node *e,
+                               const yg_opt_ctx *ctx)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		if (!strcmp(c->name, "disabled")) {
-			if (yes_no_option(c, file, d, &cfg->ar_disabled))
-				rc = YG_EPARSE;
-		} else if (!strcmp(c->name, "repeated_offenders")) {
-			WARN(d, file, c,
-			     "applied by the manager (set it in the manager's configuration)");
-		} else if (!strcmp(c->name, "ca_store") || !strcmp(c->name, "ca_verification")) {
-			WARN(d, file, c, "not needed: requests arrive over the agent's TLS link");
-		} else {
-			WARN(d, file, c, "option not supported by the agent; ignored");
-		}
-	}
-	return rc;
+	bool disable = !strcmp(e->name, "disable");
+	CWARN(ctx, e, "deprecated: use <%s>", disable ? "disabled" : "queue_size");
+	yg_wxml_node renamed = *e;
+	renamed.name = disable ? "disabled" : "queue_size";
+	bool known;
+	(void)v;
+	return yg_opt_read_one(&yg_agent_buffer_block, obj, &renamed, ctx->file, ctx->diag, &known);
 }
+
+#define C yg_agent_config
+static const yg_opt client_opts[] = {
+        {"server", YG_OPT_CUSTOM, .parse = parse_server, .print = print_servers,
+         .help = "a manager, tried in order (repeatable)"},
+        {"notify_time", YG_OPT_UINT, YG_OPT_AT(C, notify_time), 1, 3600, "10",
+         .help = "seconds between keep-alives"},
+        {"enrollment", YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,
+         .help = "enrolment is done once with `yagura enroll`; ignored"},
+        {0},
+};
+
+static const yg_opt buffer_opts[] = {
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(C, buffer_disabled), .def = "no",
+         .help = "no rate limit on the spool's sender"},
+        {"queue_size", YG_OPT_UINT, YG_OPT_AT(C, queue_size), 1, 100000, "5000",
+         .help = "events in flight"},
+        {"events_per_second", YG_OPT_CUSTOM, .def = "500", .parse = parse_eps, .print = print_eps,
+         .help = "the send rate (1-1000; below 50 raised to 50)"},
+        {"spool_max_mb", YG_OPT_UINT, YG_OPT_AT(C, spool_max_mb), 4, 1 << 20, "256",
+         .help = "the disk spool's bound"},
+        {"disable", YG_OPT_CUSTOM, .parse = parse_deprecated, .help = "deprecated: <disabled>"},
+        {"length", YG_OPT_CUSTOM, .parse = parse_deprecated, .help = "deprecated: <queue_size>"},
+        {0},
+};
+
+static const yg_opt ar_opts[] = {
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(C, ar_disabled), .def = "no",
+         .help = "refuse the manager's active responses"},
+        {"repeated_offenders", YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,
+         .help = "applied by the manager (set it in the manager's configuration)"},
+        {"ca_store", YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,
+         .help = "not needed: requests arrive over the agent's TLS link"},
+        {"ca_verification", YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,
+         .help = "not needed: requests arrive over the agent's TLS link"},
+        {0},
+};
+#undef C
+
+/* ---- <labels> ---- */
 
 /* A label key: no empty part between dots (it would nest under ""), no
  * control character, at most YG_AGENT_LABEL_KEY_MAX bytes. */
@@ -218,13 +215,19 @@ static bool valid_label_key(const char *k)
 	return true;
 }
 
-/* Sets key = value (strings copied); an existing key gets the new value in
- * its place, as Wazuh's labels_add(overwrite). */
-static yg_err label_set(yg_agent_config *cfg, const char *key, const char *value, bool hidden)
+static size_t label_index(const yg_agent_config *cfg, const char *key)
 {
 	size_t i = 0;
 	while (i < cfg->nlabels && strcmp(cfg->labels[i].key, key))
 		i++;
+	return i;
+}
+
+/* Sets key = value (strings copied); an existing key gets the new value in
+ * its place, as Wazuh's labels_add(overwrite). */
+static yg_err label_set(yg_agent_config *cfg, const char *key, const char *value, bool hidden)
+{
+	size_t i = label_index(cfg, key);
 	char *v = strdup(value), *k = i < cfg->nlabels ? NULL : strdup(key);
 	if (!v || (i == cfg->nlabels && !k)) {
 		free(v);
@@ -248,91 +251,150 @@ static yg_err label_set(yg_agent_config *cfg, const char *key, const char *value
 	return YG_OK;
 }
 
-/* One <label key="..." [hidden="yes|no"]>value</label>, Wazuh's checks
- * (labels-config.c) plus yagura's bounds. */
-static yg_err read_label(yg_agent_config *cfg, const yg_wxml_node *c, const char *file, yg_diag *d)
+/* Whether key = value fits the bounds on every label together (each event
+ * carries them all). */
+static bool label_fits(const yg_agent_config *cfg, const char *key, const char *value)
 {
-	const char *key = yg_wxml_attr_get(c, "key"), *hid = yg_wxml_attr_get(c, "hidden");
-	bool hidden = false;
+	size_t i = label_index(cfg, key), bytes = strlen(key) + strlen(value);
+	if (i == cfg->nlabels && cfg->nlabels >= YG_EVREC_MAX_LABELS)
+		return false;
+	for (size_t j = 0; j < cfg->nlabels; j++)
+		if (j != i)
+			bytes += strlen(cfg->labels[j].key) + strlen(cfg->labels[j].value);
+	return bytes <= YG_AGENT_LABELS_BYTES_MAX;
+}
+
+/* The key="..." and hidden="yes|no" attributes of a <label>; false after
+ * reporting. */
+static bool label_attrs(const yg_wxml_node *c, const yg_opt_ctx *ctx, const char **key,
+                        bool *hidden)
+{
+	const char *hid = yg_wxml_attr_get(c, "hidden");
+	*key = yg_wxml_attr_get(c, "key");
+	*hidden = false;
 	for (size_t i = 0; i < c->nattrs; i++)
 		if (strcmp(c->attrs[i].name, "key") && strcmp(c->attrs[i].name, "hidden"))
-			WARN(d, file, c, "unknown attribute '%s'; ignored", c->attrs[i].name);
-	if (!key || !key[0]) {
-		ERR(d, file, c,
-		    key ? "label with empty key" : "expected 'key' attribute for label");
-		return YG_EPARSE;
+			CWARN(ctx, c, "unknown attribute '%s'; ignored", c->attrs[i].name);
+	if (!*key || !(*key)[0]) {
+		yg_opt_bad(ctx, c,
+		           *key ? "label with empty key" : "expected 'key' attribute for label");
+		return false;
 	}
-	if (hid && !parse_yes_no(hid, &hidden)) {
-		ERR(d, file, c, "invalid value '%s' for attribute 'hidden' (expected yes or no)",
-		    hid);
-		return YG_EPARSE;
+	if (hid && !yg_opt_parse_bool(hid, hidden)) {
+		yg_opt_bad(ctx, c,
+		           "invalid value '%.64s' for attribute 'hidden' (expected yes or no)",
+		           hid);
+		return false;
 	}
+	return true;
+}
+
+/* One <label key="..." [hidden="yes|no"]>value</label>, Wazuh's checks
+ * (labels-config.c) plus yagura's bounds. */
+static yg_err parse_label(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	yg_agent_config *cfg = obj;
+	const char *key;
+	bool hidden;
+	if (!label_attrs(c, ctx, &key, &hidden))
+		return YG_EPARSE;
 	if (key[0] == '_') {
-		WARN(d, file, c, "label keys starting with '_' are reserved; skipping '%s'", key);
+		CWARN(ctx, c, "label keys starting with '_' are reserved; skipping '%s'", key);
 		return YG_OK;
 	}
 	if (!valid_label_key(key)) {
-		ERR(d, file, c,
-		    "invalid label key '%.64s' (at most %d bytes, no control characters, no "
-		    "empty part between dots)",
-		    key, YG_AGENT_LABEL_KEY_MAX);
+		yg_opt_bad(ctx, c,
+		           "invalid label key '%.64s' (at most %d bytes, no control characters, no "
+		           "empty part between dots)",
+		           key, YG_AGENT_LABEL_KEY_MAX);
 		return YG_EPARSE;
 	}
 	if (!c->content[0])
-		WARN(d, file, c, "label '%s' is empty", key);
+		CWARN(ctx, c, "label '%s' is empty", key);
+	if (!label_fits(cfg, key, c->content)) {
+		yg_opt_bad(ctx, c,
+		           "too many labels: at most %d, with %d bytes of keys and values in all",
+		           YG_EVREC_MAX_LABELS, YG_AGENT_LABELS_BYTES_MAX);
+		return YG_EPARSE;
+	}
 	return label_set(cfg, key, c->content, hidden);
 }
 
-/* Bytes of every label's key and value, the cost added to each event. */
-static size_t labels_bytes(const yg_agent_config *cfg)
+static void print_labels(const void *obj, const yg_opt *o, FILE *out)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < cfg->nlabels; i++)
-		n += strlen(cfg->labels[i].key) + strlen(cfg->labels[i].value);
-	return n;
+	const yg_agent_config *cfg = obj;
+	for (size_t i = 0; i < cfg->nlabels; i++) {
+		fprintf(out, "    <%s key=\"", o->name);
+		fputs(cfg->labels[i].key, out); /* as read: Wazuh's XML has no entities */
+		fprintf(out, "\"%s>", cfg->labels[i].hidden ? " hidden=\"yes\"" : "");
+		fputs(cfg->labels[i].value, out);
+		fprintf(out, "</%s>\n", o->name);
+	}
 }
 
-/* <labels>: added to every event of the agent (its alerts' agent.labels). */
-static yg_err read_labels(yg_agent_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *d)
+static const yg_opt labels_opts[] = {
+        {"label", YG_OPT_CUSTOM, .parse = parse_label, .print = print_labels,
+         .help = "key=\"K\" [hidden=\"yes\"]: added to every event (repeatable)"},
+        {0},
+};
+
+/* ---- the blocks ---- */
+
+static void *agent_block_create(void)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		yg_err r;
-		if (strcmp(c->name, "label") != 0) {
-			ERR(d, file, c, "invalid element in <labels> (expected <label>)");
-			r = YG_EPARSE;
-		} else {
-			r = read_label(cfg, c, file, d);
-		}
-		if (r == YG_ENOMEM)
-			return r;
-		if (!r && (cfg->nlabels > YG_EVREC_MAX_LABELS ||
-		           labels_bytes(cfg) > YG_AGENT_LABELS_BYTES_MAX)) {
-			ERR(d, file, c,
-			    "too many labels: at most %d, with %d bytes of keys and values in all",
-			    YG_EVREC_MAX_LABELS, YG_AGENT_LABELS_BYTES_MAX);
-			return YG_EPARSE;
-		}
-		if (r)
-			rc = r;
+	yg_agent_config *cfg = calloc(1, sizeof(*cfg));
+	if (cfg && yg_agent_config_defaults(cfg)) {
+		free(cfg);
+		return NULL;
 	}
-	return rc;
+	return cfg;
+}
+
+static void agent_block_destroy(void *obj)
+{
+	if (obj)
+		yg_agent_config_free(obj);
+	free(obj);
+}
+
+#define BLOCK(var, name, opts, unknown_warns)                                                      \
+	const yg_opt_block var = {name,                                                            \
+	                          opts,                                                            \
+	                          sizeof(yg_agent_config),                                         \
+	                          unknown_warns,                                                   \
+	                          agent_block_create,                                              \
+	                          agent_block_destroy}
+BLOCK(yg_agent_client_block, "client", client_opts, true);
+BLOCK(yg_agent_buffer_block, "client_buffer", buffer_opts, true);
+BLOCK(yg_agent_ar_block, "active-response", ar_opts, true);
+BLOCK(yg_agent_labels_block, "labels", labels_opts, false);
+#undef BLOCK
+
+yg_err yg_agent_config_defaults(yg_agent_config *cfg)
+{
+	return yg_opt_defaults(&yg_agent_client_block, cfg) ||
+	                       yg_opt_defaults(&yg_agent_buffer_block, cfg) ||
+	                       yg_opt_defaults(&yg_agent_ar_block, cfg)
+	               ? YG_ENOMEM
+	               : YG_OK;
 }
 
 /* One block of <ossec_config>; YG_ENOMEM stops everything. */
 static yg_err read_block(yg_agent_config *cfg, const yg_wxml_node *b, const char *path, yg_diag *d)
 {
 	if (!strcmp(b->name, "client"))
-		return read_client(cfg, b, path, d);
-	if (!strcmp(b->name, "client_buffer"))
-		return read_client_buffer(cfg, b, path, d);
+		return yg_opt_read(&yg_agent_client_block, cfg, b, path, d);
+	if (!strcmp(b->name, "client_buffer")) {
+		cfg->has_buffer = true;
+		return yg_opt_read(&yg_agent_buffer_block, cfg, b, path, d);
+	}
 	if (!strcmp(b->name, "syscheck"))
 		return yg_fim_config_read(cfg->fim, b, path, d);
 	if (!strcmp(b->name, "localfile"))
 		return yg_lc_config_add_localfile(cfg->lc, b, path, d);
 	if (!strcmp(b->name, "active-response"))
-		return read_ar(cfg, b, path, d);
+		return yg_opt_read(&yg_agent_ar_block, cfg, b, path, d);
 	if (!strcmp(b->name, "waf")) {
 		if (!cfg->waf && !(cfg->waf = yg_waf_config_create()))
 			return YG_ENOMEM;
@@ -346,7 +408,7 @@ static yg_err read_block(yg_agent_config *cfg, const yg_wxml_node *b, const char
 		return yg_yarascan_config_add_yara(cfg->yara, b, path, d);
 	}
 	if (!strcmp(b->name, "labels"))
-		return read_labels(cfg, b, path, d);
+		return yg_opt_read(&yg_agent_labels_block, cfg, b, path, d);
 	WARN(d, path, b, "block not supported by the agent; ignored");
 	return YG_OK;
 }
@@ -382,10 +444,8 @@ yg_err yg_agent_config_read(yg_agent_config *cfg, const char *const *conf, size_
                             yg_diag *diag)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->notify_time = 10;
-	cfg->queue_size = 5000;
-	cfg->events_per_second = 500;
-	cfg->spool_max_mb = 256;
+	if (yg_agent_config_defaults(cfg))
+		return YG_ENOMEM;
 	cfg->fim = yg_fim_config_create();
 	cfg->lc = yg_lc_config_create();
 	if (!cfg->fim || !cfg->lc)

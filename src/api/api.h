@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "api/api_backend.h"
 #include "common/ydiag.h"
@@ -85,6 +86,11 @@ void yg_api_config_destroy(yg_api_config *cfg);
  * YG_ENOMEM, or YG_OK. */
 yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const char *file,
                              yg_diag *diag);
+
+/* The <api> table (common/yopt.h) of the server's own options. */
+extern const struct yg_opt_block yg_api_block;
+/* Prints the effective <api> block, limits included, as ossec.conf XML. */
+void yg_api_config_print(const yg_api_config *cfg, FILE *out);
 
 bool yg_api_config_enabled(const yg_api_config *cfg);
 /* Fills out from cfg; its strings are owned by cfg (users_db may be NULL). */

@@ -15,9 +15,12 @@ struct yg_api_config {
 	bool ui;
 	char *users_db;
 	unsigned threads;
-	bool metrics_open;
+	int metrics_auth; /* index in metrics_auths */
 	yg_api_limits limits;
 };
+
+static const char *const metrics_auths[] = {"token", "none", NULL};
+enum { METRICS_TOKEN, METRICS_NONE };
 
 /* The limits, one row each: <api> option, range, default
  * (docs/threat-model-web.md). The defaults here are the only ones:
@@ -87,15 +90,8 @@ void yg_api_limits_default(yg_api_limits *l)
 yg_api_config *yg_api_config_create(void)
 {
 	yg_api_config *cfg = calloc(1, sizeof(*cfg));
-	if (!cfg)
-		return NULL;
-	cfg->enabled = true;
-	cfg->listen = strdup("127.0.0.1");
-	cfg->port = 55000;
-	cfg->ui = true;
-	cfg->threads = 4;
-	if (!cfg->listen) {
-		free(cfg);
+	if (cfg && yg_opt_defaults(&yg_api_block, cfg) != YG_OK) {
+		yg_api_config_destroy(cfg);
 		return NULL;
 	}
 	return cfg;
@@ -127,158 +123,126 @@ void yg_api_config_options(const yg_api_config *cfg, yg_api_options *out)
 	out->ui = cfg->ui;
 	out->users_db = cfg->users_db;
 	out->threads = cfg->threads;
-	out->metrics_open = cfg->metrics_open;
+	out->metrics_open = cfg->metrics_auth == METRICS_NONE;
 	out->limits = cfg->limits;
 	yg_api_limits_default(&out->limits);
 }
 
-/* The element's text without surrounding blanks, in buf. */
-static const char *trimmed(const yg_wxml_node *n, char *buf, size_t sz)
-{
-	const char *s = n->content;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	size_t len = strlen(s);
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' ||
-	               s[len - 1] == '\r'))
-		len--;
-	if (len >= sz)
-		len = sz - 1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return buf;
-}
+/* ---- the <api> table: the server's own options; the limits are
+ * yg_api_limits_block's rows, read into cfg->limits ---- */
 
-static bool set_str(char **dst, const char *v)
+static yg_err parse_listen(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	char *c = strdup(v);
-	if (!c)
-		return false;
-	free(*dst);
-	*dst = c;
-	return true;
-}
-
-static bool parse_yesno(const char *v, bool *out)
-{
-	if (strcmp(v, "yes") == 0)
-		*out = true;
-	else if (strcmp(v, "no") == 0)
-		*out = false;
-	else
-		return false;
-	return true;
-}
-
-static bool parse_num(const char *v, unsigned min, unsigned max, unsigned *out)
-{
-	unsigned long n = 0;
-	if (!*v || strlen(v) > 9)
-		return false;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		n = n * 10 + (unsigned long)(*p - '0');
+	yg_api_config *cfg = obj;
+	unsigned char a[16];
+	if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1) {
+		yg_opt_bad(ctx, e, "invalid value '%.64s': must be an IPv4 or IPv6 address", v);
+		return YG_EPARSE;
 	}
-	if (n < min || n > max)
-		return false;
-	*out = (unsigned)n;
-	return true;
-}
-
-/* An absolute path without control characters. */
-static bool path_ok(const char *v)
-{
-	if (v[0] != '/' || strlen(v) > 4095)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
-}
-
-#define BAD(node, ...)                                                                             \
-	do {                                                                                       \
-		yg_diag_add(diag, YG_SEV_ERROR, file, (node)->line, (node)->name, __VA_ARGS__);    \
-		bad = true;                                                                        \
-	} while (0)
-
-static yg_err read_tls(yg_api_config *cfg, const yg_wxml_node *tls, const char *file, yg_diag *diag,
-                       bool *badp)
-{
-	bool bad = false;
-	char buf[4096];
-	for (size_t i = 0; i < tls->nchildren; i++) {
-		const yg_wxml_node *n = tls->children[i];
-		const char *v = trimmed(n, buf, sizeof(buf));
-		char **dst = strcmp(n->name, "cert") == 0  ? &cfg->tls_cert
-		             : strcmp(n->name, "key") == 0 ? &cfg->tls_key
-		                                           : NULL;
-		if (!dst)
-			BAD(n, "unknown option (expected cert or key)");
-		else if (!path_ok(v))
-			BAD(n, "must be an absolute file path");
-		else if (!set_str(dst, v))
-			return YG_ENOMEM;
-	}
-	if (!cfg->tls_cert != !cfg->tls_key)
-		BAD(tls, "needs both <cert> and <key>");
-	*badp |= bad;
+	char *copy = strdup(v);
+	if (!copy)
+		return YG_ENOMEM;
+	free(cfg->listen);
+	cfg->listen = copy;
 	return YG_OK;
 }
 
-/* A limit option (yg_api_limits_block); false (reported) when unknown
- * or out of range. */
-static bool read_limit(yg_api_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *diag)
+static void print_listen(const void *obj, const yg_opt *o, FILE *out)
 {
-	bool known = false;
-	yg_err err = yg_opt_read_one(&yg_api_limits_block, &cfg->limits, n, file, diag, &known);
-	if (!known)
-		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name, "unknown option");
-	return known && err == YG_OK;
+	fprintf(out, "    <%s>%s</%s>\n", o->name, ((const yg_api_config *)obj)->listen, o->name);
 }
+
+#define A yg_api_config
+static const yg_opt tls_opts[] = {
+        {"cert", YG_OPT_PATH, YG_OPT_AT(A, tls_cert), .help = "the certificate (PEM)"},
+        {"key", YG_OPT_PATH, YG_OPT_AT(A, tls_key), .help = "its private key (PEM)"},
+        {0},
+};
+
+static const yg_opt_block tls_block = {"tls", tls_opts, sizeof(yg_api_config), false, NULL, NULL};
+
+/* <tls><cert>..</cert><key>..</key></tls>: both or neither. */
+static yg_err parse_tls(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	yg_api_config *cfg = obj;
+	yg_err rc = yg_opt_read(&tls_block, cfg, e, ctx->file, ctx->diag);
+	if (rc == YG_OK && !cfg->tls_cert != !cfg->tls_key) {
+		yg_opt_bad(ctx, e, "needs both <cert> and <key>");
+		rc = YG_EPARSE;
+	}
+	return rc;
+}
+
+static void print_tls(const void *obj, const yg_opt *o, FILE *out)
+{
+	(void)o;
+	if (((const yg_api_config *)obj)->tls_cert)
+		yg_opt_print(&tls_block, obj, 4, out);
+}
+
+static const yg_opt api_opts[] = {
+        {"enabled", YG_OPT_BOOL, YG_OPT_AT(A, enabled), .def = "yes", .help = "serve the REST API"},
+        {"listen", YG_OPT_CUSTOM, .def = "127.0.0.1", .parse = parse_listen, .print = print_listen,
+         .help = "the address to listen on (IPv4 or IPv6)"},
+        {"port", YG_OPT_UINT, YG_OPT_AT(A, port), 1, 65535, "55000", .help = "its port"},
+        {"tls", YG_OPT_CUSTOM, .parse = parse_tls, .print = print_tls,
+         .help = "<cert> and <key>: HTTPS"},
+        {"ui", YG_OPT_BOOL, YG_OPT_AT(A, ui), .def = "yes", .help = "serve the web UI at /"},
+        {"users_db", YG_OPT_PATH, YG_OPT_AT(A, users_db),
+         .help = "the users' database; default HOME/var/db/api_users.db"},
+        {"threads", YG_OPT_UINT, YG_OPT_AT(A, threads), 1, 64, "4", .help = "the server's threads"},
+        {"metrics_auth", YG_OPT_ENUM, YG_OPT_AT(A, metrics_auth), .def = "token",
+         .choices = metrics_auths, .help = "/metrics wants a token, or none"},
+        {0},
+};
+#undef A
+
+static void *api_create(void)
+{
+	return yg_api_config_create();
+}
+
+static void api_destroy(void *obj)
+{
+	yg_api_config_destroy(obj);
+}
+
+/* The limits' rows are read by yg_api_config_add_api, not by this table:
+ * the test sweeps them through yg_api_limits_block. */
+const yg_opt_block yg_api_block = {"api", api_opts,   sizeof(yg_api_config),
+                                   false, api_create, api_destroy};
 
 yg_err yg_api_config_add_api(yg_api_config *cfg, const yg_wxml_node *node, const char *file,
                              yg_diag *diag)
 {
-	bool bad = false;
-	char buf[4096];
+	yg_err rc = YG_OK;
 	for (size_t i = 0; i < node->nchildren; i++) {
 		const yg_wxml_node *n = node->children[i];
-		const char *v = trimmed(n, buf, sizeof(buf));
-		if (strcmp(n->name, "enabled") == 0 || strcmp(n->name, "ui") == 0) {
-			bool *dst = n->name[0] == 'e' ? &cfg->enabled : &cfg->ui;
-			if (!parse_yesno(v, dst))
-				BAD(n, "must be yes or no");
-		} else if (strcmp(n->name, "listen") == 0) {
-			unsigned char a[16];
-			if (inet_pton(AF_INET, v, a) != 1 && inet_pton(AF_INET6, v, a) != 1)
-				BAD(n, "must be an IPv4 or IPv6 address");
-			else if (!set_str(&cfg->listen, v))
-				return YG_ENOMEM;
-		} else if (strcmp(n->name, "port") == 0) {
-			if (!parse_num(v, 1, 65535, &cfg->port))
-				BAD(n, "must be a port number from 1 to 65535");
-		} else if (strcmp(n->name, "threads") == 0) {
-			if (!parse_num(v, 1, 64, &cfg->threads))
-				BAD(n, "must be a number from 1 to 64");
-		} else if (strcmp(n->name, "users_db") == 0) {
-			if (!path_ok(v))
-				BAD(n, "must be an absolute file path");
-			else if (!set_str(&cfg->users_db, v))
-				return YG_ENOMEM;
-		} else if (strcmp(n->name, "metrics_auth") == 0) {
-			if (strcmp(v, "token") != 0 && strcmp(v, "none") != 0)
-				BAD(n, "must be token or none");
-			else
-				cfg->metrics_open = strcmp(v, "none") == 0;
-		} else if (strcmp(n->name, "tls") == 0) {
-			yg_err err = read_tls(cfg, n, file, diag, &bad);
-			if (err)
-				return err;
-		} else if (!read_limit(cfg, n, file, diag)) {
-			bad = true;
+		bool known;
+		yg_err err = yg_opt_read_one(&yg_api_block, cfg, n, file, diag, &known);
+		if (!known)
+			err = yg_opt_read_one(&yg_api_limits_block, &cfg->limits, n, file, diag,
+			                      &known);
+		if (err == YG_ENOMEM)
+			return err;
+		if (!known) {
+			yg_diag_add(diag, YG_SEV_ERROR, file, n->line, n->name,
+			            "unknown option of <api>");
+			err = YG_EPARSE;
 		}
+		if (err)
+			rc = YG_EPARSE;
 	}
-	return bad ? YG_EPARSE : YG_OK;
+	return rc;
+}
+
+void yg_api_config_print(const yg_api_config *cfg, FILE *out)
+{
+	yg_api_limits l = cfg->limits;
+	yg_api_limits_default(&l);
+	fputs("  <api>\n", out);
+	yg_opt_print_rows(&yg_api_block, cfg, 4, out);
+	yg_opt_print_rows(&yg_api_limits_block, &l, 4, out);
+	fputs("  </api>\n", out);
 }

@@ -132,7 +132,7 @@ static json_object *ticket_changes(api_hub *h)
 	int64_t mark = h->tickets_mark;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *tk = json_object_array_get_idx(list, i);
-		int64_t up = json_object_get_int64(json_object_object_get(tk, "updated_ms"));
+		int64_t up = json_object_get_int64(json_object_object_get(tk, "updated"));
 		if (up > mark)
 			mark = up;
 		if (!h->tickets_primed || up <= h->tickets_mark)

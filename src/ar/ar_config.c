@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ar/ar_int.h"
+#include "common/yopt.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define AR_MAX_TIMEOUT (10u * 365 * 24 * 3600) /* ten years, in seconds */
@@ -73,23 +74,6 @@ static char *trim_dup(const char *s)
 	return strndup(s, len);
 }
 
-/* Parses all-digits s (Wazuh's OS_StrIsNum) up to max into *out. */
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
 /* atoi's reading of the leading digits of s (after blanks), clamped to
  * LONG_MAX; 0 when there are none. */
 static long leading_number(const char *s)
@@ -144,57 +128,100 @@ static bool loc_match(const char *pattern, const char *loc)
 	return m;
 }
 
-/* ---- <command> ---- */
+/* ---- <command>: an option table over ar_command ---- */
+
+static yg_err parse_cmd_name(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	ar_command *c = obj;
+	if (!*v || v[0] == '!') {
+		yg_opt_bad(ctx, e,
+		           "invalid value '%.64s' (a command name must not be empty or start "
+		           "with '!')",
+		           v);
+		return YG_EPARSE;
+	}
+	char *copy = strdup(v);
+	if (!copy)
+		return YG_ENOMEM;
+	free(c->name);
+	c->name = copy;
+	return YG_OK;
+}
+
+static void print_cmd_name(const void *obj, const yg_opt *o, FILE *out)
+{
+	const ar_command *c = obj;
+	if (c->name)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, c->name, o->name);
+}
+
+/* <extra_args>: kept as written, empty included (Wazuh tells an empty one
+ * from none). */
+static yg_err parse_extra_args(void *obj, const char *v, const yg_wxml_node *e,
+                               const yg_opt_ctx *ctx)
+{
+	(void)e;
+	(void)ctx;
+	ar_command *c = obj;
+	char *copy = strdup(v);
+	if (!copy)
+		return YG_ENOMEM;
+	free(c->extra_args);
+	c->extra_args = copy;
+	return YG_OK;
+}
+
+static void print_extra_args(const void *obj, const yg_opt *o, FILE *out)
+{
+	const ar_command *c = obj;
+	if (c->extra_args)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, c->extra_args, o->name);
+}
+
+#define C ar_command
+static const yg_opt command_opts[] = {
+        {"name", YG_OPT_CUSTOM, .parse = parse_cmd_name, .print = print_cmd_name,
+         .help = "the name <active-response> refers to (required)"},
+        {"executable", YG_OPT_STRING, YG_OPT_AT(C, executable),
+         .help = "the script in active-response/bin (required)"},
+        {"extra_args", YG_OPT_CUSTOM, .parse = parse_extra_args, .print = print_extra_args,
+         .help = "arguments passed to the script"},
+        {"timeout_allowed", YG_OPT_BOOL, YG_OPT_AT(C, timeout_allowed), .def = "no",
+         .help = "the command can be undone after <timeout>"},
+        {"expect", YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,
+         .help = "deprecated since Wazuh 4.2.0: ignored (the whole alert is sent to the "
+                 "script)"},
+        {0},
+};
+#undef C
+
+static void *command_create(void)
+{
+	ar_command *c = calloc(1, sizeof(*c));
+	if (c && yg_opt_defaults(&yg_ar_command_block, c)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void command_destroy(void *obj)
+{
+	if (obj)
+		command_free(obj);
+	free(obj);
+}
+
+const yg_opt_block yg_ar_command_block = {"command", command_opts,   sizeof(ar_command),
+                                          false,     command_create, command_destroy};
 
 yg_err yg_ar_config_add_command(yg_ar_config *cfg, const yg_wxml_node *node, const char *file,
                                 yg_diag *diag)
 {
 	ar_command c = {0};
-	yg_err rc = YG_OK;
-
-	for (size_t i = 0; i < node->nchildren && rc == YG_OK; i++) {
-		const yg_wxml_node *e = node->children[i];
-		char **slot = NULL;
-		if (strcmp(e->name, "name") == 0) {
-			if (e->content[0] == '!') {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-				            "invalid value '%s' (a command name must not start "
-				            "with '!')",
-				            e->content);
-				rc = YG_EPARSE;
-				break;
-			}
-			slot = &c.name;
-		} else if (strcmp(e->name, "executable") == 0) {
-			slot = &c.executable;
-		} else if (strcmp(e->name, "extra_args") == 0) {
-			slot = &c.extra_args;
-		} else if (strcmp(e->name, "expect") == 0) {
-			yg_diag_add(diag, YG_SEV_WARNING, file, e->line, e->name,
-			            "deprecated since Wazuh 4.2.0: ignored (the whole alert "
-			            "is sent to the script)");
-		} else if (strcmp(e->name, "timeout_allowed") == 0) {
-			if (strcmp(e->content, "yes") == 0) {
-				c.timeout_allowed = true;
-			} else if (strcmp(e->content, "no") == 0) {
-				c.timeout_allowed = false;
-			} else {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-				            "invalid value '%s' (expected yes or no)", e->content);
-				rc = YG_EPARSE;
-			}
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "invalid element in <command>");
-			rc = YG_EPARSE;
-		}
-		if (slot) {
-			free(*slot);
-			*slot = strdup(e->content);
-			if (!*slot)
-				rc = YG_ENOMEM;
-		}
-	}
+	yg_err rc = yg_opt_defaults(&yg_ar_command_block, &c);
+	if (!rc)
+		rc = yg_opt_read(&yg_ar_command_block, &c, node, file, diag);
 	if (rc == YG_OK && (!c.name || !c.executable)) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
 		            "<name> and <executable> are required");
@@ -205,21 +232,31 @@ yg_err yg_ar_config_add_command(yg_ar_config *cfg, const yg_wxml_node *node, con
 		            "more than %d commands", AR_MAX_COMMANDS);
 		rc = YG_EPARSE;
 	}
-	if (rc == YG_OK) {
-		ar_command *n = realloc(cfg->cmds, (cfg->ncmds + 1) * sizeof(*n));
-		if (!n) {
-			rc = YG_ENOMEM;
-		} else {
-			cfg->cmds = n;
-			n[cfg->ncmds++] = c;
-			return YG_OK;
-		}
+	ar_command *n = rc ? NULL : realloc(cfg->cmds, (cfg->ncmds + 1) * sizeof(*n));
+	if (!n) {
+		command_free(&c);
+		return rc ? rc : YG_ENOMEM;
 	}
-	command_free(&c);
-	return rc;
+	cfg->cmds = n;
+	n[cfg->ncmds++] = c;
+	return YG_OK;
 }
 
-/* ---- <active-response> ---- */
+/* ---- <active-response>: an option table over ar_block ---- */
+
+/* One <active-response> as read, before its checks. */
+typedef struct ar_block {
+	ar_response r;
+	char *location;
+	bool disabled;
+	const yg_wxml_node *repeated; /* read after the others, unless disabled */
+} ar_block;
+
+static void ar_block_free(ar_block *b)
+{
+	response_free(&b->r);
+	free(b->location);
+}
 
 /* Reads <repeated_offenders>: comma-separated minutes, each > 0. */
 static yg_err read_repeated(yg_ar_config *cfg, const yg_wxml_node *e, const char *file,
@@ -227,32 +264,30 @@ static yg_err read_repeated(yg_ar_config *cfg, const yg_wxml_node *e, const char
 {
 	unsigned vals[YG_AR_MAX_REPEATED];
 	size_t n = 0;
-	const char *s = e->content;
-	while (*s) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		char *piece = strndup(s, len);
-		if (!piece)
-			return YG_ENOMEM;
-		char *t = trim_dup(piece);
-		free(piece);
-		if (!t)
-			return YG_ENOMEM;
-		s = comma ? comma + 1 : s + len;
-		if (!*t) {
-			free(t);
-			continue;
+	char *list = trim_dup(e->content), *save = NULL;
+	if (!list)
+		return YG_ENOMEM;
+	yg_err rc = YG_OK;
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *one = trim_dup(t);
+		uint64_t v;
+		if (!one) {
+			rc = YG_ENOMEM;
+			break;
 		}
-		unsigned long v;
-		bool ok = parse_uint(t, 10u * 365 * 24 * 60, &v) && v > 0;
-		if (!ok) {
+		bool ok = !*one || yg_opt_parse_uint(one, 1, 10u * 365 * 24 * 60, &v);
+		if (!ok)
 			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-			            "invalid value '%s' (expected minutes > 0, comma-separated)",
-			            t);
-			free(t);
-			return YG_EPARSE;
+			            "invalid value '%.64s' (expected minutes > 0, comma-separated)",
+			            one);
+		bool empty = !*one;
+		free(one);
+		if (!ok) {
+			rc = YG_EPARSE;
+			break;
 		}
-		free(t);
+		if (empty)
+			continue;
 		if (n == YG_AR_MAX_REPEATED) {
 			yg_diag_add(diag, YG_SEV_WARNING, file, e->line, e->name,
 			            "more than %d values: the rest are ignored",
@@ -261,6 +296,9 @@ static yg_err read_repeated(yg_ar_config *cfg, const yg_wxml_node *e, const char
 		}
 		vals[n++] = (unsigned)v;
 	}
+	free(list);
+	if (rc)
+		return rc;
 	if (n == 0) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name, "no value given");
 		return YG_EPARSE;
@@ -283,170 +321,196 @@ static yg_err set_str(char **slot, const char *v)
 	return *slot ? YG_OK : YG_ENOMEM;
 }
 
-yg_err yg_ar_config_add_active_response(yg_ar_config *cfg, const yg_wxml_node *node,
-                                        const char *file, yg_diag *diag)
+static yg_err parse_group(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	ar_response r = {0};
-	char *location = NULL;
-	const yg_wxml_node *repeated = NULL;
-	bool disabled = false;
-	yg_err rc = YG_OK;
-
-	for (size_t i = 0; i < node->nchildren && rc == YG_OK; i++) {
-		const yg_wxml_node *e = node->children[i];
-		const char *n = e->name, *v = e->content;
-		if (strcmp(n, "command") == 0) {
-			rc = set_str(&r.command, v);
-		} else if (strcmp(n, "location") == 0) {
-			rc = set_str(&location, v);
-		} else if (strcmp(n, "agent_id") == 0) {
-			rc = set_str(&r.agent_id, v);
-		} else if (strcmp(n, "rules_id") == 0) {
-			rc = set_str(&r.rules_id, v);
-		} else if (strcmp(n, "rules_group") == 0) {
-			char err[128];
-			yg_osregex_destroy(r.group_re);
-			r.group_re = NULL;
-			rc = set_str(&r.rules_group, v);
-			if (rc == YG_OK && yg_osregex_compile(v, &r.group_re, err, sizeof(err))) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, n,
-				            "invalid pattern '%s': %s", v, err);
-				rc = YG_EPARSE;
-			}
-		} else if (strcmp(n, "level") == 0) {
-			unsigned long lv;
-			if (!parse_uint(v, 20, &lv)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, n,
-				            "invalid value '%s' (expected a number from 0 to 20)",
-				            v);
-				rc = YG_EPARSE;
-			} else {
-				r.level = (unsigned)lv;
-			}
-		} else if (strcmp(n, "timeout") == 0) {
-			unsigned long t;
-			char *tv = trim_dup(v);
-			if (!tv) {
-				rc = YG_ENOMEM;
-			} else if (!parse_uint(tv, AR_MAX_TIMEOUT, &t)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, n,
-				            "invalid value '%s' (expected seconds, up to %u)", v,
-				            AR_MAX_TIMEOUT);
-				rc = YG_EPARSE;
-			} else {
-				r.timeout = (unsigned)t;
-			}
-			free(tv);
-		} else if (strcmp(n, "disabled") == 0) {
-			if (strcmp(v, "yes") == 0) {
-				disabled = true;
-			} else if (strcmp(v, "no") == 0) {
-				disabled = false;
-			} else {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, n,
-				            "invalid value '%s' (expected yes or no)", v);
-				rc = YG_EPARSE;
-			}
-		} else if (strcmp(n, "repeated_offenders") == 0) {
-			repeated = e;
-		} else if (strcmp(n, "ca_store") == 0) {
-			/* Windows only in Wazuh: nothing to do. */
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, n,
-			            "invalid element in <active-response>");
-			rc = YG_EPARSE;
-		}
-	}
-	if (rc != YG_OK || disabled)
-		goto out;
-	if (repeated) {
-		rc = read_repeated(cfg, repeated, file, diag);
-		if (rc)
-			goto out;
-	}
-	if (!r.command || !location || !*r.command || !*location) {
-		if (!repeated) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
-			            "<command> and <location> are required");
-			rc = YG_EPARSE;
-		}
-		goto out;
-	}
-
-	if (loc_match("AS|analysisd|analysis-server|server", location))
-		r.location |= YG_AR_LOC_SERVER;
-	if (loc_match("local", location))
-		r.location |= YG_AR_LOC_LOCAL;
-	if (loc_match("defined-agent", location)) {
-		if (!r.agent_id) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "agent_id",
-			            "location defined-agent needs <agent_id>");
-			rc = YG_EPARSE;
-			goto out;
-		}
-		long id = leading_number(r.agent_id);
-		if (id == 0) {
-			yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "agent_id",
-			            "'%s' is the manager: use location server; response "
-			            "ignored",
-			            r.agent_id);
-			goto out;
-		}
-		char buf[32];
-		snprintf(buf, sizeof(buf), "%03ld", id);
-		rc = set_str(&r.target_id, buf);
-		if (rc)
-			goto out;
-		r.location |= YG_AR_LOC_DEFINED;
-	}
-	if (loc_match("all|any", location))
-		r.location |= YG_AR_LOC_ALL;
-	if (r.location == 0) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "location",
-		            "invalid location '%s' (expected local, server, defined-agent "
-		            "or all)",
-		            location);
+	ar_response *r = &((ar_block *)obj)->r;
+	char err[128] = "empty pattern";
+	yg_osregex_destroy(r->group_re);
+	r->group_re = NULL;
+	yg_err rc = set_str(&r->rules_group, v);
+	if (rc == YG_OK && (!*v || yg_osregex_compile(v, &r->group_re, err, sizeof(err)))) {
+		yg_opt_bad(ctx, e, "invalid pattern '%.200s': %s", v, err);
 		rc = YG_EPARSE;
-		goto out;
 	}
-	if (r.rules_id) {
-		rc = parse_rules_id(r.rules_id, &r.ids, &r.nids);
+	return rc;
+}
+
+static void print_group(const void *obj, const yg_opt *o, FILE *out)
+{
+	const ar_block *b = obj;
+	if (b->r.rules_group)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, b->r.rules_group, o->name);
+}
+
+static yg_err parse_repeated(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	(void)ctx;
+	((ar_block *)obj)->repeated = e;
+	return YG_OK;
+}
+
+#define B ar_block
+static const yg_opt response_opts[] = {
+        {"command", YG_OPT_STRING, YG_OPT_AT(B, r.command), .flags = YG_OPT_EMPTY_OK,
+         .help = "the <command> to run (required)"},
+        {"location", YG_OPT_STRING, YG_OPT_AT(B, location), .flags = YG_OPT_EMPTY_OK,
+         .help = "local, server, defined-agent or all (required)"},
+        {"agent_id", YG_OPT_STRING, YG_OPT_AT(B, r.agent_id), .flags = YG_OPT_EMPTY_OK,
+         .help = "the agent of location defined-agent"},
+        {"rules_id", YG_OPT_STRING, YG_OPT_AT(B, r.rules_id), .flags = YG_OPT_EMPTY_OK,
+         .help = "rule ids, comma-separated (Wazuh's reading)"},
+        {"rules_group", YG_OPT_CUSTOM, .parse = parse_group, .print = print_group,
+         .help = "an OS_Regex on the rule's groups"},
+        {"level", YG_OPT_UINT, YG_OPT_AT(B, r.level), 0, 20, "0",
+         .help = "alerts of at least this level"},
+        {"timeout", YG_OPT_UINT, YG_OPT_AT(B, r.timeout), 0, AR_MAX_TIMEOUT, "0",
+         .help = "seconds until the response is undone (plain seconds, as Wazuh)"},
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(B, disabled), .def = "no",
+         .help = "the block is skipped"},
+        {"repeated_offenders", YG_OPT_CUSTOM, .parse = parse_repeated,
+         .help = "minutes, comma-separated: timeouts of repeated offenders"},
+        {"ca_store", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER, .help = "Windows only in Wazuh"},
+        {0},
+};
+#undef B
+
+static void *response_create(void)
+{
+	ar_block *b = calloc(1, sizeof(*b));
+	if (b && yg_opt_defaults(&yg_ar_response_block, b)) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void response_destroy(void *obj)
+{
+	if (obj)
+		ar_block_free(obj);
+	free(obj);
+}
+
+const yg_opt_block yg_ar_response_block = {"active-response", response_opts,
+                                           sizeof(ar_block),  false,
+                                           response_create,   response_destroy};
+
+/* defined-agent: <agent_id> as Wazuh's "%03d"; YG_OK with *skip set for
+ * the manager's id 0. */
+static yg_err resolve_agent(ar_response *r, const yg_wxml_node *node, const char *file,
+                            yg_diag *diag, bool *skip)
+{
+	if (!r->agent_id) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "agent_id",
+		            "location defined-agent needs <agent_id>");
+		return YG_EPARSE;
+	}
+	long id = leading_number(r->agent_id);
+	if (id == 0) {
+		yg_diag_add(diag, YG_SEV_WARNING, file, node->line, "agent_id",
+		            "'%s' is the manager: use location server; response ignored",
+		            r->agent_id);
+		*skip = true;
+		return YG_OK;
+	}
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%03ld", id);
+	r->location |= YG_AR_LOC_DEFINED;
+	return set_str(&r->target_id, buf);
+}
+
+/* Wazuh's <location>: OS_Regex tests, so "Local" and "analysis-server"
+ * count. */
+static yg_err resolve_location(ar_block *b, const yg_wxml_node *node, const char *file,
+                               yg_diag *diag, bool *skip)
+{
+	ar_response *r = &b->r;
+	if (loc_match("AS|analysisd|analysis-server|server", b->location))
+		r->location |= YG_AR_LOC_SERVER;
+	if (loc_match("local", b->location))
+		r->location |= YG_AR_LOC_LOCAL;
+	if (loc_match("defined-agent", b->location)) {
+		yg_err rc = resolve_agent(r, node, file, diag, skip);
+		if (rc || *skip)
+			return rc;
+	}
+	if (loc_match("all|any", b->location))
+		r->location |= YG_AR_LOC_ALL;
+	if (r->location == 0) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "location",
+		            "invalid location '%s' (expected local, server, defined-agent or all)",
+		            b->location);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
+/* The checks after reading; *skip for a block that adds nothing. */
+static yg_err check_response(yg_ar_config *cfg, ar_block *b, const yg_wxml_node *node,
+                             const char *file, yg_diag *diag, bool *skip)
+{
+	ar_response *r = &b->r;
+	if (b->repeated) {
+		yg_err rc = read_repeated(cfg, b->repeated, file, diag);
+		if (rc)
+			return rc;
+	}
+	if (!r->command || !b->location) {
+		*skip = true;
+		if (b->repeated)
+			return YG_OK;
+		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
+		            "<command> and <location> are required");
+		return YG_EPARSE;
+	}
+	yg_err rc = resolve_location(b, node, file, diag, skip);
+	if (rc || *skip)
+		return rc;
+	if (r->rules_id) {
+		rc = parse_rules_id(r->rules_id, &r->ids, &r->nids);
 		if (rc == YG_ELIMIT) {
 			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "rules_id",
 			            "more than %d rule ids", AR_MAX_RULE_IDS);
-			rc = YG_EPARSE;
+			return YG_EPARSE;
 		}
 		if (rc)
-			goto out;
+			return rc;
 	}
 	if (cfg->nresps >= AR_MAX_RESPONSES) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name,
 		            "more than %d active responses", AR_MAX_RESPONSES);
-		rc = YG_EPARSE;
-		goto out;
+		return YG_EPARSE;
 	}
-	r.line = node->line;
-	if (file) {
-		r.file = strdup(file);
-		if (!r.file) {
+	r->line = node->line;
+	return file && !(r->file = strdup(file)) ? YG_ENOMEM : YG_OK;
+}
+
+yg_err yg_ar_config_add_active_response(yg_ar_config *cfg, const yg_wxml_node *node,
+                                        const char *file, yg_diag *diag)
+{
+	ar_block b = {0};
+	bool skip = false;
+	yg_err rc = yg_opt_defaults(&yg_ar_response_block, &b);
+	if (!rc)
+		rc = yg_opt_read(&yg_ar_response_block, &b, node, file, diag);
+	if (!rc && !b.disabled)
+		rc = check_response(cfg, &b, node, file, diag, &skip);
+	ar_response *nr = NULL;
+	if (!rc && !b.disabled && !skip) {
+		nr = realloc(cfg->resps, (cfg->nresps + 1) * sizeof(*nr));
+		if (!nr)
 			rc = YG_ENOMEM;
-			goto out;
-		}
 	}
-	ar_response *nr = realloc(cfg->resps, (cfg->nresps + 1) * sizeof(*nr));
 	if (!nr) {
-		rc = YG_ENOMEM;
-		goto out;
+		ar_block_free(&b);
+		return rc;
 	}
 	cfg->resps = nr;
-	nr[cfg->nresps++] = r;
+	nr[cfg->nresps++] = b.r;
 	cfg->checked = false;
-	free(location);
+	free(b.location);
 	return YG_OK;
-out:
-	response_free(&r);
-	free(location);
-	return rc;
 }
 
 /* ---- <white_list> ---- */
@@ -514,8 +578,8 @@ static bool parse_white_ip(const char *s, ar_white *w)
 			return false;
 		memcpy(w->mask, m, 16);
 	} else {
-		unsigned long bits;
-		if (!parse_uint(slash + 1, maxbits, &bits))
+		uint64_t bits;
+		if (!yg_opt_parse_uint(slash + 1, 0, maxbits, &bits))
 			return false;
 		prefix_mask(w->mask, (unsigned)bits);
 	}
@@ -606,6 +670,45 @@ bool yg_ar_config_white_listed(const yg_ar_config *cfg, const char *ip)
 size_t yg_ar_config_nwhite_list(const yg_ar_config *cfg)
 {
 	return cfg->nwhite;
+}
+
+const char *yg_ar_config_white_list(const yg_ar_config *cfg, size_t i)
+{
+	return i < cfg->nwhite ? cfg->white[i].raw : NULL;
+}
+
+/* ---- printing ---- */
+
+/* The location bits as a <location> Wazuh's OS_Regex tests read back. */
+static void location_text(unsigned loc, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s", loc & YG_AR_LOC_LOCAL ? "local," : "",
+	         loc & YG_AR_LOC_SERVER ? "server," : "",
+	         loc & YG_AR_LOC_DEFINED ? "defined-agent," : "",
+	         loc & YG_AR_LOC_ALL ? "all," : "");
+	size_t n = strlen(buf);
+	if (n)
+		buf[n - 1] = '\0';
+}
+
+void yg_ar_config_print(const yg_ar_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->ncmds; i++)
+		yg_opt_print(&yg_ar_command_block, &cfg->cmds[i], 2, out);
+	for (size_t i = 0; i < cfg->nresps; i++) {
+		char loc[64];
+		ar_block b = {.r = cfg->resps[i], .location = loc};
+		location_text(b.r.location, loc, sizeof(loc));
+		if (b.r.target_id)
+			b.r.agent_id = b.r.target_id;
+		yg_opt_print(&yg_ar_response_block, &b, 2, out);
+	}
+	if (!cfg->nrepeated)
+		return;
+	fputs("  <active-response>\n    <repeated_offenders>", out);
+	for (size_t i = 0; i < cfg->nrepeated; i++)
+		fprintf(out, "%s%u", i ? "," : "", cfg->repeated[i]);
+	fputs("</repeated_offenders>\n  </active-response>\n", out);
 }
 
 /* ---- check and accessors ---- */

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
@@ -105,6 +106,18 @@ void yg_ar_config_response(const yg_ar_config *cfg, size_t i, yg_ar_response_inf
 size_t yg_ar_config_repeated_offenders(const yg_ar_config *cfg, const unsigned **out);
 
 size_t yg_ar_config_nwhite_list(const yg_ar_config *cfg);
+/* White-list entry i (< nwhite_list) as written. */
+const char *yg_ar_config_white_list(const yg_ar_config *cfg, size_t i);
+
+/* The option tables (common/yopt.h) of <command> (over the module's
+ * command record) and <active-response> (over its block record), for the
+ * table-driven test. */
+struct yg_opt_block;
+extern const struct yg_opt_block yg_ar_command_block, yg_ar_response_block;
+
+/* Prints every <command> and <active-response> as ossec.conf XML
+ * (the repeated_offenders list as a block of its own). */
+void yg_ar_config_print(const yg_ar_config *cfg, FILE *out);
 
 /* True when `ip` (an address as found in an alert's srcip, "::ffff:"
  * prefix already removed) is white-listed: in an IP/CIDR entry or matching

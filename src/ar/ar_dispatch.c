@@ -12,17 +12,17 @@
 #include "ar/ar_int.h"
 #include "common/ybuf.h"
 #include "common/yhash.h"
+#include "common/yhtab.h"
 
-#define OFF_BUCKETS 8192
 #define GROUPS_MAX (64 * 1024)
 #define EXTRA_ARGS_MAX 2047 /* Wazuh copies extra_args into 2048 bytes */
 #define KEY_MAX 512
 
+/* The repeated-offender counter of one (command, ip): the table's value,
+ * its key is command '\x1f' ip. */
 typedef struct offender {
-	char *key; /* command '\x1f' ip */
 	unsigned ntimes;
 	int64_t last_ms;
-	struct offender *next;
 } offender;
 
 struct yg_ar_dispatch {
@@ -33,8 +33,7 @@ struct yg_ar_dispatch {
 	void *clock_ctx;
 	uint64_t forget_ms;
 	size_t max_off;
-	size_t noff;
-	offender *buckets[OFF_BUCKETS];
+	yg_htab *off;    /* key -> offender, at most max_off */
 	char **keynames; /* per response: its name, "#n" added to repeats */
 };
 
@@ -59,7 +58,8 @@ yg_ar_dispatch *yg_ar_dispatch_create(const yg_ar_config *cfg, const yg_ar_dispa
 	d->forget_ms = opts ? opts->forget_after_s * 1000 : 0;
 	d->max_off = opts && opts->max_offenders ? opts->max_offenders : 65536;
 	d->keynames = calloc(cfg->nresps + 1, sizeof(char *));
-	if (!d->node || !d->keynames) {
+	d->off = yg_htab_create(sizeof(offender), 0);
+	if (!d->node || !d->keynames || !d->off) {
 		yg_ar_dispatch_destroy(d);
 		return NULL;
 	}
@@ -86,15 +86,7 @@ void yg_ar_dispatch_destroy(yg_ar_dispatch *d)
 {
 	if (!d)
 		return;
-	for (size_t b = 0; b < OFF_BUCKETS; b++) {
-		offender *o = d->buckets[b];
-		while (o) {
-			offender *n = o->next;
-			free(o->key);
-			free(o);
-			o = n;
-		}
-	}
+	yg_htab_destroy(d->off);
 	if (d->keynames)
 		for (size_t i = 0; i < d->cfg->nresps; i++)
 			free(d->keynames[i]);
@@ -105,7 +97,7 @@ void yg_ar_dispatch_destroy(yg_ar_dispatch *d)
 
 size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 {
-	return d->noff;
+	return yg_htab_count(d->off);
 }
 
 /* ---- repeated offenders ---- */
@@ -113,18 +105,17 @@ size_t yg_ar_dispatch_noffenders(const yg_ar_dispatch *d)
 /* Drops the least recently seen counter (the table is full). */
 static void evict_oldest(yg_ar_dispatch *d)
 {
-	offender **victim = NULL;
-	for (size_t b = 0; b < OFF_BUCKETS; b++)
-		for (offender **p = &d->buckets[b]; *p; p = &(*p)->next)
-			if (!victim || (*p)->last_ms < (*victim)->last_ms)
-				victim = p;
-	if (victim) {
-		offender *o = *victim;
-		*victim = o->next;
-		free(o->key);
-		free(o);
-		d->noff--;
+	size_t it = 0, victim = 0;
+	int64_t oldest = 0;
+	const offender *o;
+	while ((o = yg_htab_next(d->off, &it, NULL))) {
+		if (!victim || o->last_ms < oldest) {
+			victim = it;
+			oldest = o->last_ms;
+		}
 	}
+	if (victim)
+		yg_htab_remove_at(d->off, victim);
 }
 
 /* The timeout for this offence of (command, ip), counting it: execd's
@@ -141,10 +132,8 @@ static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const ch
 	if (kl < 0 || (size_t)kl >= sizeof(key))
 		return base;
 	int64_t now = d->clock(d->clock_ctx);
-	size_t b = yg_hash64(key, (size_t)kl) % OFF_BUCKETS;
-	for (offender *o = d->buckets[b]; o; o = o->next) {
-		if (strcmp(o->key, key) != 0)
-			continue;
+	offender *o = yg_htab_find(d->off, key);
+	if (o) {
 		if (!count) /* a re-delivery: the timeout the offence got */
 			return o->ntimes == 0 ? base
 			                      : ro[(o->ntimes < nro ? o->ntimes : nro) - 1] * 60u;
@@ -165,17 +154,11 @@ static unsigned offence_timeout(yg_ar_dispatch *d, const char *command, const ch
 	}
 	if (!count)
 		return base;
-	if (d->noff >= d->max_off)
+	if (yg_htab_count(d->off) >= d->max_off)
 		evict_oldest(d);
-	offender *o = calloc(1, sizeof(*o));
-	if (o && (o->key = strdup(key)) != NULL) {
+	/* out of memory: this offence is simply not counted */
+	if (yg_htab_insert(d->off, key, (void **)&o, NULL) == YG_OK)
 		o->last_ms = now;
-		o->next = d->buckets[b];
-		d->buckets[b] = o;
-		d->noff++;
-	} else {
-		free(o);
-	}
 	return base;
 }
 
@@ -592,6 +575,137 @@ static size_t targets_of(const ar_response *r, const char *alert_agent, const ch
 	return n;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Parses the alert, which must be exactly one JSON object once trimmed of
+ * blanks, with a rule.level. */
+static yg_err parse_alert(const char *alert, size_t len, json_object **root, long *level, long *rid)
+{
+	if (len == 0 || len > (size_t)INT32_MAX || memchr(alert, '\0', len))
+		return YG_EPARSE;
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return YG_ENOMEM;
+	*root = json_tokener_parse_ex(tok, alert, (int)len);
+	bool whole = *root && json_tokener_get_error(tok) == json_tokener_success &&
+	             json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(*root, json_type_object))
+		return YG_EPARSE;
+	json_object *rule = get_path(*root, "rule", NULL);
+	if (!rule || !json_object_is_type(rule, json_type_object) ||
+	    !get_long(get_path(rule, "level", NULL), level))
+		return YG_EPARSE;
+	get_long(get_path(rule, "id", NULL), rid);
+	return YG_OK;
+}
+
+/* The rule's group string as analysisd has it: its groups, then the
+ * compliance lists with their prefixes. */
+static yg_err rule_groups(json_object *root, yg_buf *groups)
+{
+	json_object *rule = get_path(root, "rule", NULL);
+	yg_err rc = add_groups(groups, rule, "groups", "");
+	static const char *const comp[][2] = {
+	        {"pci_dss", "pci_dss_"},         {"gdpr", "gdpr_"}, {"hipaa", "hipaa_"},
+	        {"nist_800_53", "nist_800_53_"}, {"tsc", "tsc_"},   {"gpg13", "gpg13_"},
+	};
+	for (size_t k = 0; k < sizeof(comp) / sizeof(comp[0]) && rc == YG_OK; k++)
+		rc = add_groups(groups, rule, comp[k][0], comp[k][1]);
+	if (rc == YG_ELIMIT)
+		rc = YG_OK; /* absurdly many groups: match on what fits */
+	return rc;
+}
+
+/* The fields a response may put on a command line must look like what
+ * they claim to be, and a white-listed source is never acted on. *ip gets
+ * the source address without an IPv4-mapped prefix. */
+static yg_ar_skip check_fields(const yg_ar_dispatch *d, json_object *root, const char **ip)
+{
+	const char *srcip = get_str(root, "data", "srcip");
+	const char *dstuser = get_str(root, "data", "dstuser");
+	*ip = NULL;
+	if ((srcip && !all_in(srcip, ".:_-")) || (dstuser && !all_in(dstuser, "._@?-")))
+		return YG_AR_SKIP_CRAFTED;
+	if (srcip) {
+		*ip = strncmp(srcip, "::ffff:", 7) == 0 ? srcip + 7 : srcip;
+		if (yg_ar_config_white_listed(d->cfg, *ip))
+			return YG_AR_SKIP_WHITE_LIST;
+	}
+	return YG_AR_SKIP_NONE;
+}
+
+/* The alert's id (a hash of its text when it has none or an absurd one)
+ * and its agent (000 when it names none). */
+static const char *alert_ident(json_object *root, const char *alert, size_t len, char idbuf[32],
+                               char alert_agent[16])
+{
+	const char *alert_id = get_str(root, "id", NULL);
+	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
+		snprintf(idbuf, 32, "h%016llx", (unsigned long long)yg_hash64(alert, len));
+		alert_id = idbuf;
+	}
+	if (!norm_agent(get_str(root, "agent", "id"), alert_agent))
+		memcpy(alert_agent, "000", 4);
+	return alert_id;
+}
+
+/* The alert as one line: responses pass it on a single line, so an alert
+ * with line breaks is written again compactly (*compact owns that copy). */
+static yg_err one_line(json_object *root, const char *alert, size_t len, char **compact,
+                       const char **text, size_t *tlen)
+{
+	*text = alert;
+	*tlen = len;
+	if (!memchr(alert, '\n', len) && !memchr(alert, '\r', len))
+		return YG_OK;
+	const char *s = json_object_to_json_string_ext(
+	        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	*compact = s ? strdup(s) : NULL;
+	if (!*compact)
+		return YG_ENOMEM;
+	*text = *compact;
+	*tlen = strlen(*compact);
+	return YG_OK;
+}
+
+/* Fires every matched response at its targets. When none fired, *skip
+ * says why (already seen, or no target), or the return is YG_ELIMIT when
+ * the message would not fit. */
+static yg_err fire_all(yg_ar_dispatch *d, const bool *matched, const char *alert_id,
+                       const char *alert_agent, json_object *root, const char *text, size_t tlen,
+                       const char *ip, const char *const *agents, size_t nagents,
+                       yg_ar_seen_fn seen, void *seen_ctx, yg_ar_actions *out, yg_ar_skip *skip)
+{
+	yg_err rc = YG_OK;
+	size_t cap = nagents > 0 ? nagents : 1;
+	char(*targets)[16] = calloc(cap, sizeof(*targets));
+	if (!targets)
+		return YG_ENOMEM;
+	bool any_seen = false, too_big = false;
+	for (size_t i = 0; i < d->cfg->nresps && rc == YG_OK; i++) {
+		if (!matched[i])
+			continue;
+		size_t nt =
+		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
+		rc = fire(d, i, alert_id, root, text, tlen, ip, targets, nt, seen, seen_ctx, out,
+		          &any_seen, &too_big);
+	}
+	if (rc == YG_OK && out->n == 0) {
+		if (too_big)
+			rc = YG_ELIMIT;
+		else if (any_seen)
+			*skip = YG_AR_SKIP_SEEN;
+		else
+			*skip = YG_AR_SKIP_NO_MATCH; /* e.g. location all with no agents */
+	}
+	free(targets);
+	return rc;
+}
+
 yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
                             const char *const *agents, size_t nagents, yg_ar_seen_fn seen,
                             void *seen_ctx, yg_ar_actions *out, yg_ar_skip *why)
@@ -600,60 +714,22 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 	yg_ar_skip skip = YG_AR_SKIP_NONE;
 	json_object *root = NULL;
 	char *compact = NULL;
-	char(*targets)[16] = NULL;
+	bool *matched = NULL;
 	yg_buf groups;
 	yg_buf_init(&groups, GROUPS_MAX);
 	out->v = NULL;
 	out->n = 0;
 	out->truncated = false;
 
-	/* Trim blanks; the rest must be exactly one JSON object. */
-	while (len > 0 &&
-	       (alert[0] == ' ' || alert[0] == '\t' || alert[0] == '\n' || alert[0] == '\r')) {
+	while (len > 0 && is_blank(alert[0])) {
 		alert++;
 		len--;
 	}
-	while (len > 0 && (alert[len - 1] == ' ' || alert[len - 1] == '\t' ||
-	                   alert[len - 1] == '\n' || alert[len - 1] == '\r'))
+	while (len > 0 && is_blank(alert[len - 1]))
 		len--;
-	bool *matched = NULL;
-	if (len == 0 || len > (size_t)INT32_MAX || memchr(alert, '\0', len)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	json_tokener *tok = json_tokener_new_ex(64);
-	if (!tok) {
-		rc = YG_ENOMEM;
-		goto done;
-	}
-	root = json_tokener_parse_ex(tok, alert, (int)len);
-	bool whole = root && json_tokener_get_error(tok) == json_tokener_success &&
-	             json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (!whole || !json_object_is_type(root, json_type_object)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	json_object *rule = get_path(root, "rule", NULL);
 	long level = 0, rid = -1;
-	if (!rule || !json_object_is_type(rule, json_type_object) ||
-	    !get_long(get_path(rule, "level", NULL), &level)) {
-		rc = YG_EPARSE;
-		goto done;
-	}
-	get_long(get_path(rule, "id", NULL), &rid);
-
-	/* The rule's group string as analysisd has it. */
-	rc = add_groups(&groups, rule, "groups", "");
-	static const char *const comp[][2] = {
-	        {"pci_dss", "pci_dss_"},         {"gdpr", "gdpr_"}, {"hipaa", "hipaa_"},
-	        {"nist_800_53", "nist_800_53_"}, {"tsc", "tsc_"},   {"gpg13", "gpg13_"},
-	};
-	for (size_t k = 0; k < sizeof(comp) / sizeof(comp[0]) && rc == YG_OK; k++)
-		rc = add_groups(&groups, rule, comp[k][0], comp[k][1]);
-	if (rc == YG_ELIMIT)
-		rc = YG_OK; /* absurdly many groups: match on what fits */
-	if (rc)
+	if ((rc = parse_alert(alert, len, &root, &level, &rid)) != YG_OK ||
+	    (rc = rule_groups(root, &groups)) != YG_OK)
 		goto done;
 	const char *gstr = groups.data ? groups.data : "";
 
@@ -671,76 +747,23 @@ yg_err yg_ar_dispatch_alert(yg_ar_dispatch *d, const char *alert, size_t len,
 		skip = YG_AR_SKIP_NO_MATCH;
 		goto done;
 	}
-
-	const char *srcip = get_str(root, "data", "srcip");
-	const char *dstuser = get_str(root, "data", "dstuser");
-	if ((srcip && !all_in(srcip, ".:_-")) || (dstuser && !all_in(dstuser, "._@?-"))) {
-		skip = YG_AR_SKIP_CRAFTED;
+	const char *ip;
+	if ((skip = check_fields(d, root, &ip)) != YG_AR_SKIP_NONE)
 		goto done;
-	}
-	const char *ip = NULL;
-	if (srcip) {
-		ip = strncmp(srcip, "::ffff:", 7) == 0 ? srcip + 7 : srcip;
-		if (yg_ar_config_white_listed(d->cfg, ip)) {
-			skip = YG_AR_SKIP_WHITE_LIST;
-			goto done;
-		}
-	}
-
-	char idbuf[32];
-	const char *alert_id = get_str(root, "id", NULL);
-	if (!alert_id || !*alert_id || strlen(alert_id) > 128) {
-		snprintf(idbuf, sizeof(idbuf), "h%016llx",
-		         (unsigned long long)yg_hash64(alert, len));
-		alert_id = idbuf;
-	}
-	char alert_agent[16];
-	if (!norm_agent(get_str(root, "agent", "id"), alert_agent))
-		memcpy(alert_agent, "000", 4);
-
-	const char *text = alert;
-	size_t tlen = len;
-	if (memchr(alert, '\n', len) || memchr(alert, '\r', len)) {
-		const char *s = json_object_to_json_string_ext(
-		        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		compact = s ? strdup(s) : NULL;
-		if (!compact) {
-			rc = YG_ENOMEM;
-			goto done;
-		}
-		text = compact;
-		tlen = strlen(compact);
-	}
-
-	size_t cap = nagents > 0 ? nagents : 1;
-	targets = calloc(cap, sizeof(*targets));
-	if (!targets) {
-		rc = YG_ENOMEM;
+	char idbuf[32], alert_agent[16];
+	const char *alert_id = alert_ident(root, alert, len, idbuf, alert_agent);
+	const char *text;
+	size_t tlen;
+	if ((rc = one_line(root, alert, len, &compact, &text, &tlen)) != YG_OK)
 		goto done;
-	}
-	bool any_seen = false, too_big = false;
-	for (size_t i = 0; i < d->cfg->nresps && rc == YG_OK; i++) {
-		if (!matched[i])
-			continue;
-		size_t nt =
-		        targets_of(&d->cfg->resps[i], alert_agent, agents, nagents, targets, cap);
-		rc = fire(d, i, alert_id, root, text, tlen, ip, targets, nt, seen, seen_ctx, out,
-		          &any_seen, &too_big);
-	}
-	if (rc == YG_OK && out->n == 0) {
-		if (too_big)
-			rc = YG_ELIMIT;
-		else if (any_seen)
-			skip = YG_AR_SKIP_SEEN;
-		else
-			skip = YG_AR_SKIP_NO_MATCH; /* e.g. location all with no agents */
-	}
+
+	rc = fire_all(d, matched, alert_id, alert_agent, root, text, tlen, ip, agents, nagents,
+	              seen, seen_ctx, out, &skip);
 done:
 	if (rc && rc != YG_ELIMIT)
 		yg_ar_actions_free(out);
 	if (why)
 		*why = skip;
-	free(targets);
 	free(matched);
 	free(compact);
 	yg_buf_free(&groups);

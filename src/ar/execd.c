@@ -263,34 +263,39 @@ static void end_keys_phase(yg_execd *ex, ex_job *j)
 }
 
 /* The script's one line arrived: decide the timeout entry and answer. */
-static void handle_keys(yg_execd *ex, ex_job *j)
+/* Whether k is a check_keys message as Wazuh's active responses write
+ * it; *keys gets its parameters.keys array. */
+static bool is_check_keys(json_object *k, json_object **keys)
 {
-	char rkey[RKEY_MAX];
+	json_object *v, *o, *c, *params;
+	return k && json_object_is_type(k, json_type_object) &&
+	       json_object_object_get_ex(k, "version", &v) &&
+	       (json_object_is_type(v, json_type_int) ||
+	        json_object_is_type(v, json_type_double)) &&
+	       json_object_object_get_ex(k, "origin", &o) &&
+	       json_object_is_type(o, json_type_object) &&
+	       json_object_object_get_ex(k, "command", &c) &&
+	       json_object_is_type(c, json_type_string) &&
+	       strcmp(json_object_get_string(c), "check_keys") == 0 &&
+	       json_object_object_get_ex(k, "parameters", &params) &&
+	       json_object_is_type(params, json_type_object) &&
+	       json_object_object_get_ex(params, "keys", keys) &&
+	       json_object_is_type(*keys, json_type_array);
+}
+
+/* The response's repeat key: the program's base name, then (Wazuh's
+ * get_keys_from_json) "-KEY" per string key while the keys fit in 4096
+ * bytes. */
+static void repeat_key(const ex_job *j, char rkey[RKEY_MAX])
+{
 	const char *base = strrchr(j->program, '/');
 	base = base ? base + 1 : j->program;
-	snprintf(rkey, sizeof(rkey), "%s", base);
-	j->keys_received = true;
-	j->keys_over = true;
-	j->line[j->linelen] = '\0';
-
+	snprintf(rkey, RKEY_MAX, "%s", base);
 	json_tokener *tok = json_tokener_new_ex(16);
 	json_object *k = tok ? json_tokener_parse_ex(tok, j->line, (int)j->linelen) : NULL;
 	json_tokener_free(tok);
-	json_object *v, *o, *c, *params, *keys;
-	if (k && json_object_is_type(k, json_type_object) &&
-	    json_object_object_get_ex(k, "version", &v) &&
-	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) &&
-	    json_object_object_get_ex(k, "origin", &o) &&
-	    json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(k, "command", &c) &&
-	    json_object_is_type(c, json_type_string) &&
-	    strcmp(json_object_get_string(c), "check_keys") == 0 &&
-	    json_object_object_get_ex(k, "parameters", &params) &&
-	    json_object_is_type(params, json_type_object) &&
-	    json_object_object_get_ex(params, "keys", &keys) &&
-	    json_object_is_type(keys, json_type_array)) {
-		/* Wazuh's get_keys_from_json: "-KEY" per string key while the
-		 * keys fit in 4096 bytes. */
+	json_object *keys;
+	if (is_check_keys(k, &keys)) {
 		char args[RKEY_MAX] = "";
 		size_t alen = 0;
 		for (size_t i = 0; i < json_object_array_length(keys); i++) {
@@ -307,42 +312,55 @@ static void handle_keys(yg_execd *ex, ex_job *j)
 			args[alen] = '\0';
 		}
 		size_t rl = strlen(rkey);
-		snprintf(rkey + rl, sizeof(rkey) - rl, "%s", args);
+		snprintf(rkey + rl, RKEY_MAX - rl, "%s", args);
 	}
 	json_object_put(k);
+}
 
-	bool added_before = false;
-	if (j->timeout_s) {
-		int64_t now = now_ms(ex);
-		ex_pending *p = pending_find(ex, rkey);
-		if (p) {
-			added_before = true;
-			p->added_ms = now;
-			p->seconds = j->timeout_s;
-			if (ex->store && ex_store_put(ex->store, p))
-				ex_log(ex, "cannot persist the timeout of '%s'", rkey);
-		} else {
-			ex_pending np = {
-			        .rkey = strdup(rkey),
-			        .program = strdup(j->program),
-			        .message = strdup(j->delete_msg),
-			        .added_ms = now,
-			        .seconds = j->timeout_s,
-			};
-			ex_pending *nv = realloc(ex->pend, (ex->npend + 1) * sizeof(*nv));
-			if (nv)
-				ex->pend = nv;
-			if (!np.rkey || !np.program || !np.message || !nv) {
-				ex_pending_free(&np);
-				ex_log(ex, "out of memory: no delete for '%s'", rkey);
-			} else {
-				if (ex->store && ex_store_put(ex->store, &np))
-					ex_log(ex, "cannot persist the timeout of '%s'", rkey);
-				ex->pend[ex->npend++] = np;
-				j->delete_scheduled = true;
-			}
-		}
+/* A timed response: schedules its delete, or, when one is pending for the
+ * same key, pushes that one back. Returns true in the second case (the new
+ * run is then aborted, as Wazuh's repeated responses are). */
+static bool schedule_delete(yg_execd *ex, ex_job *j, const char *rkey)
+{
+	int64_t now = now_ms(ex);
+	ex_pending *p = pending_find(ex, rkey);
+	if (p) {
+		p->added_ms = now;
+		p->seconds = j->timeout_s;
+		if (ex->store && ex_store_put(ex->store, p))
+			ex_log(ex, "cannot persist the timeout of '%s'", rkey);
+		return true;
 	}
+	ex_pending np = {
+	        .rkey = strdup(rkey),
+	        .program = strdup(j->program),
+	        .message = strdup(j->delete_msg),
+	        .added_ms = now,
+	        .seconds = j->timeout_s,
+	};
+	ex_pending *nv = realloc(ex->pend, (ex->npend + 1) * sizeof(*nv));
+	if (nv)
+		ex->pend = nv;
+	if (!np.rkey || !np.program || !np.message || !nv) {
+		ex_pending_free(&np);
+		ex_log(ex, "out of memory: no delete for '%s'", rkey);
+		return false;
+	}
+	if (ex->store && ex_store_put(ex->store, &np))
+		ex_log(ex, "cannot persist the timeout of '%s'", rkey);
+	ex->pend[ex->npend++] = np;
+	j->delete_scheduled = true;
+	return false;
+}
+
+static void handle_keys(yg_execd *ex, ex_job *j)
+{
+	char rkey[RKEY_MAX];
+	j->keys_received = true;
+	j->keys_over = true;
+	j->line[j->linelen] = '\0';
+	repeat_key(j, rkey);
+	bool added_before = j->timeout_s && schedule_delete(ex, j, rkey);
 	j->aborted = added_before;
 	if (queue_input(ex, j, added_before ? j->abort_msg : j->cont_msg, true))
 		end_keys_phase(ex, j);
@@ -682,6 +700,82 @@ static json_object *member(json_object *o, const char *name, json_type type)
 	return v;
 }
 
+/* Parses an active-response message (Wazuh's version/origin/command/
+ * parameters.program JSON, one line, bounded). On failure *why says why
+ * and the return is the error to give back. */
+static yg_err parse_message(const char *msg, json_object **root, const char **why)
+{
+	size_t len = msg ? strnlen(msg, EX_MAX_MESSAGE + 1) : 0;
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
+	if (!msg || len == 0 || len > EX_MAX_MESSAGE) {
+		*why = "empty or oversized message";
+		return YG_EINVAL;
+	}
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok) {
+		*why = "out of memory";
+		return YG_ENOMEM;
+	}
+	*root = json_tokener_parse_ex(tok, msg, (int)len);
+	bool whole = *root && json_tokener_get_error(tok) == json_tokener_success &&
+	             json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	json_object *params = member(*root, "parameters", json_type_object);
+	json_object *version = NULL;
+	if (!whole || !json_object_is_type(*root, json_type_object) ||
+	    !json_object_object_get_ex(*root, "version", &version) ||
+	    !(json_object_is_type(version, json_type_int) ||
+	      json_object_is_type(version, json_type_double)) ||
+	    !member(*root, "origin", json_type_object) || !params ||
+	    !member(*root, "command", json_type_string) ||
+	    !member(params, "program", json_type_string)) {
+		*why = "not an active-response message (version, origin, command, "
+		       "parameters.program)";
+		return YG_EINVAL;
+	}
+	return YG_OK;
+}
+
+/* The program named by the message, resolved inside the response folder,
+ * and the four messages the run may send it (add, continue, abort,
+ * delete), with origin.module "wazuh-execd" as Wazuh's execd hands them. */
+static yg_err prepare_job(yg_execd *ex, ex_job *j, json_object *root, const char **why, char *err,
+                          size_t errlen)
+{
+	json_object *program =
+	        member(member(root, "parameters", json_type_object), "program", json_type_string);
+	j->program = strndup(json_object_get_string(program), 512);
+	if (!j->program) {
+		*why = "out of memory";
+		return YG_ENOMEM;
+	}
+	if (strlen(j->program) != (size_t)json_object_get_string_len(program)) {
+		*why = "program name with a NUL byte";
+		return YG_EINVAL;
+	}
+	if (strcmp(json_object_get_string(member(root, "command", json_type_string)), "add") != 0) {
+		*why = "command must be \"add\"";
+		return YG_EINVAL;
+	}
+	yg_err e = ex_resolve_program(ex->bin_real, j->program, &j->path, err, errlen);
+	if (e) {
+		*why = err;
+		return e;
+	}
+	json_object_object_add(member(root, "origin", json_type_object), "module",
+	                       json_object_new_string("wazuh-execd"));
+	j->first_msg = with_command(root, "add");
+	j->cont_msg = with_command(root, "continue");
+	j->abort_msg = with_command(root, "abort");
+	j->delete_msg = with_command(root, "delete");
+	if (!j->first_msg || !j->cont_msg || !j->abort_msg || !j->delete_msg) {
+		*why = "out of memory";
+		return YG_ENOMEM;
+	}
+	return YG_OK;
+}
+
 yg_err yg_execd_run(yg_execd *ex, const char *msg, unsigned timeout_s, yg_execd_result_fn cb,
                     void *ctx)
 {
@@ -693,77 +787,13 @@ yg_err yg_execd_run(yg_execd *ex, const char *msg, unsigned timeout_s, yg_execd_
 	j->timeout_s = timeout_s;
 	const char *why = NULL;
 	char err[256];
-	yg_err rc = YG_EINVAL;
 	json_object *root = NULL;
-
-	size_t len = msg ? strnlen(msg, EX_MAX_MESSAGE + 1) : 0;
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
-		len--;
-	if (!msg || len == 0 || len > EX_MAX_MESSAGE) {
-		why = "empty or oversized message";
-		goto refuse;
-	}
-	json_tokener *tok = json_tokener_new_ex(64);
-	if (!tok) {
-		rc = YG_ENOMEM;
-		why = "out of memory";
-		goto refuse;
-	}
-	root = json_tokener_parse_ex(tok, msg, (int)len);
-	bool whole = root && json_tokener_get_error(tok) == json_tokener_success &&
-	             json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	json_object *origin = member(root, "origin", json_type_object);
-	json_object *params = member(root, "parameters", json_type_object);
-	json_object *command = member(root, "command", json_type_string);
-	json_object *program = member(params, "program", json_type_string);
-	json_object *version = NULL;
-	if (!whole || !json_object_is_type(root, json_type_object) ||
-	    !json_object_object_get_ex(root, "version", &version) ||
-	    !(json_object_is_type(version, json_type_int) ||
-	      json_object_is_type(version, json_type_double)) ||
-	    !origin || !params || !command || !program) {
-		why = "not an active-response message (version, origin, command, "
-		      "parameters.program)";
-		goto refuse;
-	}
-	j->program = strndup(json_object_get_string(program), 512);
-	if (!j->program) {
-		rc = YG_ENOMEM;
-		why = "out of memory";
-		goto refuse;
-	}
-	if (strlen(j->program) != (size_t)json_object_get_string_len(program)) {
-		why = "program name with a NUL byte";
-		goto refuse;
-	}
-	if (strcmp(json_object_get_string(command), "add") != 0) {
-		why = "command must be \"add\"";
-		goto refuse;
-	}
-	yg_err e = ex_resolve_program(ex->bin_real, j->program, &j->path, err, sizeof(err));
-	if (e) {
-		rc = e;
-		why = err;
-		goto refuse;
-	}
-	/* What Wazuh's execd hands the script: origin.module is execd. */
-	json_object_object_add(origin, "module", json_object_new_string("wazuh-execd"));
-	j->first_msg = with_command(root, "add");
-	j->cont_msg = with_command(root, "continue");
-	j->abort_msg = with_command(root, "abort");
-	j->delete_msg = with_command(root, "delete");
+	yg_err rc = parse_message(msg, &root, &why);
+	if (rc == YG_OK)
+		rc = prepare_job(ex, j, root, &why, err, sizeof(err));
 	json_object_put(root);
-	root = NULL;
-	if (!j->first_msg || !j->cont_msg || !j->abort_msg || !j->delete_msg) {
-		rc = YG_ENOMEM;
-		why = "out of memory";
-		goto refuse;
-	}
-	return job_submit(ex, j);
-
-refuse:
-	json_object_put(root);
+	if (rc == YG_OK)
+		return job_submit(ex, j);
 	ex_log(ex, "refused active response '%s': %s", j->program ? j->program : "?", why);
 	deliver_fail(ex, j, YG_EXECD_REFUSED, why);
 	job_free(ex, j);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -21,6 +20,8 @@
 #include "cli/cli.h"
 #include "cli/cmd_ctl_int.h"
 #include "common/ydaemon.h"
+#include "common/yopt.h"
+#include "common/ytime.h"
 
 static const char usage_text[] =
         "usage: yagura ctl [-D HOME] [-c ossec.conf] [--json] <group> <verb> [args]\n"
@@ -227,28 +228,14 @@ bool ctl_parse_long(const char *s, long lo, long hi, const char *what, long *out
 
 bool ctl_parse_duration(const char *s, long lo, long hi, const char *what, long *out)
 {
-	char *end = NULL;
-	errno = 0;
-	long v = s && isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
-	long mult = 1;
-	if (end && *end && !end[1]) {
-		switch (*end) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		default: mult = 0; break;
-		}
-		end++;
-	}
-	if (v < 0 || !end || *end || errno || mult == 0 || v > hi / mult || v * mult < lo ||
-	    v * mult > hi) {
+	uint64_t v;
+	if (!s || lo < 0 || !yg_opt_parse_seconds(s, (uint64_t)lo, (uint64_t)hi, &v)) {
 		ctl_err("%s: expected a duration (90, 90s, 15m, 2h, 7d) from %lds to %lds, got "
 		        "'%.64s'",
 		        what, lo, hi, s ? s : "");
 		return false;
 	}
-	*out = v * mult;
+	*out = (long)v;
 	return true;
 }
 
@@ -491,68 +478,11 @@ const char *ctl_actor(void)
 
 /* ---- the running manager ---- */
 
-/* Whether /proc/locks shows an flock on the file of `st`: 1 yes, 0 no, -1
- * unknown (no /proc). Reading /proc/locks takes no lock, so a manager
- * starting at that instant never sees ours and refuses to start. */
-static int flocked(const struct stat *st)
-{
-	FILE *f = fopen("/proc/locks", "r");
-	if (!f)
-		return -1;
-	char line[256];
-	int found = 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "FLOCK"))
-			continue;
-		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" */
-		char *tok, *save = NULL;
-		for (tok = strtok_r(line, " \t\n", &save); tok;
-		     tok = strtok_r(NULL, " \t\n", &save)) {
-			unsigned maj, mnr;
-			unsigned long ino;
-			char tail;
-			if (sscanf(tok, "%x:%x:%lu%c", &maj, &mnr, &ino, &tail) == 3 &&
-			    ino == (unsigned long)st->st_ino) {
-				found = 1;
-				break;
-			}
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 bool ctl_manager_running(const ctl *c, long *pid)
 {
-	char p[PATH_MAX + 64];
-	*pid = 0;
-	if (!ctl_path(c, p, sizeof(p), "var/run/yagura.pid"))
-		return false;
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return false;
-	struct stat st;
-	char buf[32] = "";
-	bool running = false;
-	if (fstat(fd, &st) == 0) {
-		int l = flocked(&st);
-		if (l < 0) {
-			/* no /proc: test the lock itself (a very short window) */
-			if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-				flock(fd, LOCK_UN);
-			else
-				l = errno == EWOULDBLOCK;
-		}
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		long v = strtol(buf, NULL, 10);
-		if (l > 0 && v > 1 && (kill((pid_t)v, 0) == 0 || errno == EPERM)) {
-			running = true;
-			*pid = v;
-		}
-	}
-	close(fd);
-	return running;
+	long v = yg_pidfile_holder(c->home, "var/run/yagura.pid");
+	*pid = v > 0 ? v : 0;
+	return v > 0;
 }
 
 /* Whether process pid has a handler for sig (SigCgt of /proc/PID/status). */
@@ -616,10 +546,7 @@ json_object *ctl_jstr(const char *s)
 
 static void iso(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, n, "?");
+	yg_time_format_utc((time_t)t, buf, n);
 }
 
 void ctl_jtime(json_object *o, const char *key, int64_t t)

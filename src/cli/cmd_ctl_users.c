@@ -83,6 +83,85 @@ static void print_secret(ctl *c, const char *user, const char *key, const char *
 	}
 }
 
+/* users add / users passwd: the password from the terminal or stdin. */
+static int users_set_password(ctl *c, yg_api_users *u, const char *v, const char *name,
+                              yg_api_role role, bool from_stdin)
+{
+	char pw[PW_MAX + 2];
+	int rc = CTL_OK;
+	bool add = !strcmp(v, "add");
+	if (!get_password(from_stdin, pw, sizeof(pw))) {
+		rc = CTL_FAIL;
+	} else {
+		yg_err err =
+		        add ? yg_api_user_add(u, name, pw, role) : yg_api_user_passwd(u, name, pw);
+		if (err) {
+			ctl_err("users %s %s: %s", v, name,
+			        err == YG_ENOTFOUND ? "no such user"
+			        : add               ? "the name is taken or the password is not "
+			                              "allowed (8-1024 characters)"
+			                            : yg_strerror(err));
+			rc = CTL_FAIL;
+		} else {
+			print_secret(c, name, "password", from_stdin ? NULL : pw, "password");
+		}
+	}
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return rc;
+}
+
+/* users remove, with a note when no admin is left to log in. */
+static int users_remove(ctl *c, yg_api_users *u, const char *name)
+{
+	uint64_t admins = 0;
+	yg_err err = yg_api_user_remove(u, name);
+	if (err) {
+		ctl_err("users remove %s: %s", name,
+		        err == YG_ENOTFOUND ? "no such user" : yg_strerror(err));
+		return CTL_FAIL;
+	}
+	if (!c->json) {
+		printf("user %s removed, with their tokens\n", name);
+	} else {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "removed", ctl_jstr(name));
+		ctl_print_json(o);
+	}
+	if (yg_api_user_count_admins(u, &admins) == YG_OK && admins == 0 && !c->json)
+		printf("note: no admin user is left; add one with `users add NAME --role "
+		       "admin`\n");
+	return CTL_OK;
+}
+
+/* users token: a new API token, shown once and then wiped from memory. */
+static int users_token(ctl *c, yg_api_users *u, const char *name, long ttl, const char *label)
+{
+	char tok[YG_API_TOKEN_LEN];
+	int64_t id = 0;
+	time_t exp = 0;
+	int rc = CTL_OK;
+	yg_err err = yg_api_token_create(u, name, ttl, false, label, tok, &id, &exp);
+	if (err) {
+		ctl_err("users token %s: %s", name,
+		        err == YG_ENOTFOUND ? "no such user" : yg_strerror(err));
+		rc = CTL_FAIL;
+	} else if (c->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "user", ctl_jstr(name));
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "token", ctl_jstr(tok));
+		ctl_jtime(o, "expires", exp);
+		ctl_print_json(o);
+	} else {
+		char tb[32];
+		printf("API token %lld for %s, valid until %s (shown only this "
+		       "once):\n%s\n",
+		       (long long)id, name, ctl_fmt_time(exp, tb, sizeof(tb)), tok);
+	}
+	OPENSSL_cleanse(tok, sizeof(tok));
+	return rc;
+}
+
 int ctl_users(ctl *c)
 {
 	const char *v = c->verb ? c->verb : "";
@@ -118,72 +197,14 @@ int ctl_users(ctl *c)
 	yg_api_users *u = open_users(c);
 	if (!u)
 		return CTL_FAIL;
-	rc = CTL_OK;
-	char pw[PW_MAX + 2];
-	if (list) {
+	if (list)
 		rc = users_list(c, u);
-	} else if (!strcmp(v, "add") || !strcmp(v, "passwd")) {
-		bool add = !strcmp(v, "add");
-		if (!get_password(from_stdin, pw, sizeof(pw))) {
-			rc = CTL_FAIL;
-		} else {
-			yg_err err = add ? yg_api_user_add(u, name, pw, role)
-			                 : yg_api_user_passwd(u, name, pw);
-			if (err) {
-				ctl_err("users %s %s: %s", v, name,
-				        err == YG_ENOTFOUND ? "no such user"
-				        : add ? "the name is taken or the password is not "
-				                "allowed (8-1024 characters)"
-				              : yg_strerror(err));
-				rc = CTL_FAIL;
-			} else {
-				print_secret(c, name, "password", from_stdin ? NULL : pw,
-				             "password");
-			}
-		}
-		OPENSSL_cleanse(pw, sizeof(pw));
-	} else if (!strcmp(v, "remove")) {
-		uint64_t admins = 0;
-		yg_err err = yg_api_user_remove(u, name);
-		if (err) {
-			ctl_err("users remove %s: %s", name,
-			        err == YG_ENOTFOUND ? "no such user" : yg_strerror(err));
-			rc = CTL_FAIL;
-		} else if (!c->json) {
-			printf("user %s removed, with their tokens\n", name);
-		} else {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "removed", ctl_jstr(name));
-			ctl_print_json(o);
-		}
-		if (!err && yg_api_user_count_admins(u, &admins) == YG_OK && admins == 0 &&
-		    !c->json)
-			printf("note: no admin user is left; add one with `users add NAME --role "
-			       "admin`\n");
-	} else {
-		char tok[YG_API_TOKEN_LEN];
-		int64_t id = 0;
-		time_t exp = 0;
-		yg_err err = yg_api_token_create(u, name, ttl, false, label, tok, &id, &exp);
-		if (err) {
-			ctl_err("users token %s: %s", name,
-			        err == YG_ENOTFOUND ? "no such user" : yg_strerror(err));
-			rc = CTL_FAIL;
-		} else if (c->json) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "user", ctl_jstr(name));
-			json_object_object_add(o, "id", json_object_new_int64(id));
-			json_object_object_add(o, "token", ctl_jstr(tok));
-			ctl_jtime(o, "expires", exp);
-			ctl_print_json(o);
-		} else {
-			char tb[32];
-			printf("API token %lld for %s, valid until %s (shown only this "
-			       "once):\n%s\n",
-			       (long long)id, name, ctl_fmt_time(exp, tb, sizeof(tb)), tok);
-		}
-		OPENSSL_cleanse(tok, sizeof(tok));
-	}
+	else if (!strcmp(v, "add") || !strcmp(v, "passwd"))
+		rc = users_set_password(c, u, v, name, role, from_stdin);
+	else if (!strcmp(v, "remove"))
+		rc = users_remove(c, u, name);
+	else
+		rc = users_token(c, u, name, ttl, label);
 	yg_api_users_close(u);
 	return rc;
 }

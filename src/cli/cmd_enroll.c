@@ -184,12 +184,17 @@ static bool write_id(const char *path, const char *id, const char *name)
 	return fclose(f) == 0 && ok;
 }
 
-int cmd_enroll(int argc, char **argv)
+/* The command line of `yagura enroll`. */
+typedef struct enroll_args {
+	const char *manager, *name, *password, *token;
+	const char *ca, *fp, *home;
+	bool tofu;
+	long port;
+} enroll_args;
+
+/* Reads the options into *a. Returns -1 to go on, else the exit status. */
+static int enroll_parse(int argc, char **argv, enroll_args *a)
 {
-	const char *manager = NULL, *name = NULL, *password = NULL, *token = NULL;
-	const char *ca = NULL, *fp = NULL, *home = NULL;
-	bool tofu = false;
-	long port = YG_ENROLL_PORT;
 	static const struct option longopts[] = {
 	        {"ca", required_argument, NULL, 'C'},
 	        {"ca-fingerprint", required_argument, NULL, 'F'},
@@ -206,28 +211,28 @@ int cmd_enroll(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "m:p:A:P:T:D:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': manager = optarg; break;
+		case 'm': a->manager = optarg; break;
 		case 'p': {
 			char *end = NULL;
-			port = strtol(optarg, &end, 10);
-			if (!end || *end || port < 1 || port > 65535) {
+			a->port = strtol(optarg, &end, 10);
+			if (!end || *end || a->port < 1 || a->port > 65535) {
 				fprintf(stderr, "yagura enroll: -p wants a port number\n");
 				return 2;
 			}
 			break;
 		}
-		case 'A': name = optarg; break;
-		case 'P': password = optarg; break;
-		case 'T': token = optarg; break;
-		case 'D': home = optarg; break;
-		case 'C': ca = optarg; break;
-		case 'F': fp = optarg; break;
-		case 'U': tofu = true; break;
+		case 'A': a->name = optarg; break;
+		case 'P': a->password = optarg; break;
+		case 'T': a->token = optarg; break;
+		case 'D': a->home = optarg; break;
+		case 'C': a->ca = optarg; break;
+		case 'F': a->fp = optarg; break;
+		case 'U': a->tofu = true; break;
 		case 'h': usage(stdout); return 0;
 		default: short_usage(); return 2;
 		}
 	}
-	if (optind != argc || !manager || !name) {
+	if (optind != argc || !a->manager || !a->name) {
 		fprintf(stderr, "%s\n",
 		        optind != argc ? "yagura enroll: unexpected argument"
 		                       : "yagura enroll: -m MANAGER and -A NAME are "
@@ -235,85 +240,131 @@ int cmd_enroll(int argc, char **argv)
 		short_usage();
 		return 2;
 	}
-	home = yg_home_choose(home);
-	if ((password && token) || (!!ca + !!fp + tofu) != 1) {
+	return -1;
+}
+
+/* What the options must satisfy together. Returns -1 or the exit status. */
+static int enroll_check(const enroll_args *a)
+{
+	if ((a->password && a->token) || (!!a->ca + !!a->fp + a->tofu) != 1) {
 		fprintf(stderr, "yagura enroll: give one of -P/-T and exactly one of --ca, "
 		                "--ca-fingerprint, --tofu\n");
 		return 2;
 	}
-	if (!valid_name(name)) {
+	if (!valid_name(a->name)) {
 		fprintf(stderr,
 		        "yagura enroll: invalid agent name '%s' (letters, digits, '.', "
 		        "'-', '_'; at most %d)\n",
-		        name, YG_AGENT_NAME_MAX);
+		        a->name, YG_AGENT_NAME_MAX);
 		return 2;
 	}
-	char abs_home[PATH_MAX];
-	if (!make_home(home, abs_home))
-		return 1;
-	char pass[512];
-	if (!password && !token) {
-		char pf[PATH_MAX];
-		if (path_in(pf, sizeof(pf), abs_home, "authd.pass") &&
-		    read_first_line(pf, pass, sizeof(pass)))
-			password = pass;
-	}
-	enum { KEY, CRT, CA, ID, NFILES };
-	static const char *const names[NFILES] = {"agent.key", "agent.crt", "ca.crt", "agent.id"};
+	return -1;
+}
+
+/* The files enrolment writes: first as NAME.new, renamed into place only
+ * once all of them are complete, so a failed enrolment leaves the old
+ * identity whole. */
+enum { KEY, CRT, CA, ID, NFILES };
+typedef struct enroll_files {
 	char tmp[NFILES][PATH_MAX], dst[NFILES][PATH_MAX];
+} enroll_files;
+
+static bool enroll_paths(const char *abs_home, enroll_files *f)
+{
+	static const char *const names[NFILES] = {"agent.key", "agent.crt", "ca.crt", "agent.id"};
 	for (int i = 0; i < NFILES; i++) {
 		char t[64];
 		snprintf(t, sizeof(t), "%s.new", names[i]);
-		if (!path_in(tmp[i], sizeof(tmp[i]), abs_home, t) ||
-		    !path_in(dst[i], sizeof(dst[i]), abs_home, names[i])) {
+		if (!path_in(f->tmp[i], sizeof(f->tmp[i]), abs_home, t) ||
+		    !path_in(f->dst[i], sizeof(f->dst[i]), abs_home, names[i])) {
 			fprintf(stderr, "yagura enroll: home path too long\n");
-			return 1;
+			return false;
 		}
 	}
+	return true;
+}
+
+/* Asks the manager; on success the key, certificates and id are in the
+ * .new files. Returns the exit status. */
+static int enroll_ask(const enroll_args *a, const enroll_files *f, char *id)
+{
 	yg_enroll_request_opts o = {
-	        .host = manager,
-	        .port = (uint16_t)port,
-	        .name = name,
-	        .password = password,
-	        .token = token,
-	        .ca_file = ca,
-	        .ca_fingerprint = fp,
-	        .tofu = tofu,
-	        .key_out = tmp[KEY],
-	        .cert_out = tmp[CRT],
-	        .ca_out = tmp[CA],
+	        .host = a->manager,
+	        .port = (uint16_t)a->port,
+	        .name = a->name,
+	        .password = a->password,
+	        .token = a->token,
+	        .ca_file = a->ca,
+	        .ca_fingerprint = a->fp,
+	        .tofu = a->tofu,
+	        .key_out = f->tmp[KEY],
+	        .cert_out = f->tmp[CRT],
+	        .ca_out = f->tmp[CA],
 	        .log = enroll_log,
 	};
-	char id[YG_AGENT_ID_MAX] = "";
 	yg_diag *d = yg_diag_create();
 	if (!d)
 		return 1;
 	yg_err err = yg_enroll_request(&o, id, d);
 	yg_diag_print(d, stderr);
 	yg_diag_destroy(d);
-	int rc = 0;
 	if (err) {
 		fprintf(stderr, "yagura enroll: %s\n",
 		        err == YG_EINVAL ? "refused by the manager (or bad options): see above"
 		                         : "could not enrol: the manager is unreachable or could "
 		                           "not be trusted (see above)");
-		rc = 1;
-	} else if (!write_id(tmp[ID], id, name)) {
-		fprintf(stderr, "yagura enroll: cannot write %s\n", tmp[ID]);
-		rc = 1;
+		return 1;
 	}
+	if (!write_id(f->tmp[ID], id, a->name)) {
+		fprintf(stderr, "yagura enroll: cannot write %s\n", f->tmp[ID]);
+		return 1;
+	}
+	return 0;
+}
+
+/* Renames the .new files into place after a success (rc 0), removes them
+ * after a failure. Returns the exit status. */
+static int enroll_install(const enroll_files *f, int rc)
+{
 	for (int i = 0; i < NFILES; i++) {
 		if (rc)
-			unlink(tmp[i]);
-		else if (rename(tmp[i], dst[i]) != 0) {
-			fprintf(stderr, "yagura enroll: cannot write %s: %s\n", dst[i],
+			unlink(f->tmp[i]);
+		else if (rename(f->tmp[i], f->dst[i]) != 0) {
+			fprintf(stderr, "yagura enroll: cannot write %s: %s\n", f->dst[i],
 			        strerror(errno));
 			rc = 1;
 		}
 	}
+	return rc;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	enroll_args a = {.port = YG_ENROLL_PORT};
+	int rc = enroll_parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	a.home = yg_home_choose(a.home);
+	if ((rc = enroll_check(&a)) >= 0)
+		return rc;
+	char abs_home[PATH_MAX];
+	if (!make_home(a.home, abs_home))
+		return 1;
+	char pass[512];
+	if (!a.password && !a.token) {
+		char pf[PATH_MAX];
+		if (path_in(pf, sizeof(pf), abs_home, "authd.pass") &&
+		    read_first_line(pf, pass, sizeof(pass)))
+			a.password = pass;
+	}
+	enroll_files f;
+	if (!enroll_paths(abs_home, &f))
+		return 1;
+	char id[YG_AGENT_ID_MAX] = "";
+	rc = enroll_install(&f, enroll_ask(&a, &f, id));
 	if (!rc) {
 		printf("%s\n", id);
-		write_starter_conf(abs_home, manager);
+		write_starter_conf(abs_home, a.manager);
 	}
 	return rc;
 }

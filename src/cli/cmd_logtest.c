@@ -33,6 +33,86 @@ static void usage(FILE *out)
 	        "  -q         quiet: no banner or load summary\n");
 }
 
+/* A -U RULE:LEVEL:DECODER expectation, or the last line's result in the
+ * same form (empty fields: no rule, no decoder). */
+typedef struct lt_result {
+	char rule[64], level[16], dec[256];
+} lt_result;
+
+/* Splits -U's argument at its two colons. */
+static bool parse_ut(const char *ut, lt_result *want)
+{
+	const char *a = strchr(ut, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+	if (!a || !b || strchr(b + 1, ':') || (size_t)(a - ut) >= sizeof(want->rule) ||
+	    (size_t)(b - a - 1) >= sizeof(want->level) || strlen(b + 1) >= sizeof(want->dec)) {
+		fprintf(stderr, "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
+		return false;
+	}
+	memcpy(want->rule, ut, (size_t)(a - ut));
+	memcpy(want->level, a + 1, (size_t)(b - a - 1));
+	memcpy(want->dec, b + 1, strlen(b + 1) + 1);
+	return true;
+}
+
+/* One line of standard input into line (YG_LOGTEST_MAX_LINE bytes), its
+ * end of line removed; the rest of an over-long line is dropped. Returns
+ * the length, or -1 at the end of input. */
+static long read_line(char *line)
+{
+	if (!fgets(line, YG_LOGTEST_MAX_LINE, stdin))
+		return -1;
+	size_t len = strlen(line);
+	bool truncated = len == YG_LOGTEST_MAX_LINE - 1 && line[len - 1] != '\n';
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (truncated) {
+		int ch;
+		while ((ch = getchar()) != EOF && ch != '\n')
+			;
+	}
+	return (long)len;
+}
+
+/* Runs every line of standard input through the session and prints what
+ * the mode asks for; *last gets the last line's result. False when no line
+ * was analysed. */
+static bool run_lines(yg_session *s, bool json, bool ut, lt_result *last)
+{
+	char *line = malloc(YG_LOGTEST_MAX_LINE);
+	yg_buf out;
+	yg_buf_init(&out, 64u << 20);
+	yg_verdict v = {0};
+	bool any = false;
+	long len;
+	while (line && (len = read_line(line)) >= 0) {
+		if (len == 0 && !json)
+			continue;
+		yg_input in = {.log = line, .location = "stdin", .manager_name = cli_hostname()};
+		if (yg_session_process(s, &in, &v))
+			continue;
+		any = true;
+		last->rule[0] = last->level[0] = '\0';
+		if (v.rule_id) {
+			snprintf(last->rule, sizeof(last->rule), "%u", v.rule_id);
+			snprintf(last->level, sizeof(last->level), "%d", v.level);
+		}
+		snprintf(last->dec, sizeof(last->dec), "%s", v.decoder_name ? v.decoder_name : "");
+		yg_buf_reset(&out);
+		if (json) {
+			yg_session_alert_json(s, &out);
+			yg_buf_putc(&out, '\n');
+		} else if (!ut) {
+			yg_session_explain(s, &out);
+		}
+		if (out.len)
+			fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	free(line);
+	yg_buf_free(&out);
+	return any;
+}
+
 int cmd_logtest(int argc, char **argv)
 {
 	const char *conf = NULL, *home = NULL, *ut = NULL;
@@ -61,19 +141,9 @@ int cmd_logtest(int argc, char **argv)
 	char defconf[PATH_MAX];
 	if (!conf)
 		conf = cli_default_conf(home, defconf, sizeof(defconf));
-	char ut_rule[64] = "", ut_level[16] = "", ut_dec[256] = "";
-	if (ut) {
-		const char *a = strchr(ut, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		if (!a || !b || strchr(b + 1, ':') || (size_t)(a - ut) >= sizeof(ut_rule) ||
-		    (size_t)(b - a - 1) >= sizeof(ut_level) || strlen(b + 1) >= sizeof(ut_dec)) {
-			fprintf(stderr,
-			        "yagura logtest: unit test configuration wrong syntax: %s\n", ut);
-			return 1;
-		}
-		memcpy(ut_rule, ut, (size_t)(a - ut));
-		memcpy(ut_level, a + 1, (size_t)(b - a - 1));
-		strcpy(ut_dec, b + 1);
-	}
+	lt_result want = {0}, last = {0};
+	if (ut && !parse_ut(ut, &want))
+		return 1;
 
 	yg_ruleset *rs = NULL;
 	bool interactive = isatty(STDIN_FILENO) && !json && !ut;
@@ -92,55 +162,14 @@ int cmd_logtest(int argc, char **argv)
 	}
 	if (interactive && !quiet)
 		fprintf(stderr, "Type one log per line\n\n");
-
-	char *line = malloc(YG_LOGTEST_MAX_LINE);
-	yg_buf out;
-	yg_buf_init(&out, 64u << 20);
-	yg_verdict v = {0};
-	bool any = false;
-	char last_rule[16] = "", last_level[16] = "", last_dec[256] = "";
-	while (line && fgets(line, YG_LOGTEST_MAX_LINE, stdin)) {
-		size_t len = strlen(line);
-		bool truncated = len == YG_LOGTEST_MAX_LINE - 1 && line[len - 1] != '\n';
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (truncated) { /* drop the rest of an over-long line */
-			int ch;
-			while ((ch = getchar()) != EOF && ch != '\n')
-				;
-		}
-		if (len == 0 && !json)
-			continue;
-		yg_input in = {.log = line, .location = "stdin", .manager_name = cli_hostname()};
-		if (yg_session_process(s, &in, &v))
-			continue;
-		any = true;
-		snprintf(last_rule, sizeof(last_rule), "%s", "");
-		snprintf(last_level, sizeof(last_level), "%s", "");
-		if (v.rule_id) {
-			snprintf(last_rule, sizeof(last_rule), "%u", v.rule_id);
-			snprintf(last_level, sizeof(last_level), "%d", v.level);
-		}
-		snprintf(last_dec, sizeof(last_dec), "%s", v.decoder_name ? v.decoder_name : "");
-		yg_buf_reset(&out);
-		if (json) {
-			yg_session_alert_json(s, &out);
-			yg_buf_putc(&out, '\n');
-		} else if (!ut) {
-			yg_session_explain(s, &out);
-		}
-		if (out.len)
-			fwrite(out.data, 1, out.len, stdout);
-		fflush(stdout);
-	}
-	free(line);
-	yg_buf_free(&out);
+	bool any = run_lines(s, json, ut != NULL, &last);
 	yg_session_destroy(s);
 	yg_ruleset_destroy(rs);
 	if (!ut)
 		return 0;
-	if (any && !strcmp(ut_rule, last_rule) && !strcmp(ut_level, last_level) &&
-	    !strcmp(ut_dec, last_dec))
-		return (!*ut_rule) + (!*ut_level) + (!*ut_dec);
+	/* wazuh-logtest -U: 0, or the number of fields expected empty */
+	if (any && !strcmp(want.rule, last.rule) && !strcmp(want.level, last.level) &&
+	    !strcmp(want.dec, last.dec))
+		return (!*want.rule) + (!*want.level) + (!*want.dec);
 	return 1;
 }

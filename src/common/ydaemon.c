@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -68,7 +68,12 @@ int yg_pidfile_lock(const char *home, const char *rel, long *other)
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET}; /* the whole file */
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		if (errno != EAGAIN && errno != EACCES) {
+			close(fd);
+			return -1;
+		}
 		char buf[32] = "";
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 		*other = n > 0 ? strtol(buf, NULL, 10) : 0;
@@ -76,6 +81,33 @@ int yg_pidfile_lock(const char *home, const char *rel, long *other)
 		return -2;
 	}
 	return fd;
+}
+
+long yg_pidfile_holder(const char *home, const char *rel)
+{
+	char path[PATH_MAX];
+	if (!yg_path_join(path, sizeof(path), home, rel))
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* F_OFD_GETLK only asks: nothing is locked, so a daemon starting at
+	 * this instant is never refused because of us */
+	struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+	long pid = -1;
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0) {
+		pid = 0;
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		long v = strtol(buf, NULL, 10);
+		/* held, and by the process the file names (a pid file copied
+		 * from elsewhere, or not written yet, says nothing) */
+		if (fl.l_type != F_UNLCK && v > 1 && (kill((pid_t)v, 0) == 0 || errno == EPERM))
+			pid = v;
+	}
+	close(fd);
+	return pid;
 }
 
 bool yg_pidfile_write(int fd)

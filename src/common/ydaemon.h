@@ -20,12 +20,18 @@ bool yg_path_join(char *out, size_t n, const char *home, const char *rel);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long yg_now_ms(void);
 
-/* Opens home/rel (its directory made) and locks it (flock) for the
- * daemon's life, so a second daemon on the same home refuses to start.
- * Returns the descriptor (>= 0), -1 on an error, -2 when another process
- * holds the lock (its pid, read from the file, in *other). The lock stays
- * with the open file, so it survives yg_daemonize. */
+/* Opens home/rel (its directory made) and locks it for the daemon's life
+ * (an open-file-description lock, F_OFD_SETLK), so a second daemon on the
+ * same home refuses to start. Returns the descriptor (>= 0), -1 on an
+ * error, -2 when another process holds the lock (its pid, read from the
+ * file, in *other). The lock stays with the open file, not the process, so
+ * it survives yg_daemonize. */
 int yg_pidfile_lock(const char *home, const char *rel, long *other);
+/* The one way to ask whether a daemon runs on a home: whether home/rel is
+ * locked by yg_pidfile_lock, without taking the lock. Returns the pid of
+ * the daemon holding it (as the file says, and alive), 0 when none does
+ * (or the file is missing), -1 when it cannot be told. */
+long yg_pidfile_holder(const char *home, const char *rel);
 /* Writes this process's pid into the locked file. */
 bool yg_pidfile_write(int fd);
 /* Raises RLIMIT_NOFILE's soft limit to its hard limit (a daemon's

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/wxml.h" /* the node's fields only: no engine code is called */
 
@@ -116,6 +117,30 @@ bool yg_opt_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *o
 	return !*s && scaled_in_range(v, mult, min, max, out);
 }
 
+bool yg_opt_parse_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v, mult = 1000;
+	if (!read_digits(&s, &v))
+		return false;
+	if (s[0] == 'm' && s[1] == 's') {
+		mult = 1;
+		s += 2;
+	} else {
+		switch (*s) {
+		case 's': break;
+		case 'm': mult = 60000; break;
+		case 'h': mult = 3600000; break;
+		case 'd': mult = 86400000; break;
+		case 'w': mult = 604800000; break;
+		case '\0': break;
+		default: return false;
+		}
+		if (*s)
+			s++;
+	}
+	return !*s && scaled_in_range(v, mult, min, max, out);
+}
+
 /* ---- storing into fields ---- */
 
 static void *field(void *obj, const yg_opt *o)
@@ -185,6 +210,11 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 		               ? ""
 		               : "must be a time (a number, optionally with s, m, h, d or w) in "
 		                 "range";
+	case YG_OPT_MILLIS:
+		return yg_opt_parse_millis(v, o->min, o->max, num)
+		               ? ""
+		               : "must be a time (a number, optionally with ms, s, m, h, d or w) "
+		                 "in range";
 	case YG_OPT_STRING:
 		if (!*v && !(o->flags & YG_OPT_EMPTY_OK))
 			return "empty value";
@@ -194,6 +224,9 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 			return "";
 		if (v[0] != '/')
 			return "must be an absolute path";
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return "must not contain control characters";
 		return strlen(v) > YOPT_STRING_MAX ? "too long" : "";
 	case YG_OPT_ENUM:
 		for (size_t i = 0; o->choices[i]; i++)
@@ -211,11 +244,13 @@ static const char *check_value(const yg_opt *o, const char *v, uint64_t *num)
 static void range_text(const yg_opt *o, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (o->type == YG_OPT_UINT || o->type == YG_OPT_SIZE || o->type == YG_OPT_SECONDS)
+	if (o->type == YG_OPT_UINT || o->type == YG_OPT_SIZE || o->type == YG_OPT_SECONDS ||
+	    o->type == YG_OPT_MILLIS)
 		snprintf(buf, size, " (%llu-%llu%s)", (unsigned long long)o->min,
 		         (unsigned long long)o->max,
 		         o->type == YG_OPT_SIZE      ? " bytes"
 		         : o->type == YG_OPT_SECONDS ? " s"
+		         : o->type == YG_OPT_MILLIS  ? " ms"
 		                                     : "");
 }
 
@@ -261,7 +296,8 @@ void yg_opt_bad(const yg_opt_ctx *ctx, const yg_wxml_node *e, const char *fmt, .
 static const yg_opt *find(const yg_opt_block *blk, const char *name)
 {
 	for (const yg_opt *o = blk->opts; o->name; o++)
-		if (strcmp(o->name, name) == 0)
+		if (strcmp(o->name, name) == 0 ||
+		    ((o->flags & YG_OPT_ANYCASE) && strcasecmp(o->name, name) == 0))
 			return o;
 	return NULL;
 }
@@ -287,9 +323,13 @@ yg_err yg_opt_read_one(const yg_opt_block *blk, void *obj, const yg_wxml_node *e
 	if (!o)
 		return YG_OK;
 	yg_opt_ctx ctx = {.file = file, .block = blk->name, .diag = diag};
+	if (o->flags & YG_OPT_OTHER)
+		return YG_OK;
 	if (o->flags & YG_OPT_IGNORED) {
-		yg_diag_add(diag, YG_SEV_WARNING, file, e->line, e->name,
-		            "accepted for compatibility with Wazuh; yagura does not use it");
+		yg_diag_add(
+		        diag, YG_SEV_WARNING, file, e->line, e->name, "%s",
+		        o->help ? o->help
+		                : "accepted for compatibility with Wazuh; yagura does not use it");
 		return YG_OK;
 	}
 	char *v = trim_dup(e->content);
@@ -349,30 +389,25 @@ void yg_opt_free(const yg_opt_block *blk, void *obj)
 	if (!obj)
 		return;
 	for (const yg_opt *o = blk->opts; o->name; o++)
-		if (o->type == YG_OPT_STRING || o->type == YG_OPT_PATH) {
+		if ((o->type == YG_OPT_STRING || o->type == YG_OPT_PATH) &&
+		    !(o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))) {
 			char **f = field(obj, o);
 			free(*f);
 			*f = NULL;
 		}
 }
 
-/* Prints s as element text: the five XML metacharacters are escaped so the
- * output reads back as the same value. */
+/* Prints s as element text as it is: Wazuh's XML reader (and
+ * src/engine/wxml.c) knows no entities, so "&amp;" would read back as
+ * itself. */
 static void print_text(FILE *out, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		default: fputc(*s, out);
-		}
-	}
+	fputs(s, out);
 }
 
 static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)
 {
-	if (o->flags & YG_OPT_IGNORED)
+	if (o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))
 		return;
 	if (o->type == YG_OPT_CUSTOM) {
 		if (o->print)
@@ -393,15 +428,22 @@ static void print_row(const yg_opt *o, const void *obj, int indent, FILE *out)
 		fputs(*(const bool *)cfield(obj, o) ? "yes" : "no", out);
 	else if (o->type == YG_OPT_ENUM)
 		fputs(o->choices[*(const int *)cfield(obj, o)], out);
+	else if (o->type == YG_OPT_MILLIS)
+		fprintf(out, "%llums", (unsigned long long)load_uint(obj, o));
 	else
 		fprintf(out, "%llu", (unsigned long long)load_uint(obj, o));
 	fprintf(out, "</%s>\n", o->name);
 }
 
+void yg_opt_print_rows(const yg_opt_block *blk, const void *obj, int indent, FILE *out)
+{
+	for (const yg_opt *o = blk->opts; o->name; o++)
+		print_row(o, obj, indent, out);
+}
+
 void yg_opt_print(const yg_opt_block *blk, const void *obj, int indent, FILE *out)
 {
 	fprintf(out, "%*s<%s>\n", indent, "", blk->name);
-	for (const yg_opt *o = blk->opts; o->name; o++)
-		print_row(o, obj, indent + 2, out);
+	yg_opt_print_rows(blk, obj, indent + 2, out);
 	fprintf(out, "%*s</%s>\n", indent, "", blk->name);
 }

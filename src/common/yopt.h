@@ -37,8 +37,11 @@ typedef enum yg_opt_type {
 	YG_OPT_UINT,    /* a decimal number in [min, max] */
 	YG_OPT_SIZE,    /* a number with an optional K, M or G (KB, MB, GB): bytes */
 	YG_OPT_SECONDS, /* a number with an optional s, m, h, d or w: seconds */
+	YG_OPT_MILLIS,  /* a number with an optional ms, s, m, h, d or w (none:
+	                 * seconds): milliseconds */
 	YG_OPT_STRING,  /* text, at most max bytes (0: 4095) */
-	YG_OPT_PATH,    /* an absolute path, at most 4095 bytes */
+	YG_OPT_PATH,    /* an absolute path, at most 4095 bytes, no control
+	                 * characters */
 	YG_OPT_ENUM,    /* one of the row's choices */
 	YG_OPT_CUSTOM,  /* the row's parse callback decides */
 } yg_opt_type;
@@ -46,8 +49,13 @@ typedef enum yg_opt_type {
 enum {
 	YG_OPT_REQUIRED = 1u << 0, /* yg_opt_read reports a block without it */
 	YG_OPT_IGNORED = 1u << 1,  /* a Wazuh option yagura accepts but does not
-	                            * use: a warning, never an error */
+	                            * use: a warning (the row's help, if any),
+	                            * never an error */
 	YG_OPT_EMPTY_OK = 1u << 2, /* an empty string/path clears the field */
+	YG_OPT_OTHER = 1u << 3,    /* read by another module's reader (e.g. the
+	                            * engine's GeoIP options): skipped silently */
+	YG_OPT_ANYCASE = 1u << 4,  /* the element name matches in any case, as
+	                            * Wazuh reads some (<localfile><log_format>) */
 };
 
 /* Where parse callbacks report, and what they report about. */
@@ -115,6 +123,9 @@ void yg_opt_free(const yg_opt_block *blk, void *obj);
 /* Prints the block's effective values as ossec.conf XML, one element per
  * line, indented by `indent` spaces. */
 void yg_opt_print(const yg_opt_block *blk, const void *obj, int indent, FILE *out);
+/* The same without the block's own element: for a block read with two
+ * tables. */
+void yg_opt_print_rows(const yg_opt_block *blk, const void *obj, int indent, FILE *out);
 
 /* The parsers behind the types, for callers that read values elsewhere
  * (attributes, lists). Each returns false when the text is not a valid
@@ -123,5 +134,7 @@ bool yg_opt_parse_bool(const char *s, bool *out);
 bool yg_opt_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool yg_opt_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool yg_opt_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* min, max and *out in milliseconds. */
+bool yg_opt_parse_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

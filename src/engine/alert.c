@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/ytime.h"
 #include "engine/geoip.h"
 #include "engine/session_int.h"
 
@@ -329,104 +330,96 @@ static void geolocation_json(yg_buf *b, bool *first, const yg_geoip *g, const ch
 	yg_buf_free(&geo);
 }
 
-yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
+/* The "rule" object: what fired, its MITRE names, counters and groups. */
+static void rule_json(yg_buf *b, bool *first, const yg_session *s, const yg_rule *r)
 {
-	const yg_event *ev = &s->ev;
-	const yg_rule *r = s->rule;
-	bool first = true;
-	char tsbuf[128], when[64], tz[16];
-	struct tm tm;
-	time_t t = ev->time ? ev->time : time(NULL);
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(tz, sizeof(tz), "%z", &tm);
-	snprintf(tsbuf, sizeof(tsbuf), "%s.000%s", when, tz);
-
+	bool rf = true;
+	key(b, first, "rule");
 	yg_buf_putc(b, '{');
-	kv_str(b, &first, "timestamp", tsbuf);
-	if (r) {
-		bool rf = true;
-		key(b, &first, "rule");
-		yg_buf_putc(b, '{');
-		key(b, &rf, "level");
-		yg_buf_printf(b, "%d", r->level);
-		kv_str(b, &rf, "description", s->comment ? s->comment : "");
-		char id[16];
-		snprintf(id, sizeof(id), "%u", r->sigid);
-		kv_str(b, &rf, "id", id);
-		if (r->mitre.nshown_tactics) {
-			/* Wazuh's names for the rule's ids (mitre.c) */
-			const yg_mitre *m = &r->mitre;
-			key(b, &rf, "mitre");
-			yg_buf_puts(b, "{\"id\":");
-			str_array(b, m->shown_ids, m->nshown_ids);
-			yg_buf_puts(b, ",\"tactic\":");
-			str_array(b, m->shown_tactics, m->nshown_tactics);
-			yg_buf_puts(b, ",\"technique\":");
-			str_array(b, m->shown_techniques, m->nshown_techniques);
-			yg_buf_putc(b, '}');
-		}
-		if (r->cve)
-			kv_str(b, &rf, "cve", r->cve);
-		if (r->info)
-			kv_str(b, &rf, "info", r->info);
-		if (r->frequency) {
-			key(b, &rf, "frequency");
-			yg_buf_printf(b, "%d", r->frequency + 2);
-		}
-		if (!(r->opts & YG_RO_NO_COUNTER)) {
-			key(b, &rf, "firedtimes");
-			if (!s->defer_fired) /* else the caller writes the count */
-				yg_buf_printf(b, "%u", s->fired);
-		}
-		key(b, &rf, "mail");
-		yg_buf_puts(b, (r->opts & YG_RO_MAIL) ? "true" : "false");
-		if (r->group)
-			groups_json(b, &rf, r->group);
+	key(b, &rf, "level");
+	yg_buf_printf(b, "%d", r->level);
+	kv_str(b, &rf, "description", s->comment ? s->comment : "");
+	char id[16];
+	snprintf(id, sizeof(id), "%u", r->sigid);
+	kv_str(b, &rf, "id", id);
+	if (r->mitre.nshown_tactics) {
+		/* Wazuh's names for the rule's ids (mitre.c) */
+		const yg_mitre *m = &r->mitre;
+		key(b, &rf, "mitre");
+		yg_buf_puts(b, "{\"id\":");
+		str_array(b, m->shown_ids, m->nshown_ids);
+		yg_buf_puts(b, ",\"tactic\":");
+		str_array(b, m->shown_tactics, m->nshown_tactics);
+		yg_buf_puts(b, ",\"technique\":");
+		str_array(b, m->shown_techniques, m->nshown_techniques);
 		yg_buf_putc(b, '}');
 	}
-	key(b, &first, "agent");
-	{
-		bool af = true;
-		yg_buf_putc(b, '{');
-		kv_str(b, &af, "id", ev->agent_id ? ev->agent_id : "000");
-		const char *an = ev->agent_name ? ev->agent_name : ev->manager_name;
-		if (an)
-			kv_str(b, &af, "name", an);
-		if (ev->agent_ip)
-			kv_str(b, &af, "ip", ev->agent_ip);
-		labels_json(b, &af, ev);
-		yg_buf_putc(b, '}');
+	if (r->cve)
+		kv_str(b, &rf, "cve", r->cve);
+	if (r->info)
+		kv_str(b, &rf, "info", r->info);
+	if (r->frequency) {
+		key(b, &rf, "frequency");
+		yg_buf_printf(b, "%d", r->frequency + 2);
 	}
-	key(b, &first, "manager");
+	if (!(r->opts & YG_RO_NO_COUNTER)) {
+		key(b, &rf, "firedtimes");
+		if (!s->defer_fired) /* else the caller writes the count */
+			yg_buf_printf(b, "%u", s->fired);
+	}
+	key(b, &rf, "mail");
+	yg_buf_puts(b, (r->opts & YG_RO_MAIL) ? "true" : "false");
+	if (r->group)
+		groups_json(b, &rf, r->group);
+	yg_buf_putc(b, '}');
+}
+
+/* The "agent" and "manager" objects; events of the manager itself are
+ * agent 000, named after the manager. */
+static void agent_json(yg_buf *b, bool *first, const yg_event *ev)
+{
+	bool af = true;
+	key(b, first, "agent");
+	yg_buf_putc(b, '{');
+	kv_str(b, &af, "id", ev->agent_id ? ev->agent_id : "000");
+	const char *an = ev->agent_name ? ev->agent_name : ev->manager_name;
+	if (an)
+		kv_str(b, &af, "name", an);
+	if (ev->agent_ip)
+		kv_str(b, &af, "ip", ev->agent_ip);
+	labels_json(b, &af, ev);
+	yg_buf_putc(b, '}');
+	key(b, first, "manager");
 	yg_buf_putc(b, '{');
 	if (ev->manager_name) {
 		bool mf = true;
 		kv_str(b, &mf, "name", ev->manager_name);
 	}
 	yg_buf_putc(b, '}');
-	{
-		char idbuf[48];
-		snprintf(idbuf, sizeof(idbuf), "%lld.%llu", (long long)t, s->alert_seq);
-		kv_str(b, &first, "id", idbuf);
+}
+
+/* A correlation rule's matched events, one per line, as Wazuh's
+ * "previous_output" (bounded: 1 MiB). */
+static void previous_output_json(yg_buf *b, bool *first, const yg_session *s)
+{
+	yg_buf plog;
+	yg_buf_init(&plog, 1 << 20);
+	for (size_t i = 0; i < s->nlast_events; i++) {
+		if (i)
+			yg_buf_putc(&plog, '\n');
+		yg_buf_puts(&plog, s->last_events[i]);
 	}
-	if (s->nlast_events > 1) {
-		yg_buf plog;
-		yg_buf_init(&plog, 1 << 20);
-		for (size_t i = 0; i < s->nlast_events; i++) {
-			if (i)
-				yg_buf_putc(&plog, '\n');
-			yg_buf_puts(&plog, s->last_events[i]);
-		}
-		if (plog.data)
-			kv_str(b, &first, "previous_output", plog.data);
-		yg_buf_free(&plog);
-	}
-	if (ev->full_log && !(r && (r->opts & YG_RO_NO_FULL_LOG)))
-		kv_str(b, &first, "full_log", ev->full_log);
+	if (plog.data)
+		kv_str(b, first, "previous_output", plog.data);
+	yg_buf_free(&plog);
+}
+
+/* The "predecoder" (syslog header fields) and "decoder" objects. */
+static void decoders_json(yg_buf *b, bool *first, const yg_event *ev)
+{
 	if (ev->program_name || ev->dec_timestamp || ev->hostname) {
 		bool pf = true;
-		key(b, &first, "predecoder");
+		key(b, first, "predecoder");
 		yg_buf_putc(b, '{');
 		if (ev->program_name)
 			kv_str(b, &pf, "program_name", ev->program_name);
@@ -438,7 +431,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	}
 	if (ev->decoder && ev->decoder->report_name) {
 		bool df = true;
-		key(b, &first, "decoder");
+		key(b, first, "decoder");
 		yg_buf_putc(b, '{');
 		if (ev->decoder->parent)
 			kv_str(b, &df, "parent", ev->decoder->parent);
@@ -447,6 +440,32 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 			kv_str(b, &df, "ftscomment", ev->decoder->ftscomment);
 		yg_buf_putc(b, '}');
 	}
+}
+
+yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
+{
+	const yg_event *ev = &s->ev;
+	const yg_rule *r = s->rule;
+	bool first = true;
+	char tsbuf[128];
+	time_t t = ev->time ? ev->time : time(NULL);
+	yg_time_format_alert(t, tsbuf, sizeof(tsbuf));
+
+	yg_buf_putc(b, '{');
+	kv_str(b, &first, "timestamp", tsbuf);
+	if (r)
+		rule_json(b, &first, s, r);
+	agent_json(b, &first, ev);
+	{
+		char idbuf[48];
+		snprintf(idbuf, sizeof(idbuf), "%lld.%llu", (long long)t, s->alert_seq);
+		kv_str(b, &first, "id", idbuf);
+	}
+	if (s->nlast_events > 1)
+		previous_output_json(b, &first, s);
+	if (ev->full_log && !(r && (r->opts & YG_RO_NO_FULL_LOG)))
+		kv_str(b, &first, "full_log", ev->full_log);
+	decoders_json(b, &first, ev);
 	if (s->previous) /* check_diff: the output before this one */
 		kv_str(b, &first, "previous_log", s->previous);
 	if (ev->decoder && ev->decoder->report_name &&
@@ -460,10 +479,7 @@ yg_err yg_session_alert_json(yg_session *s, yg_buf *b)
 	if (ev->origin_time) {
 		/* the agent's own clock, kept for the record: the timestamp above
 		 * is the manager's */
-		localtime_r(&ev->origin_time, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		strftime(tz, sizeof(tz), "%z", &tm);
-		snprintf(tsbuf, sizeof(tsbuf), "%s.000%s", when, tz);
+		yg_time_format_alert(ev->origin_time, tsbuf, sizeof(tsbuf));
 		kv_str(b, &first, "agent_time", tsbuf);
 	}
 	yg_buf_putc(b, '}');

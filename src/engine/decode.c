@@ -212,10 +212,113 @@ static const yg_dnode *next_root(const yg_dnode *node, const yg_dnode ***cand)
 	return node->next;
 }
 
+/* Whether a root decoder takes the event: its program name (unless the
+ * memo already chose the candidates by it) and its prematch. *pmatch is
+ * where its children and after_parent offsets start. */
+static bool root_matches(const yg_decoder *nd, const yg_event *ev, bool from_memo,
+                         yg_match_scratch *scratch, const char **pmatch)
+{
+	*pmatch = NULL;
+	if (ev->program_name) {
+		if (!from_memo &&
+		    (!nd->program_name || !yg_pattern_exec(nd->program_name, ev->program_name,
+		                                           scratch, NULL, 0, NULL, NULL)))
+			return false;
+		*pmatch = ev->log;
+	}
+	if (nd->prematch) {
+		const char *end = NULL;
+		if (!yg_pattern_exec(nd->prematch, ev->log, scratch, NULL, 0, NULL, &end))
+			return false;
+		*pmatch = end ? end : ev->log;
+	}
+	return true;
+}
+
+/* The first child of a matching root that takes the event (a child
+ * without prematch always does), or the root itself when it has none;
+ * NULL when no child does. Siblings chained with get_next are tried as
+ * one. *cmatch is where after_prematch offsets start. */
+static const yg_dnode *pick_child(const yg_dnode *node, yg_event *ev, const char *pmatch,
+                                  yg_match_scratch *scratch, const char **cmatch)
+{
+	const yg_dnode *child = node->child;
+	if (!child)
+		return node;
+	while (child) {
+		const yg_decoder *cd = child->dec;
+		if (!cd->prematch) {
+			*cmatch = pmatch;
+			return child;
+		}
+		const char *in = (cd->prematch_offset & YG_OFF_AFTER_PARENT) ? pmatch : ev->log;
+		const char *end = NULL;
+		if (in && yg_pattern_exec(cd->prematch, in, scratch, NULL, 0, NULL, &end)) {
+			*cmatch = end ? end : in;
+			ev->decoder = cd;
+			ev->log_after_parent = pmatch;
+			ev->log_after_prematch = *cmatch;
+			return child;
+		}
+		if (cd->get_next) {
+			do {
+				child = child->next;
+			} while (child && child->dec->get_next);
+			if (!child)
+				return NULL;
+		}
+		child = child->next;
+	}
+	return NULL;
+}
+
+/* Runs the chosen decoder's plugin or regex, then those of the siblings
+ * chained to it with get_next (a failing regex passes on to the next). */
+static void run_chain(const yg_ruleset *rs, yg_event *ev, const yg_dnode *child, const char *pmatch,
+                      const char *cmatch, yg_match_scratch *scratch)
+{
+	yg_span caps[YG_DECODER_MAX_ORDER];
+	const char *regex_prev = NULL;
+	const yg_decoder *nd = child->dec;
+	while (child) {
+		if (nd->plugin) {
+			run_plugin(rs, nd, ev);
+		} else if (nd->regex) {
+			const char *in;
+			if (nd->regex_offset & YG_OFF_AFTER_PARENT)
+				in = pmatch;
+			else if (nd->regex_offset & YG_OFF_AFTER_PREMATCH)
+				in = cmatch;
+			else if (nd->regex_offset & YG_OFF_AFTER_REGEX)
+				in = regex_prev ? regex_prev : cmatch;
+			else
+				in = ev->log;
+			int ncaps = 0;
+			const char *end = NULL;
+			if (!in || !yg_pattern_exec(nd->regex, in, scratch, caps,
+			                            YG_DECODER_MAX_ORDER, &ncaps, &end)) {
+				if (nd->get_next && child->next) {
+					child = child->next;
+					nd = child->dec;
+					continue;
+				}
+				return;
+			}
+			regex_prev = end ? end : in;
+			fill_order(nd, ev, caps, ncaps);
+		} else {
+			return;
+		}
+		if (!nd->get_next || !child->next)
+			return;
+		child = child->next;
+		nd = child->dec;
+	}
+}
+
 void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scratch,
                      struct yg_pn_cache *cache)
 {
-	yg_span caps[YG_DECODER_MAX_ORDER];
 	const yg_dnode *node = ev->program_name ? rs->dec_pn : rs->dec_nopn;
 	const yg_dnode **cand = NULL;
 	if (ev->program_name) {
@@ -223,102 +326,17 @@ void yg_decode_event(const yg_ruleset *rs, yg_event *ev, yg_match_scratch *scrat
 		if (cand)
 			node = *cand;
 	}
-
+	/* The first root that takes the event decides: it, or its child, or
+	 * nothing more. */
 	for (; node; node = next_root(node, &cand)) {
-		const yg_decoder *nd = node->dec;
-		const char *pmatch = NULL, *cmatch = NULL, *regex_prev = NULL, *end = NULL;
-
-		if (ev->program_name) {
-			if (!cand && (!nd->program_name ||
-			              !yg_pattern_exec(nd->program_name, ev->program_name, scratch,
-			                               NULL, 0, NULL, NULL)))
-				continue;
-			pmatch = ev->log;
-		}
-		if (nd->prematch) {
-			end = NULL;
-			if (!yg_pattern_exec(nd->prematch, ev->log, scratch, NULL, 0, NULL, &end))
-				continue;
-			pmatch = end ? end : ev->log;
-		}
-		ev->decoder = nd;
+		const char *pmatch, *cmatch = NULL;
+		if (!root_matches(node->dec, ev, cand != NULL, scratch, &pmatch))
+			continue;
+		ev->decoder = node->dec;
 		ev->log_after_prematch = pmatch;
-
-		const yg_dnode *child = node->child;
-		if (!child) {
-			child = node;
-		} else {
-			nd = NULL;
-			while (child) {
-				const yg_decoder *cd = child->dec;
-				if (cd->prematch) {
-					const char *in = (cd->prematch_offset & YG_OFF_AFTER_PARENT)
-					                         ? pmatch
-					                         : ev->log;
-					end = NULL;
-					if (in && yg_pattern_exec(cd->prematch, in, scratch, NULL,
-					                          0, NULL, &end)) {
-						cmatch = end ? end : in;
-						ev->decoder = cd;
-						ev->log_after_parent = pmatch;
-						ev->log_after_prematch = cmatch;
-						nd = cd;
-						break;
-					}
-				} else {
-					cmatch = pmatch;
-					nd = cd;
-					break;
-				}
-				if (cd->get_next) {
-					do {
-						child = child->next;
-					} while (child && child->dec->get_next);
-					if (!child)
-						return;
-				}
-				child = child->next;
-			}
-		}
-		if (!nd)
-			return;
-
-		while (child) {
-			if (nd->plugin) {
-				run_plugin(rs, nd, ev);
-			} else if (nd->regex) {
-				const char *in;
-				if (nd->regex_offset & YG_OFF_AFTER_PARENT)
-					in = pmatch;
-				else if (nd->regex_offset & YG_OFF_AFTER_PREMATCH)
-					in = cmatch;
-				else if (nd->regex_offset & YG_OFF_AFTER_REGEX)
-					in = regex_prev ? regex_prev : cmatch;
-				else
-					in = ev->log;
-				int ncaps = 0;
-				end = NULL;
-				if (!in || !yg_pattern_exec(nd->regex, in, scratch, caps,
-				                            YG_DECODER_MAX_ORDER, &ncaps, &end)) {
-					if (nd->get_next && child->next) {
-						child = child->next;
-						nd = child->dec;
-						continue;
-					}
-					return;
-				}
-				regex_prev = end ? end : in;
-				fill_order(nd, ev, caps, ncaps);
-			} else {
-				return;
-			}
-			if (nd->get_next && child->next) {
-				child = child->next;
-				nd = child->dec;
-			} else {
-				return;
-			}
-		}
+		const yg_dnode *child = pick_child(node, ev, pmatch, scratch, &cmatch);
+		if (child)
+			run_chain(rs, ev, child, pmatch, cmatch, scratch);
 		return;
 	}
 }

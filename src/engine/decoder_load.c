@@ -313,14 +313,328 @@ static bool compile(yg_decoder *d, yg_pattern **out, yg_pat_type type, const cha
 	return true;
 }
 
-/* Reads one <decoder> element; returns the decoder, or NULL after reporting
- * why it was refused. */
-static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node, const char *file,
-                                yg_diag *diag)
+/* One <decoder> being read: the decoder, and the pattern texts that are
+ * only compiled once every element is read (Wazuh concatenates repeated
+ * <regex>/<prematch>/<program_name> elements first). */
+typedef struct dec_read {
+	yg_decoder *d;
+	const char *file;
+	yg_diag *diag;
+	char *regex, *prematch, *pname;
+	yg_pat_type regex_t, pre_t, pname_t;
+} dec_read;
+
+/* What an element handler tells read_decoder: go on, refuse the decoder
+ * (reported, or out of memory), or refuse it for a text too long. */
+typedef enum del_rc { DEL_OK, DEL_FAIL, DEL_TOOLONG } del_rc;
+
+static del_rc del_append(char **acc, const char *text)
 {
-	char *regex = NULL, *prematch = NULL, *pname = NULL;
-	yg_pat_type regex_t = YG_PAT_OSREGEX, pre_t = YG_PAT_OSREGEX, pname_t = YG_PAT_OSMATCH;
-	bool ok = false;
+	return append_text(acc, text) ? DEL_OK : DEL_TOOLONG;
+}
+
+static void del_warn(dec_read *x, const yg_wxml_node *e, const char *what)
+{
+	yg_diag_add(x->diag, YG_SEV_WARNING, x->file, e->line, e->name, "decoder '%s': %s",
+	            x->d->name, what);
+}
+
+static del_rc del_parent(dec_read *x, const yg_wxml_node *e)
+{
+	return del_append(&x->d->parent, e->content);
+}
+
+/* The type="" of <regex> and <prematch>: osregex or pcre2, else a warning
+ * and osregex. */
+static yg_pat_type del_regex_type(dec_read *x, const yg_wxml_node *e)
+{
+	yg_pat_type t;
+	if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX, &t) ||
+	    (t != YG_PAT_OSREGEX && t != YG_PAT_PCRE2)) {
+		del_warn(x, e, "invalid type, using osregex");
+		t = YG_PAT_OSREGEX;
+	}
+	return t;
+}
+
+static del_rc del_regex(dec_read *x, const yg_wxml_node *e)
+{
+	bool bad_off;
+	int off = parse_offset(e, &bad_off);
+	if (bad_off)
+		del_warn(x, e, "invalid offset, using none");
+	if (x->regex && off) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': only the first <regex> may have an offset", x->d->name);
+		return DEL_FAIL;
+	}
+	if (off)
+		x->d->regex_offset = off;
+	x->regex_t = del_regex_type(x, e);
+	return del_append(&x->regex, e->content);
+}
+
+/* Unlike <regex>, a bad prematch offset is an error in Wazuh, yet the
+ * decoder is still loaded (without the offset). */
+static del_rc del_prematch(dec_read *x, const yg_wxml_node *e)
+{
+	bool bad_off;
+	int off = parse_offset(e, &bad_off);
+	if (bad_off)
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': invalid offset", x->d->name);
+	if (x->prematch && off) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': only the first <prematch> may have an offset",
+		            x->d->name);
+		return DEL_FAIL;
+	}
+	if (off)
+		x->d->prematch_offset = off;
+	x->pre_t = del_regex_type(x, e);
+	return del_append(&x->prematch, e->content);
+}
+
+static del_rc del_program_name(dec_read *x, const yg_wxml_node *e)
+{
+	if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSMATCH, &x->pname_t)) {
+		del_warn(x, e, "invalid type, using osmatch");
+		x->pname_t = YG_PAT_OSMATCH;
+	}
+	return del_append(&x->pname, e->content);
+}
+
+static del_rc del_ftscomment(dec_read *x, const yg_wxml_node *e)
+{
+	return del_append(&x->d->ftscomment, e->content);
+}
+
+static del_rc del_use_own_name(dec_read *x, const yg_wxml_node *e)
+{
+	if (!strcmp(e->content, "true"))
+		x->d->use_own_name = true;
+	return DEL_OK;
+}
+
+static del_rc del_plugin_decoder(dec_read *x, const yg_wxml_node *e)
+{
+	static const struct {
+		const char *n;
+		int plugin;
+	} plugins[] = {{"JSON_Decoder", YG_PLUGIN_JSON},
+	               {"OSSECAlert_Decoder", YG_PLUGIN_OSSEC_ALERT},
+	               {"PF_Decoder", YG_PLUGIN_PF},
+	               {"SonicWall_Decoder", YG_PLUGIN_SONICWALL},
+	               {"SymantecWS_Decoder", YG_PLUGIN_SYMANTECWS}};
+	size_t i = 0;
+	while (i < sizeof(plugins) / sizeof(plugins[0]) && strcmp(e->content, plugins[i].n))
+		i++;
+	if (i == sizeof(plugins) / sizeof(plugins[0])) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': unknown plugin decoder '%s'", x->d->name, e->content);
+		return DEL_FAIL;
+	}
+	x->d->plugin = plugins[i].plugin;
+	bool bad_off;
+	x->d->plugin_offset = parse_offset(e, &bad_off);
+	if (bad_off) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': invalid offset", x->d->name);
+		return DEL_FAIL;
+	}
+	return DEL_OK;
+}
+
+/* Wazuh only warns about bad JSON options and keeps going. */
+static del_rc del_json_null_field(dec_read *x, const yg_wxml_node *e)
+{
+	const char *c = e->content;
+	if (!strcasecmp(c, "discard"))
+		x->d->json.null_mode = YG_JSON_NULL_DISCARD;
+	else if (!strcasecmp(c, "string"))
+		x->d->json.null_mode = YG_JSON_NULL_STRING;
+	else if (!strcasecmp(c, "empty")) {
+		del_warn(x, e, "json_null_field 'empty' is deprecated; using the default");
+		x->d->json.null_mode = YG_JSON_NULL_STRING;
+	} else
+		yg_diag_add(x->diag, YG_SEV_WARNING, x->file, e->line, e->name,
+		            "decoder '%s': invalid value '%s'", x->d->name, c);
+	return DEL_OK;
+}
+
+static del_rc del_json_array_structure(dec_read *x, const yg_wxml_node *e)
+{
+	const char *c = e->content;
+	if (!strcasecmp(c, "array"))
+		x->d->json.array_structure = true;
+	else if (!strcasecmp(c, "csv"))
+		x->d->json.array_structure = false;
+	else {
+		yg_diag_add(x->diag, YG_SEV_WARNING, x->file, e->line, e->name,
+		            "decoder '%s': invalid value '%s'; using the default", x->d->name, c);
+		x->d->json.array_structure = true;
+	}
+	return DEL_OK;
+}
+
+static del_rc del_type(dec_read *x, const yg_wxml_node *e)
+{
+	int t = parse_type(e->content);
+	if (t < 0) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': invalid decoder type '%s'", x->d->name, e->content);
+		return DEL_FAIL;
+	}
+	x->d->type = t;
+	return DEL_OK;
+}
+
+/* A later <order> replaces an earlier one. */
+static del_rc del_order(dec_read *x, const yg_wxml_node *e)
+{
+	yg_decoder *d = x->d;
+	for (int k = 0; k < d->norder; k++)
+		free((char *)d->order[k].name);
+	d->norder = 0;
+	if (!for_each_word(e->content, add_order_word, d)) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': wrong field in <order> '%s'", d->name, e->content);
+		return DEL_FAIL;
+	}
+	return DEL_OK;
+}
+
+static del_rc del_accumulate(dec_read *x, const yg_wxml_node *e)
+{
+	(void)e;
+	x->d->accumulate = true;
+	return DEL_OK;
+}
+
+static del_rc del_fts(dec_read *x, const yg_wxml_node *e)
+{
+	if (!for_each_word(e->content, add_fts_word, x->d)) {
+		yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+		            "decoder '%s': wrong field in <fts> '%s'", x->d->name, e->content);
+		return DEL_FAIL;
+	}
+	return DEL_OK;
+}
+
+/* <description> and <info>: not in Wazuh's list, but harmless documentation. */
+static del_rc del_ignored(dec_read *x, const yg_wxml_node *e)
+{
+	(void)x, (void)e;
+	return DEL_OK;
+}
+
+/* The elements of <decoder>. Wazuh matches their names without case, all
+ * but <type>. */
+static const struct dec_elem {
+	const char *name;
+	del_rc (*fn)(dec_read *x, const yg_wxml_node *e);
+	bool exact_case;
+} dec_elems[] = {
+        {"parent", del_parent, false},
+        {"regex", del_regex, false},
+        {"prematch", del_prematch, false},
+        {"program_name", del_program_name, false},
+        {"ftscomment", del_ftscomment, false},
+        {"use_own_name", del_use_own_name, false},
+        {"plugin_decoder", del_plugin_decoder, false},
+        {"json_null_field", del_json_null_field, false},
+        {"json_array_structure", del_json_array_structure, false},
+        {"type", del_type, true},
+        {"order", del_order, false},
+        {"accumulate", del_accumulate, false},
+        {"fts", del_fts, false},
+        {"description", del_ignored, false},
+        {"info", del_ignored, false},
+};
+
+static del_rc read_dec_element(dec_read *x, const yg_wxml_node *e)
+{
+	for (size_t i = 0; i < sizeof(dec_elems) / sizeof(dec_elems[0]); i++) {
+		const struct dec_elem *de = &dec_elems[i];
+		if (de->exact_case ? !strcmp(e->name, de->name) : !strcasecmp(e->name, de->name))
+			return de->fn(x, e);
+	}
+	yg_diag_add(x->diag, YG_SEV_ERROR, x->file, e->line, e->name,
+	            "invalid element '%s' in decoder '%s'", e->name, x->d->name);
+	return DEL_FAIL;
+}
+
+/* Reports, at the <decoder> tag, a rule the elements broke together. */
+static bool dec_refuse(dec_read *x, const yg_wxml_node *node, const char *el, const char *why)
+{
+	yg_diag_add(x->diag, YG_SEV_ERROR, x->file, node->line, el, "decoder '%s'%s", x->d->name,
+	            why);
+	return false;
+}
+
+/* What the elements must satisfy together: which ones go with which, and
+ * where each offset may point. An after_prematch regex offset without a
+ * parent means after_parent (Wazuh's reading). */
+static bool dec_check(dec_read *x, const yg_wxml_node *node)
+{
+	yg_decoder *d = x->d;
+	if (!x->prematch && !d->parent && !x->pname)
+		return dec_refuse(x, node, "decoder",
+		                  " needs <prematch>, <program_name> or <parent>");
+	if ((!x->regex && (d->fts || d->norder)) || (x->regex && !d->norder))
+		return dec_refuse(x, node, "decoder", ": <regex> and <order> go together");
+	if ((d->regex_offset & YG_OFF_AFTER_PARENT) && !d->parent)
+		return dec_refuse(x, node, "regex", ": offset after_parent without a parent");
+	if (d->regex_offset & YG_OFF_AFTER_PREMATCH) {
+		if (!d->parent)
+			d->regex_offset = YG_OFF_AFTER_PARENT;
+		else if (!x->prematch)
+			return dec_refuse(x, node, "regex",
+			                  ": offset after_prematch without a prematch");
+	}
+	if ((d->regex_offset & YG_OFF_AFTER_REGEX) && (!d->parent || !x->regex))
+		return dec_refuse(x, node, "regex", ": offset after_regex needs a parent");
+	if (d->prematch_offset && (!(d->prematch_offset & YG_OFF_AFTER_PARENT) || !d->parent))
+		return dec_refuse(x, node, "prematch",
+		                  ": a prematch offset must be after_parent, with a parent");
+	if ((d->plugin_offset & YG_OFF_AFTER_PARENT) && !d->parent)
+		return dec_refuse(x, node, "plugin_decoder",
+		                  ": offset after_parent without a parent");
+	if ((d->plugin_offset & YG_OFF_AFTER_PREMATCH) && !x->prematch)
+		return dec_refuse(x, node, "plugin_decoder",
+		                  ": offset after_prematch without a prematch");
+	return true;
+}
+
+/* Compiles the collected texts. An osregex <regex> must capture something,
+ * since its captures are what fill the <order> fields. */
+static bool dec_compile(dec_read *x, const yg_wxml_node *node)
+{
+	yg_decoder *d = x->d;
+	if (x->prematch && !compile(d, &d->prematch, x->pre_t, x->prematch, "prematch", x->diag))
+		return false;
+	if (x->pname &&
+	    !compile(d, &d->program_name, x->pname_t, x->pname, "program_name", x->diag))
+		return false;
+	if (x->regex) {
+		if (!compile(d, &d->regex, x->regex_t, x->regex, "regex", x->diag))
+			return false;
+		if (x->regex_t == YG_PAT_OSREGEX && yg_pattern_ncaptures(d->regex) == 0) {
+			yg_diag_add(x->diag, YG_SEV_ERROR, x->file, node->line, "regex",
+			            "decoder '%s': regex '%s' has no capture group", d->name,
+			            x->regex);
+			return false;
+		}
+	}
+	if (d->plugin && (d->regex || d->norder))
+		return dec_refuse(x, node, "decoder",
+		                  ": a plugin decoder cannot have <regex> or <order>");
+	return true;
+}
+
+/* A fresh decoder with Wazuh's defaults, named by the tag's name="". */
+static yg_decoder *dec_new(const yg_wxml_node *node, const char *file, yg_diag *diag)
+{
 	const char *name = yg_wxml_attr_get(node, "name");
 	yg_decoder *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -334,248 +648,55 @@ static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node, const 
 	if (!name || !*name) {
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
 		            "decoder without a name attribute");
-		goto out;
+		decoder_free(d);
+		return NULL;
 	}
 	d->name = strdup(name);
-	if (!d->name)
-		goto out;
-
-	for (size_t i = 0; i < node->nchildren; i++) {
-		const yg_wxml_node *e = node->children[i];
-		const char *el = e->name, *c = e->content;
-		bool bad_off;
-		if (!strcasecmp(el, "parent")) {
-			if (!append_text(&d->parent, c))
-				goto toolong;
-		} else if (!strcasecmp(el, "regex")) {
-			int off = parse_offset(e, &bad_off);
-			if (bad_off)
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid offset, using none", d->name);
-			if (regex && off) {
-				yg_diag_add(
-				        diag, YG_SEV_ERROR, file, e->line, el,
-				        "decoder '%s': only the first <regex> may have an offset",
-				        d->name);
-				goto out;
-			}
-			if (off)
-				d->regex_offset = off;
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX,
-			                       &regex_t) ||
-			    (regex_t != YG_PAT_OSREGEX && regex_t != YG_PAT_PCRE2)) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid type, using osregex", d->name);
-				regex_t = YG_PAT_OSREGEX;
-			}
-			if (!append_text(&regex, c))
-				goto toolong;
-		} else if (!strcasecmp(el, "prematch")) {
-			int off = parse_offset(e, &bad_off);
-			if (bad_off)
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': invalid offset", d->name);
-			if (prematch && off) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': only the first <prematch> may have an "
-				            "offset",
-				            d->name);
-				goto out;
-			}
-			if (off)
-				d->prematch_offset = off;
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSREGEX,
-			                       &pre_t) ||
-			    (pre_t != YG_PAT_OSREGEX && pre_t != YG_PAT_PCRE2)) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid type, using osregex", d->name);
-				pre_t = YG_PAT_OSREGEX;
-			}
-			if (!append_text(&prematch, c))
-				goto toolong;
-		} else if (!strcasecmp(el, "program_name")) {
-			if (!yg_pat_type_parse(yg_wxml_attr_get(e, "type"), YG_PAT_OSMATCH,
-			                       &pname_t)) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid type, using osmatch", d->name);
-				pname_t = YG_PAT_OSMATCH;
-			}
-			if (!append_text(&pname, c))
-				goto toolong;
-		} else if (!strcasecmp(el, "ftscomment")) {
-			if (!append_text(&d->ftscomment, c))
-				goto toolong;
-		} else if (!strcasecmp(el, "use_own_name")) {
-			if (!strcmp(c, "true"))
-				d->use_own_name = true;
-		} else if (!strcasecmp(el, "plugin_decoder")) {
-			if (!strcmp(c, "JSON_Decoder"))
-				d->plugin = YG_PLUGIN_JSON;
-			else if (!strcmp(c, "OSSECAlert_Decoder"))
-				d->plugin = YG_PLUGIN_OSSEC_ALERT;
-			else if (!strcmp(c, "PF_Decoder"))
-				d->plugin = YG_PLUGIN_PF;
-			else if (!strcmp(c, "SonicWall_Decoder"))
-				d->plugin = YG_PLUGIN_SONICWALL;
-			else if (!strcmp(c, "SymantecWS_Decoder"))
-				d->plugin = YG_PLUGIN_SYMANTECWS;
-			else {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': unknown plugin decoder '%s'", d->name,
-				            c);
-				goto out;
-			}
-			d->plugin_offset = parse_offset(e, &bad_off);
-			if (bad_off) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': invalid offset", d->name);
-				goto out;
-			}
-		} else if (!strcasecmp(el, "json_null_field")) {
-			if (!strcasecmp(c, "discard"))
-				d->json.null_mode = YG_JSON_NULL_DISCARD;
-			else if (!strcasecmp(c, "string"))
-				d->json.null_mode = YG_JSON_NULL_STRING;
-			else if (!strcasecmp(c, "empty")) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': json_null_field 'empty' is deprecated; "
-				            "using the default",
-				            d->name);
-				d->json.null_mode = YG_JSON_NULL_STRING;
-			} else
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid value '%s'", d->name, c);
-		} else if (!strcasecmp(el, "json_array_structure")) {
-			if (!strcasecmp(c, "array"))
-				d->json.array_structure = true;
-			else if (!strcasecmp(c, "csv"))
-				d->json.array_structure = false;
-			else {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, el,
-				            "decoder '%s': invalid value '%s'; using the default",
-				            d->name, c);
-				d->json.array_structure = true;
-			}
-		} else if (!strcmp(el, "type")) {
-			int t = parse_type(c);
-			if (t < 0) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': invalid decoder type '%s'", d->name, c);
-				goto out;
-			}
-			d->type = t;
-		} else if (!strcasecmp(el, "order")) {
-			if (d->norder) {
-				for (int k = 0; k < d->norder; k++)
-					free((char *)d->order[k].name);
-				d->norder = 0;
-			}
-			if (!for_each_word(c, add_order_word, d)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': wrong field in <order> '%s'", d->name,
-				            c);
-				goto out;
-			}
-		} else if (!strcasecmp(el, "accumulate")) {
-			d->accumulate = true;
-		} else if (!strcasecmp(el, "fts")) {
-			if (!for_each_word(c, add_fts_word, d)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-				            "decoder '%s': wrong field in <fts> '%s'", d->name, c);
-				goto out;
-			}
-		} else if (!strcasecmp(el, "description") || !strcasecmp(el, "info")) {
-			/* not in Wazuh's list, but harmless documentation */
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, e->line, el,
-			            "invalid element '%s' in decoder '%s'", el, d->name);
-			goto out;
-		}
-	}
-
-	if (!prematch && !d->parent && !pname) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-		            "decoder '%s' needs <prematch>, <program_name> or <parent>", d->name);
-		goto out;
-	}
-	if ((!regex && (d->fts || d->norder)) || (regex && !d->norder)) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-		            "decoder '%s': <regex> and <order> go together", d->name);
-		goto out;
-	}
-	if ((d->regex_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-		            "decoder '%s': offset after_parent without a parent", d->name);
-		goto out;
-	}
-	if (d->regex_offset & YG_OFF_AFTER_PREMATCH) {
-		if (!d->parent) {
-			d->regex_offset = YG_OFF_AFTER_PARENT;
-		} else if (!prematch) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-			            "decoder '%s': offset after_prematch without a prematch",
-			            d->name);
-			goto out;
-		}
-	}
-	if ((d->regex_offset & YG_OFF_AFTER_REGEX) && (!d->parent || !regex)) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-		            "decoder '%s': offset after_regex needs a parent", d->name);
-		goto out;
-	}
-	if (d->prematch_offset && (!(d->prematch_offset & YG_OFF_AFTER_PARENT) || !d->parent)) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "prematch",
-		            "decoder '%s': a prematch offset must be after_parent, with a parent",
-		            d->name);
-		goto out;
-	}
-	if ((d->plugin_offset & YG_OFF_AFTER_PARENT) && !d->parent) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
-		            "decoder '%s': offset after_parent without a parent", d->name);
-		goto out;
-	}
-	if ((d->plugin_offset & YG_OFF_AFTER_PREMATCH) && !prematch) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "plugin_decoder",
-		            "decoder '%s': offset after_prematch without a prematch", d->name);
-		goto out;
-	}
-	if (prematch && !compile(d, &d->prematch, pre_t, prematch, "prematch", diag))
-		goto out;
-	if (pname && !compile(d, &d->program_name, pname_t, pname, "program_name", diag))
-		goto out;
-	if (regex) {
-		if (!compile(d, &d->regex, regex_t, regex, "regex", diag))
-			goto out;
-		if (regex_t == YG_PAT_OSREGEX && yg_pattern_ncaptures(d->regex) == 0) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "regex",
-			            "decoder '%s': regex '%s' has no capture group", d->name,
-			            regex);
-			goto out;
-		}
-	}
-	if (d->plugin && (d->regex || d->norder)) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-		            "decoder '%s': a plugin decoder cannot have <regex> or <order>",
-		            d->name);
-		goto out;
-	}
-	if (!add_name(rs, d->name))
-		goto out;
-	ok = true;
-	goto out;
-toolong:
-	yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "decoder",
-	            "decoder '%s': element text longer than %d bytes", d->name ? d->name : "?",
-	            YG_DECODER_MAX_TEXT);
-out:
-	free(regex);
-	free(prematch);
-	free(pname);
-	if (!ok) {
+	if (!d->name) {
 		decoder_free(d);
 		return NULL;
 	}
 	return d;
+}
+
+/* Reads the children of <decoder> through dec_elems. */
+static bool dec_read_elements(dec_read *x, const yg_wxml_node *node)
+{
+	for (size_t i = 0; i < node->nchildren; i++) {
+		del_rc rc = read_dec_element(x, node->children[i]);
+		if (rc == DEL_TOOLONG)
+			yg_diag_add(x->diag, YG_SEV_ERROR, x->file, node->line, "decoder",
+			            "decoder '%s': element text longer than %d bytes", x->d->name,
+			            YG_DECODER_MAX_TEXT);
+		if (rc != DEL_OK)
+			return false;
+	}
+	return true;
+}
+
+/* Reads one <decoder> element; returns the decoder, or NULL after reporting
+ * why it was refused. */
+static yg_decoder *read_decoder(yg_ruleset *rs, const yg_wxml_node *node, const char *file,
+                                yg_diag *diag)
+{
+	dec_read x = {.file = file,
+	              .diag = diag,
+	              .regex_t = YG_PAT_OSREGEX,
+	              .pre_t = YG_PAT_OSREGEX,
+	              .pname_t = YG_PAT_OSMATCH};
+	x.d = dec_new(node, file, diag);
+	if (!x.d)
+		return NULL;
+	bool ok = dec_read_elements(&x, node) && dec_check(&x, node) && dec_compile(&x, node) &&
+	          add_name(rs, x.d->name);
+	free(x.regex);
+	free(x.prematch);
+	free(x.pname);
+	if (!ok) {
+		decoder_free(x.d);
+		return NULL;
+	}
+	return x.d;
 }
 
 /* Adds every <decoder> of a parsed file; takes ownership of doc. */

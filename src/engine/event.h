@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/yarena.h"
 #include "common/yerr.h"
 
 typedef enum yg_sfield {
@@ -49,8 +50,6 @@ typedef struct yg_dfield {
 	const char *value;
 } yg_dfield;
 
-typedef struct yg_arena yg_arena;
-
 typedef struct yg_event {
 	/* input */
 	const char *full_log;
@@ -84,13 +83,6 @@ typedef struct yg_event {
 
 	yg_arena *arena;
 } yg_event;
-
-yg_arena *yg_arena_create(size_t block);
-void yg_arena_destroy(yg_arena *a);
-void yg_arena_reset(yg_arena *a);
-/* Copies len bytes of s plus a NUL into the arena. NULL when out of memory. */
-char *yg_arena_strndup(yg_arena *a, const char *s, size_t len);
-void *yg_arena_alloc(yg_arena *a, size_t size);
 
 /* Resets the event for new input, keeping the arena's memory. */
 void yg_event_reset(yg_event *ev);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "engine/bytecost.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,72 @@ static bool classify(const uint8_t *p, size_t len, size_t base, struct om_alt *a
 	return tlen > 0 || a->kind == OM_EXACT;
 }
 
+/* Splits m->buf at '|' into m->alts. Anchored alternatives fill alts from
+ * the front, floating ones from the back, so that the floating ones end up
+ * together; the gap left by alternatives that match everything is closed. */
+static void split_alts(yg_osmatch *m, size_t plen, size_t nalts)
+{
+	size_t nanch = 0, nfloat = 0, start = 0;
+	for (size_t i = 0; i <= plen; i++) {
+		if (i < plen && m->buf[i] != '|')
+			continue;
+		struct om_alt a;
+		if (!classify(m->buf + start, i - start, start, &a)) {
+			m->universal = true;
+		} else if (a.kind == OM_FLOAT && has_high_byte(m->buf + a.off, a.len)) {
+			/* never matches (see has_high_byte) */
+		} else if (a.kind == OM_FLOAT) {
+			plan_anchor(&a, m->buf + a.off);
+			m->alts[nalts - 1 - nfloat++] = a;
+		} else {
+			m->alts[nanch++] = a;
+		}
+		start = i + 1;
+	}
+	if (nanch + nfloat < nalts)
+		memmove(m->alts + nanch, m->alts + nalts - nfloat, nfloat * sizeof(*m->alts));
+	m->nalts = nanch + nfloat;
+	m->nfloat = nfloat;
+}
+
+/* With many floating alternatives, one index by their first byte (a
+ * counting sort: first_at[b] .. first_at[b + 1] in byfirst), so that a
+ * subject byte is only tried against the alternatives that start with it. */
+static bool index_by_first(yg_osmatch *m)
+{
+	size_t nfloat = m->nfloat;
+	/* nfloat <= nalts <= OM_MAX_PATTERN + 1, which fits uint16_t. */
+	m->byfirst = malloc(nfloat * sizeof(*m->byfirst));
+	m->first_at = malloc(257 * sizeof(*m->first_at));
+	if (!m->byfirst || !m->first_at)
+		return false;
+	const struct om_alt *fl = m->alts + (m->nalts - nfloat);
+	uint32_t count[256] = {0};
+	for (size_t k = 0; k < nfloat; k++)
+		count[m->buf[fl[k].off]]++;
+	m->first_at[0] = 0;
+	for (int b = 0; b < 256; b++)
+		m->first_at[b + 1] = m->first_at[b] + count[b];
+	uint32_t fill[256];
+	memcpy(fill, m->first_at, 256 * sizeof(*fill));
+	for (size_t k = 0; k < nfloat; k++)
+		m->byfirst[fill[m->buf[fl[k].off]]++] = (uint16_t)k;
+	return true;
+}
+
+static void om_error(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void om_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -135,15 +202,13 @@ yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size
 		return YG_EINVAL;
 	*out = NULL;
 	if (!pattern) {
-		if (err && errlen)
-			snprintf(err, errlen, "no pattern");
+		om_error(err, errlen, "no pattern");
 		return YG_EINVAL;
 	}
 	size_t plen = strlen(pattern);
 	if (plen > OM_MAX_PATTERN) {
-		if (err && errlen)
-			snprintf(err, errlen, "pattern is %zu bytes long (at most %d)", plen,
-			         OM_MAX_PATTERN);
+		om_error(err, errlen, "pattern is %zu bytes long (at most %d)", plen,
+		         OM_MAX_PATTERN);
 		return YG_EPARSE;
 	}
 	yg_osmatch *m = calloc(1, sizeof(*m));
@@ -163,56 +228,14 @@ yg_err yg_osmatch_compile(const char *pattern, yg_osmatch **out, char *err, size
 		goto nomem;
 	for (size_t i = 0; i <= plen; i++)
 		m->buf[i] = lower[(uint8_t)pattern[i]];
-
-	/* Anchored alternatives fill alts from the front, floating ones from
-	 * the back, so that the floating ones end up together. */
-	size_t nanch = 0, nfloat = 0, start = 0;
-	for (size_t i = 0; i <= plen; i++) {
-		if (i < plen && m->buf[i] != '|')
-			continue;
-		struct om_alt a;
-		if (!classify(m->buf + start, i - start, start, &a)) {
-			m->universal = true;
-		} else if (a.kind == OM_FLOAT && has_high_byte(m->buf + a.off, a.len)) {
-			/* never matches (see has_high_byte) */
-		} else if (a.kind == OM_FLOAT) {
-			plan_anchor(&a, m->buf + a.off);
-			m->alts[nalts - 1 - nfloat++] = a;
-		} else {
-			m->alts[nanch++] = a;
-		}
-		start = i + 1;
-	}
-	/* Close the gap left by universal alternatives. */
-	if (nanch + nfloat < nalts)
-		memmove(m->alts + nanch, m->alts + nalts - nfloat, nfloat * sizeof(*m->alts));
-	m->nalts = nanch + nfloat;
-	m->nfloat = nfloat;
-
-	if (nfloat > OM_PER_ALT_SEARCH) {
-		/* nfloat <= nalts <= OM_MAX_PATTERN + 1, which fits uint16_t. */
-		m->byfirst = malloc(nfloat * sizeof(*m->byfirst));
-		m->first_at = malloc(257 * sizeof(*m->first_at));
-		if (!m->byfirst || !m->first_at)
-			goto nomem;
-		const struct om_alt *fl = m->alts + nanch;
-		uint32_t count[256] = {0};
-		for (size_t k = 0; k < nfloat; k++)
-			count[m->buf[fl[k].off]]++;
-		m->first_at[0] = 0;
-		for (int b = 0; b < 256; b++)
-			m->first_at[b + 1] = m->first_at[b] + count[b];
-		uint32_t fill[256];
-		memcpy(fill, m->first_at, 256 * sizeof(*fill));
-		for (size_t k = 0; k < nfloat; k++)
-			m->byfirst[fill[m->buf[fl[k].off]]++] = (uint16_t)k;
-	}
+	split_alts(m, plen, nalts);
+	if (m->nfloat > OM_PER_ALT_SEARCH && !index_by_first(m))
+		goto nomem;
 	*out = m;
 	return YG_OK;
 nomem:
 	yg_osmatch_destroy(m);
-	if (err && errlen)
-		snprintf(err, errlen, "out of memory");
+	om_error(err, errlen, "out of memory");
 	return YG_ENOMEM;
 }
 

@@ -634,184 +634,248 @@ static size_t rx_more_budget(const uint8_t *s, bool *extended)
 	return n < SIZE_MAX / RX_STEP_BUDGET_PER_BYTE ? n * RX_STEP_BUDGET_PER_BYTE : SIZE_MAX;
 }
 
+/* The scanner's state for one alternative, named after what it means
+ * rather than Wazuh's variables:
+ *   pt        current program byte
+ *   st        current subject byte
+ *   res       result so far (RX_NONE once an attempt failed)
+ *   restart   where the current attempt began to match, or RX_NONE
+ *   repeating a `+`/`*` class is being repeated (Wazuh's _regex_matched)
+ * Only scalars, so that the compiler keeps them in registers once the step
+ * functions are inlined; the rewind points are kept apart for that reason. */
+struct rx_state {
+	size_t pt;
+	ptrdiff_t st, res, restart;
+	bool repeating;
+};
+
+/* Up to four rewind points, used last-in first-out. */
+struct rx_rewinds {
+	int n;
+	struct rx_rewind v[4];
+};
+
+/* What a step tells the scanner loop: next byte, the attempt failed, or
+ * the scan is over with S->res. */
+enum rx_next { RX_NEXT, RX_FAILED, RX_DONE };
+
+/* Inside a `+`/`*` repetition whose class fits c, peeks at the token after
+ * it (at nx): if c also fits that token, moves on to it keeping a rewind
+ * point, else keeps repeating. False when the repetition ends the program,
+ * in which case the result is not advanced (as in Wazuh). */
+static inline bool rx_repeat_peek(const struct rx_run *x, struct rx_state *S, struct rx_rewinds *rw,
+                                  uint8_t c, size_t nx)
+{
+	const uint8_t *P = x->a->code;
+	bool over_group = false;
+	int adv = -1;
+	if (P[nx] == OP_GROUP) {
+		nx++;
+		over_group = true;
+	}
+	if (P[nx] == 0) {
+		adv = 1;
+	} else if (P[nx] == OP_CLASS) {
+		if (in_class(P[nx + 1], c))
+			adv = is_quant(P[nx + 2]) ? 0 : 2;
+	} else if (P[nx] == fold[c]) {
+		S->repeating = false;
+		adv = 1;
+	}
+	if (adv < 0)
+		return true;
+	if (over_group)
+		mark(x, nx - 1, (S->repeating && adv == 1) ? S->st + 1 : S->st);
+	if (P[nx] == 0)
+		return false;
+	nx += (size_t)adv;
+	if (rw->n < 4) {
+		rw->v[rw->n].pt = S->pt;
+		rw->v[rw->n].st = S->st;
+		rw->n++;
+	}
+	S->pt = nx;
+	return true;
+}
+
+/* The subject byte c fits the class token at S->pt. */
+static inline void rx_class_hit(const struct rx_run *x, struct rx_state *S, struct rx_rewinds *rw,
+                                uint8_t c)
+{
+	const uint8_t *P = x->a->code;
+	size_t nx = S->pt + 2;
+	if (!is_quant(P[nx])) {
+		/* a single class byte */
+		S->pt = nx;
+		if (S->restart == RX_NONE)
+			S->restart = S->st;
+		S->res = S->st;
+		return;
+	}
+	if (P[nx] == '*')
+		S->repeating = true;
+	if (S->repeating) {
+		if (!rx_repeat_peek(x, S, rw, c, nx + 1))
+			return;
+	} else {
+		/* first byte of a `+` repetition */
+		nx++;
+		if (P[nx] == OP_GROUP)
+			mark(x, nx, x->s[S->st + 1] == 0 ? S->st + 1 : S->st);
+		S->repeating = true;
+	}
+	S->res = S->st;
+}
+
+/* The subject byte does not fit the class token at S->pt: the end of a
+ * repetition (retry the byte after it), the end of the match, or a failed
+ * attempt. */
+static inline enum rx_next rx_class_miss(struct rx_state *S, const uint8_t *P, bool end_anchor)
+{
+	const size_t pt = S->pt;
+	if ((P[pt + 2] == 0 || P[pt + 3] == 0) && S->repeating && S->res != RX_NONE) {
+		/* a repetition ending the program: done */
+		S->res = S->st;
+		if (!end_anchor)
+			return RX_DONE;
+	} else if (P[pt + 2] == '+' && S->repeating) {
+		/* leave the repetition; retry this byte after it */
+		S->pt += 3;
+		S->repeating = false;
+		S->st--;
+		return RX_NEXT;
+	} else if (P[pt + 2] == '*') {
+		/* zero repetitions; retry this byte after it */
+		S->pt += 3;
+		S->repeating = false;
+		S->st--;
+		S->res = S->st;
+		return RX_NEXT;
+	}
+	S->repeating = false;
+	return RX_FAILED;
+}
+
+/* The attempt failed at S->st: rewinds to the last rewind point, or
+ * restarts the program further on (skipping positions where the first
+ * token cannot match). False when no match is possible any more. */
+static inline bool rx_retry(const struct rx_alt *a, const uint8_t *s, struct rx_state *S,
+                            struct rx_rewinds *rw)
+{
+	if (rw->n > 0) {
+		rw->n--;
+		S->pt = rw->v[rw->n].pt;
+		S->st = rw->v[rw->n].st;
+		return true;
+	}
+	if (a->flags & ALT_BEGIN)
+		return false;
+	if (S->restart != RX_NONE) {
+		S->st = S->restart;
+		S->restart = RX_NONE;
+	}
+	S->pt = 0;
+	S->res = RX_NONE;
+	if (a->skip == SKIP_PREFIX || a->skip == SKIP_NEVER ||
+	    (a->skip == SKIP_CLASS && !(a->skip_plus && S->repeating))) {
+		ptrdiff_t nst = rx_skip(a, s, S->st + 1);
+		if (nst == RX_NONE)
+			return false;
+		if (nst > S->st + 1 && a->skip == SKIP_CLASS)
+			S->repeating = false;
+		S->st = nst - 1;
+	}
+	return true;
+}
+
+/* Where the first attempt starts. False when the subject cannot match:
+ * it lacks the literal run every match needs, or the literal first token. */
+static inline bool rx_start(const struct rx_alt *a, const uint8_t *s, struct rx_state *S)
+{
+	if (a->need.len && lit_find(&a->need, a->code, s, 0) == RX_NONE)
+		return false;
+	if (a->skip == SKIP_PREFIX || a->skip == SKIP_NEVER) {
+		/* A literal first token fails the same way from the initial state
+		 * as from a restart, so the very first position may skip too. */
+		S->st = rx_skip(a, s, 0);
+		if (S->st == RX_NONE)
+			return false;
+		if (S->st > 0)
+			S->res = RX_NONE;
+	}
+	return true;
+}
+
+/* The subject is exhausted. In the capturing mode Wazuh first steps over
+ * `*` classes to a group boundary and records the subject end there. */
+static inline ptrdiff_t rx_finish(const struct rx_run *x, struct rx_state *S)
+{
+	const uint8_t *P = x->a->code;
+	if (x->marks) {
+		while (P[S->pt] == OP_CLASS && P[S->pt + 2] == '*')
+			S->pt += 3;
+		if (P[S->pt] == OP_GROUP)
+			mark(x, S->pt, S->st);
+	}
+	return rx_tail_accepts(P, S->pt, S->repeating) ? S->res : RX_NONE;
+}
+
 /* Runs the scanner for one alternative over the subject. Returns Wazuh's
  * result position (the last byte it matched, -1 or the subject length in
  * corner cases) or RX_NONE. In the capturing mode, group boundaries are
  * written to x->marks (which the caller cleared); like Wazuh, they are not
- * cleared again when an attempt fails and the scan restarts.
- *
- * State, named after what it means rather than Wazuh's variables:
- *   pt        current program byte
- *   st        current subject byte
- *   res       result so far (RX_NONE once an attempt failed)
- *   repeating a `+`/`*` class is being repeated (Wazuh's _regex_matched)
- *   restart   where the current attempt began to match, or RX_NONE
- *   rw[]      up to four rewind points, used last-in first-out */
+ * cleared again when an attempt fails and the scan restarts. */
 static ptrdiff_t rx_run_alt(const struct rx_run *x)
 {
 	const struct rx_alt *a = x->a;
 	const uint8_t *P = a->code;
 	const uint8_t *s = x->s;
 	const bool end_anchor = a->flags & ALT_END;
-	size_t pt = 0;
-	ptrdiff_t st = 0, res = 0, restart = RX_NONE;
-	bool repeating = false;
-	struct rx_rewind rw[4];
-	int nrw = 0;
+	struct rx_state S = {.restart = RX_NONE};
+	struct rx_rewinds rw;
+	rw.n = 0;
 	size_t budget = RX_STEP_BUDGET_MIN;
 	bool extended = false;
 
-	/* A match needs this literal run somewhere: check it once. */
-	if (a->need.len && lit_find(&a->need, P, s, 0) == RX_NONE)
+	if (!rx_start(a, s, &S))
 		return RX_NONE;
-	if (a->skip == SKIP_PREFIX || a->skip == SKIP_NEVER) {
-		/* A literal first token fails the same way from the initial state
-		 * as from a restart, so the very first position may skip too. */
-		st = rx_skip(a, s, 0);
-		if (st == RX_NONE)
-			return RX_NONE;
-		if (st > 0)
-			res = RX_NONE;
-	}
-
-	for (; s[st]; st++) {
+	for (; s[S.st]; S.st++) {
 		if (budget-- == 0 && !(budget = rx_more_budget(s, &extended)))
 			return RX_NONE;
-		const uint8_t c = s[st];
+		const uint8_t c = s[S.st];
 
-		if (P[pt] == 0) {
+		if (P[S.pt] == 0) {
 			if (!end_anchor)
-				return res;
-		} else if (P[pt] == OP_GROUP) {
+				return S.res;
+		} else if (P[S.pt] == OP_GROUP) {
 			/* one boundary is stepped over per subject byte */
-			mark(x, pt, st);
-			pt++;
-			if (P[pt] == 0 && !end_anchor)
-				return res;
+			mark(x, S.pt, S.st);
+			S.pt++;
+			if (P[S.pt] == 0 && !end_anchor)
+				return S.res;
 		}
 
-		if (P[pt] == OP_CLASS) {
-			const uint8_t cls = P[pt + 1];
-			if (in_class(cls, c)) {
-				size_t nx = pt + 2;
-				if (!is_quant(P[nx])) {
-					/* a single class byte */
-					pt = nx;
-					if (restart == RX_NONE)
-						restart = st;
-					res = st;
-					continue;
-				}
-				if (P[nx] == '*')
-					repeating = true;
-				if (repeating) {
-					/* Peek at the token after the repetition: if
-					 * this byte also fits it, move on (keeping a
-					 * rewind point), else keep repeating. */
-					nx++;
-					bool over_group = false;
-					int adv = -1;
-					if (P[nx] == OP_GROUP) {
-						nx++;
-						over_group = true;
-					}
-					if (P[nx] == 0) {
-						adv = 1;
-					} else if (P[nx] == OP_CLASS) {
-						if (in_class(P[nx + 1], c))
-							adv = is_quant(P[nx + 2]) ? 0 : 2;
-					} else if (P[nx] == fold[c]) {
-						repeating = false;
-						adv = 1;
-					}
-					if (adv >= 0) {
-						if (over_group)
-							mark(x, nx - 1,
-							     (repeating && adv == 1) ? st + 1 : st);
-						if (P[nx] == 0)
-							continue;
-						nx += (size_t)adv;
-						if (nrw < 4) {
-							rw[nrw].pt = pt;
-							rw[nrw].st = st;
-							nrw++;
-						}
-						pt = nx;
-					}
-				} else {
-					/* first byte of a `+` repetition */
-					nx++;
-					if (P[nx] == OP_GROUP)
-						mark(x, nx, s[st + 1] == 0 ? st + 1 : st);
-					repeating = true;
-				}
-				res = st;
-				continue;
+		enum rx_next next = RX_FAILED;
+		if (P[S.pt] == OP_CLASS) {
+			if (in_class(P[S.pt + 1], c)) {
+				rx_class_hit(x, &S, &rw, c);
+				next = RX_NEXT;
+			} else {
+				next = rx_class_miss(&S, P, end_anchor);
 			}
-			/* the byte does not fit the class */
-			if ((P[pt + 2] == 0 || P[pt + 3] == 0) && repeating && res != RX_NONE) {
-				/* a repetition ending the program: done */
-				res = st;
-				if (!end_anchor)
-					return res;
-			} else if (P[pt + 2] == '+' && repeating) {
-				/* leave the repetition; retry this byte after it */
-				pt += 3;
-				repeating = false;
-				st--;
-				continue;
-			} else if (P[pt + 2] == '*') {
-				/* zero repetitions; retry this byte after it */
-				pt += 3;
-				repeating = false;
-				st--;
-				res = st;
-				continue;
-			}
-			repeating = false;
-		} else if (P[pt] == fold[c]) {
-			pt++;
-			if (restart == RX_NONE)
-				restart = st;
-			res = st;
-			continue;
+		} else if (P[S.pt] == fold[c]) {
+			S.pt++;
+			if (S.restart == RX_NONE)
+				S.restart = S.st;
+			S.res = S.st;
+			next = RX_NEXT;
 		}
-
-		/* The attempt failed here: rewind, or restart the program. */
-		if (nrw > 0) {
-			nrw--;
-			pt = rw[nrw].pt;
-			st = rw[nrw].st;
-			continue;
-		}
-		if (a->flags & ALT_BEGIN)
+		if (next == RX_DONE)
+			return S.res;
+		if (next == RX_FAILED && !rx_retry(a, s, &S, &rw))
 			return RX_NONE;
-		if (restart != RX_NONE) {
-			st = restart;
-			restart = RX_NONE;
-		}
-		pt = 0;
-		res = RX_NONE;
-		if (a->skip == SKIP_PREFIX || a->skip == SKIP_NEVER ||
-		    (a->skip == SKIP_CLASS && !(a->skip_plus && repeating))) {
-			ptrdiff_t nst = rx_skip(a, s, st + 1);
-			if (nst == RX_NONE)
-				return RX_NONE;
-			if (nst > st + 1 && a->skip == SKIP_CLASS)
-				repeating = false;
-			st = nst - 1;
-		}
 	}
-
-	/* The subject is exhausted. In the capturing mode Wazuh first steps over
-	 * `*` classes to a group boundary and records the subject end there. */
-	if (x->marks) {
-		while (P[pt] == OP_CLASS && P[pt + 2] == '*')
-			pt += 3;
-		if (P[pt] == OP_GROUP)
-			mark(x, pt, st);
-	}
-	return rx_tail_accepts(P, pt, repeating) ? res : RX_NONE;
+	return rx_finish(x, &S);
 }
 
 bool yg_osregex_exec(const yg_osregex *re, const char *str, yg_span *caps, int maxcaps, int *ncaps,

@@ -59,6 +59,65 @@ static bool has_bit(const uint8_t *bs, unsigned c)
 	return bs[c >> 3] & (1u << (c & 7));
 }
 
+/* One token of an OS_Regex alternative: a literal byte (*lit >= 0) or a
+ * class (*lit < 0, *cls its letter), with its '+'/'*' in *mod. Returns the
+ * position after it. */
+static const char *read_token(const char *p, const char *end, int *lit, char *cls, char *mod)
+{
+	*lit = -1;
+	*cls = 0;
+	*mod = 0;
+	if (*p == '\\' && p + 1 < end) {
+		char e = p[1];
+		if (e == '$' || e == '(' || e == ')' || e == '\\' || e == '|' || e == '<' ||
+		    e == '>' || e == '!')
+			*lit = (unsigned char)e;
+		else if (e == 't')
+			*lit = '\t';
+		else
+			*cls = e;
+		p += 2;
+	} else {
+		*lit = (unsigned char)*p;
+		p++;
+	}
+	if (p < end && (*p == '+' || *p == '*')) {
+		*mod = *p;
+		p++;
+	}
+	if (*lit >= 0x80)
+		*lit = -1, *cls = '.'; /* leave bytes >= 0x80 to the matcher */
+	return p;
+}
+
+/* The bytes an anchored alternative's first token accepts: a literal in
+ * either case, a digit for \d, anything for the other classes or an
+ * optional token. */
+static void set_first(pf_alt *a, int lit, char cls, char mod)
+{
+	if (mod == '*') {
+		memset(a->first, 0xFF, sizeof(a->first));
+	} else if (lit >= 0) {
+		set_bit(a->first, (unsigned)tolower(lit));
+		set_bit(a->first, (unsigned)toupper(lit));
+	} else if (cls == 'd') {
+		for (unsigned c = '0'; c <= '9'; c++)
+			set_bit(a->first, c);
+	} else {
+		memset(a->first, 0xFF, sizeof(a->first));
+	}
+}
+
+/* Keeps the literal run just ended if it is the longest so far. */
+static void keep_run(pf_alt *a, const char *cur, size_t *curlen)
+{
+	if (*curlen > a->litlen) {
+		memcpy(a->lit, cur, *curlen);
+		a->litlen = *curlen;
+	}
+	*curlen = 0;
+}
+
 /* Reads one alternative [p, end). Returns false when the prefilter should
  * give up on the whole pattern. */
 static bool read_alt(const char *p, const char *end, pf_alt *a)
@@ -72,75 +131,31 @@ static bool read_alt(const char *p, const char *end, pf_alt *a)
 		p++;
 	}
 	while (p < end) {
-		/* one token: a literal byte (lit >= 0) or a class (lit < 0) */
-		int lit = -1;
-		char cls = 0;
 		if (*p == '(' || *p == ')') {
 			p++;
 			continue;
 		}
 		if (*p == '$' && p + 1 == end)
 			break;
-		if (*p == '\\' && p + 1 < end) {
-			char e = p[1];
-			if (e == '$' || e == '(' || e == ')' || e == '\\' || e == '|' || e == '<' ||
-			    e == '>' || e == '!')
-				lit = (unsigned char)e;
-			else if (e == 't')
-				lit = '\t';
-			else
-				cls = e;
-			p += 2;
-		} else {
-			lit = (unsigned char)*p;
-			p++;
-		}
-		char mod = 0;
-		if (p < end && (*p == '+' || *p == '*')) {
-			mod = *p;
-			p++;
-		}
-		if (lit >= 0x80)
-			lit = -1, cls = '.'; /* leave bytes >= 0x80 to the matcher */
+		int lit;
+		char cls, mod;
+		p = read_token(p, end, &lit, &cls, &mod);
 		if (a->anchored && !first_done) {
-			if (mod == '*') {
-				memset(a->first, 0xFF, sizeof(a->first));
-				first_done = true;
-			} else if (lit >= 0) {
-				set_bit(a->first, (unsigned)tolower(lit));
-				set_bit(a->first, (unsigned)toupper(lit));
-				first_done = true;
-			} else if (cls == 'd') {
-				for (unsigned c = '0'; c <= '9'; c++)
-					set_bit(a->first, c);
-				first_done = true;
-			} else {
-				memset(a->first, 0xFF, sizeof(a->first));
-				first_done = true;
-			}
+			set_first(a, lit, cls, mod);
+			first_done = true;
 		}
+		/* the longest run of mandatory literal bytes; a '+' byte ends one
+		 * (its repetitions are not literal), a run at the size bound too */
 		if (lit >= 0 && mod != '*') {
 			if (curlen < YG_PF_MAX_LIT - 1)
 				cur[curlen++] = (char)tolower(lit);
-			if (mod == '+' || curlen == YG_PF_MAX_LIT - 1) {
-				if (curlen > a->litlen) {
-					memcpy(a->lit, cur, curlen);
-					a->litlen = curlen;
-				}
-				curlen = 0;
-			}
+			if (mod == '+' || curlen == YG_PF_MAX_LIT - 1)
+				keep_run(a, cur, &curlen);
 		} else {
-			if (curlen > a->litlen) {
-				memcpy(a->lit, cur, curlen);
-				a->litlen = curlen;
-			}
-			curlen = 0;
+			keep_run(a, cur, &curlen);
 		}
 	}
-	if (curlen > a->litlen) {
-		memcpy(a->lit, cur, curlen);
-		a->litlen = curlen;
-	}
+	keep_run(a, cur, &curlen);
 	a->lit[a->litlen] = '\0';
 	for (size_t i = 0; i + 1 < a->litlen && a->nbg < YG_PF_MAX_BG; i++)
 		a->bg[a->nbg++] = (uint16_t)bigram_hash((unsigned char)a->lit[i],

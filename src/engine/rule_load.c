@@ -506,6 +506,55 @@ static bool parse_ignore(rule_ctx *c, const yg_wxml_node *e, unsigned *bits, cha
 	}
 }
 
+/* <list lookup="...">: the index of the name in the YG_LR_* order. */
+static bool list_lookup(rule_ctx *c, const yg_wxml_node *e, const char *av, int *lookup)
+{
+	static const char *const names[] = {
+	        "match_key",         "not_match_key",         "match_key_value",
+	        "address_match_key", "not_address_match_key", "address_match_key_value"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!strcasecmp(av, names[k])) {
+			*lookup = (int)k;
+			return true;
+		}
+	}
+	RERR(c, e->line, "list", "rule %u: list lookup=\"%s\" is not valid", c->sigid, av);
+	return false;
+}
+
+/* <list field="...">: a static field, or a dynamic one whose name (blanks
+ * before it skipped, cut at the next blank later) is returned in *dfield. */
+static int list_field(const char *av, const char **dfield)
+{
+	static const struct {
+		const char *n;
+		int f;
+	} fl[] = {{"srcip", YG_SF_SRCIP},
+	          {"srcport", YG_SF_SRCPORT},
+	          {"dstip", YG_SF_DSTIP},
+	          {"dstport", YG_SF_DSTPORT},
+	          {"user", YG_LF_USER},
+	          {"url", YG_SF_URL},
+	          {"id", YG_SF_ID},
+	          {"hostname", YG_LF_HOSTNAME},
+	          {"program_name", YG_LF_PROGRAM_NAME},
+	          {"status", YG_SF_STATUS},
+	          {"action", YG_SF_ACTION},
+	          {"protocol", YG_SF_PROTOCOL},
+	          {"system_name", YG_SF_SYSTEMNAME},
+	          {"data", YG_SF_DATA},
+	          {"extra_data", YG_SF_EXTRA_DATA}};
+	for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
+		if (!strcasecmp(av, fl[k].n))
+			return fl[k].f;
+	while (*av == ' ')
+		av++;
+	*dfield = av;
+	return YG_LF_DYNAMIC;
+}
+
+/* Reads one <list> of a rule and appends it to the rule's lists. False
+ * (reported, except out of memory) drops the rule. */
 static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 {
 	int lookup = YG_LR_MATCH_KEY, field = -2;
@@ -513,50 +562,10 @@ static bool parse_list(rule_ctx *c, yg_rule *r, const yg_wxml_node *e)
 	for (size_t i = 0; i < e->nattrs; i++) {
 		const char *an = e->attrs[i].name, *av = e->attrs[i].value;
 		if (!strcasecmp(an, "lookup")) {
-			static const char *const names[] = {"match_key",
-			                                    "not_match_key",
-			                                    "match_key_value",
-			                                    "address_match_key",
-			                                    "not_address_match_key",
-			                                    "address_match_key_value"};
-			size_t k;
-			for (k = 0; k < 6; k++)
-				if (!strcasecmp(av, names[k]))
-					break;
-			if (k == 6) {
-				RERR(c, e->line, "list", "rule %u: list lookup=\"%s\" is not valid",
-				     c->sigid, av);
+			if (!list_lookup(c, e, av, &lookup))
 				return false;
-			}
-			lookup = (int)k;
 		} else if (!strcasecmp(an, "field")) {
-			static const struct {
-				const char *n;
-				int f;
-			} fl[] = {{"srcip", YG_SF_SRCIP},
-			          {"srcport", YG_SF_SRCPORT},
-			          {"dstip", YG_SF_DSTIP},
-			          {"dstport", YG_SF_DSTPORT},
-			          {"user", YG_LF_USER},
-			          {"url", YG_SF_URL},
-			          {"id", YG_SF_ID},
-			          {"hostname", YG_LF_HOSTNAME},
-			          {"program_name", YG_LF_PROGRAM_NAME},
-			          {"status", YG_SF_STATUS},
-			          {"action", YG_SF_ACTION},
-			          {"protocol", YG_SF_PROTOCOL},
-			          {"system_name", YG_SF_SYSTEMNAME},
-			          {"data", YG_SF_DATA},
-			          {"extra_data", YG_SF_EXTRA_DATA}};
-			field = YG_LF_DYNAMIC;
-			for (size_t k = 0; k < sizeof(fl) / sizeof(fl[0]); k++)
-				if (!strcasecmp(av, fl[k].n))
-					field = fl[k].f;
-			if (field == YG_LF_DYNAMIC) {
-				while (*av == ' ')
-					av++;
-				dfield = av;
-			}
+			field = list_field(av, &dfield);
 		} else if (!strcasecmp(an, "check_value")) {
 			cvalue = av;
 		} else {
@@ -678,6 +687,7 @@ typedef struct rule_texts {
 	int line[NPAT];
 	char *if_matched_group;
 	char *if_matched_regex;
+	bool mitre_new, mitre_old; /* which MITRE format the rule used so far */
 } rule_texts;
 
 static void texts_free(rule_texts *t)
@@ -688,269 +698,436 @@ static void texts_free(rule_texts *t)
 	free(t->if_matched_regex);
 }
 
+/* What an element handler tells read_elements: go on, stop with an error
+ * (already reported, or an allocation failure), or drop the whole rule
+ * quietly after a warning (Wazuh skips such rules instead of failing). */
+typedef enum el_rc { EL_OK, EL_FAIL, EL_SKIP } el_rc;
+
+typedef el_rc (*rule_elem_fn)(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e);
+
+/* A pattern element (<match>, <regex>, <user>...): its texts are only
+ * collected here and compiled once the whole rule is read, because Wazuh
+ * concatenates repeated elements before compiling. */
+static el_rc el_pattern(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e, size_t pi)
+{
+	if (!append_text(&t->text[pi], e->content)) {
+		RERR(c, e->line, e->name, "rule %u: <%s> too long", c->sigid, e->name);
+		return EL_FAIL;
+	}
+	t->negate[pi] = attr_negate(c, e);
+	t->type[pi] = attr_type(c, e, pat_elems[pi].dflt);
+	if (pat_elems[pi].dflt == YG_PAT_STRING && !yg_wxml_attr_get(e, "type"))
+		t->type[pi] = YG_PAT_STRING;
+	t->line[pi] = e->line;
+	r->opts |= pat_elems[pi].flag;
+	return EL_OK;
+}
+
+/* <same_srcip/>, <different_user/>...: one bit each in the rule's masks. */
+static void el_same_field(yg_rule *r, const field_elem *f)
+{
+	if (f->same)
+		r->same_field |= 1u << f->sfield;
+	else
+		r->different_field |= 1u << f->sfield;
+	if (!(f->same && f->sfield == YG_SF_SRCIP))
+		r->opts |= YG_RO_SAME_EXTRAINFO;
+}
+
+static el_rc el_decoded_as(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	r->decoded_as = yg_decoder_id_by_name(c->rs, e->content);
+	if (!r->decoded_as) {
+		RERR(c, e->line, e->name, "rule %u: no decoder named '%s'", c->sigid, e->content);
+		return EL_FAIL;
+	}
+	return EL_OK;
+}
+
+/* <info type="..."> and <cve>: kept both as typed entries (for the alert's
+ * "info" list) and as the concatenated text Wazuh prints. */
+static el_rc el_info(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	bool cve = !strcasecmp(e->name, "cve");
+	int type = 0;
+	const char *tv = yg_wxml_attr_get(e, "type");
+	if (cve)
+		type = 2;
+	else if (tv) {
+		static const char *const types[] = {"text", "link", "cve", "osvdb"};
+		for (type = 0; type < 4 && strcmp(tv, types[type]); type++)
+			;
+		if (type == 4) {
+			RERR(c, e->line, e->name, "rule %u: invalid info type '%s'", c->sigid, tv);
+			return EL_FAIL;
+		}
+	}
+	yg_info *in = realloc(r->infos, (r->ninfos + 1) * sizeof(*in));
+	if (!in)
+		return EL_FAIL;
+	r->infos = in;
+	in[r->ninfos].type = type;
+	in[r->ninfos].data = strdup(e->content);
+	if (!in[r->ninfos].data)
+		return EL_FAIL;
+	r->ninfos++;
+	return append_text(cve ? &r->cve : &r->info, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_time(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	if (!parse_time(r, e->content)) {
+		RERR(c, e->line, e->name, "rule %u: invalid time '%s'", c->sigid, e->content);
+		return EL_FAIL;
+	}
+	r->opts |= YG_RO_EXTRAINFO;
+	return EL_OK;
+}
+
+static el_rc el_weekday(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	if (!parse_weekday(r, e->content)) {
+		RERR(c, e->line, e->name, "rule %u: invalid weekday '%s'", c->sigid, e->content);
+		return EL_FAIL;
+	}
+	r->opts |= YG_RO_EXTRAINFO;
+	return EL_OK;
+}
+
+static el_rc el_group(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	if (!append_text(&r->group, e->content))
+		return EL_FAIL;
+	/* Wazuh drops newlines from group names */
+	char *w = r->group, *rd = r->group;
+	for (; *rd; rd++)
+		if (*rd != '\n')
+			*w++ = *rd;
+	*w = '\0';
+	return EL_OK;
+}
+
+static el_rc el_description(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	char *d = strdup(e->content);
+	if (!d)
+		return EL_FAIL;
+	/* Wazuh turns the first newline into a blank (only the first) */
+	char *nl = strchr(d, '\n');
+	if (nl)
+		*nl = ' ';
+	bool okd = append_text(&r->comment, d);
+	free(d);
+	return okd ? EL_OK : EL_FAIL;
+}
+
+/* <srcip>/<dstip>: repeated elements add to one address list. */
+static el_rc el_ip(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	yg_pattern **pp = !strcasecmp(e->name, "srcip") ? &r->srcip : &r->dstip;
+	char err[200];
+	yg_err rc =
+	        *pp ? yg_pattern_add_ip(*pp, e->content, err, sizeof(err))
+	            : yg_pattern_compile(YG_PAT_IPLIST, e->content, false, pp, err, sizeof(err));
+	if (rc) {
+		RERR(c, e->line, e->name, "rule %u: %s", c->sigid, err);
+		return EL_FAIL;
+	}
+	yg_pattern_set_negate(*pp, attr_negate(c, e));
+	r->opts |= YG_RO_PACKETINFO;
+	return EL_OK;
+}
+
+/* <field name="x">pattern</field>: compiled at once, unlike the pattern
+ * elements, since each one stands alone. */
+static el_rc el_field(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	const char *fname = yg_wxml_attr_get(e, "name");
+	if (!fname || !*fname) {
+		RERR(c, e->line, e->name, "rule %u: <field> without a name", c->sigid);
+		return EL_FAIL;
+	}
+	if (r->nfields >= YG_RULE_MAX_FIELDS) {
+		RERR(c, e->line, e->name, "rule %u: too many <field> elements", c->sigid);
+		return EL_FAIL;
+	}
+	yg_rule_field *nf = realloc(r->fields, (r->nfields + 1) * sizeof(*nf));
+	if (!nf)
+		return EL_FAIL;
+	r->fields = nf;
+	char err[200];
+	yg_pattern *p = NULL;
+	if (yg_pattern_compile(attr_type(c, e, YG_PAT_OSREGEX), e->content, attr_negate(c, e), &p,
+	                       err, sizeof(err))) {
+		RERR(c, e->line, e->name, "rule %u: bad field '%s' pattern '%s': %s", c->sigid,
+		     fname, e->content, err);
+		return EL_FAIL;
+	}
+	nf[r->nfields].name = strdup(fname);
+	nf[r->nfields].pat = p;
+	r->nfields++;
+	return EL_OK;
+}
+
+/* A bad <list> drops the rule (parse_list has said why), as Wazuh does. */
+static el_rc el_list(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	return parse_list(c, r, e) ? EL_OK : EL_SKIP;
+}
+
+static el_rc el_compiled_rule(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	r->compiled = yg_compiled_find(e->content);
+	if (!r->compiled) {
+		RERR(c, e->line, e->name, "rule %u: compiled rule '%s' not found", c->sigid,
+		     e->content);
+		return EL_FAIL;
+	}
+	r->opts |= YG_RO_EXTRAINFO;
+	return EL_OK;
+}
+
+static el_rc el_category(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	static const struct {
+		const char *n;
+		int t;
+	} cats[] = {{"firewall", YG_DT_FIREWALL}, {"ids", YG_DT_IDS},
+	            {"syslog", YG_DT_SYSLOG},     {"web-log", YG_DT_WEBLOG},
+	            {"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
+	            {"ossec", YG_DT_OSSEC}};
+	for (size_t ci = 0; ci < sizeof(cats) / sizeof(cats[0]); ci++) {
+		if (!strcmp(e->content, cats[ci].n)) {
+			r->category = cats[ci].t;
+			return EL_OK;
+		}
+	}
+	RERR(c, e->line, e->name, "rule %u: invalid category '%s'", c->sigid, e->content);
+	return EL_FAIL;
+}
+
+static el_rc el_if_sid(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	return append_text(&r->if_sid, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_if_level(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	if (!is_num(e->content)) {
+		RWARN(c, e->line, e->name, "rule %u: invalid if_level '%s'; rule skipped", c->sigid,
+		      e->content);
+		return EL_SKIP;
+	}
+	return append_text(&r->if_level, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_if_group(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	return append_text(&r->if_group, e->content) ? EL_OK : EL_FAIL;
+}
+
+/* The if_matched_* elements make the rule a correlation (context) rule. */
+static el_rc el_if_matched_regex(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c;
+	r->context = true;
+	return append_text(&t->if_matched_regex, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_if_matched_group(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c;
+	r->context = true;
+	return append_text(&t->if_matched_group, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_if_matched_sid(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	r->context = true;
+	if (!is_num(e->content)) {
+		RWARN(c, e->line, e->name, "rule %u: invalid if_matched_sid '%s'; rule skipped",
+		      c->sigid, e->content);
+		return EL_SKIP;
+	}
+	r->if_matched_sid = (unsigned)strtoul(e->content, NULL, 10);
+	return EL_OK;
+}
+
+static el_rc el_deprecated(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)r, (void)t;
+	RWARN(c, e->line, e->name, "rule %u: <%s> is deprecated and ignored", c->sigid, e->name);
+	return EL_OK;
+}
+
+static el_rc el_check_diff(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t, (void)e;
+	r->context = true;
+	r->check_diff = true;
+	r->opts |= YG_RO_EXTRAINFO;
+	return EL_OK;
+}
+
+static el_rc el_if_fts(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t, (void)e;
+	r->opts |= YG_RO_FTS;
+	return EL_OK;
+}
+
+static el_rc el_global_frequency(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t, (void)e;
+	r->global_frequency = true;
+	return EL_OK;
+}
+
+/* <same_field>x</same_field>: dynamic fields are bit 31 plus a name list. */
+static el_rc el_same_dyn_field(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	r->same_field |= 1u << 31;
+	return strv_push(&r->same_fields, &r->nsame_fields, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_not_same_dyn_field(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)c, (void)t;
+	r->different_field |= 1u << 31;
+	return strv_push(&r->not_same_fields, &r->nnot_same_fields, e->content) ? EL_OK : EL_FAIL;
+}
+
+static el_rc el_options(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	static const struct {
+		const char *n;
+		unsigned set, clear;
+	} opts[] = {
+	        {"alert_by_email", YG_RO_MAIL, 0},   {"no_email_alert", 0, YG_RO_MAIL},
+	        {"log_alert", YG_RO_LOG, 0},         {"no_log", 0, YG_RO_LOG},
+	        {"no_ar", YG_RO_NO_AR, 0},           {"no_full_log", YG_RO_NO_FULL_LOG, 0},
+	        {"no_counter", YG_RO_NO_COUNTER, 0},
+	};
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (!strcmp(e->content, opts[i].n)) {
+			r->opts = (r->opts | opts[i].set) & ~opts[i].clear;
+			return EL_OK;
+		}
+	}
+	RERR(c, e->line, e->name, "rule %u: invalid option '%s'", c->sigid, e->content);
+	return EL_FAIL;
+}
+
+static el_rc el_ignore(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	return parse_ignore(c, e, &r->ignore, &r->ignore_fields, &r->nignore_fields) ? EL_OK
+	                                                                             : EL_FAIL;
+}
+
+static el_rc el_check_if_ignored(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	(void)t;
+	return parse_ignore(c, e, &r->ckignore, &r->ckignore_fields, &r->nckignore_fields)
+	               ? EL_OK
+	               : EL_FAIL;
+}
+
+static el_rc el_mitre(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	return parse_mitre(c, r, e, &t->mitre_new, &t->mitre_old) ? EL_OK : EL_FAIL;
+}
+
+/* The rule elements other than the pattern and same_/different_ ones, by
+ * name (matched without case, as Wazuh does). */
+static const struct rule_elem {
+	const char *name;
+	rule_elem_fn fn;
+} rule_elems[] = {
+        {"decoded_as", el_decoded_as},
+        {"cve", el_info},
+        {"info", el_info},
+        {"time", el_time},
+        {"weekday", el_weekday},
+        {"group", el_group},
+        {"description", el_description},
+        {"srcip", el_ip},
+        {"dstip", el_ip},
+        {"field", el_field},
+        {"list", el_list},
+        {"compiled_rule", el_compiled_rule},
+        {"category", el_category},
+        {"if_sid", el_if_sid},
+        {"if_level", el_if_level},
+        {"if_group", el_if_group},
+        {"if_matched_regex", el_if_matched_regex},
+        {"if_matched_group", el_if_matched_group},
+        {"if_matched_sid", el_if_matched_sid},
+        {"same_agent", el_deprecated},
+        {"not_same_agent", el_deprecated},
+        {"check_diff", el_check_diff},
+        {"if_fts", el_if_fts},
+        {"global_frequency", el_global_frequency},
+        {"same_field", el_same_dyn_field},
+        {"not_same_field", el_not_same_dyn_field},
+        {"different_field", el_not_same_dyn_field},
+        {"options", el_options},
+        {"ignore", el_ignore},
+        {"check_if_ignored", el_check_if_ignored},
+        {"mitre", el_mitre},
+};
+
+/* One child element of <rule>: the pattern elements first, then the
+ * same_/different_ flags (some of which are matched with case), then the
+ * table above. */
+static el_rc read_element(rule_ctx *c, yg_rule *r, rule_texts *t, const yg_wxml_node *e)
+{
+	const char *el = e->name;
+	for (size_t pi = 0; pi < NPAT; pi++)
+		if (!strcasecmp(el, pat_elems[pi].name))
+			return el_pattern(c, r, t, e, pi);
+	for (size_t fi = 0; fi < sizeof(field_elems) / sizeof(field_elems[0]); fi++) {
+		const field_elem *f = &field_elems[fi];
+		if (f->casefold ? !strcasecmp(el, f->name) : !strcmp(el, f->name)) {
+			el_same_field(r, f);
+			return EL_OK;
+		}
+	}
+	for (size_t i = 0; i < sizeof(rule_elems) / sizeof(rule_elems[0]); i++)
+		if (!strcasecmp(el, rule_elems[i].name))
+			return rule_elems[i].fn(c, r, t, e);
+	RERR(c, e->line, el, "rule %u: invalid element '%s'", c->sigid, el);
+	return EL_FAIL;
+}
+
+/* Reads every child of <rule> into r and t. False on an error (reported,
+ * or out of memory); true with *skip set when the rule is to be dropped. */
 static bool read_elements(rule_ctx *c, yg_rule *r, const yg_wxml_node *node, rule_texts *t,
                           bool *skip)
 {
-	bool mitre_new = false, mitre_old = false;
 	for (size_t k = 0; k < node->nchildren; k++) {
-		const yg_wxml_node *e = node->children[k];
-		const char *el = e->name, *ct = e->content;
-		size_t pi;
-		for (pi = 0; pi < NPAT; pi++)
-			if (!strcasecmp(el, pat_elems[pi].name))
-				break;
-		if (pi < NPAT) {
-			if (!append_text(&t->text[pi], ct)) {
-				RERR(c, e->line, el, "rule %u: <%s> too long", c->sigid, el);
-				return false;
-			}
-			t->negate[pi] = attr_negate(c, e);
-			t->type[pi] = attr_type(c, e, pat_elems[pi].dflt);
-			if (pat_elems[pi].dflt == YG_PAT_STRING && !yg_wxml_attr_get(e, "type"))
-				t->type[pi] = YG_PAT_STRING;
-			t->line[pi] = e->line;
-			r->opts |= pat_elems[pi].flag;
-			continue;
-		}
-		size_t fi;
-		for (fi = 0; fi < sizeof(field_elems) / sizeof(field_elems[0]); fi++)
-			if (field_elems[fi].casefold ? !strcasecmp(el, field_elems[fi].name)
-			                             : !strcmp(el, field_elems[fi].name))
-				break;
-		if (fi < sizeof(field_elems) / sizeof(field_elems[0])) {
-			if (field_elems[fi].same)
-				r->same_field |= 1u << field_elems[fi].sfield;
-			else
-				r->different_field |= 1u << field_elems[fi].sfield;
-			if (!(field_elems[fi].same && field_elems[fi].sfield == YG_SF_SRCIP))
-				r->opts |= YG_RO_SAME_EXTRAINFO;
-			continue;
-		}
-		if (!strcasecmp(el, "decoded_as")) {
-			r->decoded_as = yg_decoder_id_by_name(c->rs, ct);
-			if (!r->decoded_as) {
-				RERR(c, e->line, el, "rule %u: no decoder named '%s'", c->sigid,
-				     ct);
-				return false;
-			}
-		} else if (!strcasecmp(el, "cve") || !strcasecmp(el, "info")) {
-			int type = 0;
-			const char *tv = yg_wxml_attr_get(e, "type");
-			if (!strcasecmp(el, "cve"))
-				type = 2;
-			else if (tv) {
-				if (!strcmp(tv, "text"))
-					type = 0;
-				else if (!strcmp(tv, "link"))
-					type = 1;
-				else if (!strcmp(tv, "cve"))
-					type = 2;
-				else if (!strcmp(tv, "osvdb"))
-					type = 3;
-				else {
-					RERR(c, e->line, el, "rule %u: invalid info type '%s'",
-					     c->sigid, tv);
-					return false;
-				}
-			}
-			yg_info *in = realloc(r->infos, (r->ninfos + 1) * sizeof(*in));
-			if (!in)
-				return false;
-			r->infos = in;
-			in[r->ninfos].type = type;
-			in[r->ninfos].data = strdup(ct);
-			if (!in[r->ninfos].data)
-				return false;
-			r->ninfos++;
-			if (!append_text(!strcasecmp(el, "cve") ? &r->cve : &r->info, ct))
-				return false;
-		} else if (!strcasecmp(el, "time")) {
-			if (!parse_time(r, ct)) {
-				RERR(c, e->line, el, "rule %u: invalid time '%s'", c->sigid, ct);
-				return false;
-			}
-			r->opts |= YG_RO_EXTRAINFO;
-		} else if (!strcasecmp(el, "weekday")) {
-			if (!parse_weekday(r, ct)) {
-				RERR(c, e->line, el, "rule %u: invalid weekday '%s'", c->sigid, ct);
-				return false;
-			}
-			r->opts |= YG_RO_EXTRAINFO;
-		} else if (!strcasecmp(el, "group")) {
-			if (!append_text(&r->group, ct))
-				return false;
-			/* Wazuh drops newlines from group names */
-			char *w = r->group, *rd = r->group;
-			for (; *rd; rd++)
-				if (*rd != '\n')
-					*w++ = *rd;
-			*w = '\0';
-		} else if (!strcasecmp(el, "description")) {
-			char *d = strdup(ct);
-			if (!d)
-				return false;
-			char *nl = strchr(d, '\n');
-			if (nl)
-				*nl = ' ';
-			bool okd = append_text(&r->comment, d);
-			free(d);
-			if (!okd)
-				return false;
-		} else if (!strcasecmp(el, "srcip") || !strcasecmp(el, "dstip")) {
-			yg_pattern **pp = !strcasecmp(el, "srcip") ? &r->srcip : &r->dstip;
-			char err[200];
-			yg_err rc = *pp ? yg_pattern_add_ip(*pp, ct, err, sizeof(err))
-			                : yg_pattern_compile(YG_PAT_IPLIST, ct, false, pp, err,
-			                                     sizeof(err));
-			if (rc) {
-				RERR(c, e->line, el, "rule %u: %s", c->sigid, err);
-				return false;
-			}
-			yg_pattern_set_negate(*pp, attr_negate(c, e));
-			r->opts |= YG_RO_PACKETINFO;
-		} else if (!strcasecmp(el, "field")) {
-			const char *fname = yg_wxml_attr_get(e, "name");
-			if (!fname || !*fname) {
-				RERR(c, e->line, el, "rule %u: <field> without a name", c->sigid);
-				return false;
-			}
-			if (r->nfields >= YG_RULE_MAX_FIELDS) {
-				RERR(c, e->line, el, "rule %u: too many <field> elements",
-				     c->sigid);
-				return false;
-			}
-			yg_rule_field *nf = realloc(r->fields, (r->nfields + 1) * sizeof(*nf));
-			if (!nf)
-				return false;
-			r->fields = nf;
-			char err[200];
-			yg_pattern *p = NULL;
-			if (yg_pattern_compile(attr_type(c, e, YG_PAT_OSREGEX), ct,
-			                       attr_negate(c, e), &p, err, sizeof(err))) {
-				RERR(c, e->line, el, "rule %u: bad field '%s' pattern '%s': %s",
-				     c->sigid, fname, ct, err);
-				return false;
-			}
-			nf[r->nfields].name = strdup(fname);
-			nf[r->nfields].pat = p;
-			r->nfields++;
-		} else if (!strcasecmp(el, "list")) {
-			if (!parse_list(c, r, e)) {
-				*skip = true;
-				return true;
-			}
-		} else if (!strcasecmp(el, "compiled_rule")) {
-			r->compiled = yg_compiled_find(ct);
-			if (!r->compiled) {
-				RERR(c, e->line, el, "rule %u: compiled rule '%s' not found",
-				     c->sigid, ct);
-				return false;
-			}
-			r->opts |= YG_RO_EXTRAINFO;
-		} else if (!strcasecmp(el, "category")) {
-			static const struct {
-				const char *n;
-				int t;
-			} cats[] = {{"firewall", YG_DT_FIREWALL}, {"ids", YG_DT_IDS},
-			            {"syslog", YG_DT_SYSLOG},     {"web-log", YG_DT_WEBLOG},
-			            {"squid", YG_DT_SQUID},       {"windows", YG_DT_WINDOWS},
-			            {"ossec", YG_DT_OSSEC}};
-			size_t ci;
-			for (ci = 0; ci < sizeof(cats) / sizeof(cats[0]); ci++)
-				if (!strcmp(ct, cats[ci].n))
-					break;
-			if (ci == sizeof(cats) / sizeof(cats[0])) {
-				RERR(c, e->line, el, "rule %u: invalid category '%s'", c->sigid,
-				     ct);
-				return false;
-			}
-			r->category = cats[ci].t;
-		} else if (!strcasecmp(el, "if_sid")) {
-			if (!append_text(&r->if_sid, ct))
-				return false;
-		} else if (!strcasecmp(el, "if_level")) {
-			if (!is_num(ct)) {
-				RWARN(c, e->line, el,
-				      "rule %u: invalid if_level '%s'; rule skipped", c->sigid, ct);
-				*skip = true;
-				return true;
-			}
-			if (!append_text(&r->if_level, ct))
-				return false;
-		} else if (!strcasecmp(el, "if_group")) {
-			if (!append_text(&r->if_group, ct))
-				return false;
-		} else if (!strcasecmp(el, "if_matched_regex")) {
-			r->context = true;
-			if (!append_text(&t->if_matched_regex, ct))
-				return false;
-		} else if (!strcasecmp(el, "if_matched_group")) {
-			r->context = true;
-			if (!append_text(&t->if_matched_group, ct))
-				return false;
-		} else if (!strcasecmp(el, "if_matched_sid")) {
-			r->context = true;
-			if (!is_num(ct)) {
-				RWARN(c, e->line, el,
-				      "rule %u: invalid if_matched_sid '%s'; rule skipped",
-				      c->sigid, ct);
-				*skip = true;
-				return true;
-			}
-			r->if_matched_sid = (unsigned)strtoul(ct, NULL, 10);
-		} else if (!strcasecmp(el, "same_agent") || !strcasecmp(el, "not_same_agent")) {
-			RWARN(c, e->line, el, "rule %u: <%s> is deprecated and ignored", c->sigid,
-			      el);
-		} else if (!strcasecmp(el, "check_diff")) {
-			r->context = true;
-			r->check_diff = true;
-			r->opts |= YG_RO_EXTRAINFO;
-		} else if (!strcasecmp(el, "if_fts")) {
-			r->opts |= YG_RO_FTS;
-		} else if (!strcasecmp(el, "global_frequency")) {
-			r->global_frequency = true;
-		} else if (!strcasecmp(el, "same_field")) {
-			r->same_field |= 1u << 31;
-			if (!strv_push(&r->same_fields, &r->nsame_fields, ct))
-				return false;
-		} else if (!strcasecmp(el, "not_same_field") ||
-		           !strcasecmp(el, "different_field")) {
-			r->different_field |= 1u << 31;
-			if (!strv_push(&r->not_same_fields, &r->nnot_same_fields, ct))
-				return false;
-		} else if (!strcasecmp(el, "options")) {
-			if (!strcmp(ct, "alert_by_email"))
-				r->opts |= YG_RO_MAIL;
-			else if (!strcmp(ct, "no_email_alert"))
-				r->opts &= ~(unsigned)YG_RO_MAIL;
-			else if (!strcmp(ct, "log_alert"))
-				r->opts |= YG_RO_LOG;
-			else if (!strcmp(ct, "no_log"))
-				r->opts &= ~(unsigned)YG_RO_LOG;
-			else if (!strcmp(ct, "no_ar"))
-				r->opts |= YG_RO_NO_AR;
-			else if (!strcmp(ct, "no_full_log"))
-				r->opts |= YG_RO_NO_FULL_LOG;
-			else if (!strcmp(ct, "no_counter"))
-				r->opts |= YG_RO_NO_COUNTER;
-			else {
-				RERR(c, e->line, el, "rule %u: invalid option '%s'", c->sigid, ct);
-				return false;
-			}
-		} else if (!strcasecmp(el, "ignore")) {
-			if (!parse_ignore(c, e, &r->ignore, &r->ignore_fields, &r->nignore_fields))
-				return false;
-		} else if (!strcasecmp(el, "check_if_ignored")) {
-			if (!parse_ignore(c, e, &r->ckignore, &r->ckignore_fields,
-			                  &r->nckignore_fields))
-				return false;
-		} else if (!strcasecmp(el, "mitre")) {
-			if (!parse_mitre(c, r, e, &mitre_new, &mitre_old))
-				return false;
-		} else {
-			RERR(c, e->line, el, "rule %u: invalid element '%s'", c->sigid, el);
-			return false;
-		}
+		el_rc rc = read_element(c, r, t, node->children[k]);
+		if (rc == EL_SKIP)
+			*skip = true;
+		if (rc != EL_OK)
+			return rc == EL_SKIP;
 	}
 	return true;
 }
@@ -1363,40 +1540,43 @@ static void rule_oom(rule_ctx *c, int line)
 	c->oom = true;
 }
 
-static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_name)
+/* A fresh rule with the defaults of the fields no element may set. */
+static yg_rule *rule_new(rule_ctx *c, const yg_wxml_node *n)
 {
-	rule_texts t;
-	memset(&t, 0, sizeof(t));
-	int accuracy = 1;
-	bool overwrite = false, skip = false, ok = false;
 	yg_rule *r = calloc(1, sizeof(*r));
-	if (!r) {
-		rule_oom(c, n->line);
-		return;
-	}
+	if (!r)
+		return NULL;
 	r->category = YG_DT_SYSLOG;
 	r->own_sid_list = -1;
 	r->sid_list = -1;
 	r->group_list = -1;
 	r->file = c->file;
 	r->line = n->line;
-	c->line = n->line;
-	c->sigid = 0;
-	if (!parse_attributes(c, n, r, &accuracy, &overwrite))
-		goto out;
+	return r;
+}
+
+/* The <rule> tag's attributes and what follows from them. False drops the
+ * rule (reported). *overwrite ends true only when a rule of that id exists:
+ * overwrite="yes" on a new id is a plain definition. */
+static bool rule_head(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, const char *group_name,
+                      bool *overwrite)
+{
+	int accuracy = 1;
+	if (!parse_attributes(c, n, r, &accuracy, overwrite))
+		return false;
 	c->sigid = r->sigid;
 	if (rule_exists(c->rs, r->sigid)) {
-		if (!overwrite) {
+		if (!*overwrite) {
 			RWARN(c, n->line, "rule",
 			      "rule %u is defined again; the new definition is ignored (use "
 			      "overwrite=\"yes\")",
 			      r->sigid);
-			goto out;
+			return false;
 		}
 	} else {
-		overwrite = false;
+		*overwrite = false;
 	}
-	if (overwrite)
+	if (*overwrite)
 		r->opts |= YG_RO_OVERWRITE;
 	if (r->noalert)
 		r->opts |= YG_RO_NO_ALERT;
@@ -1413,25 +1593,27 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 	r->group = strdup(group_name);
 	if (!r->group) {
 		rule_oom(c, n->line);
-		goto out;
+		return false;
 	}
-	if (!read_elements(c, r, n, &t, &skip))
-		goto out;
-	if (skip)
-		goto out;
-	if (r->if_sid) {
-		for (const char *p = r->if_sid; *p; p++) {
-			if (!isdigit((unsigned char)*p) && *p != ',' && *p != ' ') {
-				RWARN(c, n->line, "if_sid",
-				      "rule %u: invalid if_sid '%s'; rule skipped", r->sigid,
-				      r->if_sid);
-				goto out;
-			}
+	return true;
+}
+
+/* What the elements must satisfy together, checked once all are read; then
+ * the parents Wazuh derives from if_matched_group/if_matched_sid when the
+ * rule names none. False drops the rule (reported). */
+static bool rule_check(rule_ctx *c, const yg_wxml_node *n, yg_rule *r, const rule_texts *t,
+                       bool overwrite)
+{
+	for (const char *p = r->if_sid; p && *p; p++) {
+		if (!isdigit((unsigned char)*p) && *p != ',' && *p != ' ') {
+			RWARN(c, n->line, "if_sid", "rule %u: invalid if_sid '%s'; rule skipped",
+			      r->sigid, r->if_sid);
+			return false;
 		}
 	}
 	if (!r->comment) {
 		RERR(c, n->line, "description", "rule %u has no <description>", r->sigid);
-		goto out;
+		return false;
 	}
 	if ((r->check_diff || r->global_frequency || r->same_field || r->different_field ||
 	     r->frequency) &&
@@ -1440,62 +1622,86 @@ static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_n
 		     "rule %u: frequency/same_*/different_* need if_matched_sid, if_matched_group "
 		     "or if_matched_regex",
 		     r->sigid);
-		goto out;
+		return false;
 	}
-	if (t.if_matched_group && !overwrite && !r->if_sid && !r->if_group)
-		r->if_group = strdup(t.if_matched_group);
+	if (t->if_matched_group && !overwrite && !r->if_sid && !r->if_group)
+		r->if_group = strdup(t->if_matched_group);
 	if (r->if_matched_sid && !r->if_sid && !r->if_group && !overwrite) {
 		char buf[16];
 		snprintf(buf, sizeof(buf), "%u", r->if_matched_sid);
 		r->if_sid = strdup(buf);
 	}
-	if (!compile_texts(c, r, &t))
-		goto out;
+	return true;
+}
 
+/* Rules below id 10 are roots, kept in file order. */
+static bool add_root(yg_ruleset *rs, yg_rule *r)
+{
+	yg_rnode *node = calloc(1, sizeof(*node));
+	if (!node || !register_rule(rs, r)) {
+		free(node);
+		return false;
+	}
+	node->rule = r;
+	r->node0 = node;
+	r->nnodes = 1;
+	yg_rnode **pp = &rs->rules_root;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = node;
+	return true;
+}
+
+/* Puts a complete rule into the ruleset: as a root, over the rule it
+ * overwrites, or under its parents. *rp is set to NULL when the ruleset
+ * took the rule (even on a failure after it was linked into the tree).
+ * False: not loaded (reported). */
+static bool rule_attach(rule_ctx *c, int line, yg_rule **rp, bool overwrite)
+{
+	yg_rule *r = *rp;
 	if (r->sigid < 10) {
-		yg_rnode *node = calloc(1, sizeof(*node));
-		if (!node || !register_rule(c->rs, r)) {
-			free(node);
-			rule_oom(c, n->line);
-			goto out;
-		}
-		node->rule = r;
-		r->node0 = node;
-		r->nnodes = 1;
-		yg_rnode **pp = &c->rs->rules_root;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = node;
-	} else if (overwrite) {
-		yg_rule *old = find_rule(c->rs, r->sigid);
-		if (old) {
-			overwrite_rule(old, r);
-			r = NULL;
-			ok = true;
-			goto out;
-		}
-		if (!add_child(c, r))
-			goto out;
-		if (!register_rule(c->rs, r)) {
-			r = NULL; /* out of memory: already in the tree, so not freed */
-			rule_oom(c, n->line);
-			goto out;
+		if (!add_root(c->rs, r)) {
+			rule_oom(c, line);
+			return false;
 		}
 	} else {
+		yg_rule *old = overwrite ? find_rule(c->rs, r->sigid) : NULL;
+		if (old) {
+			overwrite_rule(old, r);
+			*rp = NULL;
+			return true;
+		}
 		if (!add_child(c, r))
-			goto out;
+			return false;
 		if (!register_rule(c->rs, r)) {
-			r = NULL; /* out of memory: already in the tree, so not freed */
-			rule_oom(c, n->line);
-			goto out;
+			*rp = NULL; /* out of memory: already in the tree, so not freed */
+			rule_oom(c, line);
+			return false;
 		}
 	}
 	free(r->if_group);
 	r->if_group = NULL;
 	wire_search(c->rs, r);
-	ok = true;
-	r = NULL; /* owned by the ruleset now */
-out:
+	*rp = NULL; /* owned by the ruleset now */
+	return true;
+}
+
+/* Loads one <rule>; a rule that cannot be loaded is reported and left out. */
+static void process_rule(rule_ctx *c, const yg_wxml_node *n, const char *group_name)
+{
+	rule_texts t;
+	memset(&t, 0, sizeof(t));
+	bool overwrite = false, skip = false, ok = false;
+	c->line = n->line;
+	c->sigid = 0;
+	yg_rule *r = rule_new(c, n);
+	if (!r) {
+		rule_oom(c, n->line);
+		return;
+	}
+	if (rule_head(c, n, r, group_name, &overwrite) && read_elements(c, r, n, &t, &skip) &&
+	    !skip && rule_check(c, n, r, &t, overwrite) && compile_texts(c, r, &t))
+		ok = rule_attach(c, n->line, &r, overwrite);
 	texts_free(&t);
 	if (!ok)
 		rule_free(r);

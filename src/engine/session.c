@@ -478,11 +478,11 @@ static const yg_rule *alert_rule(yg_session *s, time_t now, bool *stored)
 	return r;
 }
 
-yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
+/* Forgets the previous event's results; the session is reused per event. */
+static void session_reset(yg_session *s, const yg_input *in, yg_verdict *out)
 {
-	yg_event *ev = &s->ev;
 	memset(out, 0, sizeof(*out));
-	yg_event_reset(ev);
+	yg_event_reset(&s->ev);
 	s->rule = NULL;
 	s->alert = false;
 	s->cur_matched = 0;
@@ -495,69 +495,63 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	free(s->previous);
 	s->previous = NULL;
 	yg_session_clear_last_events(s);
-	if (!in || !in->log)
-		return YG_EINVAL;
+}
 
-	size_t len = strlen(in->log);
-	char *full = yg_arena_strndup(ev->arena, in->log, len);
-	if (!full)
+/* An event that arrives decoded (Wazuh's FIM decoder): its decoder is the
+ * session's pre_decoder, named as the input says, and its fields are set. */
+static yg_err take_decoded(yg_session *s, const yg_input *in)
+{
+	yg_event *ev = &s->ev;
+	yg_decoder *d = &s->pre_decoder;
+	char *name = yg_arena_strndup(ev->arena, in->decoded_as, strlen(in->decoded_as));
+	if (!name)
 		return YG_ENOMEM;
-	ev->full_log = full;
-	ev->log = full;
-	ev->location = in->location ? in->location : "stdin";
-	ev->agent_id = in->agent_id ? in->agent_id : "000";
-	ev->agent_name = in->agent_name;
-	ev->agent_ip = in->agent_ip;
-	ev->labels = in->labels;
-	ev->nlabels = in->nlabels;
-	ev->manager_name = in->manager_name;
-
-	const char *ts = NULL;
-	size_t tslen = 0;
-	if (in->decoded_as) {
-		/* Wazuh's FIM decoder: the event arrives decoded */
-		yg_decoder *d = &s->pre_decoder;
-		char *name = yg_arena_strndup(ev->arena, in->decoded_as, strlen(in->decoded_as));
-		if (!name)
-			return YG_ENOMEM;
-		memset(d, 0, sizeof(*d));
-		d->name = name;
-		d->report_name = name;
-		d->id = yg_decoder_id_by_name(s->rs, name);
-		d->type = YG_DT_OSSEC;
-		for (size_t i = 0; i < in->nfields; i++) {
-			const yg_kv *kv = &in->fields[i];
-			if (kv->key && kv->value)
-				yg_event_set(ev, kv->key, true, kv->value, strlen(kv->value));
-		}
-	} else if (!in->no_predecode) {
-		yg_predecoded pd;
-		yg_syslog_predecode(full, &pd);
-		ev->log = pd.message ? pd.message : full;
-		/* Wazuh cuts a few messages short (OS X ASL, broken AIX headers) */
-		if (pd.message && pd.message[pd.message_len] != '\0' &&
-		    !(ev->log = yg_arena_strndup(ev->arena, pd.message, pd.message_len)))
-			return YG_ENOMEM;
-		if (pd.hostname.ptr &&
-		    !(ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len)))
-			return YG_ENOMEM;
-		if (pd.program_name.ptr &&
-		    !(ev->program_name = yg_arena_strndup(ev->arena, pd.program_name.ptr,
-		                                          pd.program_name.len)))
-			return YG_ENOMEM;
-		if (pd.timestamp.ptr) {
-			ts = pd.timestamp.ptr;
-			tslen = pd.timestamp.len;
-			if (!(ev->dec_timestamp = yg_arena_strndup(ev->arena, ts, tslen)))
-				return YG_ENOMEM;
-		}
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	d->report_name = name;
+	d->id = yg_decoder_id_by_name(s->rs, name);
+	d->type = YG_DT_OSSEC;
+	for (size_t i = 0; i < in->nfields; i++) {
+		const yg_kv *kv = &in->fields[i];
+		if (kv->key && kv->value)
+			yg_event_set(ev, kv->key, true, kv->value, strlen(kv->value));
 	}
-	if (!ev->hostname)
-		ev->hostname = ev->agent_name ? ev->agent_name : in->manager_name;
-	ev->size = strlen(ev->log);
-	yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
-	s->scratch_subject = ev->log;
+	return YG_OK;
+}
 
+/* The syslog header: message, hostname, program name and the header's
+ * timestamp, whose place is returned for the event clock. */
+static yg_err predecode(yg_session *s, char *full, const char **ts, size_t *tslen)
+{
+	yg_event *ev = &s->ev;
+	yg_predecoded pd;
+	yg_syslog_predecode(full, &pd);
+	ev->log = pd.message ? pd.message : full;
+	/* Wazuh cuts a few messages short (OS X ASL, broken AIX headers) */
+	if (pd.message && pd.message[pd.message_len] != '\0' &&
+	    !(ev->log = yg_arena_strndup(ev->arena, pd.message, pd.message_len)))
+		return YG_ENOMEM;
+	if (pd.hostname.ptr &&
+	    !(ev->hostname = yg_arena_strndup(ev->arena, pd.hostname.ptr, pd.hostname.len)))
+		return YG_ENOMEM;
+	if (pd.program_name.ptr && !(ev->program_name = yg_arena_strndup(
+	                                     ev->arena, pd.program_name.ptr, pd.program_name.len)))
+		return YG_ENOMEM;
+	if (pd.timestamp.ptr) {
+		*ts = pd.timestamp.ptr;
+		*tslen = pd.timestamp.len;
+		if (!(ev->dec_timestamp = yg_arena_strndup(ev->arena, *ts, *tslen)))
+			return YG_ENOMEM;
+	}
+	return YG_OK;
+}
+
+/* The event's time (the input's, the header's with the event clock, else
+ * the wall clock) and the local hour and weekday that <time>/<weekday>
+ * test, worked out once a minute. */
+static void event_clock(yg_session *s, const yg_input *in, const char *ts, size_t tslen)
+{
+	yg_event *ev = &s->ev;
 	time_t now = in->now;
 	if (!now && s->clock == YG_CLOCK_EVENT)
 		now = parse_event_time(s, ts, tslen);
@@ -579,17 +573,16 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	}
 	ev->hour_min = s->tm_hour_min;
 	ev->wday = s->tm_wday;
+}
 
-	if (in->decoded_as)
-		ev->decoder = &s->pre_decoder;
-	else
-		yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
-	after_decode(s, ev);
-	yg_geoip_fill(s->rs->geoip, ev); /* srcgeoip/dstgeoip, before the rules */
-
+/* Runs the rules over the decoded event and fills the verdict. */
+static void judge(yg_session *s, yg_verdict *out)
+{
+	yg_event *ev = &s->ev;
 	bool stored = false;
-	const yg_rule *generated = ev->type == YG_DT_OSSEC_ALERT ? alert_rule(s, now, &stored)
-	                                                         : match_rules(s, now, &stored);
+	const yg_rule *generated = ev->type == YG_DT_OSSEC_ALERT
+	                                   ? alert_rule(s, ev->time, &stored)
+	                                   : match_rules(s, ev->time, &stored);
 	if (!generated)
 		yg_session_clear_last_events(s);
 	s->rule = generated;
@@ -605,5 +598,51 @@ yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
 	}
 	if (ev->decoder != &null_decoder)
 		out->decoder_name = ev->decoder->report_name;
+}
+
+yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out)
+{
+	yg_event *ev = &s->ev;
+	session_reset(s, in, out);
+	if (!in || !in->log)
+		return YG_EINVAL;
+
+	size_t len = strlen(in->log);
+	char *full = yg_arena_strndup(ev->arena, in->log, len);
+	if (!full)
+		return YG_ENOMEM;
+	ev->full_log = full;
+	ev->log = full;
+	ev->location = in->location ? in->location : "stdin";
+	ev->agent_id = in->agent_id ? in->agent_id : "000";
+	ev->agent_name = in->agent_name;
+	ev->agent_ip = in->agent_ip;
+	ev->labels = in->labels;
+	ev->nlabels = in->nlabels;
+	ev->manager_name = in->manager_name;
+
+	const char *ts = NULL;
+	size_t tslen = 0;
+	yg_err err = YG_OK;
+	if (in->decoded_as)
+		err = take_decoded(s, in);
+	else if (!in->no_predecode)
+		err = predecode(s, full, &ts, &tslen);
+	if (err)
+		return err;
+	if (!ev->hostname)
+		ev->hostname = ev->agent_name ? ev->agent_name : in->manager_name;
+	ev->size = strlen(ev->log);
+	yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
+	s->scratch_subject = ev->log;
+	event_clock(s, in, ts, tslen);
+
+	if (in->decoded_as)
+		ev->decoder = &s->pre_decoder;
+	else
+		yg_decode_event(s->rs, ev, s->scratch, s->pn_cache);
+	after_decode(s, ev);
+	yg_geoip_fill(s->rs->geoip, ev); /* srcgeoip/dstgeoip, before the rules */
+	judge(s, out);
 	return YG_OK;
 }

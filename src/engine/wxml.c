@@ -278,113 +278,131 @@ static yg_err wx_item_add(struct wx_parser *P, enum wx_kind kind, const unsigned
 
 /* ---- step 1: the state machine ---- */
 
+/* Whether P->aname repeats a name among the element's attributes read so
+ * far (they are the items just before, at the element's level). */
+static bool wx_attr_repeated(const struct wx_parser *P, unsigned level)
+{
+	for (size_t i = P->nitems; i-- > 0;) {
+		const struct wx_item *it = &P->items[i];
+		if (it->level != level || it->kind != WX_ATTR)
+			break;
+		if (strcmp(wx_s(P, it->name), (const char *)P->aname) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The quote that opens a value after '=' (os_xml allows blanks before it),
+ * or 0 when something else comes. */
+static int wx_attr_quote(struct wx_parser *P)
+{
+	int c = wx_getc(P);
+	if (c == '"' || c == '\'')
+		return c;
+	if (!wx_isspace(c))
+		return 0;
+	while ((c = wx_getc(P)) != WX_EOF && wx_isspace(c))
+		;
+	return c == '"' || c == '\'' ? c : 0;
+}
+
+/* Stores the attribute in P->aname/P->aval[0..vlen) once its closing quote
+ * is read, then reads what follows: a blank (*more: another attribute may
+ * come) or the end of the tag. */
+static yg_err wx_attr_store(struct wx_parser *P, size_t elem, size_t vlen, bool *more, bool *slash)
+{
+	size_t idx;
+	yg_err err = wx_item_add(P, WX_ATTR, P->aname, strlen((char *)P->aname),
+	                         P->items[elem].level, P->line, &idx);
+	if (!err)
+		err = wx_str_add(P, P->aval, vlen, &P->items[idx].content);
+	if (err)
+		return err;
+	int c = wx_getc(P);
+	if (wx_isspace(c)) {
+		*more = true;
+		return YG_OK;
+	}
+	if (c == '>' || c == '/') {
+		*slash = c == '/';
+		return YG_OK;
+	}
+	P->aval[vlen] = '\0';
+	const char *en = wx_s(P, P->items[elem].name);
+	return wx_fail(P, YG_EPARSE, P->line, en, "Bad attribute closing for '%.100s'='%.100s'.",
+	               (const char *)P->aname, (const char *)P->aval);
+}
+
+/* Reads one attribute of the element (blanks before it skipped). *more is
+ * set when another one may follow; otherwise the tag ended, with *slash set
+ * when it ended with '/'. */
+static yg_err wx_attribute(struct wx_parser *P, size_t elem, bool *more, bool *slash)
+{
+	size_t nlen = 0, vlen = 0;
+	bool in_value = false;
+	int quote = 0;
+	*more = false;
+	for (;;) {
+		int c = wx_getc(P);
+		if (c == WX_EOF)
+			return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+			               "End of file while reading an attribute.");
+		if ((in_value ? vlen : nlen) >= WX_MAXSIZE) {
+			P->aname[nlen < WX_MAXSIZE ? nlen : WX_MAXSIZE - 1] = '\0';
+			return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+			               "Overflow attempt at attribute '%.20s'.",
+			               (const char *)P->aname);
+		}
+		P->aname[nlen] = '\0';
+		if (c == '>' || (!in_value && c == '/')) {
+			if (in_value || nlen > 0)
+				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+				               in_value ? "Attribute '%.100s' not closed."
+				                        : "Attribute '%.100s' has no value.",
+				               (const char *)P->aname);
+			*slash = c == '/';
+			return YG_OK;
+		}
+		if (!in_value && c == '=') {
+			if (wx_attr_repeated(P, P->items[elem].level))
+				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+				               "Attribute '%.100s' already defined.",
+				               (const char *)P->aname);
+			if (!(quote = wx_attr_quote(P)))
+				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+				               "Attribute '%.100s' not followed by a \" or '.",
+				               (const char *)P->aname);
+			in_value = true;
+			continue;
+		}
+		if (!in_value && wx_isspace(c)) {
+			if (nlen == 0)
+				continue;
+			return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
+			               "Attribute '%.100s' has no value.", (const char *)P->aname);
+		}
+		if (in_value && c == quote)
+			return wx_attr_store(P, elem, vlen, more, slash);
+		if (in_value)
+			P->aval[vlen++] = (unsigned char)c;
+		else
+			P->aname[nlen++] = (unsigned char)c;
+	}
+}
+
 /* Reads the attributes after an element name and the whitespace that ended
  * it, up to the end of the tag. *slash is set when the tag ended with '/'
  * (which os_xml consumes without the '>' after it). */
 static yg_err wx_attributes(struct wx_parser *P, size_t elem, bool *slash)
 {
-	unsigned level = P->items[elem].level;
 	for (unsigned n = 0;; n++) {
 		if (n > WX_MAX_ATTR_DEPTH)
 			return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
 			               "Too many attributes.");
-		size_t nlen = 0, vlen = 0;
-		bool in_value = false;
-		int quote = 0;
-		for (;;) {
-			int c = wx_getc(P);
-			if (c == WX_EOF)
-				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
-				               "End of file while reading an attribute.");
-			if ((in_value ? vlen : nlen) >= WX_MAXSIZE) {
-				P->aname[nlen < WX_MAXSIZE ? nlen : WX_MAXSIZE - 1] = '\0';
-				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
-				               "Overflow attempt at attribute '%.20s'.",
-				               (const char *)P->aname);
-			}
-			P->aname[nlen] = '\0';
-			if (c == '>' || (!in_value && c == '/')) {
-				if (in_value)
-					return wx_fail(P, YG_EPARSE, P->line,
-					               wx_s(P, P->items[elem].name),
-					               "Attribute '%.100s' not closed.",
-					               (const char *)P->aname);
-				if (nlen > 0)
-					return wx_fail(P, YG_EPARSE, P->line,
-					               wx_s(P, P->items[elem].name),
-					               "Attribute '%.100s' has no value.",
-					               (const char *)P->aname);
-				*slash = c == '/';
-				return YG_OK;
-			}
-			if (!in_value && c == '=') {
-				/* A repeated name among this element's
-				 * attributes (they are the items just before). */
-				for (size_t i = P->nitems; i-- > 0;) {
-					const struct wx_item *it = &P->items[i];
-					if (it->level != level || it->kind != WX_ATTR)
-						break;
-					if (strcmp(wx_s(P, it->name), (const char *)P->aname) == 0)
-						return wx_fail(
-						        P, YG_EPARSE, P->line,
-						        wx_s(P, P->items[elem].name),
-						        "Attribute '%.100s' already defined.",
-						        (const char *)P->aname);
-				}
-				c = wx_getc(P);
-				if (c != '"' && c != '\'') {
-					bool ok = false;
-					if (wx_isspace(c)) {
-						while ((c = wx_getc(P)) != WX_EOF && wx_isspace(c))
-							;
-						ok = c == '"' || c == '\'';
-					}
-					if (!ok)
-						return wx_fail(
-						        P, YG_EPARSE, P->line,
-						        wx_s(P, P->items[elem].name),
-						        "Attribute '%.100s' not followed by a \" "
-						        "or '.",
-						        (const char *)P->aname);
-				}
-				quote = c;
-				in_value = true;
-				continue;
-			}
-			if (!in_value && wx_isspace(c)) {
-				if (nlen == 0)
-					continue;
-				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[elem].name),
-				               "Attribute '%.100s' has no value.",
-				               (const char *)P->aname);
-			}
-			if (in_value && c == quote) {
-				size_t idx;
-				yg_err err =
-				        wx_item_add(P, WX_ATTR, P->aname, strlen((char *)P->aname),
-				                    level, P->line, &idx);
-				if (!err)
-					err = wx_str_add(P, P->aval, vlen, &P->items[idx].content);
-				if (err)
-					return err;
-				c = wx_getc(P);
-				if (wx_isspace(c))
-					break; /* another attribute may follow */
-				if (c == '>' || c == '/') {
-					*slash = c == '/';
-					return YG_OK;
-				}
-				P->aval[vlen] = '\0';
-				const char *en = wx_s(P, P->items[elem].name);
-				return wx_fail(P, YG_EPARSE, P->line, en,
-				               "Bad attribute closing for '%.100s'='%.100s'.",
-				               (const char *)P->aname, (const char *)P->aval);
-			}
-			if (in_value)
-				P->aval[vlen++] = (unsigned char)c;
-			else
-				P->aname[nlen++] = (unsigned char)c;
-		}
+		bool more;
+		yg_err err = wx_attribute(P, elem, &more, slash);
+		if (err || !more)
+			return err;
 	}
 }
 
@@ -395,42 +413,151 @@ enum wx_state {
 	WX_CLOSE, /* in a closing tag's name */
 };
 
+/* Where wx_read is in the input. */
+struct wx_rd {
+	enum wx_state st;
+	bool escaped;   /* an odd run of backslashes came just before */
+	size_t count;   /* bytes in P->text */
+	unsigned depth; /* open ancestors of `cur` */
+	size_t cur;     /* item of the innermost open element */
+	int open_line;  /* where the tag being read opened */
+};
+
+/* Fast path for plain text and for what lies between top-level elements:
+ * the same steps as wx_read's for bytes that are neither '<' nor '\\'. */
+static void wx_plain_run(struct wx_parser *P, struct wx_rd *R)
+{
+	while (P->p < P->end && R->count < WX_MAXSIZE) {
+		unsigned char b = *P->p;
+		if (b == '<' || b == '\\')
+			break;
+		P->p++;
+		if (b == '\n')
+			P->line++;
+		if (R->st == WX_TEXT)
+			P->text[R->count++] = b;
+		R->escaped = false;
+	}
+}
+
+/* An element ended: back into the parent's text, or out of the top. */
+static void wx_pop(const struct wx_parser *P, struct wx_rd *R)
+{
+	if (R->depth > 0) {
+		R->cur = P->stack[--R->depth];
+		R->st = WX_TEXT;
+	} else {
+		R->st = WX_OUT;
+	}
+}
+
+/* The name of an opening tag ended with c ('>' or a blank): adds the
+ * element, then its attributes. */
+static yg_err wx_name_end(struct wx_parser *P, struct wx_rd *R, int c)
+{
+	bool selfclose = R->count > 0 && P->text[R->count - 1] == '/';
+	if (selfclose)
+		R->count--;
+	P->text[R->count] = '\0';
+	yg_err err = wx_item_add(P, WX_ELEM, P->text, strlen((char *)P->text), R->depth,
+	                         R->open_line, &R->cur);
+	if (err)
+		return err;
+	R->count = 0;
+	bool slash = false;
+	if (wx_isspace(c)) {
+		err = wx_attributes(P, R->cur, &slash);
+		if (err)
+			return err;
+	}
+	if (selfclose || slash) {
+		P->items[R->cur].content = 0; /* "" */
+		wx_pop(P, R);
+	} else {
+		R->st = WX_TEXT;
+	}
+	return YG_OK;
+}
+
+/* The '>' of a closing tag, whose name must match byte for byte. */
+static yg_err wx_close_end(struct wx_parser *P, struct wx_rd *R)
+{
+	P->text[R->count] = '\0';
+	const char *name = wx_s(P, P->items[R->cur].name);
+	if (strcmp((char *)P->text, name) != 0)
+		return wx_fail(P, YG_EPARSE, P->line, name, "Element '%.100s' not closed.", name);
+	R->count = 0;
+	wx_pop(P, R);
+	return YG_OK;
+}
+
+/* An unescaped '<' in an element's text: its closing tag or a child. */
+static yg_err wx_text_tag(struct wx_parser *P, struct wx_rd *R)
+{
+	int c2 = wx_getc(P);
+	if (c2 == '/') {
+		/* The content is the text since the last child. */
+		yg_err err = wx_str_add(P, P->text, R->count, &P->items[R->cur].content);
+		if (err)
+			return err;
+		R->count = 0;
+		R->st = WX_CLOSE;
+		return YG_OK;
+	}
+	wx_ungetc(P, c2);
+	if (R->depth + 1 >= WX_MAX_DEPTH)
+		return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[R->cur].name),
+		               "Max recursion level reached");
+	P->stack[R->depth++] = (uint32_t)R->cur;
+	R->count = 0; /* the parent's text so far is dropped */
+	R->st = WX_NAME;
+	R->open_line = P->line;
+	return YG_OK;
+}
+
+/* One byte outside comments, by state. */
+static yg_err wx_step(struct wx_parser *P, struct wx_rd *R, int c)
+{
+	if (R->st == WX_OUT && !R->escaped) {
+		if (c == '<') {
+			int c2 = wx_getc(P);
+			if (c2 == '/')
+				return wx_fail(P, YG_EPARSE, P->line, NULL, "Element not opened.");
+			wx_ungetc(P, c2);
+			R->st = WX_NAME;
+			R->open_line = P->line;
+		}
+		return YG_OK;
+	}
+	if (R->st == WX_NAME && (c == '>' || wx_isspace(c)))
+		return wx_name_end(P, R, c);
+	if (R->st == WX_CLOSE && c == '>')
+		return wx_close_end(P, R);
+	if (R->st == WX_TEXT && c == '<' && !R->escaped)
+		return wx_text_tag(P, R);
+	if (R->st != WX_OUT)
+		P->text[R->count++] = (unsigned char)c;
+	if (c == '<')
+		R->escaped = false;
+	return YG_OK;
+}
+
 /* Reads the whole input into the flat list. */
 static yg_err wx_read(struct wx_parser *P)
 {
-	enum wx_state st = WX_OUT;
-	bool escaped = false; /* an odd run of backslashes came just before */
-	size_t count = 0;     /* bytes in P->text */
-	unsigned depth = 0;   /* open ancestors of `cur` */
-	size_t cur = 0;       /* item of the innermost open element */
-	int open_line = 0;
-	yg_err err;
+	struct wx_rd R = {.st = WX_OUT};
 	int c;
 	for (;;) {
-		/* Fast path for plain text and for what lies between
-		 * top-level elements: the same steps as below for bytes that
-		 * are neither '<' nor '\\'. */
-		if ((st == WX_TEXT || st == WX_OUT) && P->nstash == 0) {
-			while (P->p < P->end && count < WX_MAXSIZE) {
-				unsigned char b = *P->p;
-				if (b == '<' || b == '\\')
-					break;
-				P->p++;
-				if (b == '\n')
-					P->line++;
-				if (st == WX_TEXT)
-					P->text[count++] = b;
-				escaped = false;
-			}
-		}
+		if ((R.st == WX_TEXT || R.st == WX_OUT) && P->nstash == 0)
+			wx_plain_run(P, &R);
 		if ((c = wx_getc(P)) == WX_EOF)
 			break;
 		if (c == '\\')
-			escaped = !escaped;
+			R.escaped = !R.escaped;
 		else if (c != '<')
-			escaped = false;
+			R.escaped = false;
 
-		if (count >= WX_MAXSIZE)
+		if (R.count >= WX_MAXSIZE)
 			return wx_fail(P, YG_EPARSE, P->line, NULL, "String overflow.");
 
 		if (c == '<') {
@@ -440,97 +567,14 @@ static yg_err wx_read(struct wx_parser *P)
 			if (r > 0)
 				continue;
 		}
-
-		if (st == WX_OUT && !escaped) {
-			if (c == '<') {
-				int c2 = wx_getc(P);
-				if (c2 == '/')
-					return wx_fail(P, YG_EPARSE, P->line, NULL,
-					               "Element not opened.");
-				wx_ungetc(P, c2);
-				st = WX_NAME;
-				open_line = P->line;
-			}
-			continue;
-		}
-
-		if (st == WX_NAME && (c == '>' || wx_isspace(c))) {
-			bool selfclose = count > 0 && P->text[count - 1] == '/';
-			if (selfclose)
-				count--;
-			P->text[count] = '\0';
-			err = wx_item_add(P, WX_ELEM, P->text, strlen((char *)P->text), depth,
-			                  open_line, &cur);
-			if (err)
-				return err;
-			count = 0;
-			bool slash = false;
-			if (wx_isspace(c)) {
-				err = wx_attributes(P, cur, &slash);
-				if (err)
-					return err;
-			}
-			if (selfclose || slash) {
-				P->items[cur].content = 0; /* "" */
-				if (depth > 0) {
-					cur = P->stack[--depth];
-					st = WX_TEXT;
-				} else {
-					st = WX_OUT;
-				}
-			} else {
-				st = WX_TEXT;
-			}
-			continue;
-		}
-
-		if (st == WX_CLOSE && c == '>') {
-			P->text[count] = '\0';
-			const char *name = wx_s(P, P->items[cur].name);
-			if (strcmp((char *)P->text, name) != 0)
-				return wx_fail(P, YG_EPARSE, P->line, name,
-				               "Element '%.100s' not closed.", name);
-			count = 0;
-			if (depth > 0) {
-				cur = P->stack[--depth];
-				st = WX_TEXT;
-			} else {
-				st = WX_OUT;
-			}
-			continue;
-		}
-
-		if (st == WX_TEXT && c == '<' && !escaped) {
-			int c2 = wx_getc(P);
-			if (c2 == '/') {
-				/* The content is the text since the last child. */
-				err = wx_str_add(P, P->text, count, &P->items[cur].content);
-				if (err)
-					return err;
-				count = 0;
-				st = WX_CLOSE;
-				continue;
-			}
-			wx_ungetc(P, c2);
-			if (depth + 1 >= WX_MAX_DEPTH)
-				return wx_fail(P, YG_EPARSE, P->line, wx_s(P, P->items[cur].name),
-				               "Max recursion level reached");
-			P->stack[depth++] = (uint32_t)cur;
-			count = 0; /* the parent's text so far is dropped */
-			st = WX_NAME;
-			open_line = P->line;
-			continue;
-		}
-
-		if (st != WX_OUT)
-			P->text[count++] = (unsigned char)c;
-		if (c == '<')
-			escaped = false;
+		yg_err err = wx_step(P, &R, c);
+		if (err)
+			return err;
 	}
-	if (st != WX_OUT) { /* Name the outermost open element. */
-		const char *top = depth > 0       ? wx_s(P, P->items[P->stack[0]].name)
-		                  : st == WX_NAME ? NULL
-		                                  : wx_s(P, P->items[cur].name);
+	if (R.st != WX_OUT) { /* Name the outermost open element. */
+		const char *top = R.depth > 0       ? wx_s(P, P->items[P->stack[0]].name)
+		                  : R.st == WX_NAME ? NULL
+		                                    : wx_s(P, P->items[R.cur].name);
 		return wx_fail(P, YG_EPARSE, P->line, top,
 		               "End of file and some elements were not closed.");
 	}
@@ -785,21 +829,18 @@ static yg_err wx_apply_vars(struct wx_parser *P)
 
 /* ---- step 3: the tree ---- */
 
-/* Builds the public tree from the flat list into `doc`, taking the string
- * table. Elements get the attributes that directly follow them, and the
- * elements one level deeper up to the next element at their level or above
- * (a monotonic stack finds each element's parent in one pass). */
-static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
+/* Work arrays of wx_build, one entry per element. */
+struct wx_tree {
+	uint32_t *parent; /* node index of the parent, WX_NONE for none */
+	uint32_t *nkids;  /* number of child elements */
+	uint32_t *stack;  /* items of the open ancestors, levels increasing */
+	size_t nnodes, nattrs, nlinks;
+};
+
+/* Shrinks the string table and hands it to the document: every pointer of
+ * the tree goes into it, so it must not move afterwards. */
+static void wx_give_strings(struct wx_parser *P, yg_wxml_doc *doc)
 {
-	size_t nnodes = 0, nattrs = 0, nlinks = 0;
-	uint32_t *parent = NULL, *nkids = NULL, *stack = NULL;
-	yg_err err = YG_ENOMEM;
-
-	for (size_t i = 0; i < P->nitems; i++)
-		if (P->items[i].kind == WX_ELEM)
-			P->items[i].aux = (uint32_t)nnodes++;
-
-	/* Shrink the string table: every pointer below goes into it. */
 	if (P->strused > 0 && P->strused < P->strcap) {
 		char *s = realloc(P->str, P->strused);
 		if (s) {
@@ -809,34 +850,31 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 	}
 	doc->strings = P->str;
 	P->str = NULL;
-	if (nnodes == 0)
-		return YG_OK;
+}
 
-	parent = malloc(nnodes * sizeof(*parent));
-	nkids = calloc(nnodes, sizeof(*nkids));
-	stack = malloc(WX_MAX_DEPTH * sizeof(*stack));
-	doc->nodes = calloc(nnodes, sizeof(*doc->nodes));
-	if (!parent || !nkids || !stack || !doc->nodes)
-		goto out;
-
-	size_t top = 0; /* stack of (node) with strictly increasing levels */
+/* First pass: each element's parent (the open element one level up, as
+ * OS_GetElementsbyNode finds it), the counts of children, roots and
+ * attributes, and the node's own fields. */
+static void wx_find_parents(const struct wx_parser *P, yg_wxml_doc *doc, struct wx_tree *T)
+{
+	size_t top = 0;
 	for (size_t i = 0; i < P->nitems; i++) {
 		const struct wx_item *it = &P->items[i];
 		if (it->kind != WX_ELEM)
 			continue;
 		uint32_t k = it->aux;
-		while (top > 0 && P->items[stack[top - 1]].level >= it->level)
+		while (top > 0 && P->items[T->stack[top - 1]].level >= it->level)
 			top--;
-		parent[k] = WX_NONE;
-		if (top > 0 && P->items[stack[top - 1]].level + 1 == it->level)
-			parent[k] = P->items[stack[top - 1]].aux;
-		stack[top++] = (uint32_t)i;
-		if (parent[k] != WX_NONE) {
-			nkids[parent[k]]++;
-			nlinks++;
+		T->parent[k] = WX_NONE;
+		if (top > 0 && P->items[T->stack[top - 1]].level + 1 == it->level)
+			T->parent[k] = P->items[T->stack[top - 1]].aux;
+		T->stack[top++] = (uint32_t)i;
+		if (T->parent[k] != WX_NONE) {
+			T->nkids[T->parent[k]]++;
+			T->nlinks++;
 		} else if (it->level == 0) {
 			doc->nroots++;
-			nlinks++;
+			T->nlinks++;
 		}
 		yg_wxml_node *nd = &doc->nodes[k];
 		nd->name = doc->strings + it->name;
@@ -846,40 +884,45 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 		     j < P->nitems && P->items[j].kind == WX_ATTR && P->items[j].level == it->level;
 		     j++)
 			nd->nattrs++;
-		nattrs += nd->nattrs;
+		T->nattrs += nd->nattrs;
 	}
+}
 
-	if (nlinks) {
-		doc->ptrs = malloc(nlinks * sizeof(*doc->ptrs));
-		if (!doc->ptrs)
-			goto out;
-	}
-	if (nattrs) {
-		doc->attrs = malloc(nattrs * sizeof(*doc->attrs));
-		if (!doc->attrs)
-			goto out;
-	}
-	/* Lay the lists out: roots first, then each node's children. */
-	size_t at = doc->nroots, aat = 0, nroot = 0;
-	for (size_t k = 0; k < nnodes; k++) {
+/* Allocates the pointer and attribute arrays and lays the lists out in
+ * them: roots first, then each node's children. */
+static yg_err wx_layout(yg_wxml_doc *doc, const struct wx_tree *T)
+{
+	if (T->nlinks && !(doc->ptrs = malloc(T->nlinks * sizeof(*doc->ptrs))))
+		return YG_ENOMEM;
+	if (T->nattrs && !(doc->attrs = malloc(T->nattrs * sizeof(*doc->attrs))))
+		return YG_ENOMEM;
+	size_t at = doc->nroots, aat = 0;
+	for (size_t k = 0; k < T->nnodes; k++) {
 		yg_wxml_node *nd = &doc->nodes[k];
-		if (nkids[k]) {
+		if (T->nkids[k]) {
 			nd->children = doc->ptrs + at;
-			at += nkids[k];
+			at += T->nkids[k];
 		}
 		if (nd->nattrs) {
 			nd->attrs = doc->attrs + aat;
 			aat += nd->nattrs;
 		}
 	}
+	return YG_OK;
+}
+
+/* Second pass: fills the children, roots and attributes in document order. */
+static void wx_fill(const struct wx_parser *P, yg_wxml_doc *doc, const struct wx_tree *T)
+{
+	size_t nroot = 0;
 	for (size_t i = 0; i < P->nitems; i++) {
 		const struct wx_item *it = &P->items[i];
 		if (it->kind != WX_ELEM)
 			continue;
 		uint32_t k = it->aux;
 		yg_wxml_node *nd = &doc->nodes[k];
-		if (parent[k] != WX_NONE) {
-			yg_wxml_node *pn = &doc->nodes[parent[k]];
+		if (T->parent[k] != WX_NONE) {
+			yg_wxml_node *pn = &doc->nodes[T->parent[k]];
 			pn->children[pn->nchildren++] = nd;
 		} else if (it->level == 0) {
 			doc->ptrs[nroot++] = nd;
@@ -890,11 +933,38 @@ static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
 			nd->attrs[j].value = doc->strings + a->content;
 		}
 	}
-	err = YG_OK;
+}
+
+/* Builds the public tree from the flat list into `doc`, taking the string
+ * table. Elements get the attributes that directly follow them, and the
+ * elements one level deeper up to the next element at their level or above
+ * (a monotonic stack finds each element's parent in one pass). */
+static yg_err wx_build(struct wx_parser *P, yg_wxml_doc *doc)
+{
+	struct wx_tree T = {0};
+	yg_err err = YG_ENOMEM;
+
+	for (size_t i = 0; i < P->nitems; i++)
+		if (P->items[i].kind == WX_ELEM)
+			P->items[i].aux = (uint32_t)T.nnodes++;
+	wx_give_strings(P, doc);
+	if (T.nnodes == 0)
+		return YG_OK;
+
+	T.parent = malloc(T.nnodes * sizeof(*T.parent));
+	T.nkids = calloc(T.nnodes, sizeof(*T.nkids));
+	T.stack = malloc(WX_MAX_DEPTH * sizeof(*T.stack));
+	doc->nodes = calloc(T.nnodes, sizeof(*doc->nodes));
+	if (!T.parent || !T.nkids || !T.stack || !doc->nodes)
+		goto out;
+	wx_find_parents(P, doc, &T);
+	err = wx_layout(doc, &T);
+	if (!err)
+		wx_fill(P, doc, &T);
 out:
-	free(parent);
-	free(nkids);
-	free(stack);
+	free(T.parent);
+	free(T.nkids);
+	free(T.stack);
 	return err;
 }
 

@@ -951,6 +951,78 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The names in directory pb, sorted (so scans report in a stable order).
+ * The directory is read whole and closed first, so the descent holds one
+ * descriptor at a time whatever the depth. False when it cannot be
+ * opened; on a shortage of memory the names read so far are returned. In
+ * both cases the rows under pb are kept (touched), not reported deleted. */
+static bool list_dir(yg_fim *f, const char *pb, char ***out, size_t *nout)
+{
+	DIR *dir = opendir(pb);
+	if (!dir) {
+		fim_log(f, YG_FIM_LOG_WARNING, 6716, "(6716): Cannot open directory '%s': %s", pb,
+		        strerror(errno));
+		db_touch_tree(f, pb);
+		return false;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	bool oom = false;
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (!nn) {
+				oom = true;
+				break;
+			}
+			names = nn;
+		}
+		if (!(names[n] = strdup(e->d_name))) {
+			oom = true;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (oom) {
+		fim_log(f, YG_FIM_LOG_ERROR, 6717, "(6717): Out of memory listing '%s'", pb);
+		db_touch_tree(f, pb);
+	}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*out = names;
+	*nout = n;
+	return true;
+}
+
+/* Examines each name under directory pb, appending it to pb in place;
+ * frees the names. */
+static void descend(yg_fim *f, const fim_dir *d, char *pb, char **names, size_t n, bool realtime,
+                    bool scanning)
+{
+	size_t len = strlen(pb);
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]);
+		size_t sep = (len > 0 && pb[len - 1] == '/') ? 0 : 1;
+		if (len + sep + nl >= FIM_PATH_MAX) {
+			fim_log(f, YG_FIM_LOG_WARNING, 6718,
+			        "(6718): Path too long, skipped: '%s/%s'", pb, names[i]);
+		} else {
+			if (sep)
+				pb[len] = '/';
+			memcpy(pb + len + sep, names[i], nl + 1);
+			fim_check_path(f, d, pb, realtime, scanning);
+			pb[len] = '\0';
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
 /* Examines path under configured directory d (Wazuh's fim_checker): files
  * are compared, directories descended (recursion bounded by
  * recursion_level <= FIM_MAX_DEPTH), other types skipped. The path buffer
@@ -991,61 +1063,10 @@ void fim_check_path(yg_fim *f, const fim_dir *d, char *pb, bool realtime, bool s
 		fim_missing(f, pb, realtime);
 	if (d->realtime)
 		fim_rt_watch(f, pb, &st);
-	DIR *dir = opendir(pb);
-	if (!dir) {
-		fim_log(f, YG_FIM_LOG_WARNING, 6716, "(6716): Cannot open directory '%s': %s", pb,
-		        strerror(errno));
-		db_touch_tree(f, pb);
-		return;
-	}
-	/* Read the names first and close the directory, so the descent holds
-	 * one descriptor at a time whatever the depth. */
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	bool oom = false;
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **nn = realloc(names, cap * sizeof(*nn));
-			if (!nn) {
-				oom = true;
-				break;
-			}
-			names = nn;
-		}
-		if (!(names[n] = strdup(e->d_name))) {
-			oom = true;
-			break;
-		}
-		n++;
-	}
-	closedir(dir);
-	if (oom) {
-		fim_log(f, YG_FIM_LOG_ERROR, 6717, "(6717): Out of memory listing '%s'", pb);
-		db_touch_tree(f, pb);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
-	size_t len = strlen(pb);
-	for (size_t i = 0; i < n; i++) {
-		size_t nl = strlen(names[i]);
-		size_t sep = (len > 0 && pb[len - 1] == '/') ? 0 : 1;
-		if (len + sep + nl >= FIM_PATH_MAX) {
-			fim_log(f, YG_FIM_LOG_WARNING, 6718,
-			        "(6718): Path too long, skipped: '%s/%s'", pb, names[i]);
-		} else {
-			if (sep)
-				pb[len] = '/';
-			memcpy(pb + len + sep, names[i], nl + 1);
-			fim_check_path(f, d, pb, realtime, scanning);
-			pb[len] = '\0';
-		}
-		free(names[i]);
-	}
-	free(names);
+	char **names;
+	size_t n;
+	if (list_dir(f, pb, &names, &n))
+		descend(f, d, pb, names, n, realtime, scanning);
 }
 
 /* Reports rows under d (or, with d NULL, rows no directory governs) not

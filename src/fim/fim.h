@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
@@ -53,6 +54,16 @@ void yg_fim_config_destroy(yg_fim_config *cfg);
  * returns YG_EPARSE when there was an error (cfg keeps what was valid). */
 yg_err yg_fim_config_read(yg_fim_config *cfg, const yg_wxml_node *syscheck, const char *file,
                           yg_diag *diag);
+/* Prints the effective <syscheck> (every block read, merged) as ossec.conf
+ * XML. */
+void yg_fim_config_print(const yg_fim_config *cfg, FILE *out);
+
+/* The option tables (common/yopt.h) of <syscheck> and its sub-blocks, each
+ * over a yg_fim_config, and of <directories>' attributes, for the
+ * table-driven test. */
+struct yg_opt_block;
+extern const struct yg_opt_block yg_fim_syscheck_block, yg_fim_diff_block, yg_fim_quota_block,
+        yg_fim_file_size_block, yg_fim_file_limit_block, yg_fim_dir_attrs_block;
 
 bool yg_fim_config_disabled(const yg_fim_config *cfg);
 unsigned yg_fim_config_frequency(const yg_fim_config *cfg);

@@ -5,23 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/yopt.h"
 #include "fim/fim_int.h"
-
-yg_fim_config *yg_fim_config_create(void)
-{
-	yg_fim_config *cfg = calloc(1, sizeof(*cfg));
-	if (!cfg)
-		return NULL;
-	cfg->scan_on_start = true;
-	cfg->frequency = 43200;
-	cfg->file_limit_enabled = true;
-	cfg->file_limit = 100000;
-	cfg->disk_quota_enabled = true;
-	cfg->disk_quota = 1024ull * 1024 * 1024;
-	cfg->file_size_enabled = true;
-	cfg->file_size_limit = 50ull * 1024 * 1024;
-	return cfg;
-}
 
 static void dir_free(fim_dir *d)
 {
@@ -92,24 +77,6 @@ void yg_fim_config_dir(const yg_fim_config *cfg, size_t i, yg_fim_dir_info *out)
 
 /* ---- small parsers ---- */
 
-/* Parses a plain decimal number (Wazuh's OS_StrIsNum + atoi) into *out;
- * false when s is not all digits or exceeds max. */
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
 /* Wazuh's read_data_unit: "<n>" (KB), "<n>KB", "<n>MB", "<n>GB", "<n>TB"
  * (case-insensitive unit letter); bytes ("10B") are refused. Returns bytes in
  * *out, false when malformed. */
@@ -135,10 +102,10 @@ static bool parse_data_unit(const char *s, uint64_t *out)
 		case 't': mult = 1024ull * 1024 * 1024 * 1024; break;
 		default: mult = 1024; break;
 		}
-		if (!parse_uint(num, UINT64_MAX / mult, &n))
+		if (!yg_opt_parse_uint(num, 0, UINT64_MAX / mult, &n))
 			return false;
 	} else {
-		if (!parse_uint(s, UINT64_MAX / mult, &n))
+		if (!yg_opt_parse_uint(s, 0, UINT64_MAX / mult, &n))
 			return false;
 	}
 	*out = n * mult;
@@ -226,190 +193,271 @@ static yg_err add_dir(yg_fim_config *cfg, fim_dir *d)
 	return YG_OK;
 }
 
-/* Reads one <directories> element. Following Wazuh, a bad attribute value
- * skips the whole element with a warning. Returns YG_ENOMEM or YG_OK. */
+/* ---- <directories>: its attributes are an option table over fim_attrs,
+ * read with yg_opt_read_one as if they were elements ---- */
+
+/* What a <directories> element's attributes say. */
+typedef struct fim_attrs {
+	const char *content; /* the element's paths, for messages */
+	unsigned checks;
+	bool realtime, report;
+	int depth;
+	char *restrict_raw, *tags;
+	uint64_t diff_limit;
+} fim_attrs;
+
+static yg_err attr_check(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	fim_attrs *a = obj;
+	bool yes;
+	if (!yg_opt_parse_bool(v, &yes)) {
+		yg_opt_bad(ctx, e, "invalid value '%.64s' (yes or no)", v);
+		return YG_EPARSE;
+	}
+	for (size_t k = 0; k < sizeof(check_attrs) / sizeof(check_attrs[0]); k++)
+		if (strcmp(e->name, check_attrs[k].name) == 0)
+			a->checks = yes ? a->checks | check_attrs[k].bits
+			                : a->checks & ~check_attrs[k].bits;
+	return YG_OK;
+}
+
+/* whodata: no audit here; such directories are watched with inotify, the
+ * closest thing yagura has. */
+static yg_err attr_whodata(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	bool yes;
+	if (!yg_opt_parse_bool(v, &yes)) {
+		yg_opt_bad(ctx, e, "invalid value '%.64s' (yes or no)", v);
+		return YG_EPARSE;
+	}
+	if (yes) {
+		((fim_attrs *)obj)->realtime = true;
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, e->line, "directories",
+		            "whodata is not supported; '%s' is monitored in realtime instead",
+		            ((fim_attrs *)obj)->content);
+	}
+	return YG_OK;
+}
+
+static yg_err attr_follow(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)obj;
+	bool yes;
+	if (!yg_opt_parse_bool(v, &yes)) {
+		yg_opt_bad(ctx, e, "invalid value '%.64s' (yes or no)", v);
+		return YG_EPARSE;
+	}
+	if (yes)
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, e->line, "directories",
+		            "follow_symbolic_link is not supported: symbolic links are recorded, "
+		            "not followed");
+	return YG_OK;
+}
+
+static yg_err attr_depth(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	uint64_t n;
+	if (!yg_opt_parse_uint(v, 0, UINT64_MAX / 10, &n)) {
+		yg_opt_bad(ctx, e, "invalid recursion_level '%.64s'", v);
+		return YG_EPARSE;
+	}
+	if (n > FIM_MAX_DEPTH) {
+		yg_diag_add(ctx->diag, YG_SEV_WARNING, ctx->file, e->line, "directories",
+		            "recursion_level %s exceeds the limit %d: using %d", v, FIM_MAX_DEPTH,
+		            FIM_DEFAULT_DEPTH);
+		n = FIM_DEFAULT_DEPTH;
+	}
+	((fim_attrs *)obj)->depth = (int)n;
+	return YG_OK;
+}
+
+static yg_err attr_diff_limit(void *obj, const char *v, const yg_wxml_node *e,
+                              const yg_opt_ctx *ctx)
+{
+	uint64_t n;
+	if (!parse_data_unit(v, &n)) {
+		yg_opt_bad(ctx, e, "invalid diff_size_limit '%.64s'", v);
+		return YG_EPARSE;
+	}
+	((fim_attrs *)obj)->diff_limit = n < 1024 ? 1024 : n; /* 1 KB is Wazuh's minimum */
+	return YG_OK;
+}
+
+#define CHECK(n)                                                                                   \
+	{                                                                                          \
+		n, YG_OPT_CUSTOM, .parse = attr_check, .help = "yes or no"                         \
+	}
+#define A fim_attrs
+static const yg_opt dir_attr_opts[] = {
+        CHECK("check_all"),
+        CHECK("check_sum"),
+        CHECK("check_md5sum"),
+        CHECK("check_sha1sum"),
+        CHECK("check_sha256sum"),
+        CHECK("check_size"),
+        CHECK("check_owner"),
+        CHECK("check_group"),
+        CHECK("check_perm"),
+        CHECK("check_mtime"),
+        CHECK("check_inode"),
+        {"realtime", YG_OPT_BOOL, YG_OPT_AT(A, realtime), .help = "watch with inotify"},
+        {"report_changes", YG_OPT_BOOL, YG_OPT_AT(A, report), .help = "keep diffs of text"},
+        {"whodata", YG_OPT_CUSTOM, .parse = attr_whodata, .help = "read as realtime"},
+        {"follow_symbolic_link", YG_OPT_CUSTOM, .parse = attr_follow,
+         .help = "not supported: links are recorded"},
+        {"restrict", YG_OPT_STRING, YG_OPT_AT(A, restrict_raw), .flags = YG_OPT_EMPTY_OK,
+         .help = "an OS_Match pattern on file names"},
+        {"tags", YG_OPT_STRING, YG_OPT_AT(A, tags), .flags = YG_OPT_EMPTY_OK,
+         .help = "tags added to the events"},
+        {"recursion_level", YG_OPT_CUSTOM, .parse = attr_depth, .help = "directory depth (0-320)"},
+        {"diff_size_limit", YG_OPT_CUSTOM, .parse = attr_diff_limit,
+         .help = "the largest file diffed (Wazuh's KB, MB, GB)"},
+        /* Windows-only in Wazuh; accepted and ignored */
+        {"check_attrs", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER},
+        {"recursion", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER},
+        {0},
+};
+#undef A
+#undef CHECK
+
+const yg_opt_block yg_fim_dir_attrs_block = {"directories", dir_attr_opts, sizeof(fim_attrs),
+                                             true,          NULL,          NULL};
+
+/* Reads n's attributes into a. Following Wazuh, a bad value skips the whole
+ * element: *skip, with a warning naming the attribute. */
+static yg_err read_dir_attrs(fim_attrs *a, const yg_wxml_node *n, const char *file, yg_diag *diag,
+                             bool *skip)
+{
+	for (size_t i = 0; i < n->nattrs; i++) {
+		yg_wxml_node as_elem = {
+		        .name = n->attrs[i].name, .content = n->attrs[i].value, .line = n->line};
+		yg_diag *tmp = yg_diag_create();
+		bool known;
+		yg_err rc = tmp ? yg_opt_read_one(&yg_fim_dir_attrs_block, a, &as_elem, file, tmp,
+		                                  &known)
+		                : YG_ENOMEM;
+		for (size_t k = 0; tmp && k < yg_diag_count(tmp); k++) {
+			const yg_diag_entry *e = yg_diag_get(tmp, k);
+			if (e->severity != YG_SEV_ERROR)
+				yg_diag_add(diag, e->severity, file, e->line, "directories", "%s",
+				            e->message);
+		}
+		yg_diag_destroy(tmp);
+		if (rc == YG_ENOMEM)
+			return rc;
+		if (rc) {
+			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
+			            "invalid value '%s' for attribute '%s': skipping '%s'",
+			            as_elem.content, as_elem.name, n->content);
+			*skip = true;
+			return YG_OK;
+		}
+		if (!known)
+			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
+			            "unknown attribute '%s'", as_elem.name);
+	}
+	return YG_OK;
+}
+
+/* Wazuh strips ' ', '!' and ':' from tags. */
+static void clean_tags(char *tags)
+{
+	size_t w = 0;
+	for (const char *p = tags; *p; p++)
+		if (*p != ' ' && *p != '!' && *p != ':')
+			tags[w++] = *p;
+	tags[w] = '\0';
+}
+
+/* The fim_dir of one path with a's settings (strings copied). */
+static yg_err make_dir(const fim_attrs *a, char *path, const yg_wxml_node *n, const char *file,
+                       yg_diag *diag, fim_dir *d)
+{
+	*d = (fim_dir){.path = path,
+	               .checks = a->checks,
+	               .realtime = a->realtime,
+	               .report_changes = a->report,
+	               .recursion_level = a->depth,
+	               .diff_size_limit = a->diff_limit};
+	if (a->tags && !(d->tags = strdup(a->tags)))
+		return YG_ENOMEM;
+	if (!a->restrict_raw)
+		return YG_OK;
+	char err[128];
+	if (!(d->restrict_raw = strdup(a->restrict_raw)))
+		return YG_ENOMEM;
+	if (yg_osmatch_compile(a->restrict_raw, &d->restrict_re, err, sizeof(err))) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, "directories",
+		            "invalid restrict pattern '%s': %s", a->restrict_raw, err);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
+/* One path of the element's comma-separated list; false to stop. */
+static bool add_one_path(yg_fim_config *cfg, const fim_attrs *a, char *path, const yg_wxml_node *n,
+                         const char *file, yg_diag *diag, yg_err *rc)
+{
+	const char *why = !normalise_path(path)  ? "is not an absolute path"
+	                  : strpbrk(path, "*?[") ? "has wildcards, not supported yet"
+	                                         : NULL;
+	if (why) {
+		yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories", "'%s' %s: ignored",
+		            path, why);
+		free(path);
+		return true;
+	}
+	fim_dir d;
+	yg_err e = make_dir(a, path, n, file, diag, &d);
+	if (e) {
+		dir_free(&d);
+		*rc = e;
+		return e != YG_ENOMEM;
+	}
+	e = add_dir(cfg, &d);
+	if (e == YG_ELIMIT) {
+		yg_diag_add(diag, YG_SEV_ERROR, file, n->line, "directories",
+		            "more than %d directories configured", FIM_MAX_DIRS);
+		e = YG_EPARSE;
+	}
+	*rc = e ? e : *rc;
+	return e == YG_OK;
+}
+
+/* Reads one <directories> element. Returns YG_ENOMEM, YG_EPARSE (a bad
+ * restrict pattern, too many directories) or YG_OK. */
 static yg_err read_directories(yg_fim_config *cfg, const yg_wxml_node *n, const char *file,
                                yg_diag *diag)
 {
-	unsigned checks = YG_FIM_CHECK_ALL;
-	bool realtime = false, report = false;
-	int depth = FIM_DEFAULT_DEPTH;
-	const char *restrict_raw = NULL, *tags = NULL;
-	uint64_t diff_limit = cfg->file_size_limit;
-	bool diff_limit_set = false;
-	yg_err rc = YG_OK;
-
-	for (size_t a = 0; a < n->nattrs; a++) {
-		const char *an = n->attrs[a].name, *av = n->attrs[a].value;
-		bool yes = strcmp(av, "yes") == 0, no = strcmp(av, "no") == 0;
-		size_t k;
-		for (k = 0; k < sizeof(check_attrs) / sizeof(check_attrs[0]); k++)
-			if (strcmp(an, check_attrs[k].name) == 0)
-				break;
-		if (k < sizeof(check_attrs) / sizeof(check_attrs[0]) ||
-		    strcmp(an, "realtime") == 0 || strcmp(an, "report_changes") == 0 ||
-		    strcmp(an, "whodata") == 0 || strcmp(an, "follow_symbolic_link") == 0) {
-			if (!yes && !no) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-				            "invalid value '%s' for attribute '%s': skipping '%s'",
-				            av, an, n->content);
-				return YG_OK;
-			}
-			if (k < sizeof(check_attrs) / sizeof(check_attrs[0])) {
-				if (yes)
-					checks |= check_attrs[k].bits;
-				else
-					checks &= ~check_attrs[k].bits;
-			} else if (strcmp(an, "realtime") == 0) {
-				realtime = yes;
-			} else if (strcmp(an, "report_changes") == 0) {
-				report = yes;
-			} else if (strcmp(an, "whodata") == 0) {
-				/* No audit here: whodata directories are watched with
-				 * inotify, the closest thing yagura has. */
-				if (yes) {
-					realtime = true;
-					yg_diag_add(
-					        diag, YG_SEV_WARNING, file, n->line, "directories",
-					        "whodata is not supported; '%s' is monitored in "
-					        "realtime instead",
-					        n->content);
-				}
-			} else if (yes) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-				            "follow_symbolic_link is not supported: symbolic links "
-				            "are recorded, not followed");
-			}
-		} else if (strcmp(an, "restrict") == 0) {
-			restrict_raw = av;
-		} else if (strcmp(an, "tags") == 0) {
-			tags = av;
-		} else if (strcmp(an, "recursion_level") == 0) {
-			uint64_t v;
-			if (!parse_uint(av, UINT64_MAX / 10, &v)) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-				            "invalid recursion_level '%s': skipping '%s'", av,
-				            n->content);
-				return YG_OK;
-			}
-			if (v > FIM_MAX_DEPTH) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-				            "recursion_level %s exceeds the limit %d: using %d", av,
-				            FIM_MAX_DEPTH, FIM_DEFAULT_DEPTH);
-				v = FIM_DEFAULT_DEPTH;
-			}
-			depth = (int)v;
-		} else if (strcmp(an, "diff_size_limit") == 0) {
-			if (!parse_data_unit(av, &diff_limit)) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-				            "invalid diff_size_limit '%s': skipping '%s'", av,
-				            n->content);
-				return YG_OK;
-			}
-			if (diff_limit < 1024)
-				diff_limit = 1024; /* 1 KB is Wazuh's minimum */
-			diff_limit_set = true;
-		} else if (strcmp(an, "check_attrs") == 0 || strcmp(an, "recursion") == 0) {
-			/* Windows-only in Wazuh; accepted and ignored. */
-		} else {
-			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-			            "unknown attribute '%s'", an);
-		}
-	}
-	(void)diff_limit_set;
-
-	/* Wazuh strips ' ', '!' and ':' from tags. */
-	char *clean_tags = NULL;
-	if (tags) {
-		clean_tags = malloc(strlen(tags) + 1);
-		if (!clean_tags)
-			return YG_ENOMEM;
-		size_t w = 0;
-		for (const char *p = tags; *p; p++)
-			if (*p != ' ' && *p != '!' && *p != ':')
-				clean_tags[w++] = *p;
-		clean_tags[w] = '\0';
-	}
-
-	const char *s = n->content;
+	fim_attrs a = {.content = n->content,
+	               .checks = YG_FIM_CHECK_ALL,
+	               .depth = FIM_DEFAULT_DEPTH,
+	               .diff_limit = cfg->file_size_limit};
+	bool skip = false;
+	yg_err rc = read_dir_attrs(&a, n, file, diag, &skip);
+	if (a.tags)
+		clean_tags(a.tags);
 	size_t count = 0;
-	while (*s) {
+	for (const char *s = n->content; rc != YG_ENOMEM && !skip && *s;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 		char *path = trim_dup(s, len);
 		s = comma ? comma + 1 : s + len;
 		if (!path) {
 			rc = YG_ENOMEM;
-			break;
-		}
-		if (!*path) {
+		} else if (!*path) {
 			free(path);
-			continue;
-		}
-		if (++count > FIM_MAX_DIRS_PER_ELEMENT) {
+		} else if (++count > FIM_MAX_DIRS_PER_ELEMENT) {
 			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
 			            "more than %d paths in one element: '%s' ignored",
 			            FIM_MAX_DIRS_PER_ELEMENT, path);
 			free(path);
-			continue;
-		}
-		if (!normalise_path(path)) {
-			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-			            "'%s' is not an absolute path: ignored", path);
-			free(path);
-			continue;
-		}
-		if (strpbrk(path, "*?[")) {
-			yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
-			            "wildcards are not supported yet: '%s' ignored", path);
-			free(path);
-			continue;
-		}
-		fim_dir d = {
-		        .path = path,
-		        .checks = checks,
-		        .realtime = realtime,
-		        .report_changes = report,
-		        .recursion_level = depth,
-		        .diff_size_limit = diff_limit,
-		};
-		if (restrict_raw) {
-			char err[128];
-			d.restrict_raw = strdup(restrict_raw);
-			if (!d.restrict_raw) {
-				dir_free(&d);
-				rc = YG_ENOMEM;
-				break;
-			}
-			if (yg_osmatch_compile(restrict_raw, &d.restrict_re, err, sizeof(err))) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, n->line, "directories",
-				            "invalid restrict pattern '%s': %s", restrict_raw, err);
-				dir_free(&d);
-				rc = YG_EPARSE;
-				continue;
-			}
-		}
-		if (clean_tags) {
-			d.tags = strdup(clean_tags);
-			if (!d.tags) {
-				dir_free(&d);
-				rc = YG_ENOMEM;
-				break;
-			}
-		}
-		yg_err e = add_dir(cfg, &d);
-		if (e == YG_ELIMIT) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, n->line, "directories",
-			            "more than %d directories configured", FIM_MAX_DIRS);
-			rc = YG_EPARSE;
-			break;
-		} else if (e) {
-			rc = e;
+		} else if (!add_one_path(cfg, &a, path, n, file, diag, &rc)) {
 			break;
 		}
 	}
-	free(clean_tags);
-	if (count == 0 && rc == YG_OK)
+	yg_opt_free(&yg_fim_dir_attrs_block, &a);
+	if (count == 0 && rc == YG_OK && !skip)
 		yg_diag_add(diag, YG_SEV_WARNING, file, n->line, "directories",
 		            "no directory given");
 	return rc;
@@ -480,118 +528,308 @@ static yg_err add_pattern(fim_pattern **list, size_t *n, const yg_wxml_node *e, 
 	return YG_OK;
 }
 
-/* Parses a yes/no element into *out; reports and returns false otherwise. */
-static bool read_bool(const yg_wxml_node *e, const char *file, yg_diag *diag, bool *out)
+/* ---- printing (`-t --print`) ---- */
+
+static yg_err parse_directories(void *obj, const char *v, const yg_wxml_node *e,
+                                const yg_opt_ctx *ctx)
 {
-	if (strcmp(e->content, "yes") == 0) {
-		*out = true;
-		return true;
-	}
-	if (strcmp(e->content, "no") == 0) {
-		*out = false;
-		return true;
-	}
-	yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-	            "invalid value '%s' (expected yes or no)", e->content);
-	return false;
+	(void)v;
+	return read_directories(obj, e, ctx->file, ctx->diag);
 }
 
-static bool read_num(const yg_wxml_node *e, const char *file, yg_diag *diag, uint64_t max,
-                     uint64_t *out)
+/* One directory's attributes, each only when it is not the default. */
+static void print_dir_attrs(const yg_fim_config *cfg, const fim_dir *d, FILE *out)
 {
-	if (parse_uint(e->content, max, out))
-		return true;
-	yg_diag_add(diag, YG_SEV_ERROR, file, e->line, e->name,
-	            "invalid value '%s' (expected a number up to %llu)", e->content,
-	            (unsigned long long)max);
-	return false;
+	if (d->checks != YG_FIM_CHECK_ALL) {
+		fputs(" check_all=\"no\"", out);
+		for (size_t k = 2; k < sizeof(check_attrs) / sizeof(check_attrs[0]); k++)
+			if (d->checks & check_attrs[k].bits)
+				fprintf(out, " %s=\"yes\"", check_attrs[k].name);
+	}
+	if (d->realtime)
+		fputs(" realtime=\"yes\"", out);
+	if (d->report_changes)
+		fputs(" report_changes=\"yes\"", out);
+	if (d->recursion_level != FIM_DEFAULT_DEPTH)
+		fprintf(out, " recursion_level=\"%d\"", d->recursion_level);
+	if (d->diff_size_limit != cfg->file_size_limit)
+		fprintf(out, " diff_size_limit=\"%lluKB\"",
+		        (unsigned long long)(d->diff_size_limit / 1024));
+	if (d->restrict_raw) {
+		fputs(" restrict=\"", out);
+		fputs(d->restrict_raw, out);
+		fputc('"', out);
+	}
+	if (d->tags) {
+		fputs(" tags=\"", out);
+		fputs(d->tags, out);
+		fputc('"', out);
+	}
 }
 
-static yg_err read_diff(yg_fim_config *cfg, const yg_wxml_node *n, const char *file, yg_diag *diag)
+static void print_dirs(const void *obj, const yg_opt *o, FILE *out)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		if (strcmp(c->name, "nodiff") == 0) {
-			yg_err e = add_pattern(&cfg->nodiff, &cfg->nnodiff, c, file, diag);
-			if (e == YG_ENOMEM)
-				return e;
-			if (e)
-				rc = e;
-		} else if (strcmp(c->name, "disk_quota") == 0 ||
-		           strcmp(c->name, "file_size") == 0) {
-			bool quota = c->name[0] == 'd';
-			for (size_t j = 0; j < c->nchildren; j++) {
-				const yg_wxml_node *g = c->children[j];
-				if (strcmp(g->name, "enabled") == 0) {
-					bool v;
-					if (!read_bool(g, file, diag, &v)) {
-						rc = YG_EPARSE;
-						continue;
-					}
-					*(quota ? &cfg->disk_quota_enabled
-					        : &cfg->file_size_enabled) = v;
-				} else if (strcmp(g->name, "limit") == 0) {
-					uint64_t v;
-					if (!parse_data_unit(g->content, &v)) {
-						yg_diag_add(diag, YG_SEV_ERROR, file, g->line,
-						            "limit",
-						            "invalid size '%s' (e.g. 50MB)",
-						            g->content);
-						rc = YG_EPARSE;
-						continue;
-					}
-					if (v < 1024)
-						v = 1024;
-					*(quota ? &cfg->disk_quota : &cfg->file_size_limit) = v;
-				} else {
-					yg_diag_add(diag, YG_SEV_ERROR, file, g->line, g->name,
-					            "unknown element in <%s>", c->name);
-					rc = YG_EPARSE;
-				}
-			}
-		} else if (strcmp(c->name, "registry_nodiff") == 0) {
-			/* Windows only. */
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
-			            "unknown element in <diff>");
-			rc = YG_EPARSE;
-		}
+	const yg_fim_config *cfg = obj;
+	for (size_t i = 0; i < cfg->ndirs; i++) {
+		fprintf(out, "    <%s", o->name);
+		print_dir_attrs(cfg, &cfg->dirs[i], out);
+		fputc('>', out);
+		fputs(cfg->dirs[i].path, out);
+		fprintf(out, "</%s>\n", o->name);
 	}
-	return rc;
+}
+
+static void print_patterns(const fim_pattern *p, size_t n, const char *name, int indent, FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%*s<%s%s>", indent, "", name, p[i].re ? " type=\"sregex\"" : "");
+		fputs(p[i].raw, out);
+		fprintf(out, "</%s>\n", name);
+	}
+}
+
+static void print_ignore(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_fim_config *cfg = obj;
+	print_patterns(cfg->ignore, cfg->nignore, o->name, 4, out);
+}
+
+static void print_nodiff(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_fim_config *cfg = obj;
+	print_patterns(cfg->nodiff, cfg->nnodiff, o->name, 4, out);
+}
+
+/* ---- <diff>, <file_limit>, <syscheck>: option tables over yg_fim_config ---- */
+
+static yg_err parse_nodiff(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	yg_fim_config *cfg = obj;
+	return add_pattern(&cfg->nodiff, &cfg->nnodiff, e, ctx->file, ctx->diag);
+}
+
+static yg_err parse_ignore(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	yg_fim_config *cfg = obj;
+	return add_pattern(&cfg->ignore, &cfg->nignore, e, ctx->file, ctx->diag);
+}
+
+/* A <limit> in Wazuh's data units, at least 1 KB. */
+static yg_err parse_limit(uint64_t *out, const char *v, const yg_wxml_node *e,
+                          const yg_opt_ctx *ctx)
+{
+	uint64_t n;
+	if (!parse_data_unit(v, &n)) {
+		yg_opt_bad(ctx, e, "invalid size '%.64s' (e.g. 50MB)", v);
+		return YG_EPARSE;
+	}
+	*out = n < 1024 ? 1024 : n;
+	return YG_OK;
+}
+
+static yg_err parse_quota_limit(void *obj, const char *v, const yg_wxml_node *e,
+                                const yg_opt_ctx *ctx)
+{
+	return parse_limit(&((yg_fim_config *)obj)->disk_quota, v, e, ctx);
+}
+
+static yg_err parse_size_limit(void *obj, const char *v, const yg_wxml_node *e,
+                               const yg_opt_ctx *ctx)
+{
+	return parse_limit(&((yg_fim_config *)obj)->file_size_limit, v, e, ctx);
+}
+
+static void print_kb(uint64_t bytes, const char *name, FILE *out)
+{
+	fprintf(out, "        <%s>%lluKB</%s>\n", name, (unsigned long long)(bytes / 1024), name);
+}
+
+static void print_quota_limit(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_kb(((const yg_fim_config *)obj)->disk_quota, o->name, out);
+}
+
+static void print_size_limit(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_kb(((const yg_fim_config *)obj)->file_size_limit, o->name, out);
+}
+
+#define F yg_fim_config
+static const yg_opt quota_opts[] = {
+        {"enabled", YG_OPT_BOOL, YG_OPT_AT(F, disk_quota_enabled), .def = "yes",
+         .help = "bound the diffs' storage"},
+        {"limit", YG_OPT_CUSTOM, .def = "1GB", .parse = parse_quota_limit,
+         .print = print_quota_limit, .help = "the bound (Wazuh's KB, MB, GB)"},
+        {0},
+};
+
+static const yg_opt file_size_opts[] = {
+        {"enabled", YG_OPT_BOOL, YG_OPT_AT(F, file_size_enabled), .def = "yes",
+         .help = "files above the limit are not diffed"},
+        {"limit", YG_OPT_CUSTOM, .def = "50MB", .parse = parse_size_limit,
+         .print = print_size_limit, .help = "the limit (Wazuh's KB, MB, GB)"},
+        {0},
+};
+
+static const yg_opt file_limit_opts[] = {
+        {"enabled", YG_OPT_BOOL, YG_OPT_AT(F, file_limit_enabled), .def = "yes",
+         .help = "bound the files monitored"},
+        /* Wazuh caps entries at 2^31-1 (MAX_FILE_LIMIT) */
+        {"entries", YG_OPT_UINT, YG_OPT_AT(F, file_limit), 0, INT_MAX, "100000",
+         .help = "the bound"},
+        {0},
+};
+
+static void *fim_block_create(void)
+{
+	return yg_fim_config_create();
+}
+
+static void fim_block_destroy(void *obj)
+{
+	yg_fim_config_destroy(obj);
+}
+
+#define BLOCK(var, name, opts)                                                                     \
+	const yg_opt_block var = {                                                                 \
+	        name, opts, sizeof(yg_fim_config), false, fim_block_create, fim_block_destroy}
+BLOCK(yg_fim_quota_block, "disk_quota", quota_opts);
+BLOCK(yg_fim_file_size_block, "file_size", file_size_opts);
+BLOCK(yg_fim_file_limit_block, "file_limit", file_limit_opts);
+
+static yg_err parse_quota(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return yg_opt_read(&yg_fim_quota_block, obj, e, ctx->file, ctx->diag);
+}
+
+static yg_err parse_file_size(void *obj, const char *v, const yg_wxml_node *e,
+                              const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return yg_opt_read(&yg_fim_file_size_block, obj, e, ctx->file, ctx->diag);
+}
+
+static yg_err parse_file_limit(void *obj, const char *v, const yg_wxml_node *e,
+                               const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return yg_opt_read(&yg_fim_file_limit_block, obj, e, ctx->file, ctx->diag);
+}
+
+static void print_quota(const void *obj, const yg_opt *o, FILE *out)
+{
+	(void)o;
+	yg_opt_print(&yg_fim_quota_block, obj, 6, out);
+}
+
+static void print_file_size(const void *obj, const yg_opt *o, FILE *out)
+{
+	(void)o;
+	yg_opt_print(&yg_fim_file_size_block, obj, 6, out);
+}
+
+static void print_file_limit(const void *obj, const yg_opt *o, FILE *out)
+{
+	(void)o;
+	yg_opt_print(&yg_fim_file_limit_block, obj, 4, out);
+}
+
+static const yg_opt diff_opts[] = {
+        {"nodiff", YG_OPT_CUSTOM, .parse = parse_nodiff,
+         .help = "a file whose changes are never diffed (repeatable)"},
+        {"disk_quota", YG_OPT_CUSTOM, .parse = parse_quota, .print = print_quota,
+         .help = "<enabled>, <limit>"},
+        {"file_size", YG_OPT_CUSTOM, .parse = parse_file_size, .print = print_file_size,
+         .help = "<enabled>, <limit>"},
+        {"registry_nodiff", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER, .help = "Windows only"},
+        {0},
+};
+BLOCK(yg_fim_diff_block, "diff", diff_opts);
+
+static void print_diff(const void *obj, const yg_opt *o, FILE *out)
+{
+	(void)o;
+	yg_opt_print(&yg_fim_diff_block, obj, 4, out);
 }
 
 /* Elements Wazuh knows that yagura accepts and ignores (Windows, audit,
  * agent synchronisation, scheduling variants). */
-static const char *const ignored_elements[] = {
-        "scan_time",
-        "scan_day",
-        "skip_nfs",
-        "skip_dev",
-        "skip_sys",
-        "skip_proc",
-        "windows_registry",
-        "registry_ignore",
-        "registry_ignore_value",
-        "registry_limit",
-        "auto_ignore",
-        "alert_new_files",
-        "remove_old_diff",
-        "prefilter_cmd",
-        "restart_audit",
-        "windows_audit_interval",
-        "whodata",
-        "process_priority",
-        "synchronization",
-        "max_eps",
-        "allow_remote_prefilter_cmd",
-        "database",
-        "queue_size",
-        "rt_delay",
-        "max_fd_win_rt",
-        "nodiff_regex",
-        "disk_quota",
+#define IGNORED(n)                                                                                 \
+	{                                                                                          \
+		n, YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED,                                         \
+		                  .help = "option not supported by yagura: ignored"                \
+	}
+static const yg_opt syscheck_opts[] = {
+        {"disabled", YG_OPT_BOOL, YG_OPT_AT(F, disabled), .def = "no",
+         .help = "no file integrity monitoring"},
+        {"frequency", YG_OPT_UINT, YG_OPT_AT(F, frequency), 0, UINT_MAX, "43200",
+         .help = "seconds between scans"},
+        {"scan_on_start", YG_OPT_BOOL, YG_OPT_AT(F, scan_on_start), .def = "yes",
+         .help = "scan when starting"},
+        {"directories", YG_OPT_CUSTOM, .parse = parse_directories, .print = print_dirs,
+         .help = "paths, comma-separated, with check_*, realtime, ... attributes"},
+        {"ignore", YG_OPT_CUSTOM, .parse = parse_ignore, .print = print_ignore,
+         .help = "a path prefix, or type=\"sregex\" (repeatable)"},
+        {"nodiff", YG_OPT_CUSTOM, .parse = parse_nodiff, .print = print_nodiff,
+         .help = "a file never diffed (repeatable)"},
+        {"max_files_per_second", YG_OPT_UINT, YG_OPT_AT(F, max_files_per_second), 0, UINT_MAX, "0",
+         .help = "scan speed; 0 = no limit"},
+        {"max_realtime_watches", YG_OPT_UINT, YG_OPT_AT(F, max_realtime_watches), 0, INT_MAX, "0",
+         .help = "yagura's own: inotify watches; 0 = the kernel's limit only"},
+        {"file_limit", YG_OPT_CUSTOM, .parse = parse_file_limit, .print = print_file_limit,
+         .help = "<enabled>, <entries>"},
+        /* read first (yg_fim_config_read) */
+        {"diff", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER, .print = print_diff,
+         .help = "<nodiff>, <disk_quota>, <file_size>"},
+        IGNORED("scan_time"),
+        IGNORED("scan_day"),
+        IGNORED("skip_nfs"),
+        IGNORED("skip_dev"),
+        IGNORED("skip_sys"),
+        IGNORED("skip_proc"),
+        IGNORED("windows_registry"),
+        IGNORED("registry_ignore"),
+        IGNORED("registry_ignore_value"),
+        IGNORED("registry_limit"),
+        IGNORED("auto_ignore"),
+        IGNORED("alert_new_files"),
+        IGNORED("remove_old_diff"),
+        IGNORED("prefilter_cmd"),
+        IGNORED("restart_audit"),
+        IGNORED("windows_audit_interval"),
+        IGNORED("whodata"),
+        IGNORED("process_priority"),
+        IGNORED("synchronization"),
+        IGNORED("max_eps"),
+        IGNORED("allow_remote_prefilter_cmd"),
+        IGNORED("database"),
+        IGNORED("queue_size"),
+        IGNORED("rt_delay"),
+        IGNORED("max_fd_win_rt"),
+        IGNORED("nodiff_regex"),
+        IGNORED("disk_quota"),
+        {0},
 };
+#undef IGNORED
+#undef F
+BLOCK(yg_fim_syscheck_block, "syscheck", syscheck_opts);
+#undef BLOCK
+
+yg_fim_config *yg_fim_config_create(void)
+{
+	yg_fim_config *cfg = calloc(1, sizeof(*cfg));
+	if (cfg && (yg_opt_defaults(&yg_fim_syscheck_block, cfg) ||
+	            yg_opt_defaults(&yg_fim_file_limit_block, cfg) ||
+	            yg_opt_defaults(&yg_fim_quota_block, cfg) ||
+	            yg_opt_defaults(&yg_fim_file_size_block, cfg))) {
+		yg_fim_config_destroy(cfg);
+		return NULL;
+	}
+	return cfg;
+}
 
 yg_err yg_fim_config_read(yg_fim_config *cfg, const yg_wxml_node *sc, const char *file,
                           yg_diag *diag)
@@ -602,93 +840,20 @@ yg_err yg_fim_config_read(yg_fim_config *cfg, const yg_wxml_node *sc, const char
 	for (size_t i = 0; i < sc->nchildren; i++) {
 		const yg_wxml_node *e = sc->children[i];
 		if (strcmp(e->name, "diff") == 0) {
-			yg_err r = read_diff(cfg, e, file, diag);
+			yg_err r = yg_opt_read(&yg_fim_diff_block, cfg, e, file, diag);
 			if (r == YG_ENOMEM)
 				return r;
 			if (r)
 				rc = r;
 		}
 	}
-	for (size_t i = 0; i < sc->nchildren; i++) {
-		const yg_wxml_node *e = sc->children[i];
-		const char *nm = e->name;
-		uint64_t v;
-		bool b;
-		yg_err r = YG_OK;
-		if (strcmp(nm, "diff") == 0) {
-			continue;
-		} else if (strcmp(nm, "directories") == 0) {
-			r = read_directories(cfg, e, file, diag);
-		} else if (strcmp(nm, "ignore") == 0) {
-			r = add_pattern(&cfg->ignore, &cfg->nignore, e, file, diag);
-		} else if (strcmp(nm, "nodiff") == 0) {
-			r = add_pattern(&cfg->nodiff, &cfg->nnodiff, e, file, diag);
-		} else if (strcmp(nm, "frequency") == 0) {
-			if (read_num(e, file, diag, UINT_MAX, &v))
-				cfg->frequency = (unsigned)v;
-			else
-				r = YG_EPARSE;
-		} else if (strcmp(nm, "max_files_per_second") == 0) {
-			if (read_num(e, file, diag, UINT_MAX, &v))
-				cfg->max_files_per_second = (unsigned)v;
-			else
-				r = YG_EPARSE;
-		} else if (strcmp(nm, "max_realtime_watches") == 0) {
-			/* yagura's own: the kernel's max_user_watches is an int. */
-			if (read_num(e, file, diag, INT_MAX, &v))
-				cfg->max_realtime_watches = (size_t)v;
-			else
-				r = YG_EPARSE;
-		} else if (strcmp(nm, "disabled") == 0) {
-			if (read_bool(e, file, diag, &b))
-				cfg->disabled = b;
-			else
-				r = YG_EPARSE;
-		} else if (strcmp(nm, "scan_on_start") == 0) {
-			if (read_bool(e, file, diag, &b))
-				cfg->scan_on_start = b;
-			else
-				r = YG_EPARSE;
-		} else if (strcmp(nm, "file_limit") == 0) {
-			for (size_t j = 0; j < e->nchildren; j++) {
-				const yg_wxml_node *c = e->children[j];
-				if (strcmp(c->name, "enabled") == 0) {
-					if (read_bool(c, file, diag, &b))
-						cfg->file_limit_enabled = b;
-					else
-						r = YG_EPARSE;
-				} else if (strcmp(c->name, "entries") == 0) {
-					/* Wazuh caps entries at 2^31-1 (MAX_FILE_LIMIT). */
-					if (read_num(c, file, diag, INT_MAX, &v))
-						cfg->file_limit = v;
-					else
-						r = YG_EPARSE;
-				} else {
-					yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
-					            "unknown element in <file_limit>");
-					r = YG_EPARSE;
-				}
-			}
-		} else {
-			size_t k, nk = sizeof(ignored_elements) / sizeof(ignored_elements[0]);
-			for (k = 0; k < nk; k++)
-				if (strcmp(nm, ignored_elements[k]) == 0)
-					break;
-			if (k < nk) {
-				yg_diag_add(diag, YG_SEV_WARNING, file, e->line, nm,
-				            "option not supported by yagura: ignored");
-			} else {
-				yg_diag_add(diag, YG_SEV_ERROR, file, e->line, nm,
-				            "unknown element in <syscheck>");
-				r = YG_EPARSE;
-			}
-		}
-		if (r == YG_ENOMEM)
-			return r;
-		if (r)
-			rc = r;
-	}
-	return rc;
+	yg_err r = yg_opt_read(&yg_fim_syscheck_block, cfg, sc, file, diag);
+	return r ? r : rc;
+}
+
+void yg_fim_config_print(const yg_fim_config *cfg, FILE *out)
+{
+	yg_opt_print(&yg_fim_syscheck_block, cfg, 2, out);
 }
 
 /* ---- lookups ---- */

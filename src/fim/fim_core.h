@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/yhtab.h"
 #include "fim/fim_int.h"
 
 #define FIM_HASH_MAX_SIZE (1024ull * 1024 * 1024) /* Wazuh's file_max_size */
@@ -13,7 +14,6 @@
 #define FIM_MAX_PENDING 10000 /* events kept for a slow consumer */
 #define FIM_DEFAULT_SETTLE_MS 100
 #define FIM_MAX_SETTLING 65536 /* paths waiting to settle; past it: rescan */
-#define FIM_SETTLE_BUCKETS 4096
 #define FIM_MAX_WD (1 << 24)
 #define FIM_WATCH_BUCKETS 4096 /* inode -> watch index */
 #define FIM_DIFF_MAX_INPUT (16ull * 1024 * 1024)
@@ -54,12 +54,6 @@ typedef struct fim_watch {
 	uint64_t dev, ino;
 	int next; /* next descriptor + 1 in the same inode bucket; 0 ends */
 } fim_watch;
-
-typedef struct fim_settle {
-	struct fim_settle *next;
-	int64_t due_ms;
-	char path[];
-} fim_settle;
 
 struct yg_fim {
 	const yg_fim_config *cfg;
@@ -103,8 +97,7 @@ struct yg_fim {
 	bool watch_limit_warned;
 	bool need_rescan;
 	unsigned settle_ms;
-	fim_settle *settle[FIM_SETTLE_BUCKETS];
-	size_t nsettle;
+	yg_htab *settle; /* path -> int64_t due_ms; made on first use */
 	bool started;
 	int64_t next_scan_ms;
 

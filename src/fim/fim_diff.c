@@ -152,6 +152,92 @@ static bool put_line(yg_buf *out, char t, const line *l)
 	       yg_buf_putc(out, '\n') == YG_OK;
 }
 
+/* The edit script from a to b into ops. Common prefix and suffix cost
+ * nothing in Myers' terms; trimming them keeps the explored distance for
+ * the part that changed. False when the changes are too many to explore
+ * (*err stays YG_OK) or on an error in *err. */
+static bool diff_ops(const line *a, size_t n, const line *b, size_t m, op *ops, size_t *nops,
+                     yg_err *err)
+{
+	size_t pre = 0;
+	while (pre < n && pre < m && line_eq(&a[pre], &b[pre])) {
+		ops[(*nops)++] = (op){' ', pre, pre};
+		pre++;
+	}
+	size_t suf = 0;
+	while (suf < n - pre && suf < m - pre && line_eq(&a[n - 1 - suf], &b[m - 1 - suf]))
+		suf++;
+	if (!myers(a + pre, n - pre - suf, b + pre, m - pre - suf, pre, pre, ops, nops, err))
+		return false;
+	for (size_t i = 0; i < suf; i++)
+		ops[(*nops)++] = (op){' ', n - suf + i, m - suf + i};
+	return true;
+}
+
+/* The end of the hunk whose first change is ops[j]: it extends over
+ * changes separated by at most 2 * context same lines, then takes up to
+ * context same lines more. */
+static size_t hunk_end(const op *ops, size_t nops, size_t j)
+{
+	size_t end = j;
+	for (;;) {
+		while (end < nops && ops[end].t != ' ')
+			end++;
+		size_t run = end;
+		while (run < nops && ops[run].t == ' ')
+			run++;
+		if (run < nops && run - end <= 2 * FIM_DIFF_CONTEXT) {
+			end = run;
+			continue;
+		}
+		return end + FIM_DIFF_CONTEXT < run ? end + FIM_DIFF_CONTEXT : run;
+	}
+}
+
+/* Writes ops[start, end) as one unified-diff hunk. False when out is full. */
+static bool put_hunk(yg_buf *out, const op *ops, size_t start, size_t end, const line *a,
+                     const line *b)
+{
+	size_t alen = 0, blen = 0;
+	for (size_t k = start; k < end; k++) {
+		alen += ops[k].t != '+';
+		blen += ops[k].t != '-';
+	}
+	size_t as = ops[start].a + (alen ? 1 : 0), bs = ops[start].b + (blen ? 1 : 0);
+	if (yg_buf_printf(out, "@@ -%zu,%zu +%zu,%zu @@\n", as, alen, bs, blen))
+		return false;
+	for (size_t k = start; k < end; k++) {
+		const line *l = ops[k].t == '+' ? &b[ops[k].b] : &a[ops[k].a];
+		if (!put_line(out, ops[k].t, l))
+			return false;
+	}
+	return true;
+}
+
+/* Writes every hunk, keeping room for the truncation note. False when
+ * they did not all fit. */
+static bool put_hunks(yg_buf *out, const op *ops, size_t nops, const line *a, const line *b)
+{
+	size_t real_max = out->max;
+	bool ok = true;
+	if (out->max > FIM_DIFF_NOTE_ROOM)
+		out->max -= FIM_DIFF_NOTE_ROOM;
+	size_t i = 0;
+	while (i < nops && ok) {
+		size_t j = i;
+		while (j < nops && ops[j].t == ' ')
+			j++;
+		if (j == nops)
+			break;
+		size_t start = j >= i + FIM_DIFF_CONTEXT ? j - FIM_DIFF_CONTEXT : i;
+		size_t end = hunk_end(ops, nops, j);
+		ok = put_hunk(out, ops, start, end, a, b);
+		i = end;
+	}
+	out->max = real_max;
+	return ok;
+}
+
 yg_err fim_diff_text(const char *old, size_t oldlen, const char *new_, size_t newlen,
                      const char *path, yg_buf *out)
 {
@@ -160,8 +246,6 @@ yg_err fim_diff_text(const char *old, size_t oldlen, const char *new_, size_t ne
 	size_t n = 0, m = 0, nops = 0;
 	op *ops = NULL;
 	yg_err err = YG_OK;
-	bool truncated = false;
-	size_t real_max = out->max;
 
 	if ((err = split_lines(old, oldlen, &a, &n)) || (err = split_lines(new_, newlen, &b, &m)))
 		goto done;
@@ -170,73 +254,15 @@ yg_err fim_diff_text(const char *old, size_t oldlen, const char *new_, size_t ne
 		err = YG_ENOMEM;
 		goto done;
 	}
-	/* Common prefix and suffix cost nothing in Myers' terms; trimming them
-	 * keeps the explored distance for the part that changed. */
-	size_t pre = 0;
-	while (pre < n && pre < m && line_eq(&a[pre], &b[pre])) {
-		ops[nops++] = (op){' ', pre, pre};
-		pre++;
-	}
-	size_t suf = 0;
-	while (suf < n - pre && suf < m - pre && line_eq(&a[n - 1 - suf], &b[m - 1 - suf]))
-		suf++;
-	if (!myers(a + pre, n - pre - suf, b + pre, m - pre - suf, pre, pre, ops, &nops, &err)) {
-		if (err)
-			goto done;
-		truncated = true;
-		nops = 0; /* too many changes to say which; say so */
-	} else {
-		for (size_t i = 0; i < suf; i++)
-			ops[nops++] = (op){' ', n - suf + i, m - suf + i};
-	}
-
-	if (out->max > FIM_DIFF_NOTE_ROOM)
-		out->max -= FIM_DIFF_NOTE_ROOM;
-	size_t i = 0;
-	while (i < nops && !truncated) {
-		size_t j = i;
-		while (j < nops && ops[j].t == ' ')
-			j++;
-		if (j == nops)
-			break;
-		size_t start = j >= i + FIM_DIFF_CONTEXT ? j - FIM_DIFF_CONTEXT : i;
-		/* Extend over changes separated by at most 2 * context same lines. */
-		size_t end = j;
-		for (;;) {
-			while (end < nops && ops[end].t != ' ')
-				end++;
-			size_t run = end;
-			while (run < nops && ops[run].t == ' ')
-				run++;
-			if (run < nops && run - end <= 2 * FIM_DIFF_CONTEXT) {
-				end = run;
-				continue;
-			}
-			end = end + FIM_DIFF_CONTEXT < run ? end + FIM_DIFF_CONTEXT : run;
-			break;
-		}
-		size_t alen = 0, blen = 0;
-		for (size_t k = start; k < end; k++) {
-			alen += ops[k].t != '+';
-			blen += ops[k].t != '-';
-		}
-		size_t as = ops[start].a + (alen ? 1 : 0), bs = ops[start].b + (blen ? 1 : 0);
-		if (yg_buf_printf(out, "@@ -%zu,%zu +%zu,%zu @@\n", as, alen, bs, blen)) {
-			truncated = true;
-			break;
-		}
-		for (size_t k = start; k < end && !truncated; k++) {
-			const line *l = ops[k].t == '+' ? &b[ops[k].b] : &a[ops[k].a];
-			if (!put_line(out, ops[k].t, l))
-				truncated = true;
-		}
-		i = end;
-	}
-	out->max = real_max;
+	/* too many changes to say which: say so */
+	bool truncated = !diff_ops(a, n, b, m, ops, &nops, &err);
+	if (err)
+		goto done;
+	if (!truncated)
+		truncated = !put_hunks(out, ops, nops, a, b);
 	if (truncated)
 		(void)yg_buf_puts(out, "[diff truncated: more changes than fit]\n");
 done:
-	out->max = real_max;
 	free(ops);
 	free(a);
 	free(b);

@@ -22,11 +22,6 @@
 	(IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE |             \
 	 IN_CLOSE_WRITE | IN_DONT_FOLLOW | IN_ONLYDIR | IN_EXCL_UNLINK)
 
-static uint32_t path_hash(const char *s)
-{
-	return yg_hash32_str(s);
-}
-
 static uint32_t inode_bucket(uint64_t dev, uint64_t ino)
 {
 	uint64_t h = (ino ^ (dev << 32) ^ (dev >> 32)) * 0x9e3779b97f4a7c15ull;
@@ -291,14 +286,8 @@ yg_err yg_fim_realtime_start(yg_fim *f)
 
 static void settle_clear(yg_fim *f)
 {
-	for (size_t b = 0; b < FIM_SETTLE_BUCKETS; b++) {
-		while (f->settle[b]) {
-			fim_settle *s = f->settle[b];
-			f->settle[b] = s->next;
-			free(s);
-		}
-	}
-	f->nsettle = 0;
+	if (f->settle)
+		yg_htab_clear(f->settle);
 }
 
 void fim_rt_stop_all(yg_fim *f)
@@ -313,7 +302,8 @@ void fim_rt_stop_all(yg_fim *f)
 	memset(f->wd_bucket, 0, sizeof(f->wd_bucket));
 	f->wd_cap = 0;
 	f->st.watches = 0;
-	settle_clear(f);
+	yg_htab_destroy(f->settle);
+	f->settle = NULL;
 }
 
 void yg_fim_realtime_stop(yg_fim *f)
@@ -326,31 +316,18 @@ int yg_fim_fd(const yg_fim *f)
 	return f->ifd;
 }
 
-/* Notes activity on path: it is examined settle_ms after the last one. */
+/* Notes activity on path: it is examined settle_ms after the last one.
+ * Past FIM_MAX_SETTLING paths (or out of memory) a rescan replaces them. */
 static void settle_add(yg_fim *f, const char *path, int64_t now)
 {
-	uint32_t b = path_hash(path) % FIM_SETTLE_BUCKETS;
-	for (fim_settle *s = f->settle[b]; s; s = s->next) {
-		if (strcmp(s->path, path) == 0) {
-			s->due_ms = now + f->settle_ms;
-			return;
-		}
-	}
-	if (f->nsettle >= FIM_MAX_SETTLING) {
+	int64_t *due = NULL;
+	if (!f->settle)
+		f->settle = yg_htab_create(sizeof(int64_t), FIM_MAX_SETTLING);
+	if (!f->settle || yg_htab_insert(f->settle, path, (void **)&due, NULL) != YG_OK) {
 		f->need_rescan = true; /* too much at once: rescan instead */
 		return;
 	}
-	size_t len = strlen(path);
-	fim_settle *s = malloc(sizeof(*s) + len + 1);
-	if (!s) {
-		f->need_rescan = true;
-		return;
-	}
-	memcpy(s->path, path, len + 1);
-	s->due_ms = now + f->settle_ms;
-	s->next = f->settle[b];
-	f->settle[b] = s;
-	f->nsettle++;
+	*due = now + f->settle_ms;
 }
 
 static void rt_path_now(yg_fim *f, const char *path)
@@ -366,22 +343,17 @@ static void rt_path_now(yg_fim *f, const char *path)
 /* Processes the paths whose quiet period is over. */
 static void settle_run(yg_fim *f, int64_t now)
 {
-	if (!f->nsettle)
+	if (!f->settle || !yg_htab_count(f->settle))
 		return;
 	fim_txn_begin(f);
-	for (size_t b = 0; b < FIM_SETTLE_BUCKETS; b++) {
-		fim_settle **pp = &f->settle[b];
-		while (*pp) {
-			fim_settle *s = *pp;
-			if (s->due_ms > now) {
-				pp = &s->next;
-				continue;
-			}
-			*pp = s->next;
-			f->nsettle--;
-			rt_path_now(f, s->path);
-			free(s);
-		}
+	size_t it = 0;
+	const char *path;
+	const int64_t *due;
+	while ((due = yg_htab_next(f->settle, &it, &path))) {
+		if (*due > now)
+			continue;
+		rt_path_now(f, path);
+		yg_htab_remove_at(f->settle, it);
 	}
 	fim_txn_commit(f);
 }
@@ -472,14 +444,14 @@ int yg_fim_next_timeout_ms(const yg_fim *f)
 		if (best < 0 || t < best)
 			best = t;
 	}
-	for (size_t b = 0; b < FIM_SETTLE_BUCKETS && f->nsettle; b++) {
-		for (const fim_settle *s = f->settle[b]; s; s = s->next) {
-			int64_t t = s->due_ms - now;
-			if (t < 0)
-				t = 0;
-			if (best < 0 || t < best)
-				best = t;
-		}
+	size_t it = 0;
+	const int64_t *due;
+	while (f->settle && (due = yg_htab_next(f->settle, &it, NULL))) {
+		int64_t t = *due - now;
+		if (t < 0)
+			t = 0;
+		if (best < 0 || t < best)
+			best = t;
 	}
 	if (best > 0x7fffffff)
 		best = 0x7fffffff;

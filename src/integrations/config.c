@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/yopt.h"
 #include "integrations/config.h"
 #include "integrations/format.h"
 
@@ -69,66 +70,6 @@ const yg_intg_def *yg_intg_config_get(const yg_intg_config *cfg, size_t i)
 }
 
 /* ---- small parsers ---- */
-
-/* Copies s without leading/trailing blanks; NULL on ENOMEM. */
-static char *trim_dup(const char *s)
-{
-	size_t len = strlen(s);
-	while (len > 0 && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	return strndup(s, len);
-}
-
-/* Plain decimal (Wazuh's OS_StrIsNum); false when not all digits or > max. */
-static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
-bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms)
-{
-	char num[24];
-	size_t n = 0;
-	uint64_t v, mult = 1000;
-	while (s[n] >= '0' && s[n] <= '9')
-		n++;
-	if (n == 0 || n >= sizeof(num))
-		return false;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	const char *unit = s + n;
-	if (!*unit || !strcmp(unit, "s"))
-		mult = 1000;
-	else if (!strcmp(unit, "ms"))
-		mult = 1;
-	else if (!strcmp(unit, "m"))
-		mult = 60000;
-	else if (!strcmp(unit, "h"))
-		mult = 3600000;
-	else if (!strcmp(unit, "d"))
-		mult = 86400000;
-	else
-		return false;
-	if (!parse_uint(num, max_ms / mult, &v))
-		return false;
-	*out_ms = v * mult;
-	return true;
-}
 
 /* Reads Wazuh's rule_id list ("100, 200,300"): numbers separated by commas,
  * blanks allowed. Unlike Wazuh (which stops silently at the first odd
@@ -249,98 +190,129 @@ static bool read_mm_options(yg_intg_def *def, const char *file, int line, yg_dia
 	return ok;
 }
 
-/* ---- one option ---- */
+/* ---- the <integration> table (src/common/yopt.h) ---- */
 
-/* Stores child `c` (value `v`, trimmed, owned here) into def. Returns false
- * after reporting into d. */
-static bool read_option(yg_intg_def *def, const yg_wxml_node *c, char *v, const char *file,
-                        yg_diag *d)
+static yg_err parse_options(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	const char *el = c->name;
-	uint64_t n = 0;
-	char **slot = NULL;
-	if (!strcmp(el, "name"))
-		slot = &def->name;
-	else if (!strcmp(el, "hook_url"))
-		slot = &def->hook_url;
-	else if (!strcmp(el, "api_key"))
-		slot = &def->api_key;
-	else if (!strcmp(el, "group"))
-		slot = &def->group;
-	else if (!strcmp(el, "alert_format"))
-		slot = &def->alert_format;
-	if (slot) {
-		free(*slot);
-		*slot = v;
-		return true;
+	yg_intg_def *def = obj;
+	json_object *o = *v ? json_tokener_parse(v) : NULL;
+	bool ok = o && json_object_is_type(o, json_type_object);
+	json_object_put(o);
+	if (!ok) {
+		yg_opt_bad(ctx, e, "must be a JSON object");
+		return YG_EPARSE;
 	}
-	bool ok = true;
-	if (!strcmp(el, "options")) {
-		json_object *o = json_tokener_parse(v);
-		if (!o || !json_object_is_type(o, json_type_object)) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "must be a JSON object");
-			ok = false;
-		} else {
-			free(def->options_raw);
-			def->options_raw = v;
-			v = NULL;
-		}
-		json_object_put(o);
-	} else if (!strcmp(el, "level")) {
-		ok = parse_uint(v, 16, &n);
-		def->level = (unsigned)n;
-	} else if (!strcmp(el, "rule_id")) {
-		free(def->rule_ids);
-		def->rule_ids = NULL;
-		ok = yg_intg_parse_rule_ids(v, &def->rule_ids, &def->nrule_ids);
-	} else if (!strcmp(el, "event_location")) {
-		char err[128];
-		yg_osmatch_destroy(def->location);
-		def->location = NULL;
-		free(def->location_raw);
-		def->location_raw = NULL;
-		if (yg_osmatch_compile(v, &def->location, err, sizeof(err)) != YG_OK) {
-			yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "bad pattern \"%s\": %s", v,
-			            err);
-			free(v);
-			return false;
-		}
-		def->location_raw = v;
-		v = NULL;
-	} else if (!strcmp(el, "max_log")) {
-		ok = parse_uint(v, 1024, &n) && n >= 165;
-		def->max_log = (unsigned)n;
-	} else if (!strcmp(el, "timeout")) {
-		ok = parse_uint(v, 3600, &n) && n > 0;
-		def->timeout = (unsigned)n;
-	} else if (!strcmp(el, "retries")) {
-		ok = parse_uint(v, 1000, &n);
-		def->retries = (unsigned)n;
-	} else if (!strcmp(el, "max_retries")) {
-		ok = parse_uint(v, 100000, &n);
-		def->max_attempts = (unsigned)n + 1;
-	} else if (!strcmp(el, "max_in_flight")) {
-		ok = parse_uint(v, 64, &n) && n > 0;
-		def->max_in_flight = (unsigned)n;
-	} else if (!strcmp(el, "retry_min")) {
-		ok = yg_intg_parse_duration(v, 3600000, &def->retry_min_ms) &&
-		     def->retry_min_ms > 0;
-	} else if (!strcmp(el, "retry_max")) {
-		ok = yg_intg_parse_duration(v, 86400000, &def->retry_max_ms) &&
-		     def->retry_max_ms > 0;
-	} else if (!strcmp(el, "retry_max_age")) {
-		ok = yg_intg_parse_duration(v, 365ull * 86400000, &def->max_age_ms) &&
-		     def->max_age_ms > 0;
-	} else {
-		yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "unknown option of <integration>");
-		free(v);
-		return false;
-	}
-	if (!ok)
-		yg_diag_add(d, YG_SEV_ERROR, file, c->line, el, "invalid value \"%s\"", v);
-	free(v);
-	return ok;
+	char *copy = strdup(v);
+	if (!copy)
+		return YG_ENOMEM;
+	free(def->options_raw);
+	def->options_raw = copy;
+	return YG_OK;
 }
+
+static yg_err parse_rule_id(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	yg_intg_def *def = obj;
+	free(def->rule_ids);
+	def->rule_ids = NULL;
+	def->nrule_ids = 0;
+	if (!yg_intg_parse_rule_ids(v, &def->rule_ids, &def->nrule_ids)) {
+		yg_opt_bad(ctx, e, "invalid value \"%.200s\"", v);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
+static yg_err parse_location(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	yg_intg_def *def = obj;
+	char err[128] = "empty value";
+	yg_osmatch_destroy(def->location);
+	def->location = NULL;
+	free(def->location_raw);
+	def->location_raw = NULL;
+	if (!*v || yg_osmatch_compile(v, &def->location, err, sizeof(err)) != YG_OK) {
+		yg_opt_bad(ctx, e, "bad pattern \"%.200s\": %s", v, err);
+		return YG_EPARSE;
+	}
+	return (def->location_raw = strdup(v)) ? YG_OK : YG_ENOMEM;
+}
+
+static void print_text_row(const char *name, const char *v, FILE *out)
+{
+	if (v)
+		fprintf(out, "    <%s>%s</%s>\n", name, v, name);
+}
+
+static void print_options(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_text_row(o->name, ((const yg_intg_def *)obj)->options_raw, out);
+}
+
+static void print_location(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_text_row(o->name, ((const yg_intg_def *)obj)->location_raw, out);
+}
+
+static void print_rule_id(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_intg_def *def = obj;
+	if (!def->nrule_ids)
+		return;
+	fprintf(out, "    <%s>", o->name);
+	for (size_t i = 0; i < def->nrule_ids; i++)
+		fprintf(out, "%s%u", i ? "," : "", def->rule_ids[i]);
+	fprintf(out, "</%s>\n", o->name);
+}
+
+#define D yg_intg_def
+static const yg_opt intg_opts[] = {
+        {"name", YG_OPT_STRING, YG_OPT_AT(D, name), 0, 4095, .flags = YG_OPT_REQUIRED,
+         .help = "webhook, slack, mattermost or custom-NAME"},
+        {"hook_url", YG_OPT_STRING, YG_OPT_AT(D, hook_url), .help = "where alerts are sent"},
+        {"api_key", YG_OPT_STRING, YG_OPT_AT(D, api_key), .help = "the service's key"},
+        {"level", YG_OPT_UINT, YG_OPT_AT(D, level), 0, 16, "0",
+         .help = "alerts of at least this level; 0: any"},
+        {"group", YG_OPT_STRING, YG_OPT_AT(D, group), .help = "rule groups, comma-separated"},
+        {"rule_id", YG_OPT_CUSTOM, .parse = parse_rule_id, .print = print_rule_id,
+         .help = "rule ids, comma-separated"},
+        {"event_location", YG_OPT_CUSTOM, .parse = parse_location, .print = print_location,
+         .help = "an OS_Match pattern on the event's location"},
+        {"alert_format", YG_OPT_STRING, YG_OPT_AT(D, alert_format), .help = "json"},
+        {"options", YG_OPT_CUSTOM, .parse = parse_options, .print = print_options,
+         .help = "a JSON object for the integration"},
+        {"max_log", YG_OPT_UINT, YG_OPT_AT(D, max_log), 165, 1024, "165",
+         .help = "Wazuh's max_log, passed to custom scripts"},
+        {"timeout", YG_OPT_UINT, YG_OPT_AT(D, timeout), 1, 3600, "10",
+         .help = "seconds per request or script run"},
+        {"retries", YG_OPT_UINT, YG_OPT_AT(D, retries), 0, 1000, "3",
+         .help = "Wazuh's retries, passed to custom scripts"},
+        {"max_retries", YG_OPT_UINT, YG_OPT_AT(D, max_retries), 0, 100000, "20",
+         .help = "outbox: deliveries retried this many times"},
+        {"max_in_flight", YG_OPT_UINT, YG_OPT_AT(D, max_in_flight), 1, 64, "1",
+         .help = "outbox: requests in flight for this block"},
+        {"retry_min", YG_OPT_MILLIS, YG_OPT_AT(D, retry_min_ms), 1, 3600000, "1s",
+         .help = "outbox: the first back-off delay"},
+        {"retry_max", YG_OPT_MILLIS, YG_OPT_AT(D, retry_max_ms), 1, 86400000, "300s",
+         .help = "outbox: the longest back-off delay"},
+        {"retry_max_age", YG_OPT_MILLIS, YG_OPT_AT(D, max_age_ms), 1, 365ull * 86400000, "1d",
+         .help = "outbox: older deliveries go to the dead letters"},
+        {0},
+};
+#undef D
+
+static void *block_create(void)
+{
+	return yg_intg_def_new();
+}
+
+static void block_destroy(void *obj)
+{
+	yg_intg_def_free(obj);
+}
+
+const yg_opt_block yg_intg_block = {"integration", intg_opts,    sizeof(yg_intg_def),
+                                    false,         block_create, block_destroy};
 
 /* Warns about group lists Wazuh reads differently from what they seem to
  * say: Wazuh stops at an empty item ("a,,b" never tries b) and compares
@@ -408,16 +380,12 @@ static bool check_kind(yg_intg_def *def, const char *file, int line, yg_diag *d)
 yg_intg_def *yg_intg_def_new(void)
 {
 	yg_intg_def *def = calloc(1, sizeof(*def));
-	if (!def)
+	if (def && yg_opt_defaults(&yg_intg_block, def) != YG_OK) {
+		yg_intg_def_free(def);
 		return NULL;
-	def->max_log = 165;
-	def->timeout = 10;
-	def->retries = 3;
-	def->max_attempts = 21;
-	def->retry_min_ms = 1000;
-	def->retry_max_ms = 300000;
-	def->max_age_ms = 86400000;
-	def->max_in_flight = 1;
+	}
+	if (def)
+		def->max_attempts = def->max_retries + 1;
 	return def;
 }
 
@@ -425,35 +393,15 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
                                       const char *file, yg_diag *diag)
 {
 	yg_intg_def *def = yg_intg_def_new();
-	bool ok = true;
 	if (!def)
 		return YG_ENOMEM;
 	def->line = node->line;
-	for (size_t i = 0; i < node->nchildren; i++) {
-		const yg_wxml_node *c = node->children[i];
-		char *v = trim_dup(c->content);
-		if (!v) {
-			yg_intg_def_free(def);
-			return YG_ENOMEM;
-		}
-		if (!*v) {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name, "empty value");
-			free(v);
-			ok = false;
-			continue;
-		}
-		if (!read_option(def, c, v, file, diag))
-			ok = false;
-	}
-	if (ok && !def->name) {
-		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, "integration",
-		            "<name> is required");
-		ok = false;
-	}
-	if (!ok) {
+	yg_err rc = yg_opt_read(&yg_intg_block, def, node, file, diag);
+	if (rc) {
 		yg_intg_def_free(def);
-		return YG_EPARSE;
+		return rc;
 	}
+	def->max_attempts = def->max_retries + 1;
 	if (!strcmp(def->name, "webhook"))
 		def->kind = YG_INTG_WEBHOOK;
 	else if (!strcmp(def->name, "slack"))
@@ -484,6 +432,13 @@ yg_err yg_intg_config_add_integration(yg_intg_config *cfg, const yg_wxml_node *n
 		return YG_ENOMEM;
 	}
 	return yg_intg_config_push(cfg, def);
+}
+
+void yg_intg_config_print(const yg_intg_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (cfg->defs[i]->kind != YG_INTG_EMAIL)
+			yg_opt_print(&yg_intg_block, cfg->defs[i], 2, out);
 }
 
 yg_err yg_intg_config_push(yg_intg_config *cfg, yg_intg_def *def)

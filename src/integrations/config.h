@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
@@ -53,6 +54,7 @@ typedef struct yg_intg_def {
 	unsigned timeout;   /* seconds per request / script run */
 	unsigned retries;   /* Wazuh's <retries>, passed to custom scripts */
 	/* yagura's outbox policy. */
+	unsigned max_retries;   /* <max_retries> */
 	unsigned max_attempts;  /* max_retries + 1 */
 	uint64_t retry_min_ms;  /* first backoff delay */
 	uint64_t retry_max_ms;  /* cap on the backoff delay */
@@ -82,6 +84,10 @@ typedef struct yg_intg_def {
 
 typedef struct yg_intg_config yg_intg_config;
 
+/* The <integration> option table (src/common/yopt.h), into a yg_intg_def. */
+typedef struct yg_opt_block yg_opt_block;
+extern const yg_opt_block yg_intg_block;
+
 /* An empty list; NULL on ENOMEM. */
 yg_intg_config *yg_intg_config_create(void);
 void yg_intg_config_destroy(yg_intg_config *cfg);
@@ -99,9 +105,10 @@ size_t yg_intg_config_count(const yg_intg_config *cfg);
 /* Block i (< count), owned by cfg. */
 const yg_intg_def *yg_intg_config_get(const yg_intg_config *cfg, size_t i);
 
-/* Parses a duration: "<n>" seconds, or "<n>ms|s|m|h|d". False when bad or
- * above `max_ms`. Shared with the tests. */
-bool yg_intg_parse_duration(const char *s, uint64_t max_ms, uint64_t *out_ms);
+/* Prints each <integration> block's effective options as ossec.conf XML
+ * (the e-mail blocks, which come from <global> and <email_alerts>, are
+ * not <integration> blocks and are left out). */
+void yg_intg_config_print(const yg_intg_config *cfg, FILE *out);
 
 /* A block with the defaults of <integration> (timeouts, outbox policy);
  * NULL on ENOMEM. */

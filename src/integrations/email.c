@@ -42,7 +42,7 @@ yg_email_config *yg_email_config_create(void)
 {
 	yg_email_config *ec = calloc(1, sizeof(*ec));
 	if (ec) {
-		ec->maxperhour = 12;
+		ec->maxperhour = 12; /* as email_maxperhour's default */
 		ec->alert_level = 12;
 	}
 	return ec;
@@ -127,15 +127,8 @@ static char *smtp_url(const char *v)
 
 static bool level_in(const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
-	while (isspace((unsigned char)*v))
-		v++;
-	if (!isdigit((unsigned char)*v))
-		return false;
-	unsigned long n = strtoul(v, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end || n < lo || n > hi)
+	uint64_t n;
+	if (!yg_opt_parse_uint(v, lo, hi, &n))
 		return false;
 	*out = (unsigned)n;
 	return true;
@@ -167,49 +160,161 @@ static bool set_str(char **dst, const char *v)
 	return (*dst = strdup(v)) != NULL;
 }
 
+/* ---- the e-mail options of <global>: an option table over
+ * yg_email_config ---- */
+
+typedef yg_email_config G;
+
+static yg_err global_bad(const yg_opt_ctx *ctx, const yg_wxml_node *e, const char *v,
+                         const char *what)
+{
+	yg_opt_bad(ctx, e, "invalid value '%.200s' (%s)", v, what);
+	return YG_EPARSE;
+}
+
+static yg_err g_notification(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	G *ec = obj;
+	if (!yg_opt_parse_bool(v, &ec->notification))
+		return global_bad(ctx, e, v, "yes or no");
+	free(ec->file);
+	ec->line = e->line;
+	return (ec->file = strdup(ctx->file ? ctx->file : "")) ? YG_OK : YG_ENOMEM;
+}
+
+static yg_err g_smtp(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	G *ec = obj;
+	char *u = smtp_url(v);
+	if (!u)
+		return global_bad(ctx, e, v, "a host name, host:port or an smtp:// URL");
+	free(ec->smtp);
+	ec->smtp = u;
+	return YG_OK;
+}
+
+static yg_err g_address(char **dst, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	if (!addr_ok(v))
+		return global_bad(ctx, e, v, "an e-mail address");
+	return set_str(dst, v) ? YG_OK : YG_ENOMEM;
+}
+
+static yg_err g_from(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return g_address(&((G *)obj)->from, v, e, ctx);
+}
+
+static yg_err g_reply_to(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	return g_address(&((G *)obj)->reply_to, v, e, ctx);
+}
+
+static yg_err g_to(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	G *ec = obj;
+	return add_to(ec->to, &ec->nto, v, ctx->file, e, ctx->diag) ? YG_OK : YG_EPARSE;
+}
+
+static yg_err g_log_source(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	(void)obj;
+	if (strcmp(v, "alerts.log") && strcmp(v, "alerts.json"))
+		return global_bad(ctx, e, v, "alerts.log or alerts.json");
+	return YG_OK;
+}
+
+static yg_err g_idsname(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
+{
+	bool printable = strlen(v) <= 64;
+	for (const char *p = v; *p; p++)
+		printable &= (unsigned char)*p >= ' ' && *p != 0x7F;
+	if (!printable)
+		return global_bad(ctx, e, v, "printable text");
+	return set_str(&((G *)obj)->idsname, v) ? YG_OK : YG_ENOMEM;
+}
+
+static void print_str(const char *name, const char *v, FILE *out)
+{
+	if (v)
+		fprintf(out, "    <%s>%s</%s>\n", name, v, name);
+}
+
+static void p_notification(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_str(o->name, ((const G *)obj)->notification ? "yes" : "no", out);
+}
+
+static void p_smtp(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_str(o->name, ((const G *)obj)->smtp, out);
+}
+
+static void p_from(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_str(o->name, ((const G *)obj)->from, out);
+}
+
+static void p_reply_to(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_str(o->name, ((const G *)obj)->reply_to, out);
+}
+
+static void p_to(const void *obj, const yg_opt *o, FILE *out)
+{
+	const G *ec = obj;
+	for (size_t i = 0; i < ec->nto; i++)
+		print_str(o->name, ec->to[i], out);
+}
+
+static void p_idsname(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_str(o->name, ((const G *)obj)->idsname, out);
+}
+
+static const yg_opt global_opts[] = {
+        {"email_notification", YG_OPT_CUSTOM, .parse = g_notification, .print = p_notification,
+         .help = "send alerts by e-mail"},
+        {"smtp_server", YG_OPT_CUSTOM, .parse = g_smtp, .print = p_smtp,
+         .help = "host, host:port or smtp(s)://"},
+        {"email_from", YG_OPT_CUSTOM, .parse = g_from, .print = p_from, .help = "the sender"},
+        {"email_reply_to", YG_OPT_CUSTOM, .parse = g_reply_to, .print = p_reply_to,
+         .help = "the Reply-To"},
+        {"email_to", YG_OPT_CUSTOM, .parse = g_to, .print = p_to,
+         .help = "a recipient (repeatable)"},
+        {"email_maxperhour", YG_OPT_UINT, YG_OPT_AT(G, maxperhour), 1, 9999, "12",
+         .help = "mails per clock hour"},
+        {"email_log_source", YG_OPT_CUSTOM, .parse = g_log_source,
+         .help = "alerts.log or alerts.json (both read as alerts.json)"},
+        {"email_idsname", YG_OPT_CUSTOM, .parse = g_idsname, .print = p_idsname,
+         .help = "the name in the subject"},
+        {0},
+};
+
+static void *global_create(void)
+{
+	return yg_email_config_create();
+}
+
+static void global_destroy(void *obj)
+{
+	yg_email_config_destroy(obj);
+}
+
+const yg_opt_block yg_email_global_block = {"global", global_opts,   sizeof(yg_email_config),
+                                            false,    global_create, global_destroy};
+
 bool yg_email_config_global(yg_email_config *ec, const yg_wxml_node *c, const char *file,
                             yg_diag *diag, yg_err *err)
 {
-	const char *el = c->name, *v = c->content ? c->content : "";
-	bool ok = true;
-	*err = YG_OK;
-	if (!strcmp(el, "email_notification")) {
-		if (strcmp(v, "yes") && strcmp(v, "no"))
-			ok = bad(diag, file, c, "yes or no");
-		ec->notification = !strcmp(v, "yes");
-		free(ec->file);
-		ec->file = strdup(file ? file : "");
-		ec->line = c->line;
-	} else if (!strcmp(el, "smtp_server")) {
-		char *u = smtp_url(v);
-		if (!u)
-			ok = bad(diag, file, c, "a host name, host:port or an smtp:// URL");
-		else
-			free(ec->smtp), ec->smtp = u;
-	} else if (!strcmp(el, "email_from")) {
-		ok = addr_ok(v) ? set_str(&ec->from, v) : bad(diag, file, c, "an e-mail address");
-	} else if (!strcmp(el, "email_reply_to")) {
-		ok = addr_ok(v) ? set_str(&ec->reply_to, v)
-		                : bad(diag, file, c, "an e-mail address");
-	} else if (!strcmp(el, "email_to")) {
-		ok = add_to(ec->to, &ec->nto, v, file, c, diag);
-	} else if (!strcmp(el, "email_maxperhour")) {
-		if (!level_in(v, 1, 9999, &ec->maxperhour))
-			ok = bad(diag, file, c, "1-9999");
-	} else if (!strcmp(el, "email_log_source")) {
-		if (strcmp(v, "alerts.log") && strcmp(v, "alerts.json"))
-			ok = bad(diag, file, c, "alerts.log or alerts.json");
-	} else if (!strcmp(el, "email_idsname")) {
-		bool printable = strlen(v) <= 64;
-		for (const char *p = v; *p; p++)
-			printable &= (unsigned char)*p >= ' ' && *p != 0x7F;
-		ok = printable ? set_str(&ec->idsname, v) : bad(diag, file, c, "printable text");
-	} else {
-		return false;
-	}
-	if (!ok)
-		*err = YG_EPARSE;
-	return true;
+	bool known;
+	*err = yg_opt_read_one(&yg_email_global_block, ec, c, file, diag, &known);
+	return known;
+}
+
+void yg_email_config_print_global(const yg_email_config *ec, FILE *out)
+{
+	yg_opt_print_rows(&yg_email_global_block, ec, 4, out);
 }
 
 yg_err yg_email_config_alert_level(yg_email_config *ec, const yg_wxml_node *c, const char *file,
@@ -305,8 +410,32 @@ static yg_err opt_format(void *obj, const char *v, const yg_wxml_node *e, const 
 	return YG_OK;
 }
 
+static void print_block_to(const void *obj, const yg_opt *o, FILE *out)
+{
+	const B *b = obj;
+	for (size_t i = 0; i < b->nto; i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, b->to[i], o->name);
+}
+
+static void print_block_rules(const void *obj, const yg_opt *o, FILE *out)
+{
+	const B *b = obj;
+	if (!b->nrule_ids)
+		return;
+	fprintf(out, "    <%s>", o->name);
+	for (size_t i = 0; i < b->nrule_ids; i++)
+		fprintf(out, "%s%u", i ? "," : "", b->rule_ids[i]);
+	fprintf(out, "</%s>\n", o->name);
+}
+
+static void print_block_flag(const void *obj, const yg_opt *o, FILE *out)
+{
+	if (((const B *)obj)->do_not_group)
+		fprintf(out, "    <%s/>\n", o->name);
+}
+
 static const yg_opt email_alerts_opts[] = {
-        {"email_to", YG_OPT_CUSTOM, .parse = opt_to,
+        {"email_to", YG_OPT_CUSTOM, .parse = opt_to, .print = print_block_to,
          .help = "a recipient (repeatable; at least one)"},
         {"level", YG_OPT_UINT, YG_OPT_AT(B, level), 0, 16, "0",
          .help = "the lowest rule level (never below email_alert_level)"},
@@ -314,11 +443,11 @@ static const yg_opt email_alerts_opts[] = {
          .help = "an OS_Match pattern on the alert's groups written as g1,g2,"},
         {"event_location", YG_OPT_CUSTOM, .parse = opt_location,
          .help = "an OS_Match pattern on the alert's location"},
-        {"rule_id", YG_OPT_CUSTOM, .parse = opt_rules,
+        {"rule_id", YG_OPT_CUSTOM, .parse = opt_rules, .print = print_block_rules,
          .help = "only these rule ids (comma-separated)"},
         {"do_not_delay", YG_OPT_CUSTOM, .parse = opt_flag,
          .help = "accepted: every mail is sent at once"},
-        {"do_not_group", YG_OPT_CUSTOM, .parse = opt_flag,
+        {"do_not_group", YG_OPT_CUSTOM, .parse = opt_flag, .print = print_block_flag,
          .help = "never in a digest of mails held back by email_maxperhour"},
         {"format", YG_OPT_CUSTOM, .parse = opt_format,
          .help = "full or default (sms is sent in full)"},
@@ -402,19 +531,24 @@ static yg_err new_def(const yg_email_config *ec, char *const *to, size_t nto, yg
 	return YG_OK;
 }
 
-/* The block's filters move into the def (the block keeps nothing). */
-static void take_filters(yg_intg_def *def, email_block *b, const yg_email_config *ec)
+/* The block's patterns move into the def; its rule ids are copied (the
+ * block keeps them for -t --print). False on ENOMEM. */
+static bool take_filters(yg_intg_def *def, email_block *b, const yg_email_config *ec)
 {
+	if (b->nrule_ids) {
+		def->rule_ids = malloc(b->nrule_ids * sizeof(*def->rule_ids));
+		if (!def->rule_ids)
+			return false;
+		memcpy(def->rule_ids, b->rule_ids, b->nrule_ids * sizeof(*def->rule_ids));
+	}
+	def->nrule_ids = b->nrule_ids;
 	def->level = b->level > ec->alert_level ? b->level : ec->alert_level;
 	def->group_re = b->group;
 	def->location = b->location;
-	def->rule_ids = b->rule_ids;
-	def->nrule_ids = b->nrule_ids;
 	def->do_not_group = b->do_not_group;
 	b->group = b->location = NULL;
-	b->rule_ids = NULL;
 	def->line = b->line;
-	def->file = strdup(b->file);
+	return (def->file = strdup(b->file)) != NULL;
 }
 
 yg_err yg_email_config_finish(yg_email_config *ec, yg_intg_config *intg, yg_diag *diag)
@@ -456,7 +590,10 @@ yg_err yg_email_config_finish(yg_email_config *ec, yg_intg_config *intg, yg_diag
 	for (size_t i = 0; i < ec->nblocks; i++) {
 		if ((rc = new_def(ec, ec->blocks[i]->to, ec->blocks[i]->nto, &def)))
 			return rc;
-		take_filters(def, ec->blocks[i], ec);
+		if (!take_filters(def, ec->blocks[i], ec)) {
+			yg_intg_def_free(def);
+			return YG_ENOMEM;
+		}
 		if ((rc = yg_intg_config_push(intg, def)))
 			return rc;
 	}
@@ -623,4 +760,10 @@ yg_err yg_email_message(const yg_intg_def *def, const char *const *stored, const
 		e = yg_buf_append(out, body, lens[i] - (size_t)(body - stored[i]));
 	}
 	return e;
+}
+
+void yg_email_config_print(const yg_email_config *ec, FILE *out)
+{
+	for (size_t i = 0; i < ec->nblocks; i++)
+		yg_opt_print(&yg_email_alerts_block, ec->blocks[i], 2, out);
 }

@@ -48,6 +48,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ybuf.h"
 #include "common/ydiag.h"
@@ -74,6 +75,13 @@ yg_err yg_email_config_alert_level(yg_email_config *ec, const yg_wxml_node *c, c
 /* One <email_alerts> block. */
 yg_err yg_email_config_add_alerts(yg_email_config *ec, const yg_wxml_node *node, const char *file,
                                   yg_diag *diag);
+/* Prints each <email_alerts> block as ossec.conf XML. */
+void yg_email_config_print(const yg_email_config *ec, FILE *out);
+/* Prints the e-mail options of <global> (rows only, for inside <global>). */
+void yg_email_config_print_global(const yg_email_config *ec, FILE *out);
+/* The option table of those options (common/yopt.h), over a
+ * yg_email_config. */
+extern const struct yg_opt_block yg_email_global_block;
 /* After every file: with email_notification yes, checks that smtp_server,
  * email_from and email_to are set and adds the e-mail blocks to intg.
  * Without it, <email_alerts> blocks are warned about and unused. */

@@ -125,17 +125,35 @@ static yg_err parse_rules(void *obj, const char *v, const yg_wxml_node *e, const
 	return YG_OK;
 }
 
+static void print_server(const void *obj, const yg_opt *o, FILE *out)
+{
+	const C *def = obj;
+	if (def->server)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, def->server, o->name);
+}
+
+static void print_rules(const void *obj, const yg_opt *o, FILE *out)
+{
+	const C *def = obj;
+	if (!def->nrule_ids)
+		return;
+	fprintf(out, "    <%s>", o->name);
+	for (size_t i = 0; i < def->nrule_ids; i++)
+		fprintf(out, "%s%u", i ? "," : "", def->rule_ids[i]);
+	fprintf(out, "</%s>\n", o->name);
+}
+
 static const char *const formats[] = {"default", "json", "cef", "splunk", NULL};
 
 static const yg_opt syslog_opts[] = {
-        {"server", YG_OPT_CUSTOM, .parse = parse_server,
+        {"server", YG_OPT_CUSTOM, .parse = parse_server, .print = print_server,
          .help = "the syslog server: an address or a host name (required)"},
         {"port", YG_OPT_UINT, YG_OPT_AT(C, port), 1, 65535, "514", .help = "its UDP port"},
         {"level", YG_OPT_UINT, YG_OPT_AT(C, level), 0, 16, "0",
          .help = "the lowest rule level sent (0: all)"},
         {"group", YG_OPT_CUSTOM, .parse = parse_group,
          .help = "an OS_Match pattern on the alert's groups written as g1,g2,"},
-        {"rule_id", YG_OPT_CUSTOM, .parse = parse_rules,
+        {"rule_id", YG_OPT_CUSTOM, .parse = parse_rules, .print = print_rules,
          .help = "only these rule ids (comma-separated)"},
         {"location", YG_OPT_CUSTOM, .parse = parse_location,
          .help = "an OS_Match pattern on the alert's location"},
@@ -601,4 +619,10 @@ yg_err yg_syslog_out_offer(yg_syslog_out *so, const char *json, size_t len)
 void yg_syslog_out_stats(const yg_syslog_out *so, yg_syslog_stats *out)
 {
 	*out = so ? so->st : (yg_syslog_stats){0};
+}
+
+void yg_syslog_config_print(const yg_syslog_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		yg_opt_print(&yg_syslog_block, cfg->defs[i], 2, out);
 }

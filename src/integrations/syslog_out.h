@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ybuf.h"
 #include "common/ydiag.h"
@@ -80,6 +81,8 @@ void yg_syslog_config_destroy(yg_syslog_config *cfg);
  * file:line: element: reason and the block is not added (YG_EPARSE). */
 yg_err yg_syslog_config_add(yg_syslog_config *cfg, const yg_wxml_node *node, const char *file,
                             yg_diag *diag);
+/* Prints each <syslog_output> block as ossec.conf XML. */
+void yg_syslog_config_print(const yg_syslog_config *cfg, FILE *out);
 size_t yg_syslog_config_count(const yg_syslog_config *cfg);
 const yg_syslog_def *yg_syslog_config_get(const yg_syslog_config *cfg, size_t i);
 

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/ybuf.h"
 #include "common/ydiag.h"
@@ -88,6 +89,14 @@ void yg_lc_config_set_max_line(yg_lc_config *cfg, size_t max_line);
 void yg_lc_config_set_rescan_ms(yg_lc_config *cfg, int ms);
 
 size_t yg_lc_config_count(const yg_lc_config *cfg);
+/* Prints every <localfile> as ossec.conf XML (the patterns of <ignore>,
+ * <restrict>, <multiline_regex> and <filter> are not printed yet). */
+void yg_lc_config_print(const yg_lc_config *cfg, FILE *out);
+
+/* The <localfile> option table (common/yopt.h), over one entry, for the
+ * table-driven test. */
+struct yg_opt_block;
+extern const struct yg_opt_block yg_lc_localfile_block;
 /* The entry's location (or command), log_format and labels. */
 const char *yg_lc_config_location(const yg_lc_config *cfg, size_t entry);
 const char *yg_lc_config_format(const yg_lc_config *cfg, size_t entry);

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/yopt.h"
 #include "logcollector/lc_int.h"
 
-#define LC_DEFAULT_FREQUENCY 360 /* Wazuh's DEFAULT_FREQUENCY_SECS */
 #define LC_ML_TIMEOUT 5
 #define LC_ML_MAX_TIMEOUT 120
 
@@ -127,19 +127,13 @@ size_t yg_lc_config_labels(const yg_lc_config *cfg, size_t entry, const yg_lc_la
 	return cfg->entries[entry].nlabels;
 }
 
-/* Parses a decimal integer in [min, max]; false when not entirely digits. */
+/* A decimal number in [min, max]; false when not entirely digits. */
 static bool parse_int(const char *s, long min, long max, long *out)
 {
-	if (!*s)
+	uint64_t v;
+	if (!yg_opt_parse_uint(s, (uint64_t)min, (uint64_t)max, &v))
 		return false;
-	for (const char *p = s; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	errno = 0;
-	long v = strtol(s, NULL, 10);
-	if (errno || v < min || v > max)
-		return false;
-	*out = v;
+	*out = (long)v;
 	return true;
 }
 
@@ -384,68 +378,145 @@ static yg_err set_format(lc_entry *e, const yg_wxml_node *c, const char *file, y
 	return set_str(&e->format, f);
 }
 
-/* Handles one child element of <localfile>. */
-static yg_err add_option(lc_entry *e, const yg_wxml_node *c, const char *file, yg_diag *diag)
-{
-	const char *n = c->name;
-	long v;
+/* ---- the <localfile> table (common/yopt.h) over lc_entry ---- */
 
-	if (strcmp(n, "location") == 0)
-		return set_str(&e->location, c->content);
-	if (strcmp(n, "command") == 0)
-		return set_str(&e->command, c->content);
-	if (strcasecmp(n, "log_format") == 0)
-		return set_format(e, c, file, diag);
-	if (strcasecmp(n, "alias") == 0)
-		return set_str(&e->alias, c->content);
-	if (strcmp(n, "frequency") == 0) {
-		if (strcmp(c->content, "hourly") == 0)
-			e->frequency = 3600;
-		else if (strcmp(c->content, "daily") == 0)
-			e->frequency = 86400;
-		else if (parse_int(c->content, 0, INT_MAX, &v))
-			e->frequency = (int)v;
-		else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, n, "invalid value '%s'",
-			            c->content);
-			return YG_EPARSE;
-		}
-		return YG_OK;
-	}
-	if (strcmp(n, "only-future-events") == 0) {
-		if (strcmp(c->content, "yes") == 0)
-			e->future = true;
-		else if (strcmp(c->content, "no") == 0)
-			e->future = false;
-		else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, n, "invalid value '%s'",
-			            c->content);
-			return YG_EPARSE;
-		}
-		return YG_OK;
-	}
-	if (strcasecmp(n, "ignore") == 0)
-		return add_filter(e, c, true, file, diag);
-	if (strcasecmp(n, "restrict") == 0)
-		return add_filter(e, c, false, file, diag);
-	if (strcasecmp(n, "multiline_regex") == 0)
-		return add_ml_regex(e, c, file, diag);
-	if (strcmp(n, "label") == 0)
-		return add_label(e, c, file, diag);
-	if (strcasecmp(n, "filter") == 0)
-		return add_jfilter(e, c, file, diag);
-	if (strcasecmp(n, "exclude") == 0)
-		return set_str(&e->exclude, c->content);
-	if (strcmp(n, "target") == 0 || strcmp(n, "out_format") == 0 || strcmp(n, "age") == 0 ||
-	    strcasecmp(n, "ignore_binaries") == 0 || strcmp(n, "query") == 0 ||
-	    strcmp(n, "reconnect_time") == 0) {
-		yg_diag_add(diag, YG_SEV_WARNING, file, c->line, n,
-		            "option accepted but ignored by yagura");
-		return YG_OK;
-	}
-	yg_diag_add(diag, YG_SEV_ERROR, file, c->line, n, "invalid option in <localfile>");
-	return YG_EPARSE;
+static yg_err opt_format(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return set_format(obj, c, ctx->file, ctx->diag);
 }
+
+static yg_err opt_frequency(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	lc_entry *e = obj;
+	uint64_t n;
+	if (strcmp(v, "hourly") == 0)
+		e->frequency = 3600;
+	else if (strcmp(v, "daily") == 0)
+		e->frequency = 86400;
+	else if (yg_opt_parse_uint(v, 0, INT_MAX, &n))
+		e->frequency = (int)n;
+	else {
+		yg_opt_bad(ctx, c, "invalid value '%.64s' (seconds, hourly or daily)", v);
+		return YG_EPARSE;
+	}
+	return YG_OK;
+}
+
+static yg_err opt_ignore(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return add_filter(obj, c, true, ctx->file, ctx->diag);
+}
+
+static yg_err opt_restrict(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return add_filter(obj, c, false, ctx->file, ctx->diag);
+}
+
+static yg_err opt_ml_regex(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return add_ml_regex(obj, c, ctx->file, ctx->diag);
+}
+
+static yg_err opt_label(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return add_label(obj, c, ctx->file, ctx->diag);
+}
+
+static yg_err opt_filter(void *obj, const char *v, const yg_wxml_node *c, const yg_opt_ctx *ctx)
+{
+	(void)v;
+	return add_jfilter(obj, c, ctx->file, ctx->diag);
+}
+
+static void print_format(const void *obj, const yg_opt *o, FILE *out)
+{
+	const lc_entry *e = obj;
+	if (e->format)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, e->format, o->name);
+}
+
+static void print_frequency(const void *obj, const yg_opt *o, FILE *out)
+{
+	const lc_entry *e = obj;
+	if (e->kind == LC_KIND_COMMAND || e->kind == LC_KIND_FULLCMD)
+		fprintf(out, "    <%s>%d</%s>\n", o->name, e->frequency, o->name);
+}
+
+static void print_labels(const void *obj, const yg_opt *o, FILE *out)
+{
+	const lc_entry *e = obj;
+	for (size_t i = 0; i < e->nlabels; i++)
+		fprintf(out, "    <%s key=\"%s\">%s</%s>\n", o->name, e->labels[i].key,
+		        e->labels[i].value, o->name);
+}
+
+#define IGNORED(n, f)                                                                              \
+	{                                                                                          \
+		n, YG_OPT_CUSTOM, .flags = YG_OPT_IGNORED | (f),                                   \
+		                  .help = "option accepted but ignored by yagura"                  \
+	}
+#define E lc_entry
+/* Wazuh matches some of these names in any case (YG_OPT_ANYCASE). */
+static const yg_opt localfile_opts[] = {
+        {"log_format", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_format,
+         .print = print_format, .help = "syslog, json, journald, command, multi-line:N, ..."},
+        {"location", YG_OPT_STRING, YG_OPT_AT(E, location), .flags = YG_OPT_EMPTY_OK,
+         .help = "a file, a wildcard pattern, or journald"},
+        {"command", YG_OPT_STRING, YG_OPT_AT(E, command), .flags = YG_OPT_EMPTY_OK,
+         .help = "the command of log_format command or full_command"},
+        {"alias", YG_OPT_STRING, YG_OPT_AT(E, alias), .flags = YG_OPT_EMPTY_OK | YG_OPT_ANYCASE,
+         .help = "the location name of a command's output"},
+        {"frequency", YG_OPT_CUSTOM, .def = "360", .parse = opt_frequency, .print = print_frequency,
+         .help = "seconds between command runs, hourly or daily"},
+        {"only-future-events", YG_OPT_BOOL, YG_OPT_AT(E, future), .def = "yes",
+         .help = "start at the end of the file"},
+        {"ignore", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_ignore,
+         .help = "drop matching lines (PCRE2; type=osregex|osmatch)"},
+        {"restrict", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_restrict,
+         .help = "keep only matching lines"},
+        {"multiline_regex", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_ml_regex,
+         .help = "where an event of multi-line-regex starts (match, replace, timeout)"},
+        {"label", YG_OPT_CUSTOM, .parse = opt_label, .print = print_labels,
+         .help = "key=\"K\": added to this file's events"},
+        {"filter", YG_OPT_CUSTOM, .flags = YG_OPT_ANYCASE, .parse = opt_filter,
+         .help = "journald: field=\"F\" PCRE2 (ignore_if_missing)"},
+        {"exclude", YG_OPT_STRING, YG_OPT_AT(E, exclude), .flags = YG_OPT_EMPTY_OK | YG_OPT_ANYCASE,
+         .help = "files of the pattern not read"},
+        IGNORED("target", 0),
+        IGNORED("out_format", 0),
+        IGNORED("age", 0),
+        IGNORED("ignore_binaries", YG_OPT_ANYCASE),
+        IGNORED("query", 0),
+        IGNORED("reconnect_time", 0),
+        {0},
+};
+#undef E
+#undef IGNORED
+
+static void *entry_create(void)
+{
+	lc_entry *e = calloc(1, sizeof(*e));
+	if (e && yg_opt_defaults(&yg_lc_localfile_block, e)) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void entry_destroy(void *obj)
+{
+	if (obj)
+		entry_free(obj);
+	free(obj);
+}
+
+const yg_opt_block yg_lc_localfile_block = {"localfile", localfile_opts, sizeof(lc_entry),
+                                            false,       entry_create,   entry_destroy};
 
 const char *lc_journal_dir(const char *location)
 {
@@ -555,14 +626,12 @@ yg_err yg_lc_config_add_localfile(yg_lc_config *cfg, const yg_wxml_node *node, c
 	if (!cfg || !node)
 		return YG_EINVAL;
 	lc_entry e = {0};
-	e.future = true;
-	e.frequency = LC_DEFAULT_FREQUENCY;
 	e.line = node->line;
-	yg_err err = YG_OK;
-	if (file && !(e.file = strdup(file)))
+	yg_err err = yg_opt_defaults(&yg_lc_localfile_block, &e);
+	if (!err && file && !(e.file = strdup(file)))
 		err = YG_ENOMEM;
-	for (size_t i = 0; i < node->nchildren && !err; i++)
-		err = add_option(&e, node->children[i], file, diag);
+	if (!err)
+		err = yg_opt_read(&yg_lc_localfile_block, &e, node, file, diag);
 	if (!err)
 		err = check_entry(&e, node, file, diag);
 	if (!err && cfg->n == cfg->cap) {
@@ -584,4 +653,10 @@ yg_err yg_lc_config_add_localfile(yg_lc_config *cfg, const yg_wxml_node *node, c
 	}
 	cfg->entries[cfg->n++] = e;
 	return YG_OK;
+}
+
+void yg_lc_config_print(const yg_lc_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		yg_opt_print(&yg_lc_localfile_block, &cfg->entries[i], 2, out);
 }

@@ -33,53 +33,75 @@ void manager_config_respond_free(yg_manager_config *cfg)
 }
 
 /* <global>: the white list, the e-mail options and logall_json are
- * yagura's; Wazuh's other global options tune its own daemons and are
- * warned. */
-static yg_err read_global(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
-                          yg_diag *d)
+ * yagura's; the GeoIP options are the engine's (yg_ruleset_config_read);
+ * Wazuh's other global options tune its own daemons and are warned. The
+ * table reads into yg_manager_config. */
+static yg_err parse_email(void *obj, const char *v, const yg_wxml_node *e, const yg_opt_ctx *ctx)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		/* the GeoIP options are the engine's (yg_ruleset_config_read) */
-		if (!strcmp(c->name, "geoipdb") || !strcmp(c->name, "geoip_db_path") ||
-		    !strcmp(c->name, "geoip6_db_path"))
-			continue;
-		const char *v = c->content ? c->content : "";
-		yg_err e = YG_OK;
-		if (yg_email_config_global(cfg->email, c, file, d, &e)) {
-			if (e)
-				rc = YG_EPARSE;
-			continue;
-		}
-		if (!strcmp(c->name, "logall_json")) {
-			if (strcmp(v, "yes") && strcmp(v, "no")) {
-				yg_diag_add(d, YG_SEV_ERROR, file, c->line, c->name,
-				            "invalid value '%s' (expected yes or no)", v);
-				rc = YG_EPARSE;
-			}
-			cfg->logall_json = !strcmp(v, "yes");
-			continue;
-		}
-		if (strcmp(c->name, "white_list") != 0) {
-			yg_diag_add(d, YG_SEV_WARNING, file, c->line, c->name,
-			            "<global> option not used by yagura; ignored");
-			continue;
-		}
-		e = yg_ar_config_add_white_list(cfg->ar, v);
-		if (e == YG_ENOMEM)
-			return e;
-		if (e) {
-			yg_diag_add(
-			        d, YG_SEV_ERROR, file, c->line, c->name,
-			        "invalid white_list entry '%s' (an IP address, a CIDR or a host "
-			        "name pattern)",
-			        v);
-			rc = YG_EPARSE;
-		}
-	}
-	return rc;
+	(void)v;
+	yg_manager_config *cfg = obj;
+	yg_err err = YG_OK;
+	(void)yg_email_config_global(cfg->email, e, ctx->file, ctx->diag, &err);
+	return err;
 }
+
+static yg_err parse_white_list(void *obj, const char *v, const yg_wxml_node *e,
+                               const yg_opt_ctx *ctx)
+{
+	yg_manager_config *cfg = obj;
+	yg_err err = yg_ar_config_add_white_list(cfg->ar, v);
+	if (err && err != YG_ENOMEM) {
+		yg_opt_bad(ctx, e,
+		           "invalid white_list entry '%.200s' (an IP address, a CIDR or a host "
+		           "name pattern)",
+		           v);
+		return YG_EPARSE;
+	}
+	return err;
+}
+
+static void print_white_list(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_manager_config *cfg = obj;
+	for (size_t i = 0; i < yg_ar_config_nwhite_list(cfg->ar); i++)
+		fprintf(out, "    <%s>%s</%s>\n", o->name, yg_ar_config_white_list(cfg->ar, i),
+		        o->name);
+}
+
+#define EMAIL(n)                                                                                   \
+	{                                                                                          \
+		n, YG_OPT_CUSTOM, .parse = parse_email, .help = "e-mail (integrations/email.h)"    \
+	}
+#define M yg_manager_config
+static const yg_opt global_opts[] = {
+        {"logall_json", YG_OPT_BOOL, YG_OPT_AT(M, logall_json), .def = "no",
+         .help = "every event into logs/archives/archives.json"},
+        {"white_list", YG_OPT_CUSTOM, .parse = parse_white_list, .print = print_white_list,
+         .help = "never respond against this address, CIDR or host (repeatable)"},
+        EMAIL("email_notification"),
+        EMAIL("smtp_server"),
+        EMAIL("email_from"),
+        EMAIL("email_reply_to"),
+        EMAIL("email_to"),
+        EMAIL("email_maxperhour"),
+        EMAIL("email_log_source"),
+        EMAIL("email_idsname"),
+        {"geoipdb", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER},
+        {"geoip_db_path", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER},
+        {"geoip6_db_path", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER},
+        {0},
+};
+#undef M
+#undef EMAIL
+
+/* Wazuh's other <global> options are warnings: an unchanged Wazuh
+ * ossec.conf loads. */
+const yg_opt_block yg_global_block = {"global",
+                                      global_opts,
+                                      sizeof(yg_manager_config),
+                                      true,
+                                      manager_config_block_create,
+                                      manager_config_block_destroy};
 
 bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b, const char *file,
                                   yg_diag *d, yg_err *err)
@@ -90,7 +112,7 @@ bool manager_config_respond_block(yg_manager_config *cfg, const yg_wxml_node *b,
 	else if (!strcmp(n, "active-response"))
 		*err = yg_ar_config_add_active_response(cfg->ar, b, file, d);
 	else if (!strcmp(n, "global"))
-		*err = read_global(cfg, b, file, d);
+		*err = yg_opt_read(&yg_global_block, cfg, b, file, d);
 	else if (!strcmp(n, "integration"))
 		*err = yg_intg_config_add_integration(cfg->intg, b, file, d);
 	else if (!strcmp(n, "tickets"))

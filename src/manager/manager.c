@@ -650,7 +650,7 @@ int yg_manager_run(const yg_manager_opts *opts)
 		rc = 1;
 		goto out;
 	}
-	/* the lock is inherited by the daemon (flock locks belong to the open
+	/* the lock is inherited by the daemon (OFD locks belong to the open
 	 * file, not to the process) */
 	if (!opts->foreground && !yg_daemonize()) {
 		mlog(&m, "ERROR", MSG_INIT, "could not become a daemon");

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "api/api.h"
 #include "ar/ar_config.h"
@@ -77,6 +78,9 @@ typedef struct yg_manager_config {
 yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, size_t nconf,
                               const char *home, yg_diag *diag);
 void yg_manager_config_free(yg_manager_config *cfg);
+/* Prints the effective configuration as ossec.conf XML (`-t --print`);
+ * the blocks without an option table yet are summed up in a comment. */
+void yg_manager_config_print(const yg_manager_config *cfg, FILE *out);
 
 typedef struct yg_manager_opts {
 	const char *const *conf; /* configuration files, at least one */

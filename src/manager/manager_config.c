@@ -49,19 +49,49 @@ static bool is_later_block(const char *name)
 	return false;
 }
 
+/* For the option-table test: a yg_manager_config with only what the
+ * <alerts> and <global> tables touch. */
+void *manager_config_block_create(void)
+{
+	yg_manager_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return NULL;
+	cfg->email = yg_email_config_create();
+	cfg->ar = yg_ar_config_create();
+	if (!cfg->email || !cfg->ar || yg_opt_defaults(&yg_alerts_block, cfg) ||
+	    yg_opt_defaults(&yg_global_block, cfg)) {
+		manager_config_block_destroy(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void manager_config_block_destroy(void *obj)
+{
+	yg_manager_config *cfg = obj;
+	if (!cfg)
+		return;
+	yg_email_config_destroy(cfg->email);
+	yg_ar_config_destroy(cfg->ar);
+	free(cfg);
+}
+
 bool manager_parse_int(const char *s, int lo, int hi, int *out)
 {
-	if (!s)
+	if (!s || lo < 0 || hi < lo)
 		return false;
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
-	char *end = NULL;
-	long v = strtol(s, &end, 10);
-	if (end == s)
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	char buf[24];
+	uint64_t v;
+	if (n >= sizeof(buf))
 		return false;
-	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-		end++;
-	if (*end || v < lo || v > hi)
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!yg_opt_parse_uint(buf, (uint64_t)lo, (uint64_t)hi, &v))
 		return false;
 	*out = (int)v;
 	return true;
@@ -69,35 +99,33 @@ bool manager_parse_int(const char *s, int lo, int hi, int *out)
 
 /* <alerts>: log_alert_level, and email_alert_level for the e-mail
  * output (src/integrations/email.h); use_geoip is read by the engine with
- * the ruleset (yg_ruleset_config_read). */
-static yg_err read_alerts(yg_manager_config *cfg, const yg_wxml_node *n, const char *file,
-                          yg_diag *diag)
+ * the ruleset (yg_ruleset_config_read). The table reads into
+ * yg_manager_config. */
+static yg_err parse_email_level(void *obj, const char *v, const yg_wxml_node *e,
+                                const yg_opt_ctx *ctx)
 {
-	yg_err rc = YG_OK;
-	for (size_t i = 0; i < n->nchildren; i++) {
-		const yg_wxml_node *c = n->children[i];
-		if (!strcmp(c->name, "log_alert_level")) {
-			int v;
-			if (!manager_parse_int(c->content, 0, 16, &v)) {
-				yg_diag_add(diag, YG_SEV_ERROR, file, c->line, "log_alert_level",
-				            "invalid value '%s' (expected 0-16)", c->content);
-				rc = YG_EPARSE;
-				continue;
-			}
-			cfg->log_alert_level = v;
-		} else if (!strcmp(c->name, "email_alert_level")) {
-			if (yg_email_config_alert_level(cfg->email, c, file, diag))
-				rc = YG_EPARSE;
-		} else if (!strcmp(c->name, "use_geoip")) {
-			continue; /* the engine's */
-		} else {
-			yg_diag_add(diag, YG_SEV_ERROR, file, c->line, c->name,
-			            "unknown option in <alerts>");
-			rc = YG_EPARSE;
-		}
-	}
-	return rc;
+	(void)v;
+	yg_manager_config *cfg = obj;
+	return yg_email_config_alert_level(cfg->email, e, ctx->file, ctx->diag);
 }
+
+#define M yg_manager_config
+static const yg_opt alerts_opts[] = {
+        {"log_alert_level", YG_OPT_UINT, YG_OPT_AT(M, log_alert_level), 0, 16, "1",
+         .help = "alerts below this level are not written"},
+        {"email_alert_level", YG_OPT_CUSTOM, .parse = parse_email_level,
+         .help = "alerts below this level are not mailed (0-16)"},
+        {"use_geoip", YG_OPT_CUSTOM, .flags = YG_OPT_OTHER, .help = "the engine's"},
+        {0},
+};
+#undef M
+
+const yg_opt_block yg_alerts_block = {"alerts",
+                                      alerts_opts,
+                                      sizeof(yg_manager_config),
+                                      false,
+                                      manager_config_block_create,
+                                      manager_config_block_destroy};
 
 /* One file: dispatches the blocks; *has_ruleset tells whether it had a
  * <ruleset> (read afterwards by the engine's own reader). */
@@ -130,7 +158,7 @@ static yg_err read_file(yg_manager_config *cfg, const char *path, yg_diag *diag,
 			else if (!strcmp(b->name, "localfile"))
 				r = yg_lc_config_add_localfile(cfg->lc, b, path, diag);
 			else if (!strcmp(b->name, "alerts"))
-				r = read_alerts(cfg, b, path, diag);
+				r = yg_opt_read(&yg_alerts_block, cfg, b, path, diag);
 			else if (!strcmp(b->name, "remote"))
 				r = manager_config_remote(cfg, b, path, diag);
 			else if (!strcmp(b->name, "auth"))
@@ -159,10 +187,10 @@ yg_err yg_manager_config_read(yg_manager_config *cfg, const char *const *conf, s
                               const char *home, yg_diag *diag)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->log_alert_level = 1;
-	cfg->remote.port = 1514;
-	cfg->auth.port = 1515;
-	cfg->auth.use_password = true;
+	if (yg_opt_defaults(&yg_alerts_block, cfg) ||
+	    yg_opt_defaults(&yg_remote_block, &cfg->remote) ||
+	    yg_opt_defaults(&yg_auth_block, &cfg->auth))
+		return YG_ENOMEM;
 	cfg->rules = yg_ruleset_config_create(home);
 	cfg->fim = yg_fim_config_create();
 	cfg->lc = yg_lc_config_create();

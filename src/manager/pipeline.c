@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/yarena.h"
 #include "common/ybuf.h"
 #include "engine/runner.h"
 #include "manager/pipeline.h"
@@ -35,14 +36,6 @@ static const char diff_schema[] =
         " host TEXT NOT NULL, rule INTEGER NOT NULL, output TEXT NOT NULL,"
         " PRIMARY KEY (host, rule))";
 
-/* Bump allocator for the strings of one batch; reset, not freed, between
- * batches. */
-typedef struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	_Alignas(max_align_t) char data[];
-} chunk;
-
 typedef struct slot {
 	unsigned src; /* yg_pipeline_source */
 	int level;    /* the alert's level, or -1 when there is none to file */
@@ -56,10 +49,10 @@ struct yg_pipeline {
 	yg_run_result *res;  /* what each event gave */
 	slot *slots;
 	size_t n, max;
-	chunk *arena, *cur;
-	bool processed; /* the batch ran; its commit is still to succeed */
-	yg_buf text;    /* the batch's lines for alerts.json */
-	yg_buf atext;   /* lines for archives.json not written yet */
+	yg_arena *arena; /* the strings of one batch; reset, not freed, between batches */
+	bool processed;  /* the batch ran; its commit is still to succeed */
+	yg_buf text;     /* the batch's lines for alerts.json */
+	yg_buf atext;    /* lines for archives.json not written yet */
 	size_t alines;
 	yg_alert_text *texts;
 	size_t ntexts;
@@ -102,51 +95,13 @@ static double mono_s(void)
 
 /* ---- arena ---- */
 
-static void *arena_alloc(yg_pipeline *p, size_t n)
-{
-	n = (n + 15) & ~(size_t)15;
-	chunk *c = p->cur;
-	while (c && c->used + n > c->cap)
-		c = c->next;
-	if (!c) {
-		size_t cap = n > CHUNK_MIN ? n : CHUNK_MIN;
-		c = malloc(sizeof(*c) + cap);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->cap = cap;
-		c->next = NULL;
-		if (p->cur) {
-			c->next = p->cur->next;
-			p->cur->next = c;
-		} else {
-			p->arena = c;
-		}
-	}
-	p->cur = c;
-	void *r = c->data + c->used;
-	c->used += n;
-	return r;
-}
-
-static void arena_reset(yg_pipeline *p)
-{
-	for (chunk *c = p->arena; c; c = c->next)
-		c->used = 0;
-	p->cur = p->arena;
-}
-
 static const char *arena_str(yg_pipeline *p, const char *s, bool *ok)
 {
 	if (!s)
 		return NULL;
-	size_t n = strlen(s) + 1;
-	char *d = arena_alloc(p, n);
-	if (!d) {
+	char *d = yg_arena_strdup(p->arena, s);
+	if (!d)
 		*ok = false;
-		return NULL;
-	}
-	memcpy(d, s, n);
 	return d;
 }
 
@@ -303,10 +258,11 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	yg_buf_init(&p->atext, TEXT_MAX);
 	yg_err err = YG_ENOMEM;
 	p->slots = calloc(p->max, sizeof(*p->slots));
+	p->arena = yg_arena_create(CHUNK_MIN);
 	p->ins = calloc(p->max, sizeof(*p->ins));
 	p->res = calloc(p->max, sizeof(*p->res));
 	p->texts = calloc(p->max, sizeof(*p->texts));
-	if (!p->slots || !p->ins || !p->res || !p->texts || !p->diff)
+	if (!p->slots || !p->arena || !p->ins || !p->res || !p->texts || !p->diff)
 		goto fail;
 	if ((err = make_runner(p)))
 		goto fail;
@@ -328,10 +284,7 @@ void yg_pipeline_destroy(yg_pipeline *p)
 		return;
 	yg_runner_destroy(p->run);
 	yg_diff_store_destroy(p->diff);
-	for (chunk *c = p->arena, *n; c; c = n) {
-		n = c->next;
-		free(c);
-	}
+	yg_arena_destroy(p->arena);
 	yg_buf_free(&p->text);
 	yg_buf_free(&p->atext);
 	free(p->ins);
@@ -362,7 +315,7 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	cp->decoded_as = arena_str(p, in->decoded_as, &ok);
 	cp->fields = NULL;
 	if (in->nfields) {
-		yg_kv *kv = arena_alloc(p, in->nfields * sizeof(*kv));
+		yg_kv *kv = yg_arena_alloc(p->arena, in->nfields * sizeof(*kv));
 		if (!kv) {
 			ok = false;
 		} else {
@@ -375,7 +328,7 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 	}
 	cp->labels = NULL;
 	if (in->nlabels) {
-		yg_label *l = arena_alloc(p, in->nlabels * sizeof(*l));
+		yg_label *l = yg_arena_alloc(p->arena, in->nlabels * sizeof(*l));
 		if (!l) {
 			ok = false;
 		} else {
@@ -576,7 +529,7 @@ yg_err yg_pipeline_commit(yg_pipeline *p, yg_alert_store_hook hook, void *ctx)
 		p->sink(p->sink_ctx, p->first_seq, p->texts, p->ntexts);
 	p->n = 0;
 	p->ntexts = 0;
-	arena_reset(p);
+	yg_arena_reset(p->arena);
 	return err;
 }
 

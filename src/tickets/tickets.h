@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ybuf.h"
 #include "common/ydiag.h"
@@ -51,6 +52,8 @@ extern const yg_opt_block yg_tickets_block;
  * error (cfg keeps what was valid), YG_ENOMEM, or YG_OK. */
 yg_err yg_tickets_config_add_tickets(yg_tickets_config *cfg, const yg_wxml_node *node,
                                      const char *file, yg_diag *diag);
+/* Prints the effective <tickets> block as ossec.conf XML. */
+void yg_tickets_config_print(const yg_tickets_config *cfg, FILE *out);
 
 bool yg_tickets_config_enabled(const yg_tickets_config *cfg);
 /* Number of configured routes (0 means the article's default applies). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/ytime.h"
 #include "tickets/tickets_int.h"
 
 /* The article's route, used when none is configured. */
@@ -30,66 +31,6 @@ static const char *get_str(json_object *o, const char *a, const char *b)
 	if (!v || !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
 		return NULL;
 	return json_object_get_string(v);
-}
-
-static int digits(const char *p, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hhmm|+hh:mm]" to epoch ms; false when it is
- * not of that form. The length check comes first, so digits() never reads
- * past the NUL. */
-static bool parse_time(const char *t, int64_t *ms)
-{
-	if (strlen(t) < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
-	    t[13] != ':' || t[16] != ':')
-		return false;
-	int y = digits(t, 4), mo = digits(t + 5, 2), d = digits(t + 8, 2);
-	int h = digits(t + 11, 2), mi = digits(t + 14, 2), s = digits(t + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || s < 0 || s > 60)
-		return false;
-	const char *p = t + 19;
-	int frac = 0, nd = 0;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++, nd++)
-			if (nd < 3)
-				frac = frac * 10 + (*p - '0');
-		for (; nd < 3; nd++)
-			frac *= 10;
-	}
-	int off = 0;
-	if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1;
-		int oh = digits(p + 1, 2);
-		if (oh < 0)
-			return false;
-		const char *q = p + 3;
-		if (*q == ':')
-			q++;
-		int om = digits(q, 2);
-		if (om < 0 || oh > 23 || om > 59)
-			return false;
-		off = sign * (oh * 3600 + om * 60);
-	}
-	struct tm tm = {.tm_year = y - 1900,
-	                .tm_mon = mo - 1,
-	                .tm_mday = d,
-	                .tm_hour = h,
-	                .tm_min = mi,
-	                .tm_sec = s};
-	time_t base = timegm(&tm);
-	if (base == (time_t)-1)
-		return false;
-	*ms = ((int64_t)base - off) * 1000 + frac;
-	return true;
 }
 
 yg_err yg_tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert *a)
@@ -150,7 +91,7 @@ yg_err yg_tk_alert_parse(const char *json, size_t len, int64_t now_ms, tk_alert 
 	a->fim_path = get_str(root, "syscheck", "path");
 	a->full_log = get_str(root, "full_log", NULL);
 	const char *ts = get_str(root, "timestamp", NULL);
-	if (!ts || !parse_time(ts, &a->time_ms)) {
+	if (!ts || !yg_time_parse_alert(ts, &a->time_ms)) {
 		/* Wazuh's id is "<epoch seconds>.<offset>" */
 		char *end = NULL;
 		long long secs = strtoll(a->id, &end, 10);

@@ -367,3 +367,8 @@ yg_err yg_tickets_config_add_tickets(yg_tickets_config *cfg, const yg_wxml_node 
 		yg_diag_add(diag, YG_SEV_ERROR, file, node->line, node->name, "out of memory");
 	return rc;
 }
+
+void yg_tickets_config_print(const yg_tickets_config *cfg, FILE *out)
+{
+	yg_opt_print(&yg_tickets_block, cfg, 2, out);
+}

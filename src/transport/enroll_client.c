@@ -170,19 +170,11 @@ static bool cert_matches_key(const char *pem, const char *key_path)
 	return ok;
 }
 
-yg_err yg_enroll_request(const yg_enroll_request_opts *o, char id[YG_AGENT_ID_MAX], yg_diag *diag)
+/* The options must name the agent validly and give one way to trust the
+ * manager. */
+static yg_err check_opts(const yg_enroll_request_opts *o, char want_fp[YG_CA_FP_LEN], yg_diag *diag)
 {
 	yg_err e = YG_OK;
-	char want_fp[YG_CA_FP_LEN], got_fp[YG_CA_FP_LEN] = "";
-	SSL_CTX *ctx = NULL;
-	SSL *ssl = NULL;
-	int fd = -1;
-	char *csr = NULL;
-	json_object *req = NULL, *resp = NULL;
-	char key_new[4096] = "";
-	id[0] = '\0';
-	if (!o || !o->host || !o->name || !o->key_out || !o->cert_out || !o->ca_out)
-		return YG_EINVAL;
 	if (!yg_registry_valid_name(o->name))
 		FAIL(YG_EINVAL, "invalid agent name '%s'", o->name);
 	if (o->ca_fingerprint && !yg_ca_fingerprint_normalise(o->ca_fingerprint, want_fp))
@@ -190,31 +182,33 @@ yg_err yg_enroll_request(const yg_enroll_request_opts *o, char id[YG_AGENT_ID_MA
 	if (!o->ca_file && !o->ca_fingerprint && !o->tofu)
 		FAIL(YG_EINVAL, "no way to trust the manager: give its CA file, its CA "
 		                "fingerprint (--ca-fingerprint), or accept trust on first use");
-	yg_tls_global_init();
-	/* the new key replaces key_out only once enrolment succeeded, so a
-	 * failed attempt never breaks an agent that is enrolled already */
-	int kl = snprintf(key_new, sizeof(key_new), "%s.new", o->key_out);
-	if (kl < 0 || (size_t)kl >= sizeof(key_new))
-		FAIL(YG_EINVAL, "key path too long");
-	if (yg_ca_make_key_csr(key_new, o->name, &csr) != YG_OK)
-		FAIL(YG_EIO, "cannot write the agent key %s", key_new);
+out:
+	return e;
+}
+
+/* A TLS connection to the manager, trusted by the CA file, else by the CA
+ * fingerprint or on first use (got_fp then holds the CA's fingerprint). */
+static yg_err tls_open(const yg_enroll_request_opts *o, const char *want_fp, int *fd, SSL_CTX **ctx,
+                       SSL **ssl, char got_fp[YG_CA_FP_LEN], yg_diag *diag)
+{
+	yg_err e = YG_OK;
 	uint16_t port = o->port ? o->port : YG_ENROLL_PORT;
 	unsigned timeout = o->timeout_s ? o->timeout_s : 30;
-	if ((fd = connect_to(o->host, port, timeout)) < 0)
+	if ((*fd = connect_to(o->host, port, timeout)) < 0)
 		FAIL(YG_EIO, "cannot connect to %s:%u: %s", o->host, port, strerror(errno));
-	if (!(ctx = yg_tls_client_ctx(o->ca_file, NULL, NULL, diag)) || !(ssl = SSL_new(ctx)) ||
-	    !yg_tls_set_peer_name(ssl, o->host) || SSL_set_fd(ssl, fd) != 1)
+	if (!(*ctx = yg_tls_client_ctx(o->ca_file, NULL, NULL, diag)) || !(*ssl = SSL_new(*ctx)) ||
+	    !yg_tls_set_peer_name(*ssl, o->host) || SSL_set_fd(*ssl, *fd) != 1)
 		FAIL(YG_EIO, "cannot set up TLS");
-	if (SSL_connect(ssl) != 1) {
+	if (SSL_connect(*ssl) != 1) {
 		char buf[200];
-		long vr = SSL_get_verify_result(ssl);
+		long vr = SSL_get_verify_result(*ssl);
 		FAIL(YG_EIO, "TLS with %s:%u failed: %s", o->host, port,
 		     vr != X509_V_OK ? X509_verify_cert_error_string(vr)
 		                     : yg_ca_ssl_error(buf, sizeof(buf)));
 	}
 	if (!o->ca_file) {
 		const char *why =
-		        verify_by_chain(ssl, o->host, o->ca_fingerprint ? want_fp : NULL, got_fp);
+		        verify_by_chain(*ssl, o->host, o->ca_fingerprint ? want_fp : NULL, got_fp);
 		if (why)
 			FAIL(YG_EIO, "%s", why);
 		if (!o->ca_fingerprint)
@@ -222,15 +216,29 @@ yg_err yg_enroll_request(const yg_enroll_request_opts *o, char id[YG_AGENT_ID_MA
 			        "trusting the manager's CA on first use: SHA-256 fingerprint %s",
 			        got_fp);
 	}
-	req = json_object_new_object();
+out:
+	return e;
+}
+
+/* The enrolment request: name, token or password, and the CSR. */
+static json_object *make_request(const yg_enroll_request_opts *o, const char *csr)
+{
+	json_object *req = json_object_new_object();
 	json_object_object_add(req, "name", json_object_new_string(o->name));
 	if (o->token)
 		json_object_object_add(req, "token", json_object_new_string(o->token));
 	else if (o->password)
 		json_object_object_add(req, "password", json_object_new_string(o->password));
 	json_object_object_add(req, "csr", json_object_new_string(csr));
-	if (!(resp = exchange(ssl, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN))))
-		FAIL(YG_EIO, "no valid answer from the manager");
+	return req;
+}
+
+/* The answer must give an id, a certificate for our key, and the CA the
+ * manager presented (or the one of the CA file). */
+static yg_err check_answer(const yg_enroll_request_opts *o, json_object *resp, const char *key_new,
+                           const char *got_fp, yg_diag *diag)
+{
+	yg_err e = YG_OK;
 	const char *err = jstr(resp, "error"), *rid = jstr(resp, "id");
 	const char *cert = jstr(resp, "cert"), *ca = jstr(resp, "ca");
 	uint32_t num;
@@ -250,11 +258,46 @@ yg_err yg_enroll_request(const yg_enroll_request_opts *o, char id[YG_AGENT_ID_MA
 		    strcmp(file_fp, ca_fp) != 0)
 			FAIL(YG_EIO, "the CA received differs from %s", o->ca_file);
 	}
+out:
+	return e;
+}
+
+yg_err yg_enroll_request(const yg_enroll_request_opts *o, char id[YG_AGENT_ID_MAX], yg_diag *diag)
+{
+	yg_err e = YG_OK;
+	char want_fp[YG_CA_FP_LEN], got_fp[YG_CA_FP_LEN] = "";
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	int fd = -1;
+	char *csr = NULL;
+	json_object *req = NULL, *resp = NULL;
+	char key_new[4096] = "";
+	id[0] = '\0';
+	if (!o || !o->host || !o->name || !o->key_out || !o->cert_out || !o->ca_out)
+		return YG_EINVAL;
+	if ((e = check_opts(o, want_fp, diag)) != YG_OK)
+		goto out;
+	yg_tls_global_init();
+	/* the new key replaces key_out only once enrolment succeeded, so a
+	 * failed attempt never breaks an agent that is enrolled already */
+	int kl = snprintf(key_new, sizeof(key_new), "%s.new", o->key_out);
+	if (kl < 0 || (size_t)kl >= sizeof(key_new))
+		FAIL(YG_EINVAL, "key path too long");
+	if (yg_ca_make_key_csr(key_new, o->name, &csr) != YG_OK)
+		FAIL(YG_EIO, "cannot write the agent key %s", key_new);
+	if ((e = tls_open(o, want_fp, &fd, &ctx, &ssl, got_fp, diag)) != YG_OK)
+		goto out;
+	req = make_request(o, csr);
+	if (!(resp = exchange(ssl, json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN))))
+		FAIL(YG_EIO, "no valid answer from the manager");
+	if ((e = check_answer(o, resp, key_new, got_fp, diag)) != YG_OK)
+		goto out;
+	const char *cert = jstr(resp, "cert"), *ca = jstr(resp, "ca");
 	if (yg_twrite_file(o->cert_out, cert, strlen(cert), 0644) != 0 ||
 	    yg_twrite_file(o->ca_out, ca, strlen(ca), 0644) != 0 ||
 	    rename(key_new, o->key_out) != 0)
 		FAIL(YG_EIO, "cannot write %s, %s or %s", o->key_out, o->cert_out, o->ca_out);
-	snprintf(id, YG_AGENT_ID_MAX, "%s", rid);
+	snprintf(id, YG_AGENT_ID_MAX, "%s", jstr(resp, "id"));
 out:
 	if (e && key_new[0])
 		unlink(key_new);

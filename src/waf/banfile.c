@@ -385,78 +385,42 @@ static void nft_sync(yg_waf_action *a, const yg_waf_ban_list *active, int64_t no
 	a->npushed = nnext;
 }
 
-yg_err yg_waf_action_apply(yg_waf_action *a, const yg_waf_ban_list *active, int64_t now,
-                           yg_waf_apply_report *rep)
+/* Runs the verify command on the file just written; when it fails, puts
+ * the previous file back (or removes the new one) so that nothing ever
+ * loads a file the WAF refused. */
+static yg_err verify_or_restore(yg_waf_action *a, yg_waf_apply_report *rep, const yg_buf *old,
+                                bool had_old)
 {
-	yg_waf_apply_report local;
-	yg_waf_ban_list none = {0};
-	yg_buf next, old;
-	bool had_old = false;
-	yg_err e;
+	rep->verify_ran = true;
+	rep->verify_ok = yg_waf_exec((const char *const *)a->verify_argv, a->timeout_ms,
+	                             &rep->verify) == YG_OK;
+	if (rep->verify_ok)
+		return YG_OK;
+	note(rep, "verify command", &rep->verify);
+	if (had_old)
+		rep->restored = yg_waf_banfile_write(a->ban_file, old->data ? old->data : "",
+		                                     old->len) == YG_OK;
+	else
+		rep->restored = unlink(a->ban_file) == 0;
+	return YG_EIO;
+}
 
-	if (!rep)
-		rep = &local;
-	memset(rep, 0, sizeof(*rep));
-	if (!active)
-		active = &none;
-	yg_buf_init(&next, YG_WAF_BANFILE_MAX);
-	yg_buf_init(&old, YG_WAF_BANFILE_MAX);
-	e = yg_waf_banfile_render(active, a->allow, &next, &rep->written, &rep->refused);
-	if (!e)
-		e = read_file(a->ban_file, &old, &had_old);
+static yg_err run_reload(yg_waf_action *a, yg_waf_apply_report *rep)
+{
+	rep->reload_ran = true;
+	rep->reload_ok = yg_waf_exec((const char *const *)a->reload_argv, a->timeout_ms,
+	                             &rep->reload) == YG_OK;
+	if (rep->reload_ok)
+		return YG_OK;
+	note(rep, "reload command", &rep->reload);
+	return YG_EIO;
+}
+
+/* After a failure nothing says the WAF holds the ledger's bans: the action
+ * stays dirty and is tried again later, 1 s doubling up to 60 s. */
+static void set_retry(yg_waf_action *a, yg_err e)
+{
 	if (e) {
-		char what[160];
-		snprintf(what, sizeof(what), "cannot read the ban file: %s",
-		         e == YG_ELIMIT ? "too large" : strerror(errno));
-		note(rep, what, NULL);
-		goto out;
-	}
-	if (!a->dirty && had_old && old.len == next.len &&
-	    (next.len == 0 || memcmp(old.data, next.data, next.len) == 0))
-		goto nft;
-	a->dirty = true;
-	e = yg_waf_banfile_write(a->ban_file, next.data, next.len);
-	if (e) {
-		char what[160];
-		snprintf(what, sizeof(what), "cannot write the ban file: %s", strerror(errno));
-		note(rep, what, NULL);
-		goto out;
-	}
-	rep->changed = true;
-	if (a->verify_argv) {
-		rep->verify_ran = true;
-		rep->verify_ok = yg_waf_exec((const char *const *)a->verify_argv, a->timeout_ms,
-		                             &rep->verify) == YG_OK;
-		if (!rep->verify_ok) {
-			note(rep, "verify command", &rep->verify);
-			/* put the previous file back so nothing ever loads this one */
-			if (had_old)
-				rep->restored =
-				        yg_waf_banfile_write(a->ban_file, old.data ? old.data : "",
-				                             old.len) == YG_OK;
-			else
-				rep->restored = unlink(a->ban_file) == 0;
-			e = YG_EIO;
-			goto out;
-		}
-	}
-	if (a->reload_argv) {
-		rep->reload_ran = true;
-		rep->reload_ok = yg_waf_exec((const char *const *)a->reload_argv, a->timeout_ms,
-		                             &rep->reload) == YG_OK;
-		if (!rep->reload_ok) {
-			note(rep, "reload command", &rep->reload);
-			e = YG_EIO;
-			goto out;
-		}
-	}
-	a->dirty = false;
-nft:
-	if (a->nftables)
-		nft_sync(a, active, now, rep);
-out:
-	if (e) {
-		/* nothing says the WAF holds the ledger's bans: try again later */
 		a->dirty = true;
 		a->failures++;
 		long long wait = 1000LL << (a->failures - 1 < 6 ? a->failures - 1 : 6);
@@ -465,6 +429,62 @@ out:
 		a->failures = 0;
 		a->retry_ms = 0;
 	}
+}
+
+/* Writes the ban file when it changed (or the last apply failed), then
+ * verifies and reloads; the nftables set follows either way. */
+static yg_err apply_file(yg_waf_action *a, const yg_waf_ban_list *active, yg_waf_apply_report *rep,
+                         yg_buf *next, yg_buf *old)
+{
+	bool had_old = false;
+	yg_err e = yg_waf_banfile_render(active, a->allow, next, &rep->written, &rep->refused);
+	if (!e)
+		e = read_file(a->ban_file, old, &had_old);
+	if (e) {
+		char what[160];
+		snprintf(what, sizeof(what), "cannot read the ban file: %s",
+		         e == YG_ELIMIT ? "too large" : strerror(errno));
+		note(rep, what, NULL);
+		return e;
+	}
+	if (!a->dirty && had_old && old->len == next->len &&
+	    (next->len == 0 || memcmp(old->data, next->data, next->len) == 0))
+		return YG_OK;
+	a->dirty = true;
+	e = yg_waf_banfile_write(a->ban_file, next->data, next->len);
+	if (e) {
+		char what[160];
+		snprintf(what, sizeof(what), "cannot write the ban file: %s", strerror(errno));
+		note(rep, what, NULL);
+		return e;
+	}
+	rep->changed = true;
+	if (a->verify_argv && (e = verify_or_restore(a, rep, old, had_old)) != YG_OK)
+		return e;
+	if (a->reload_argv && (e = run_reload(a, rep)) != YG_OK)
+		return e;
+	a->dirty = false;
+	return YG_OK;
+}
+
+yg_err yg_waf_action_apply(yg_waf_action *a, const yg_waf_ban_list *active, int64_t now,
+                           yg_waf_apply_report *rep)
+{
+	yg_waf_apply_report local;
+	yg_waf_ban_list none = {0};
+	yg_buf next, old;
+
+	if (!rep)
+		rep = &local;
+	memset(rep, 0, sizeof(*rep));
+	if (!active)
+		active = &none;
+	yg_buf_init(&next, YG_WAF_BANFILE_MAX);
+	yg_buf_init(&old, YG_WAF_BANFILE_MAX);
+	yg_err e = apply_file(a, active, rep, &next, &old);
+	if (!e && a->nftables)
+		nft_sync(a, active, now, rep);
+	set_retry(a, e);
 	yg_buf_free(&next);
 	yg_buf_free(&old);
 	return e;

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/ydiag.h"
 #include "common/yerr.h"
@@ -50,6 +51,8 @@ extern const yg_opt_block yg_waf_block;
  * valid), YG_ENOMEM. */
 yg_err yg_waf_config_read(yg_waf_config *cfg, const yg_wxml_node *waf, const char *file,
                           yg_diag *diag);
+/* Prints the effective <waf> block as ossec.conf XML. */
+void yg_waf_config_print(const yg_waf_config *cfg, FILE *out);
 
 /* Checks what reading one block cannot: a ban file is set. Reports into
  * diag; YG_EPARSE when unusable. */

@@ -239,15 +239,57 @@ static yg_err parse_repeated_opt(void *obj, const char *v, const yg_wxml_node *e
 	return YG_EPARSE;
 }
 
+/* ---- printing (`-t --print`) ---- */
+
+static void print_argv(char *const *argv, const char *name, FILE *out)
+{
+	if (!argv)
+		return;
+	fprintf(out, "    <%s>", name);
+	for (size_t i = 0; argv[i]; i++)
+		fprintf(out, "<arg>%s</arg>", argv[i]);
+	fprintf(out, "</%s>\n", name);
+}
+
+static void print_reload(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_argv(((const yg_waf_config *)obj)->reload_argv, o->name, out);
+}
+
+static void print_verify(const void *obj, const yg_opt *o, FILE *out)
+{
+	print_argv(((const yg_waf_config *)obj)->verify_argv, o->name, out);
+}
+
+static void print_repeated(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_waf_policy *p = &((const yg_waf_config *)obj)->policy;
+	if (!p->nrepeated)
+		return;
+	fprintf(out, "    <%s>", o->name);
+	for (size_t i = 0; i < p->nrepeated; i++)
+		fprintf(out, "%s%u", i ? "," : "", p->repeated[i]);
+	fprintf(out, "</%s>\n", o->name);
+}
+
+static void print_nftables(const void *obj, const yg_opt *o, FILE *out)
+{
+	const yg_waf_config *c = obj;
+	fprintf(out, "    <%s", o->name);
+	if (c->nft_set)
+		fprintf(out, " set=\"%s %s %s\"", c->nft_family, c->nft_table, c->nft_set);
+	fprintf(out, ">%s</%s>\n", c->nftables ? "yes" : "no", o->name);
+}
+
 #define C yg_waf_config
 static const yg_opt waf_opts[] = {
         {"disabled", YG_OPT_BOOL, YG_OPT_AT(C, disabled), .def = "no"},
         {"ban_file", YG_OPT_PATH, YG_OPT_AT(C, ban_file),
          .help = "the file of banned addresses the WAF reads (required)"},
         {"ledger", YG_OPT_PATH, YG_OPT_AT(C, ledger), .help = "the ban ledger's database"},
-        {"reload_command", YG_OPT_CUSTOM, .parse = parse_reload,
+        {"reload_command", YG_OPT_CUSTOM, .parse = parse_reload, .print = print_reload,
          .help = "makes the WAF read the ban file again (words, or <arg> elements)"},
-        {"verify_command", YG_OPT_CUSTOM, .parse = parse_verify,
+        {"verify_command", YG_OPT_CUSTOM, .parse = parse_verify, .print = print_verify,
          .help = "checks the WAF's configuration before a reload"},
         {"command_timeout", YG_OPT_SECONDS, YG_OPT_AT(C, command_timeout_s), 1, 3600, "10",
          .help = "the longest the verify or reload command may take"},
@@ -255,11 +297,11 @@ static const yg_opt waf_opts[] = {
          .help = "an address or network that is never banned (repeatable)"},
         {"default_timeout", YG_OPT_SECONDS, YG_OPT_AT(C, policy.default_timeout), 0, 315360000,
          "600", .help = "how long a first ban lasts; 0 = permanent"},
-        {"repeated_offenders", YG_OPT_CUSTOM, .parse = parse_repeated_opt,
+        {"repeated_offenders", YG_OPT_CUSTOM, .parse = parse_repeated_opt, .print = print_repeated,
          .help = "minutes of the 2nd, 3rd... ban of an address (Wazuh's)"},
         {"repeated_window", YG_OPT_SECONDS, YG_OPT_AT(C, policy.repeated_window), 0, 315360000,
          "86400", .help = "offences older than this are forgotten; 0 = never"},
-        {"nftables", YG_OPT_CUSTOM, .parse = parse_nftables,
+        {"nftables", YG_OPT_CUSTOM, .parse = parse_nftables, .print = print_nftables,
          .help = "mirror the bans into an nftables set"},
         {0},
 };
@@ -328,4 +370,9 @@ void yg_waf_config_action_opts(const yg_waf_config *c, yg_waf_action_opts *o)
 	o->nft_family = c->nft_family;
 	o->nft_table = c->nft_table;
 	o->nft_set = c->nft_set;
+}
+
+void yg_waf_config_print(const yg_waf_config *cfg, FILE *out)
+{
+	yg_opt_print(&yg_waf_block, cfg, 2, out);
 }

@@ -108,6 +108,33 @@ with tempfile.TemporaryDirectory() as tmp:
     check("-t: a bad value fails with file:line", p.returncode != 0 and
           f"{bad}:3: error: <log_alert_level>" in p.stderr, p.stderr)
 
+    # -t --print: the configuration in force, which reads back as itself
+    p = subprocess.run([YAGURA, "manager", "-c", conf, "-D", home, "-t", "--print"],
+                       capture_output=True, text=True, timeout=120)
+    check("-t --print: exits 0 and prints <ossec_config>", p.returncode == 0 and
+          p.stdout.startswith("<ossec_config>\n") and
+          p.stdout.endswith("</ossec_config>\n"), p.stderr + p.stdout[:300])
+    check("-t --print: the article's blocks with their values and defaults",
+          "<syscheck>" in p.stdout and "<localfile>" in p.stdout and
+          "<command>" in p.stdout and "<active-response>" in p.stdout and
+          "<log_alert_level>" in p.stdout and f"<location>{eve}</location>" in p.stdout,
+          p.stdout[:2000])
+    printed = os.path.join(tmp, "printed.conf")
+    with open(printed, "w") as f:
+        f.write(p.stdout + f"""<ossec_config><ruleset>
+  <decoder_dir>{ROOT}/ruleset/decoders</decoder_dir><rule_dir>{ROOT}/ruleset/rules</rule_dir>
+  <decoder_dir>etc/decoders</decoder_dir><rule_dir>etc/rules</rule_dir>
+</ruleset></ossec_config>
+""")
+    p2 = subprocess.run([YAGURA, "manager", "-c", printed, "-D", home, "-t", "--print"],
+                        capture_output=True, text=True, timeout=120)
+    check("-t --print: the printed configuration reads back as the same one",
+          p2.returncode == 0 and p2.stdout == p.stdout, p2.stderr[-1000:])
+    p = subprocess.run([YAGURA, "manager", "-c", conf, "-D", home, "--print"],
+                       capture_output=True, text=True, timeout=120)
+    check("--print without -t is a usage error", p.returncode == 2 and "-t" in p.stderr,
+          p.stderr)
+
     proc = subprocess.Popen([YAGURA, "manager", "-c", conf, "-D", home, "-f"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:

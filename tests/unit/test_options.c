@@ -16,23 +16,28 @@
 
 #include <cmocka.h>
 
+#include "agent/agent_config_int.h"
 #include "api/api.h"
+#include "ar/ar_config.h"
 #include "common/yopt.h"
 #include "engine/wxml.h"
+#include "fim/fim.h"
+#include "integrations/config.h"
 #include "integrations/email.h"
 #include "integrations/syslog_out.h"
+#include "logcollector/lc.h"
+#include "manager/manager_config_int.h"
 #include "tickets/tickets.h"
 #include "waf/waf.h"
 #include "yarascan/yarascan.h"
 
 static const yg_opt_block *const blocks[] = {
-        &yg_yarascan_block,
-        &yg_syslog_block,
-        &yg_email_alerts_block,
-        &yg_api_limits_block,
+        &yg_yarascan_block, &yg_syslog_block, &yg_email_alerts_block, &yg_api_limits_block,
+        &yg_remote_block,   &yg_auth_block,   &yg_alerts_block,       &yg_global_block,
 };
 
-/* Bad values of CUSTOM options: "block/option" -> values. */
+/* Bad values of CUSTOM options: "block/option" -> values; an option listed
+ * without values refuses nothing (it warns at most). */
 static const struct {
 	const char *key;
 	const char *bad[6];
@@ -50,6 +55,64 @@ static const struct {
         {"email_alerts/do_not_delay", {"yes", NULL}},
         {"email_alerts/do_not_group", {"no", NULL}},
         {"email_alerts/format", {"html", "", NULL}},
+        {"remote/connection", {"insecure", "", NULL}},
+        {"remote/protocol", {"udp", "tcp,udp", "", NULL}},
+        {"remote/local_ip", {"", "host.example", "10.0.0.1/8", NULL}},
+        {"auth/force", {"maybe", "<enabled>1</enabled>", NULL}},
+        {"alerts/email_alert_level", {"17", "x", "", NULL}},
+        {"integration/rule_id", {"", "x", "1,a", "100000000", NULL}},
+        {"integration/event_location", {"", NULL}},
+        {"integration/options", {"", "[1]", "{", "\"x\"", NULL}},
+        {"client/server", {"<port>1514</port>", "<address>a b</address>", "", NULL}},
+        {"server/address", {"a b", "", "host;rm", NULL}},
+        {"server/protocol", {NULL}},
+        {"client_buffer/events_per_second", {"0", "1001", "x", "", NULL}},
+        {"client_buffer/disable", {"maybe", NULL}},
+        {"client_buffer/length", {"0", "100001", NULL}},
+        {"labels/label", {"x", "", NULL}},
+        {"api/listen", {"", "localhost", "1.2.3", NULL}},
+        {"api/tls", {"<cert>/a.pem</cert>", "<cert>rel.pem</cert>", "<x>1</x>", NULL}},
+        {"command/name", {"", "!x", NULL}},
+        {"command/extra_args", {NULL}},
+        {"active-response/rules_group", {"", "(", NULL}},
+        /* read after the block's other options: test_ar_config */
+        {"active-response/repeated_offenders", {NULL}},
+        /* paths and patterns: what is wrong in them is warned and skipped,
+         * as in Wazuh (attributes: directory_attributes below) */
+        {"syscheck/directories", {NULL}},
+        {"syscheck/ignore", {NULL}},
+        {"syscheck/nodiff", {NULL}},
+        {"syscheck/file_limit",
+         {"<enabled>maybe</enabled>", "<entries>x</entries>", "<x>1</x>", NULL}},
+        {"diff/nodiff", {NULL}},
+        {"diff/disk_quota", {"<limit>10B</limit>", "<enabled>1</enabled>", "<x/>", NULL}},
+        {"diff/file_size", {"<limit>1T</limit>", "<enabled>on</enabled>", "<x/>", NULL}},
+        {"disk_quota/limit", {"10B", "x", "", "1KBB", NULL}},
+        {"file_size/limit", {"10B", "x", "", NULL}},
+        {"localfile/log_format", {"", "nosuch", "eventlog", "multi-line:0", NULL}},
+        {"localfile/frequency", {"x", "-1", "weekly", "", NULL}},
+        {"localfile/ignore", {"(", NULL}},
+        {"localfile/restrict", {"(", NULL}},
+        {"localfile/multiline_regex", {"(", NULL}},
+        {"localfile/label", {"v", NULL}},
+        {"localfile/filter", {"x", NULL}},
+        {"tickets/route", {"<group>a,,b</group>", "<rule_id>x</rule_id>", "<x>1</x>", NULL}},
+        {"tickets/forward", {"", NULL}},
+        {"waf/reload_command", {"<x>1</x>", NULL}},
+        {"waf/verify_command", {"<x>1</x>", NULL}},
+        {"waf/allow", {"", "10.0.0.0/99", "host", NULL}},
+        {"waf/repeated_offenders", {"", "0", "1,", "1,2,3,4,5,6", "x", NULL}},
+        {"waf/nftables", {"maybe", "", NULL}},
+        {"global/white_list", {"", "10.0.0.1/99", NULL}},
+        {"global/email_notification", {"maybe", "", NULL}},
+        {"global/smtp_server", {"", "a b", NULL}},
+        {"global/email_from", {"nobody", "", NULL}},
+        {"global/email_reply_to", {"nobody", NULL}},
+        {"global/email_to", {"nobody", "", NULL}},
+        {"global/email_maxperhour", {"0", "10000", "x", NULL}},
+        {"global/email_log_source", {"alerts.txt", "", NULL}},
+        {"global/email_idsname",
+         {"0123456789012345678901234567890123456789012345678901234567890123456789", NULL}},
 };
 
 /* Bad values by type; each must be refused whatever the range. */
@@ -66,6 +129,7 @@ static void type_bad_values(const yg_opt *o, const char **out, size_t *n)
 	case YG_OPT_UINT:
 	case YG_OPT_SIZE:
 	case YG_OPT_SECONDS:
+	case YG_OPT_MILLIS:
 		out[(*n)++] = "-1";
 		out[(*n)++] = "ten";
 		out[(*n)++] = "99999999999999999999999";
@@ -90,11 +154,14 @@ static void custom_bad_values(const yg_opt_block *b, const yg_opt *o, const char
 	char key[128];
 	snprintf(key, sizeof key, "%s/%s", b->name, o->name);
 	*n = 0;
+	bool listed = false;
 	for (size_t i = 0; i < sizeof custom_bad / sizeof custom_bad[0]; i++)
-		if (strcmp(custom_bad[i].key, key) == 0)
+		if (strcmp(custom_bad[i].key, key) == 0) {
+			listed = true;
 			for (size_t j = 0; custom_bad[i].bad[j]; j++)
 				out[(*n)++] = custom_bad[i].bad[j];
-	if (*n == 0)
+		}
+	if (!listed)
 		fail_msg("no bad values for the custom option %s: add them to custom_bad", key);
 }
 
@@ -132,7 +199,7 @@ static void every_option_refuses_bad_values(void **state)
 	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
 		const yg_opt_block *b = blocks[i];
 		for (const yg_opt *o = b->opts; o->name; o++) {
-			if (o->flags & YG_OPT_IGNORED)
+			if (o->flags & (YG_OPT_IGNORED | YG_OPT_OTHER))
 				continue;
 			const char *bad[8];
 			size_t n;
@@ -176,6 +243,44 @@ static void defaults_parse_and_unknown_is_refused(void **state)
 	}
 }
 
+/* <directories>' attributes are a table too; as in Wazuh, a bad value
+ * skips the element with a warning naming the attribute (file:line). */
+static void directory_attributes(void **state)
+{
+	(void)state;
+	size_t checked = 0;
+	for (const yg_opt *o = yg_fim_dir_attrs_block.opts; o->name; o++) {
+		if (o->flags & (YG_OPT_OTHER | YG_OPT_IGNORED) || o->type == YG_OPT_STRING)
+			continue; /* restrict, tags: any text */
+		const char *bad = !strcmp(o->name, "recursion_level")   ? "x"
+		                  : !strcmp(o->name, "diff_size_limit") ? "10B"
+		                                                        : "maybe";
+		char xml[256];
+		int len = snprintf(xml, sizeof xml,
+		                   "<syscheck>\n  <directories %s=\"%s\">/tmp</directories>\n"
+		                   "</syscheck>\n",
+		                   o->name, bad);
+		yg_diag *diag = yg_diag_create();
+		yg_wxml_doc *doc = NULL;
+		assert_int_equal(yg_wxml_parse_buffer(xml, (size_t)len, "d.conf", diag, &doc),
+		                 YG_OK);
+		yg_fim_config *cfg = yg_fim_config_create();
+		assert_int_equal(yg_fim_config_read(cfg, yg_wxml_doc_root(doc, 0), "d.conf", diag),
+		                 YG_OK);
+		const yg_diag_entry *e = yg_diag_get(diag, 0);
+		if (yg_diag_count(diag) != 1 || e->line != 2 || strcmp(e->file, "d.conf") ||
+		    !strstr(e->message, o->name) || !strstr(e->message, "skipping") ||
+		    yg_fim_config_ndirs(cfg) != 0)
+			fail_msg("%s=\"%s\": expected one warning at d.conf:2, got %zu: %s",
+			         o->name, bad, yg_diag_count(diag), e ? e->message : "-");
+		checked++;
+		yg_fim_config_destroy(cfg);
+		yg_wxml_doc_destroy(doc);
+		yg_diag_destroy(diag);
+	}
+	assert_true(checked >= 15);
+}
+
 /* The value parsers behind the types. */
 static void value_parsers(void **state)
 {
@@ -201,6 +306,13 @@ static void value_parsers(void **state)
 	assert_true(yg_opt_parse_seconds("1w", 0, 1000000, &v) && v == 604800);
 	assert_false(yg_opt_parse_seconds("1y", 0, 1000000, &v));
 	assert_false(yg_opt_parse_seconds("2w", 0, 1000000, &v));
+	assert_true(yg_opt_parse_millis("90", 0, 1000000, &v) && v == 90000);
+	assert_true(yg_opt_parse_millis("250ms", 0, 1000000, &v) && v == 250);
+	assert_true(yg_opt_parse_millis("2m", 0, 1000000, &v) && v == 120000);
+	assert_true(yg_opt_parse_millis("1d", 0, 86400000, &v) && v == 86400000);
+	assert_false(yg_opt_parse_millis("1d", 0, 86399999, &v));
+	assert_false(yg_opt_parse_millis("5mss", 0, 1000000, &v));
+	assert_false(yg_opt_parse_millis("5 s", 0, 1000000, &v));
 }
 
 /* Reading, printing and reading back gives the same effective values. */
@@ -254,6 +366,7 @@ int main(void)
 	        cmocka_unit_test(every_option_refuses_bad_values),
 	        cmocka_unit_test(defaults_parse_and_unknown_is_refused),
 	        cmocka_unit_test(print_reads_back),
+	        cmocka_unit_test(directory_attributes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

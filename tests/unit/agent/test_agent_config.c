@@ -111,8 +111,10 @@ static void test_servers(void **state)
 	                  "<server><address>a b</address></server>\n"
 	                  "</client>\n";
 	assert_int_equal(read_conf(bad, &cfg, msgs, sizeof(msgs)), YG_EPARSE);
-	assert_true(has_msg(msgs, 3, "error", "invalid value '0' (expected 1-1000)"));
-	assert_true(has_msg(msgs, 4, "error", "invalid value 'x' (expected 1-3600)"));
+	assert_true(
+	        has_msg(msgs, 3, "error", "invalid value '0': must be a number in range (1-1000)"));
+	assert_true(
+	        has_msg(msgs, 4, "error", "invalid value 'x': must be a number in range (1-3600)"));
 	assert_true(has_msg(msgs, 5, "error", "<server> without <address>"));
 	assert_true(has_msg(msgs, 6, "error", "invalid manager address 'a b'"));
 	assert_int_equal(cfg.nservers, 2); /* what was valid is kept */
@@ -171,12 +173,17 @@ static void test_client_buffer(void **state)
 	                         "<events_per_second>5x</events_per_second>\n"
 	                         "</client_buffer>\n";
 	assert_int_equal(read_conf(bad, &cfg, msgs, sizeof(msgs)), YG_EPARSE);
-	assert_true(has_msg(msgs, 4, "error", "invalid value 'maybe' (expected yes or no)"));
-	assert_true(has_msg(msgs, 5, "error", "invalid value '0' (expected 1-100000)"));
-	assert_true(has_msg(msgs, 6, "error", "invalid value '100001' (expected 1-100000)"));
-	assert_true(has_msg(msgs, 7, "error", "invalid value '0' (expected 1-1000)"));
-	assert_true(has_msg(msgs, 8, "error", "invalid value '1001' (expected 1-1000)"));
-	assert_true(has_msg(msgs, 9, "error", "invalid value '5x' (expected 1-1000)"));
+	assert_true(has_msg(msgs, 4, "error", "invalid value 'maybe': must be yes or no"));
+	assert_true(has_msg(msgs, 5, "error",
+	                    "invalid value '0': must be a number in range (1-100000)"));
+	assert_true(has_msg(msgs, 6, "error",
+	                    "invalid value '100001': must be a number in range (1-100000)"));
+	assert_true(
+	        has_msg(msgs, 7, "error", "invalid value '0': must be a number in range (1-1000)"));
+	assert_true(has_msg(msgs, 8, "error",
+	                    "invalid value '1001': must be a number in range (1-1000)"));
+	assert_true(has_msg(msgs, 9, "error",
+	                    "invalid value '5x': must be a number in range (1-1000)"));
 	yg_agent_config_free(&cfg);
 }
 
@@ -229,7 +236,7 @@ static void test_labels(void **state)
 	assert_true(has_msg(msgs, 7, "error", "invalid label key 'a..b'"));
 	assert_true(has_msg(msgs, 8, "error", "invalid label key '.a'"));
 	assert_true(has_msg(msgs, 9, "error", "invalid label key 'a.'"));
-	assert_true(has_msg(msgs, 10, "error", "invalid element in <labels>"));
+	assert_true(has_msg(msgs, 10, "error", "unknown option of <labels>"));
 	assert_int_equal(cfg.nlabels, 0);
 	yg_agent_config_free(&cfg);
 }

@@ -106,7 +106,7 @@ static void errors_name_file_line(void **state)
 	yg_diag *d = yg_diag_create();
 	assert_int_not_equal(ar_test_load_text(cfg, text, d), YG_OK);
 	yg_diag_print(d, stdout);
-	assert_true(ar_test_has(d, YG_SEV_ERROR, 5, "bogus", "invalid element"));
+	assert_true(ar_test_has(d, YG_SEV_ERROR, 5, "bogus", "unknown option"));
 	assert_true(ar_test_has(d, YG_SEV_ERROR, 7, "command", "required"));
 	assert_true(ar_test_has(d, YG_SEV_ERROR, 11, "name", "'!'"));
 	assert_true(ar_test_has(d, YG_SEV_ERROR, 15, "timeout_allowed", "maybe"));

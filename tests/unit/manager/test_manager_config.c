@@ -256,12 +256,107 @@ static void unreadable_files(void **state)
 	yg_diag_destroy(d);
 }
 
+/* Prints cfg into a string (the caller frees it). */
+static char *printed(const yg_manager_config *cfg)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_non_null(f);
+	yg_manager_config_print(cfg, f);
+	fclose(f);
+	return out;
+}
+
+/* `-t --print`: every option with its effective value, defaults included,
+ * and the printed text reads back as the same configuration (no error, and
+ * printing it again gives the same text). */
+static void print_reads_back(void **state)
+{
+	(void)state;
+	const char *p = write_conf(
+	        "p.conf",
+	        "<ossec_config>\n"
+	        "  <global><logall_json>yes</logall_json><white_list>10.0.0.0/8</white_list>"
+	        "<email_notification>yes</email_notification><smtp_server>mail.example</"
+	        "smtp_server>"
+	        "<email_from>a@example.com</email_from><email_to>b@example.com</email_to>"
+	        "<email_maxperhour>7</email_maxperhour></global>\n"
+	        "  <email_alerts><email_to>c@example.com</email_to><rule_id>9</rule_id>"
+	        "<level>5</level><do_not_group/></email_alerts>\n"
+	        "  <command><name>fw</name><executable>firewall-drop</executable>"
+	        "<timeout_allowed>yes</timeout_allowed></command>\n"
+	        "  <active-response><command>fw</command><location>local</location>"
+	        "<agent_id>7</agent_id><rules_id>5,6</rules_id><timeout>60</timeout>"
+	        "</active-response>\n"
+	        "  <syscheck><frequency>600</frequency>\n"
+	        "    <directories check_all=\"no\" check_size=\"yes\" realtime=\"yes\" "
+	        "tags=\"a&amp;b\" restrict=\"\\.conf$\">/etc//x/</directories>\n"
+	        "    <directories report_changes=\"yes\" recursion_level=\"3\">/srv</directories>\n"
+	        "    <ignore>/etc/mtab</ignore><ignore type=\"sregex\">.log$</ignore>\n"
+	        "    <diff><file_size><limit>2MB</limit></file_size></diff>\n"
+	        "    <file_limit><entries>50</entries></file_limit></syscheck>\n"
+	        "  <localfile><log_format>syslog</log_format><location>/var/log/a.log</location>"
+	        "<label key=\"k\">v</label><only-future-events>no</only-future-events>"
+	        "</localfile>\n"
+	        "  <localfile><LOG_FORMAT>command</LOG_FORMAT><command>df -P</command>"
+	        "<frequency>hourly</frequency><alias>df</alias></localfile>\n"
+	        "  <active-response><repeated_offenders>1,5</repeated_offenders>"
+	        "</active-response>\n"
+	        "  <alerts><log_alert_level>4</log_alert_level></alerts>\n"
+	        "  <remote><local_ip>127.0.0.1</local_ip><port>1600</port></remote>\n"
+	        "  <auth><force>yes</force></auth>\n"
+	        "  <integration><name>slack</name><hook_url>https://h.example/x</hook_url>\n"
+	        "    <rule_id>5, 6</rule_id><retry_min>250ms</retry_min></integration>\n"
+	        "  <syslog_output><server>127.0.0.1</server></syslog_output>\n"
+	        "  <waf><ban_file>/tmp/bans</ban_file><reload_command>nginx -s reload"
+	        "</reload_command><repeated_offenders>30,60</repeated_offenders>"
+	        "<nftables set=\"inet yagura bans\">yes</nftables></waf>\n"
+	        "</ossec_config>\n");
+	const char *conf[] = {p};
+	yg_manager_config cfg;
+	yg_diag *d = yg_diag_create();
+	assert_int_equal(yg_manager_config_read(&cfg, conf, 1, dir, d), YG_OK);
+	char *first = printed(&cfg);
+	const char *want[] = {
+	        "<logall_json>yes</logall_json>",
+	        "<log_alert_level>4</log_alert_level>",
+	        "<port>1600</port>",
+	        "<local_ip>127.0.0.1</local_ip>",
+	        "<port>1515</port>",
+	        "<use_password>yes</use_password>",
+	        "<enabled>yes</enabled>",
+	        "<rule_id>5,6</rule_id>",
+	        "<retry_min>250ms</retry_min>",
+	        "<timeout>10</timeout>",
+	        "<server>127.0.0.1</server>",
+	        "<ban_file>/tmp/bans</ban_file>",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(first, want[i]))
+			fail_msg("%s not in:\n%s", want[i], first);
+	yg_manager_config_free(&cfg);
+
+	const char *conf2[] = {write_conf("printed.conf", first)};
+	assert_int_equal(yg_manager_config_read(&cfg, conf2, 1, dir, d), YG_OK);
+	if (yg_diag_errors(d))
+		print_diag(d);
+	assert_int_equal(yg_diag_errors(d), 0);
+	char *second = printed(&cfg);
+	assert_string_equal(first, second);
+	free(first);
+	free(second);
+	yg_manager_config_free(&cfg);
+	yg_diag_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(article_config_reads),       cmocka_unit_test(values_and_defaults),
 	        cmocka_unit_test(errors_name_file_and_line),  cmocka_unit_test(outputs_blocks),
 	        cmocka_unit_test(unknown_block_is_a_warning), cmocka_unit_test(unreadable_files),
+	        cmocka_unit_test(print_reads_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
