@@ -115,10 +115,10 @@ if [[ "${YAGURA_SKIP_TSAN:-0}" != 1 ]]; then
 	export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp"
 	unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 	compile_targets="yagura test_transport_server test_transport_enroll test_integrations
-		test_intg_outbox test_api_users api_testd"
+		test_intg_outbox test_api_users api_testd test_runner"
 	run_build "$tsan_dir" "$tsan_dir" --timeout-multiplier 3 \
 		transport_server transport_enroll integrations intg_outbox api_users api_http \
-		manager cli -- \
+		manager cli runner determinism -- \
 		-Dtests=true -Dfuzzing=false -Db_sanitize=thread -Db_lundef=false
 	compile_targets=
 	section "ThreadSanitizer build and tests: $((SECONDS - tsan_start)) s"

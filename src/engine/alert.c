@@ -364,7 +364,8 @@ static void rule_json(yg_buf *b, bool *first, const yg_session *s, const yg_rule
 	}
 	if (!(r->opts & YG_RO_NO_COUNTER)) {
 		key(b, &rf, "firedtimes");
-		yg_buf_printf(b, "%u", s->fired);
+		if (!s->defer_fired) /* else the caller writes the count */
+			yg_buf_printf(b, "%u", s->fired);
 	}
 	key(b, &rf, "mail");
 	yg_buf_puts(b, (r->opts & YG_RO_MAIL) ? "true" : "false");

@@ -109,9 +109,8 @@ yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock);
 
 /* Per-rule state Wazuh keeps for the whole manager, not per source: how
  * often each rule fired (firedtimes) and when its `ignore` window began.
- * Sessions that run side by side on one ruleset share it, as Wazuh's
- * analysis threads do, so N sessions alert like one (apart from
- * correlations across sources, which stay per session). */
+ * Sessions that run side by side on one ruleset share it (a runner gives
+ * them a turn so that it sees events in input order: engine/runner.h). */
 typedef struct yg_rule_state yg_rule_state;
 yg_rule_state *yg_rule_state_create(const yg_ruleset *rs);
 void yg_rule_state_destroy(yg_rule_state *st);
@@ -202,10 +201,8 @@ typedef struct yg_verdict {
 	bool alert; /* would be written as an alert */
 } yg_verdict;
 
-/* Which of n sessions (0..n-1) an event's log line should go to when several
- * run side by side: by its first IPv4 address, so that correlation by source
- * stays within one session; otherwise by its first bytes. */
-unsigned yg_event_shard(const char *log, unsigned n);
+/* Several sessions side by side with the results of one: engine/runner.h
+ * (events partitioned by agent). */
 
 /* Runs one event through decoders and rules. */
 yg_err yg_session_process(yg_session *s, const yg_input *in, yg_verdict *out);

@@ -84,6 +84,7 @@ static bool fts_check(yg_session *s, const yg_event *ev)
 #undef F
 	if (n < 0)
 		return false;
+	yg_session_turn(s); /* the set is shared by every agent's events */
 	size_t len = (size_t)n < sizeof(key) ? (size_t)n : sizeof(key) - 1;
 	for (int i = 0; i < d->norder; i++) {
 		if (!d->fts_fields[i] || !d->order[i].name)
@@ -218,15 +219,25 @@ static bool context_match(yg_session *s, const yg_rule *r)
 	bool ok = false;
 	switch (r->search) {
 	case YG_SEARCH_SIDS:
-		ok = r->sid_list >= 0 &&
-		     search(s, r, &s->sid_lists[r->sid_list], YG_SEARCH_SIDS, now);
-		break;
 	case YG_SEARCH_GROUPS:
-		ok = search(s, r, &s->group_lists[r->group_list], YG_SEARCH_GROUPS, now);
-		break;
-	case YG_SEARCH_EVENTS: ok = search(s, r, &s->events, YG_SEARCH_EVENTS, now); break;
+	case YG_SEARCH_EVENTS: break;
 	default: return true;
 	}
+	yg_mem *m = yg_session_mem(s);
+	if (r->global_frequency) {
+		/* every agent's events: in input order, under the turn */
+		yg_session_turn(s);
+		m = yg_session_global_mem(s);
+	}
+	if (!m || !m->sid_lists) /* nothing stored yet (or out of memory) */
+		ok = false;
+	else if (r->search == YG_SEARCH_SIDS)
+		ok = r->sid_list >= 0 &&
+		     search(s, r, &m->sid_lists[r->sid_list], YG_SEARCH_SIDS, now);
+	else if (r->search == YG_SEARCH_GROUPS)
+		ok = search(s, r, &m->group_lists[r->group_list], YG_SEARCH_GROUPS, now);
+	else
+		ok = search(s, r, &m->events, YG_SEARCH_EVENTS, now);
 	if (!ok)
 		yg_session_clear_last_events(s);
 	return ok;
@@ -249,6 +260,7 @@ static bool diff_check(yg_session *s, const yg_rule *r)
 	yg_diff_store *d = yg_session_diff_store(s);
 	if (!d)
 		return false;
+	yg_session_turn(s); /* the store's budget is shared by every host */
 	/* agents by id, written as in Wazuh's locations ("[001]") so that no
 	 * local hostname can be taken for one */
 	char agent[64];
@@ -371,6 +383,11 @@ const yg_rule *yg_rule_check(yg_session *s, const yg_rnode *node)
 	}
 	if (r->opts & YG_RO_NO_ALERT)
 		return NULL;
-	s->fired = atomic_fetch_add_explicit(&s->firedtimes[r->index], 1, memory_order_relaxed) + 1;
+	if (s->defer_fired)
+		s->fired = 0; /* the caller counts, in input order */
+	else
+		s->fired = atomic_fetch_add_explicit(&s->firedtimes[r->index], 1,
+		                                     memory_order_relaxed) +
+		           1;
 	return r;
 }

@@ -92,136 +92,6 @@ static void fts_free(yg_fts_set *f)
 	free(f);
 }
 
-/* ---- rings of stored events ---- */
-
-static bool ring_push(yg_ring *r, yg_stored *st)
-{
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		yg_stored **v = malloc(cap * sizeof(*v));
-		if (!v)
-			return false;
-		for (size_t i = 0; i < r->n; i++)
-			v[i] = yg_ring_at(r, i);
-		free(r->v);
-		r->v = v;
-		r->head = 0;
-		r->cap = cap;
-	}
-	r->v[(r->head + r->n) % r->cap] = st;
-	r->n++;
-	return true;
-}
-
-static void ring_pop_if(yg_ring *r, const yg_stored *st)
-{
-	if (r->n && yg_ring_at(r, 0) == st) {
-		r->head = (r->head + 1) % r->cap;
-		r->n--;
-	}
-}
-
-/* A stored event is one allocation: the struct, its arrays and its strings,
- * so storing and evicting cost one malloc and one free. */
-static void stored_free(yg_stored *st)
-{
-	if (!st)
-		return;
-	free(st->group_lists);
-	free(st);
-}
-
-static size_t span(const char *s)
-{
-	return s ? strlen(s) + 1 : 0;
-}
-
-static char *put(char **cursor, const char *s)
-{
-	if (!s)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *d = *cursor;
-	memcpy(d, s, n);
-	*cursor += n;
-	return d;
-}
-
-static yg_stored *store_copy(const yg_session *s)
-{
-	const yg_event *ev = &s->ev;
-	size_t need = sizeof(yg_stored) + 2 * (size_t)ev->nfields * sizeof(char *);
-	need += span(ev->agent_id) + span(ev->log) + span(ev->full_log);
-	for (int i = 0; i < YG_SF_COUNT; i++)
-		need += span(i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
-	for (int i = 0; i < ev->nfields; i++)
-		need += span(ev->fields[i].key) + span(ev->fields[i].value);
-	yg_stored *st = malloc(need);
-	if (!st)
-		return NULL;
-	memset(st, 0, sizeof(*st));
-	char **arrays = (char **)(st + 1);
-	char *cur = (char *)(arrays + 2 * ev->nfields);
-	st->time = ev->time;
-	st->dtype = ev->type;
-	st->decoder = ev->decoder;
-	st->matched = s->cur_matched;
-	st->agent_id = put(&cur, ev->agent_id);
-	st->log = put(&cur, ev->log);
-	st->full_log = put(&cur, ev->full_log);
-	for (int i = 0; i < YG_SF_COUNT; i++)
-		st->sfields[i] = put(&cur, i == YG_SF_LOCATION ? ev->location : ev->sfields[i]);
-	st->fkeys = arrays;
-	st->fvals = arrays + ev->nfields;
-	for (int i = 0; i < ev->nfields; i++) {
-		st->fkeys[i] = put(&cur, ev->fields[i].key);
-		st->fvals[i] = put(&cur, ev->fields[i].value);
-	}
-	st->nfields = ev->nfields;
-	st->sid_list = -1;
-	return st;
-}
-
-static void evict_oldest(yg_session *s)
-{
-	yg_stored *st = yg_ring_at(&s->events, 0);
-	s->events.head = (s->events.head + 1) % s->events.cap;
-	s->events.n--;
-	if (st->sid_list >= 0)
-		ring_pop_if(&s->sid_lists[st->sid_list], st);
-	for (size_t i = 0; i < st->ngroup_lists; i++)
-		ring_pop_if(&s->group_lists[st->group_lists[i]], st);
-	stored_free(st);
-}
-
-/* Keeps the event for correlation, as Wazuh does after a rule fired. */
-static void store_event(yg_session *s, const yg_rule *r)
-{
-	yg_stored *st = store_copy(s);
-	if (!st)
-		return;
-	if (s->events.n >= s->max_events)
-		evict_oldest(s);
-	if (r->own_sid_list >= 0) {
-		if (ring_push(&s->sid_lists[r->own_sid_list], st))
-			st->sid_list = r->own_sid_list;
-	} else if (r->nfeeds_groups) {
-		st->group_lists = calloc(r->nfeeds_groups, sizeof(int));
-		for (size_t i = 0; st->group_lists && i < r->nfeeds_groups; i++)
-			if (ring_push(&s->group_lists[r->feeds_groups[i]], st))
-				st->group_lists[st->ngroup_lists++] = r->feeds_groups[i];
-	}
-	if (!ring_push(&s->events, st)) {
-		if (st->sid_list >= 0) {
-			yg_ring *rl = &s->sid_lists[st->sid_list];
-			rl->n--; /* it is the newest there */
-		}
-		for (size_t i = 0; i < st->ngroup_lists; i++)
-			s->group_lists[st->group_lists[i]].n--;
-		stored_free(st);
-	}
-}
-
 void yg_session_note_last_event(yg_session *s, const char *full_log)
 {
 	if (!full_log || s->nlast_events >= YG_MAX_LAST_EVENTS)
@@ -241,22 +111,48 @@ void yg_session_clear_last_events(yg_session *s)
 /* ---- lifecycle ---- */
 
 struct yg_rule_state {
+	const yg_ruleset *rs;
 	size_t n;
 	_Atomic unsigned *firedtimes;
 	_Atomic int64_t *time_ignored;
 	yg_accum *accum; /* Wazuh's accumulator is per ruleset too */
+	yg_fts_set *fts; /* and so is its FTS queue */
+	yg_global_lists globals;
+	yg_mem *gmem; /* the global_frequency rules' memory, made on first use */
 };
+
+/* Marks the rings global_frequency rules search. */
+static void find_globals(yg_rule_state *st, const yg_ruleset *rs)
+{
+	yg_global_lists *g = &st->globals;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const yg_rule *r = rs->rules[i];
+		if (!r || !r->global_frequency || !r->context)
+			continue;
+		if (r->search == YG_SEARCH_SIDS && r->sid_list >= 0)
+			g->sid[r->sid_list] = g->any = true;
+		else if (r->search == YG_SEARCH_GROUPS && r->group_list >= 0)
+			g->group[r->group_list] = g->any = true;
+		else if (r->search == YG_SEARCH_EVENTS)
+			g->events = g->any = true;
+	}
+}
 
 yg_rule_state *yg_rule_state_create(const yg_ruleset *rs)
 {
 	yg_rule_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
+	st->rs = rs;
 	st->n = rs->nrules + 1;
 	st->firedtimes = calloc(st->n, sizeof(*st->firedtimes));
 	st->time_ignored = calloc(st->n, sizeof(*st->time_ignored));
 	st->accum = yg_accum_create();
-	if (!st->firedtimes || !st->time_ignored || !st->accum) {
+	st->fts = calloc(1, sizeof(*st->fts));
+	st->globals.sid = calloc((size_t)rs->nsid_lists + 1, sizeof(bool));
+	st->globals.group = calloc((size_t)rs->ngroup_lists + 1, sizeof(bool));
+	if (!st->firedtimes || !st->time_ignored || !st->accum || !st->fts || !st->globals.sid ||
+	    !st->globals.group) {
 		yg_rule_state_destroy(st);
 		return NULL;
 	}
@@ -264,6 +160,7 @@ yg_rule_state *yg_rule_state_create(const yg_ruleset *rs)
 		atomic_init(&st->firedtimes[i], 0);
 		atomic_init(&st->time_ignored[i], 0);
 	}
+	find_globals(st, rs);
 	return st;
 }
 
@@ -274,7 +171,35 @@ void yg_rule_state_destroy(yg_rule_state *st)
 	free((void *)st->firedtimes);
 	free((void *)st->time_ignored);
 	yg_accum_destroy(st->accum);
+	fts_free(st->fts);
+	free(st->globals.sid);
+	free(st->globals.group);
+	yg_mem_destroy(st->rs, st->gmem);
 	free(st);
+}
+
+const yg_global_lists *yg_rule_state_globals(const yg_rule_state *st)
+{
+	return &st->globals;
+}
+
+yg_mem *yg_session_global_mem(yg_session *s)
+{
+	yg_rule_state *st = s->state;
+	if (!st->gmem)
+		st->gmem = yg_mem_create(s->rs, "");
+	return st->gmem;
+}
+
+void yg_session_set_turn(yg_session *s, yg_turn_fn fn, void *ctx)
+{
+	s->turn = fn;
+	s->turn_ctx = ctx;
+}
+
+void yg_session_defer_firedtimes(yg_session *s, bool on)
+{
+	s->defer_fired = on;
 }
 
 yg_session *yg_session_create(const yg_ruleset *rs, yg_clock clock)
@@ -296,18 +221,17 @@ yg_session *yg_session_create_shared(const yg_ruleset *rs, yg_clock clock, yg_ru
 	s->max_events = YG_SESSION_MAX_EVENTS;
 	s->scratch = yg_match_scratch_create();
 	s->ev.arena = yg_arena_create(0);
-	s->fts = calloc(1, sizeof(*s->fts));
+	s->state = shared;
 	s->firedtimes = shared->firedtimes;
 	s->time_ignored = shared->time_ignored;
 	s->accum = shared->accum;
-	s->sid_lists = calloc((size_t)rs->nsid_lists + 1, sizeof(yg_ring));
-	s->group_lists = calloc((size_t)rs->ngroup_lists + 1, sizeof(yg_ring));
+	s->fts = shared->fts;
 	s->last_events = calloc(YG_MAX_LAST_EVENTS, sizeof(char *));
 	s->pn_cache = yg_pn_cache_create();
 	s->tm_minute = -1;
 	s->tm_hour_key = -1;
 	if (!s->pn_cache || !s->scratch || !s->ev.arena || !s->fts || !s->firedtimes ||
-	    !s->time_ignored || !s->sid_lists || !s->group_lists || !s->last_events) {
+	    !s->time_ignored || !s->last_events) {
 		yg_session_destroy(s);
 		return NULL;
 	}
@@ -318,17 +242,7 @@ void yg_session_destroy(yg_session *s)
 {
 	if (!s)
 		return;
-	while (s->events.n)
-		evict_oldest(s);
-	free(s->events.v);
-	if (s->sid_lists)
-		for (int i = 0; i < s->rs->nsid_lists; i++)
-			free(s->sid_lists[i].v);
-	if (s->group_lists)
-		for (int i = 0; i < s->rs->ngroup_lists; i++)
-			free(s->group_lists[i].v);
-	free(s->sid_lists);
-	free(s->group_lists);
+	yg_mem_table_free(s);
 	if (s->last_events)
 		yg_session_clear_last_events(s);
 	free(s->last_events);
@@ -337,7 +251,6 @@ void yg_session_destroy(yg_session *s)
 	free(s->previous);
 	free(s->explain_trace);
 	yg_diff_store_destroy(s->own_diff);
-	fts_free(s->fts);
 	yg_pn_cache_destroy(s->pn_cache);
 	yg_match_scratch_destroy(s->scratch);
 	yg_arena_destroy(s->ev.arena);
@@ -506,8 +419,10 @@ static void after_decode(yg_session *s, yg_event *ev)
 		ev->size = len;
 		yg_match_scratch_set_subject(s->scratch, ev->log, ev->size);
 	}
-	if (ev->decoder->accumulate)
+	if (ev->decoder->accumulate) {
+		yg_session_turn(s); /* its entries are shared, and bounded */
 		yg_accum_apply(s->accum, ev, ev->decoder->report_name, ev->time);
+	}
 }
 
 /* A rule of level > 0 that is not in its ignore window keeps the event for
@@ -517,6 +432,7 @@ static bool keep_event(yg_session *s, const yg_rule *r, time_t now)
 	if (r->level == 0)
 		return false;
 	if (r->ignore_time) {
+		yg_session_turn(s); /* the window is the rule's, for all agents */
 		_Atomic int64_t *ti = &s->time_ignored[r->index];
 		int64_t t0 = atomic_load_explicit(ti, memory_order_relaxed);
 		if (t0 == 0) {
@@ -531,7 +447,7 @@ static bool keep_event(yg_session *s, const yg_rule *r, time_t now)
 			atomic_store_explicit(ti, 0, memory_order_relaxed);
 		}
 	}
-	store_event(s, r);
+	yg_mem_store(s, r);
 	return true;
 }
 
@@ -572,6 +488,7 @@ static void session_reset(yg_session *s, const yg_input *in, yg_verdict *out)
 	s->cur_matched = 0;
 	s->fired = 0;
 	s->seq++;
+	s->have_turn = false;
 	s->alert_seq = in && in->alert_seq ? in->alert_seq : s->seq;
 	free(s->comment);
 	s->comment = NULL;
@@ -672,8 +589,9 @@ static void judge(yg_session *s, yg_verdict *out)
 	if (generated) {
 		s->comment = expand_comment(ev, generated->comment ? generated->comment : "");
 		s->alert = stored && generated->level >= 1 && (generated->opts & YG_RO_LOG);
-		s->fired = atomic_load_explicit(&s->firedtimes[generated->index],
-		                                memory_order_relaxed);
+		if (!s->defer_fired)
+			s->fired = atomic_load_explicit(&s->firedtimes[generated->index],
+			                                memory_order_relaxed);
 		out->rule_id = generated->sigid;
 		out->level = generated->level;
 		out->alert = s->alert;

@@ -1,12 +1,13 @@
 /* pipeline.c: batches of events through engine workers into one commit.
  *
- * A batch lives in `slots` (the events, their strings copied into an arena).
- * commit() hands the batch to the workers: each runs the events of its shard
- * in order on its own session and keeps the alerts it produced in its own
- * buffer; the caller's thread then gathers the alerts in event order, commits
- * them with the caller's records and the alerts.json mark, and appends them
- * to alerts.json. See pipeline.h for the guarantees. */
-#include <pthread.h>
+ * A batch lives in `ins` (the events, their strings copied into an arena)
+ * and `slots` (what the pipeline needs of each). commit() runs the batch
+ * through the engine's runner (engine/runner.h: workers partitioned by
+ * agent, with one session's results for any number of them), which gives
+ * the alerts in event order; the caller's thread hands them, with the
+ * caller's records and the alerts.json mark, to the commit thread
+ * (manager/committer.h), which commits and appends them to alerts.json.
+ * See pipeline.h for the guarantees. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,53 +15,31 @@
 
 #include "common/yarena.h"
 #include "common/ybuf.h"
+#include "engine/runner.h"
 #include "manager/committer.h"
 #include "manager/pipeline.h"
 
 #define BATCH_DEFAULT 1024
-#define ALERT_MAX (4u << 20)
 #define TEXT_MAX (1u << 30)
 #define CHUNK_MIN (64u << 10)
 
 typedef struct slot {
-	yg_input in;     /* its strings point into the arena */
-	unsigned worker; /* the shard that runs it */
-	unsigned src;    /* yg_pipeline_source */
-	int level;       /* the alert's level, or -1 when there is none to file */
-	size_t off, len; /* the alert JSON in its worker's buffer */
-	size_t aoff;     /* the event JSON in its worker's archive buffer ... */
-	size_t alen;     /* ... 0 when none */
+	unsigned src; /* yg_pipeline_source */
+	int level;    /* the alert's level, or -1 when there is none to file */
 } slot;
-
-typedef struct worker {
-	struct yg_pipeline *p;
-	unsigned id;
-	pthread_t th;
-	bool started;
-	yg_session *sess;
-	yg_buf out;
-	yg_buf one;
-	yg_buf arch; /* every event's JSON, for archives.json */
-	uint64_t errors;
-} worker;
 
 struct yg_pipeline {
 	yg_pipeline_config cfg;
-	worker *w;
-	unsigned nw;
-	bool threaded;
-	yg_rule_state *state; /* shared by the workers' sessions */
-	yg_diff_store *diff;  /* check_diff, shared by them too; survives reloads */
+	yg_runner *run;      /* the engine's workers */
+	yg_diff_store *diff; /* check_diff, shared by them; survives reloads */
+	yg_input *ins;       /* the batch; strings in the arena */
+	yg_run_result *res;  /* what each event gave */
 	slot *slots;
 	size_t n, max;
 	yg_arena *arena; /* the strings of one batch; reset, not freed, between batches */
-	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned gen, ndone;
-	bool quit;
-	bool processed; /* the batch ran; its commit is still to succeed */
-	yg_buf text;    /* the batch's lines for alerts.json */
-	yg_buf atext;   /* lines for archives.json not written yet */
+	bool processed;  /* the batch ran; its commit is still to succeed */
+	yg_buf text;     /* the batch's lines for alerts.json */
+	yg_buf atext;    /* lines for archives.json not written yet */
 	size_t alines;
 	yg_buf ltext; /* lines for archives.log (<logall>) not written yet */
 	size_t llines;
@@ -115,130 +94,19 @@ static const char *arena_str(yg_pipeline *p, const char *s, bool *ok)
 	return d;
 }
 
-/* ---- workers ---- */
+/* ---- the engine ---- */
 
-/* Appends the last event's JSON to w->arch (archives.json). */
-static void archive_event(worker *w, slot *sl)
+static yg_err make_runner(yg_pipeline *p)
 {
-	sl->alen = 0;
-	if (!w->one.data || !w->one.len) {
-		yg_buf_reset(&w->one);
-		if (yg_session_alert_json(w->sess, &w->one) || !w->one.data)
-			return;
-	}
-	size_t off = w->arch.len;
-	if (yg_buf_append(&w->arch, w->one.data, w->one.len))
-		return;
-	sl->aoff = off;
-	sl->alen = w->one.len;
-}
-
-static void run_event(worker *w, slot *sl)
-{
-	yg_pipeline *p = w->p;
-	yg_verdict v;
-	sl->level = -1;
-	sl->alen = 0;
-	yg_buf_reset(&w->one);
-	if (yg_session_process(w->sess, &sl->in, &v) != YG_OK) {
-		w->errors++;
-		return;
-	}
-	if (!v.alert || v.level < p->cfg.log_alert_level) {
-		if (p->cfg.archives)
-			archive_event(w, sl);
-		return;
-	}
-	if (yg_session_alert_json(w->sess, &w->one) || !w->one.data) {
-		w->errors++;
-		return;
-	}
-	if (p->cfg.archives)
-		archive_event(w, sl);
-	size_t off = w->out.len;
-	if (yg_buf_append(&w->out, w->one.data, w->one.len)) {
-		w->errors++;
-		return;
-	}
-	sl->off = off;
-	sl->len = w->one.len;
-	sl->level = v.level;
-}
-
-static void run_shard(worker *w)
-{
-	yg_pipeline *p = w->p;
-	yg_buf_reset(&w->out);
-	yg_buf_reset(&w->arch);
-	for (size_t i = 0; i < p->n; i++)
-		if (p->slots[i].worker == w->id)
-			run_event(w, &p->slots[i]);
-}
-
-static void *worker_main(void *arg)
-{
-	worker *w = arg;
-	yg_pipeline *p = w->p;
-	unsigned seen = 0;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->quit && p->gen == seen)
-			pthread_cond_wait(&p->go, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		run_shard(w);
-		pthread_mutex_lock(&p->mu);
-		if (++p->ndone == p->nw)
-			pthread_cond_signal(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void run_batch(yg_pipeline *p)
-{
-	if (!p->threaded) {
-		run_shard(&p->w[0]);
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->ndone = 0;
-	p->gen++;
-	pthread_cond_broadcast(&p->go);
-	while (p->ndone < p->nw)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static yg_err make_sessions(yg_pipeline *p, const yg_ruleset *rs)
-{
-	yg_session **s = calloc(p->nw, sizeof(*s));
-	yg_rule_state *st = yg_rule_state_create(rs);
-	if (!s || !st) {
-		free(s);
-		yg_rule_state_destroy(st);
-		return YG_ENOMEM;
-	}
-	for (unsigned i = 0; i < p->nw; i++) {
-		if (!(s[i] = yg_session_create_shared(rs, YG_CLOCK_WALL, st))) {
-			while (i--)
-				yg_session_destroy(s[i]);
-			free(s);
-			yg_rule_state_destroy(st);
-			return YG_ENOMEM;
-		}
-	}
-	for (unsigned i = 0; i < p->nw; i++) {
-		yg_session_set_diff_store(s[i], p->diff);
-		yg_session_destroy(p->w[i].sess);
-		p->w[i].sess = s[i];
-	}
-	yg_rule_state_destroy(p->state);
-	p->state = st;
-	free(s);
-	return YG_OK;
+	yg_runner_config rc = {
+	        .rs = p->cfg.rs,
+	        .workers = p->cfg.workers,
+	        .clock = YG_CLOCK_WALL,
+	        .diff = p->diff,
+	        .log_alert_level = p->cfg.log_alert_level,
+	        .archive = p->cfg.archives != NULL,
+	};
+	return yg_runner_create(&rc, &p->run);
 }
 
 /* ---- start-up: the state row and alerts.json completion ---- */
@@ -330,30 +198,19 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	if (cfg->manager_name)
 		snprintf(p->manager_name, sizeof(p->manager_name), "%s", cfg->manager_name);
 	p->max = cfg->batch_max ? cfg->batch_max : BATCH_DEFAULT;
-	p->nw = cfg->workers > 1 ? cfg->workers : 1;
-	p->threaded = p->nw > 1;
 	p->next_seq = 1;
 	p->diff = yg_diff_store_create(0);
 	yg_buf_init(&p->text, TEXT_MAX);
 	yg_buf_init(&p->atext, TEXT_MAX);
 	yg_buf_init(&p->ltext, TEXT_MAX);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
 	yg_err err = YG_ENOMEM;
 	p->slots = calloc(p->max, sizeof(*p->slots));
 	p->arena = yg_arena_create(CHUNK_MIN);
-	p->w = calloc(p->nw, sizeof(*p->w));
-	if (!p->slots || !p->arena || !p->w || !p->diff)
+	p->ins = calloc(p->max, sizeof(*p->ins));
+	p->res = calloc(p->max, sizeof(*p->res));
+	if (!p->slots || !p->arena || !p->ins || !p->res || !p->diff)
 		goto fail;
-	for (unsigned i = 0; i < p->nw; i++) {
-		p->w[i].p = p;
-		p->w[i].id = i;
-		yg_buf_init(&p->w[i].out, TEXT_MAX);
-		yg_buf_init(&p->w[i].one, ALERT_MAX);
-		yg_buf_init(&p->w[i].arch, TEXT_MAX);
-	}
-	if ((err = make_sessions(p, cfg->rs)))
+	if ((err = make_runner(p)))
 		goto fail;
 	yg_committer_config cc = {.store = cfg->store,
 	                          .alerts = cfg->alerts,
@@ -364,15 +221,6 @@ yg_err yg_pipeline_create(const yg_pipeline_config *cfg, yg_pipeline **out)
 	    (err = yg_alert_store_load_diffs(cfg->store, load_diff, p)) ||
 	    (err = yg_committer_create(&cc, &p->com)))
 		goto fail;
-	if (p->threaded) {
-		for (unsigned i = 0; i < p->nw; i++) {
-			if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0) {
-				err = YG_ENOMEM;
-				goto fail;
-			}
-			p->w[i].started = true;
-		}
-	}
 	*out = p;
 	return YG_OK;
 fail:
@@ -385,28 +233,14 @@ void yg_pipeline_destroy(yg_pipeline *p)
 	if (!p)
 		return;
 	yg_committer_destroy(p->com); /* first: its snapshot's release is the caller's */
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_broadcast(&p->go);
-	pthread_mutex_unlock(&p->mu);
-	for (unsigned i = 0; p->w && i < p->nw; i++) {
-		if (p->w[i].started)
-			pthread_join(p->w[i].th, NULL);
-		yg_session_destroy(p->w[i].sess);
-		yg_buf_free(&p->w[i].out);
-		yg_buf_free(&p->w[i].one);
-		yg_buf_free(&p->w[i].arch);
-	}
-	yg_rule_state_destroy(p->state);
+	yg_runner_destroy(p->run);
 	yg_diff_store_destroy(p->diff);
 	yg_arena_destroy(p->arena);
-	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
 	yg_buf_free(&p->text);
 	yg_buf_free(&p->atext);
 	yg_buf_free(&p->ltext);
-	free(p->w);
+	free(p->ins);
+	free(p->res);
 	free(p->slots);
 	free(p);
 }
@@ -418,18 +252,19 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 		return false;
 	}
 	slot *sl = &p->slots[p->n];
+	yg_input *cp = &p->ins[p->n];
 	bool ok = true;
-	sl->in = *in;
-	sl->in.log = arena_str(p, in->log ? in->log : "", &ok);
-	sl->in.location = arena_str(p, in->location, &ok);
-	sl->in.agent_id = arena_str(p, in->agent_id, &ok);
-	sl->in.agent_name = arena_str(p, in->agent_name, &ok);
-	sl->in.agent_ip = arena_str(p, in->agent_ip, &ok);
-	sl->in.manager_name = in->manager_name     ? arena_str(p, in->manager_name, &ok)
-	                      : p->manager_name[0] ? p->manager_name
-	                                           : NULL;
-	sl->in.decoded_as = arena_str(p, in->decoded_as, &ok);
-	sl->in.fields = NULL;
+	*cp = *in;
+	cp->log = arena_str(p, in->log ? in->log : "", &ok);
+	cp->location = arena_str(p, in->location, &ok);
+	cp->agent_id = arena_str(p, in->agent_id, &ok);
+	cp->agent_name = arena_str(p, in->agent_name, &ok);
+	cp->agent_ip = arena_str(p, in->agent_ip, &ok);
+	cp->manager_name = in->manager_name     ? arena_str(p, in->manager_name, &ok)
+	                   : p->manager_name[0] ? p->manager_name
+	                                        : NULL;
+	cp->decoded_as = arena_str(p, in->decoded_as, &ok);
+	cp->fields = NULL;
 	if (in->nfields) {
 		yg_kv *kv = yg_arena_alloc(p->arena, in->nfields * sizeof(*kv));
 		if (!kv) {
@@ -439,10 +274,10 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 				kv[i].key = arena_str(p, in->fields[i].key, &ok);
 				kv[i].value = arena_str(p, in->fields[i].value, &ok);
 			}
-			sl->in.fields = kv;
+			cp->fields = kv;
 		}
 	}
-	sl->in.labels = NULL;
+	cp->labels = NULL;
 	if (in->nlabels) {
 		yg_label *l = yg_arena_alloc(p->arena, in->nlabels * sizeof(*l));
 		if (!l) {
@@ -453,17 +288,16 @@ bool yg_pipeline_offer(yg_pipeline *p, const yg_input *in)
 				l[i].value = arena_str(p, in->labels[i].value, &ok);
 				l[i].hidden = in->labels[i].hidden;
 			}
-			sl->in.labels = l;
+			cp->labels = l;
 		}
 	}
 	if (!ok) {
 		p->st.refused++;
 		return false;
 	}
-	if (!sl->in.now)
-		sl->in.now = time(NULL);
-	sl->in.alert_seq = p->next_seq++;
-	sl->worker = yg_event_shard(sl->in.log, p->nw);
+	if (!cp->now)
+		cp->now = time(NULL);
+	cp->alert_seq = p->next_seq++;
 	sl->level = -1;
 	sl->src = source_of(in);
 	p->st.src_in[sl->src]++;
@@ -509,19 +343,19 @@ static yg_err archive_line(yg_pipeline *p, const yg_input *in)
 static void gather_archive(yg_pipeline *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		const slot *sl = &p->slots[i];
+		const yg_run_result *rr = &p->res[i];
 		size_t lmark = p->ltext.len;
-		if (p->cfg.archives_log && archive_line(p, &sl->in)) {
+		if (p->cfg.archives_log && archive_line(p, &p->ins[i])) {
 			p->ltext.len = lmark;
 			p->st.archive_dropped++;
 		} else if (p->cfg.archives_log) {
 			p->llines++;
 		}
-		if (!sl->alen)
+		if (!rr->alen)
 			continue;
-		const char *j = p->w[sl->worker].arch.data + sl->aoff;
+		const char *j = yg_runner_archive(p->run) + rr->aoff;
 		size_t mark = p->atext.len;
-		if (yg_buf_append(&p->atext, j, sl->alen) || yg_buf_putc(&p->atext, '\n')) {
+		if (yg_buf_append(&p->atext, j, rr->alen) || yg_buf_putc(&p->atext, '\n')) {
 			p->atext.len = mark;
 			p->st.archive_dropped++;
 			continue;
@@ -534,21 +368,21 @@ static void gather_archive(yg_pipeline *p)
  * alerts.json text. */
 static yg_err process(yg_pipeline *p)
 {
-	run_batch(p);
+	yg_err err = yg_runner_run(p->run, p->ins, p->n, p->res);
+	if (err)
+		return err;
 	yg_buf_reset(&p->text);
 	p->ntexts = 0;
-	for (unsigned i = 0; i < p->nw; i++) {
-		p->st.engine_errors += p->w[i].errors;
-		p->w[i].errors = 0;
-	}
+	p->st.engine_errors += yg_runner_take_errors(p->run);
 	if (p->cfg.archives || p->cfg.archives_log)
 		gather_archive(p);
 	for (size_t i = 0; i < p->n; i++) {
-		const slot *sl = &p->slots[i];
-		if (sl->level < 0)
+		const yg_run_result *rr = &p->res[i];
+		p->slots[i].level = rr->level;
+		if (rr->level < 0)
 			continue;
-		const char *j = p->w[sl->worker].out.data + sl->off;
-		if (yg_buf_append(&p->text, j, sl->len) || yg_buf_putc(&p->text, '\n'))
+		const char *j = yg_runner_alerts(p->run) + rr->off;
+		if (yg_buf_append(&p->text, j, rr->len) || yg_buf_putc(&p->text, '\n'))
 			return YG_ENOMEM;
 		p->ntexts++;
 	}
@@ -713,7 +547,7 @@ yg_err yg_pipeline_set_ruleset(yg_pipeline *p, const yg_ruleset *rs, int log_ale
 {
 	if (!rs || p->n || p->processed)
 		return YG_EINVAL;
-	yg_err err = make_sessions(p, rs);
+	yg_err err = yg_runner_set_ruleset(p->run, rs, log_alert_level);
 	if (!err) {
 		p->cfg.rs = rs;
 		p->cfg.log_alert_level = log_alert_level;

@@ -7,8 +7,8 @@
  *             refuses, and the source keeps the event: back-pressure, never
  *             a drop);
  *   commit()  runs the batch through the engine on `workers` sessions side by
- *             side (events of one source address stay in one session, see
- *             yg_event_shard), takes the caller's records of it (read
+ *             side, partitioned by agent, with the alerts of one session for
+ *             any number of them (engine/runner.h), takes the caller's records of it (read
  *             positions, agents' sequence numbers: yg_pipeline_records'
  *             capture) and hands both to the commit thread;
  *   the commit thread commits in ONE SQLite transaction of the alert

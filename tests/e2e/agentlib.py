@@ -165,12 +165,14 @@ class Manager:
                            capture_output=True, text=True, timeout=120)
         return p.returncode, p.stderr
 
-    def start(self, timeout=60, preexec_fn=None):
+    def start(self, timeout=60, preexec_fn=None, args=()):
         """Starts it in the foreground; True once it logged YG-1001 and listens.
-        preexec_fn runs in the child before exec (e.g. to set rlimits)."""
+        preexec_fn runs in the child before exec (e.g. to set rlimits); args
+        are more options of `yagura manager` (e.g. ["-j", "2"])."""
         n0 = self.log().count("YG-1001 started")
         with stderr_file(self.home) as err:
-            self.proc = subprocess.Popen([self.yagura, "manager", "-D", self.home, "-f"],
+            self.proc = subprocess.Popen([self.yagura, "manager", "-D", self.home, "-f"] +
+                                         list(args),
                                          stdout=subprocess.DEVNULL, stderr=err,
                                          preexec_fn=preexec_fn)
         return bool(wait_for(lambda: self.log().count("YG-1001 started") > n0 or
