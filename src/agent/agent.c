@@ -12,7 +12,6 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 
 #include "agent/agent_int.h"
 #include "common/ylog.h"
+#include "store/db.h"
 
 /* Reads the configuration files into cfg; the diagnostics go to stderr
  * (when `print` or on error) and the log. 0 when there was no error. */
@@ -246,8 +246,7 @@ static int run(agent *a)
 static void lean_process(void)
 {
 	mallopt(M_ARENA_MAX, 1);
-	(void)sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
-	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+	yg_db_process_lean();
 }
 
 int yg_agent_run(const yg_agent_opts *opts)

@@ -32,6 +32,12 @@ struct yg_db {
 	char err[512];
 };
 
+void yg_db_process_lean(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}
+
 void yg_db_config_default(yg_db_config *cfg, const char *path)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -71,6 +71,13 @@ typedef struct yg_db_config {
 /* The defaults above for path. */
 void yg_db_config_default(yg_db_config *cfg, const char *path);
 
+/* For a process with a few small databases and a memory budget (the
+ * agent): SQLite without the per-connection lookaside slots and the bulk
+ * page-cache allocation it makes and touches at open (about 200 kB per
+ * connection). Process-wide, so call it before any database is opened; a
+ * call SQLite refuses (a database already open) changes nothing. */
+void yg_db_process_lean(void);
+
 /* Opens (and, if cfg->create, creates) the database and applies cfg. diag
  * (may be NULL; kept for later messages, must outlive the handle or be
  * replaced with yg_db_set_diag) gets "path: what: SQLite's message" on
