@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "common/ybuf.h"
+#include "common/ytime.h"
 #include "store/alert_query.h"
 #include "store/alerts.h"
 #include "store/db_sql.h"
@@ -353,70 +354,6 @@ static char *str_of(json_object *v)
 	return strdup(json_object_get_string(v));
 }
 
-static int digits(const char *p, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/* Parses Wazuh's "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hhmm|+hh:mm]" into epoch ms.
- * Returns false when it is not of that form. */
-static bool parse_timestamp(const char *t, int64_t *ms)
-{
-	size_t n = strlen(t);
-	if (n < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
-	    t[13] != ':' || t[16] != ':')
-		return false;
-	int Y = digits(t, 4), M = digits(t + 5, 2), D = digits(t + 8, 2);
-	int h = digits(t + 11, 2), mi = digits(t + 14, 2), sec = digits(t + 17, 2);
-	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || mi < 0 ||
-	    mi > 59 || sec < 0 || sec > 60)
-		return false;
-	const char *p = t + 19;
-	int frac = 0;
-	if (*p == '.') {
-		p++;
-		int nd = 0;
-		while (isdigit((unsigned char)*p)) {
-			if (nd < 3)
-				frac = frac * 10 + (*p - '0');
-			nd++;
-			p++;
-		}
-		for (; nd < 3; nd++)
-			frac *= 10;
-	}
-	int off = 0;
-	if (*p == '+' || *p == '-') {
-		int sign = *p == '-' ? -1 : 1;
-		p++;
-		int oh = digits(p, 2);
-		const char *q = p + 2;
-		if (*q == ':')
-			q++;
-		int om = digits(q, 2);
-		if (oh < 0 || om < 0 || oh > 23 || om > 59)
-			return false;
-		off = sign * (oh * 3600 + om * 60);
-	}
-	struct tm tm = {.tm_year = Y - 1900,
-	                .tm_mon = M - 1,
-	                .tm_mday = D,
-	                .tm_hour = h,
-	                .tm_min = mi,
-	                .tm_sec = sec};
-	time_t base = timegm(&tm);
-	if (base == (time_t)-1)
-		return false;
-	*ms = ((int64_t)base - off) * 1000 + frac;
-	return true;
-}
-
 /* Fills p from the parsed alert; YG_EPARSE without an id or a time. */
 static yg_err extract(json_object *root, pending *p)
 {
@@ -428,7 +365,7 @@ static yg_err extract(json_object *root, pending *p)
 	json_object *tv = path_get(root, "timestamp", NULL);
 	int64_t ms = 0;
 	bool have_time = tv && json_object_is_type(tv, json_type_string) &&
-	                 parse_timestamp(json_object_get_string(tv), &ms);
+	                 yg_time_parse_alert(json_object_get_string(tv), &ms);
 	if (!have_time) {
 		/* Wazuh's id is "<epoch seconds>.<offset>". */
 		char *end = NULL;
