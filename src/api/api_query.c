@@ -20,8 +20,8 @@
 
 /* The filter parameters every query takes (see docs/api.md). */
 #define AQ_PARAMS                                                                                  \
-	"since", "until", "rule_id", "agent", "agent_id", "srcip", "group", "level", "level_min",  \
-	        "min_level", "max_level", "q"
+	"since", "until", "rule_id", "agent", "agent_id", "srcip", "group", "technique", "level",  \
+	        "level_min", "min_level", "max_level", "q"
 
 static bool read_ips(api_req *r, yg_aq_filter *f)
 {
@@ -72,6 +72,8 @@ bool api_aq_read(api_req *r, yg_aq_filter *f)
 	                  &f->nagents) ||
 	    !api_arg_str(r, "agent_id", API_CS_DIGITS, 16, &agent_id) ||
 	    !api_arg_list(r, "group", API_CS_ID, 128, f->groups, YG_AQ_VALUES_MAX, &f->ngroups) ||
+	    !api_arg_list(r, "technique", API_CS_ID, 16, f->techniques, YG_AQ_VALUES_MAX,
+	                  &f->ntechniques) ||
 	    !read_ips(r, f) || !read_levels(r, f) ||
 	    !api_arg_str(r, "q", API_CS_TEXT, API_ARG_MAX, &f->text))
 		return false;
@@ -295,6 +297,8 @@ static bool copy_filter(export_state *x, const yg_aq_filter *f)
 		ok &= (x->f.srcips[i] = arena_dup(x, &used, f->srcips[i])) != NULL;
 	for (size_t i = 0; i < f->ngroups; i++)
 		ok &= (x->f.groups[i] = arena_dup(x, &used, f->groups[i])) != NULL;
+	for (size_t i = 0; i < f->ntechniques; i++)
+		ok &= (x->f.techniques[i] = arena_dup(x, &used, f->techniques[i])) != NULL;
 	if (f->text)
 		ok &= (x->f.text = arena_dup(x, &used, f->text)) != NULL;
 	return ok;

@@ -201,6 +201,13 @@ static yg_err build_where(const yg_aq_filter *f, where *w)
 	for (size_t i = 0; i < f->ngroups && !err; i++)
 		err = yg_buf_printf(b, "%s instr(',' || groups || ',', ',' || :g%zu || ',') > 0%s",
 		                    i ? " OR" : " AND (", i, i + 1 == f->ngroups ? ")" : "");
+	/* an alert with any of the techniques: alert_mitre's (technique, time)
+	 * index, never the JSON */
+	if (!err && f->ntechniques) {
+		err = yg_buf_puts(b, " AND seq IN (SELECT seq FROM alert_mitre WHERE 1");
+		err = err ? err : put_in(b, "technique", "t", f->ntechniques);
+		err = err ? err : yg_buf_puts(b, ")");
+	}
 	if (!err && f->text && f->text[0]) {
 		if (yg_alert_query_fts_text(f->text, w->fts, sizeof(w->fts))) {
 			w->use_fts = true;
@@ -252,6 +259,7 @@ static void bind_where(sqlite3_stmt *st, const yg_aq_filter *f, const where *w)
 	bind_list(st, "a", f->agents, f->nagents);
 	bind_list(st, "s", f->srcips, f->nsrcips);
 	bind_list(st, "g", f->groups, f->ngroups);
+	bind_list(st, "t", f->techniques, f->ntechniques);
 	if (w->use_fts)
 		bind_text(st, ":fts", w->fts);
 	if (w->literal)
@@ -262,7 +270,7 @@ static bool filter_ok(const yg_aq_filter *f)
 {
 	return f && f->nlevels <= YG_AQ_VALUES_MAX && f->nrule_ids <= YG_AQ_VALUES_MAX &&
 	       f->nagents <= YG_AQ_VALUES_MAX && f->nsrcips <= YG_AQ_VALUES_MAX &&
-	       f->ngroups <= YG_AQ_VALUES_MAX;
+	       f->ngroups <= YG_AQ_VALUES_MAX && f->ntechniques <= YG_AQ_VALUES_MAX;
 }
 
 /* Prepares head + " FROM alerts" + WHERE(f) + mid + tail. Holds q->mu on
@@ -556,7 +564,7 @@ yg_err yg_alert_query_top(yg_alert_query_db *q, const yg_aq_filter *f, yg_aq_sor
 static bool time_only(const yg_aq_filter *f)
 {
 	return !f->level_min && !f->level_max && !f->nlevels && !f->nrule_ids && !f->nagents &&
-	       !f->nsrcips && !f->ngroups && !(f->text && f->text[0]);
+	       !f->nsrcips && !f->ngroups && !f->ntechniques && !(f->text && f->text[0]);
 }
 
 /* Runs one statement of the time-only ATT&CK queries on alert_mitre. */

@@ -50,6 +50,8 @@ typedef struct yg_aq_filter {
 	size_t nsrcips;
 	const char *groups[YG_AQ_VALUES_MAX]; /* whole group names */
 	size_t ngroups;
+	const char *techniques[YG_AQ_VALUES_MAX]; /* ATT&CK ids (alert_mitre) */
+	size_t ntechniques;
 	const char *text; /* full text, as yg_alert_query.text */
 } yg_aq_filter;
 

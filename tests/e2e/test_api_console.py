@@ -232,6 +232,12 @@ def test_stats(api):
           tac and tac[0]["name"] == "Credential Access" and tech and
           tech[0]["name"] == "Brute Force" and tech[0]["count"] == len(IPS) * PER_IP and
           r["total"] >= len(IPS) * PER_IP, f"{st} {r} {a.get('total')}")
+    st3, t = api.get("/api/v1/alerts", since="now-1h", technique="T1110")
+    st4, n = api.get("/api/v1/alerts", since="now-1h", technique="T1059,T9999")
+    check("/alerts?technique=: the alerts counted under that technique in /stats/mitre",
+          st3 == 200 and tech and t["total"] == tech[0]["count"] and
+          all(x["rule_id"] for x in t["items"]) and st4 == 200 and n["total"] == 0,
+          f"{st3} {t.get('total')} {st4} {n.get('total')}")
     st, r = api.get("/api/v1/stats/mitre", srcip=IPS[0])
     tech = [t for tc in r.get("tactics", []) for t in tc["techniques"] if t["id"] == "T1110"]
     check("/stats/mitre?srcip=: filtered to one source",

@@ -270,8 +270,9 @@ async function matrix(page, check, open) {
   const t1110 = page.locator('a.tech[data-technique=T1110]').first();
   const probe = await page.evaluate(async () => (await fetch('/api/v1/alerts?technique=T1110&limit=1',
     { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('yg_token') } })).status);
-  if (probe !== 200) console.log('note: the API has no technique filter (' + probe + '): the matrix links cannot filter yet');
-  else if (await t1110.count()) {
+  check(probe === 200, 'ATT&CK: the API filters alerts by technique (' + probe + ')');
+  check(await t1110.count() > 0, 'ATT&CK: the matrix has T1110');
+  if (probe === 200 && await t1110.count()) {
     await t1110.click();
     await page.waitForFunction(() => location.hash.startsWith('#/alerts'));
     await settle();
