@@ -221,11 +221,13 @@ static yg_err build_where(const yg_aq_filter *f, where *w)
 	return err;
 }
 
+/* SQLITE_TRANSIENT: some values (the FTS query) live in prepare()'s frame,
+ * which is gone when the statement steps. */
 static void bind_text(sqlite3_stmt *st, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 	if (i > 0)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
 static void bind_int(sqlite3_stmt *st, const char *name, int64_t v)
