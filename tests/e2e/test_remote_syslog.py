@@ -269,7 +269,8 @@ with tempfile.TemporaryDirectory() as tmp:
     extra.close()
     held[0].sendall((sshd("heldconn", "198.51.100.50") + "\n").encode())
     check("tcp: a connection over <max_connections_per_ip> is closed at accept, the others work",
-          refused and "connection from '127.0.0.1' refused: too many connections" in text(log) and
+          refused and wait_for(lambda: "connection from '127.0.0.1' refused: too many connections"
+                               in text(log), 30) and
           wait_for(lambda: alerts_for(home, "heldconn"), 60),
           f"refused {refused}, logged "
           f"{'too many connections' in text(log)}, alerts {len(alerts_for(home, 'heldconn'))}")
